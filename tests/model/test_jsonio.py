@@ -1,0 +1,118 @@
+"""Model JSON: exact values in and out, and errors that name the line and the field."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from support.strategies import invoices
+
+from model.calculation import check
+from model.jsonio import JsonModelError, dumps, loads
+
+BASE: dict[str, Any] = {
+    "number": "INV-1",
+    "issue_date": "2026-11-01",
+    "currency": "EUR",
+    "seller": {"name": "Leverancier B.V.", "address": {"country": "NL"}},
+    "buyer": {"name": "Afnemer B.V.", "address": {"country": "NL"}},
+    "lines": [
+        {
+            "id": "1",
+            "quantity": "3",
+            "unit": "C62",
+            "net_amount": "30.03",
+            "price": {"net": "10.01"},
+            "item": {"name": "Widget", "vat_category": "S", "vat_rate": "21"},
+        },
+        {
+            "id": "2",
+            "quantity": "1",
+            "unit": "HUR",
+            "net_amount": "100.00",
+            "price": {"net": "100.00"},
+            "item": {"name": "Hour", "vat_category": "S", "vat_rate": "9"},
+        },
+    ],
+}
+
+
+def error_for(data: dict[str, Any]) -> JsonModelError:
+    with pytest.raises(JsonModelError) as info:
+        loads(json.dumps(data, indent=2), source="doc.json")
+    return info.value
+
+
+def test_totals_left_out_are_derived_by_the_en16931_rules() -> None:
+    document = loads(json.dumps(BASE))
+    assert document.totals.line_net == Decimal("130.03")
+    assert document.totals.vat == Decimal("6.31") + Decimal("9.00")
+    assert document.totals.payable == Decimal("145.34")
+    assert [(b.rate, b.tax_amount) for b in document.vat_breakdown] == [
+        (Decimal(21), Decimal("6.31")),
+        (Decimal(9), Decimal("9.00")),
+    ]
+    assert check(document) == []
+
+
+def test_a_float_is_refused_with_line_field_and_term() -> None:
+    data = copy.deepcopy(BASE)
+    data["lines"][1]["price"]["net"] = 100.0
+    err = error_for(data)
+    assert err.path == "lines[1].price.net"
+    text = json.dumps(data, indent=2).splitlines()
+    assert err.line is not None and '"net": 100.0' in text[err.line - 1]
+    assert "float" in str(err) and "BT-146" in str(err) and str(err).startswith("doc.json:")
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [("1,234.50", "thousands"), ("1.234,50", "thousands"), ("1e3", "plain decimal")],
+)
+def test_amount_text_must_be_a_plain_decimal(value: str, hint: str) -> None:
+    data = copy.deepcopy(BASE)
+    data["lines"][0]["net_amount"] = value
+    err = error_for(data)
+    assert err.path == "lines[0].net_amount"
+    assert hint in str(err) and "BT-131" in str(err)
+
+
+def test_unknown_and_missing_fields_are_named() -> None:
+    data = copy.deepcopy(BASE)
+    data["buyer"]["adress"] = {}
+    assert error_for(data).path == "buyer.adress"
+    data = copy.deepcopy(BASE)
+    del data["lines"][0]["item"]["name"]
+    err = error_for(data)
+    assert err.path == "lines[0].item.name" and "BT-153" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("issue_date",), "01-11-2026"),
+        (("issue_date",), "2026-02-30"),
+        (("number",), 17),
+        (("lines",), {"id": "1"}),
+    ],
+)
+def test_wrong_value_types_are_refused(path: tuple[str, ...], value: Any) -> None:
+    data = copy.deepcopy(BASE)
+    data[path[0]] = value
+    assert error_for(data).path == path[0]
+
+
+def test_not_json_names_the_line() -> None:
+    with pytest.raises(JsonModelError) as info:
+        loads('{\n  "number": "1",\n  oops\n}', source="bad.json")
+    assert info.value.line == 3
+
+
+@settings(max_examples=50, deadline=None)
+@given(invoices())
+def test_dumps_then_loads_gives_the_same_model(document: Any) -> None:
+    assert loads(dumps(document)) == document
