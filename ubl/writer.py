@@ -310,7 +310,9 @@ def _delivery(out: _Markup, delivery: Delivery | None) -> None:
 
 def _payment_means(out: _Markup, means: PaymentMeans, due_date: date | None) -> None:
     """cac:PaymentMeans BG-16: BT-81/82 code and text, BT-83, card BG-18, transfer BG-17,
-    direct debit BG-19. ``due_date`` (BT-9) is given for a credit note only."""
+    direct debit BG-19. ``due_date`` (BT-9, as PaymentDueDate) is given for the first payment
+    means of a credit note only: the CreditNote has no root DueDate, and UBL-SR-45 allows one
+    PaymentDueDate per document."""
     mark = out.open("PaymentMeans")
     out.text("PaymentMeansCode", means.code, _attribute("name", means.text))
     out.date("PaymentDueDate", due_date)
@@ -440,7 +442,8 @@ def _price(out: _Markup, price: Price, currency: str) -> None:
     """cac:Price BG-29: BT-146 net price, BT-149/150 base quantity, and the price discount
     BT-147 / gross price BT-148 as an allowance.
 
-    UBL requires the allowance's Amount: with a gross price but no discount it is 0.
+    UBL requires the allowance's Amount: with a gross price but no discount (BT-147 None)
+    it is written as 0, so the document read back has a discount of 0, not None.
     """
     out.start("Price")
     out.decimal("PriceAmount", price.net, currency)
@@ -618,6 +621,7 @@ def write_document(document: Invoice, profile: Profile) -> bytes:
     due_date = document.due_date if kind.credit_note else None
     for means in document.payment_means:
         _payment_means(out, means, due_date)
+        due_date = None  # BT-9 goes in the first PaymentMeans only
     out.wrapped("PaymentTerms", "Note", document.payment_terms)
     for charge in document.allowances_charges:
         _allowance_charge(out, charge, currency, with_tax_category=True)

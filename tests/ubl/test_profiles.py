@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 from support.corpus import roundtrip_corpus
 from support.shared import SHARED, require_shared
 
@@ -38,6 +39,7 @@ from model.document import (
     Totals,
     VatBreakdown,
 )
+from ubl._ns import CAC, CBC
 from ubl.profiles import (
     EN16931_CUSTOMIZATION_ID,
     NLCIUS_CUSTOMIZATION_ID,
@@ -49,6 +51,7 @@ from ubl.profiles import (
     resolve,
     rules_for,
 )
+from ubl.rules import RuleSet
 
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 
@@ -145,6 +148,16 @@ def reverse_charge(doc: Invoice) -> Invoice:
     doc = with_party(doc, "buyer", vat_id="BE0123456749", legal_registration=None)
     return with_breakdown(
         doc, category="AE", rate=Decimal(0), tax_amount=Decimal(0), exemption_code="VATEX-EU-AE"
+    )
+
+
+def credit_note(doc: Invoice) -> Invoice:
+    """``doc`` as a credit note of invoice 2025-0000."""
+    return replace(
+        doc,
+        kind=DocumentKind.CREDIT_NOTE,
+        type_code="381",
+        preceding_invoices=(PrecedingInvoice(number="2025-0000"),),
     )
 
 
@@ -276,12 +289,7 @@ def test_clean_invoice_has_no_violations(profile: str) -> None:
 
 
 def test_clean_credit_note_has_no_violations() -> None:
-    doc = replace(
-        clean_invoice(),
-        kind=DocumentKind.CREDIT_NOTE,
-        type_code="381",
-        preceding_invoices=(PrecedingInvoice(number="2025-0000"),),
-    )
+    doc = credit_note(clean_invoice())
     for profile in PROFILE_NAMES:
         assert resolve(profile, doc).check(doc) == [], profile
 
@@ -329,6 +337,19 @@ CASES: list[Case] = [
         "payment_means[0].credit_transfer",
     ),
     ("en16931", lambda d: replace(d, tax_currency="USD"), "BR-53", "totals.vat_in_tax_currency"),
+    ("en16931", lambda d: with_totals(d, vat=None), "BR-CO-14", "totals.vat"),
+    (
+        "en16931",
+        lambda d: replace(credit_note(d), payment_means=()),
+        "UBL-CN-BT9",
+        "due_date",
+    ),
+    (
+        "en16931",
+        lambda d: with_totals(d, vat_in_tax_currency=Decimal("21.00")),
+        "UBL-BT111-CURRENCY",
+        "tax_currency",
+    ),
     (
         "en16931",
         lambda d: replace(d, payee=Payee(name="Bakkerij De Zon B.V.")),
@@ -1041,14 +1062,6 @@ CASES: list[Case] = [
     (
         "en16931",
         lambda d: replace(
-            d, kind=DocumentKind.CREDIT_NOTE, type_code="381", payment_means=d.payment_means * 2
-        ),
-        "UBL-SR-45",
-        "due_date",
-    ),
-    (
-        "en16931",
-        lambda d: replace(
             d, payment_means=tuple(replace(d.payment_means[0], text=t) for t in "AB")
         ),
         "UBL-SR-46",
@@ -1607,13 +1620,101 @@ def test_two_decimals_with_trailing_zero_count_as_written() -> None:
     )
 
 
+# --- what the writer cannot carry -------------------------------------------------------------
+
+WRITER_LIMITS: list[tuple[Mutation, str, str]] = [
+    (lambda d: with_totals(d, vat=None), "BR-CO-14", "totals.vat"),
+    (lambda d: replace(credit_note(d), payment_means=()), "UBL-CN-BT9", "due_date"),
+    (
+        lambda d: with_totals(d, vat_in_tax_currency=Decimal("21.00")),
+        "UBL-BT111-CURRENCY",
+        "tax_currency",
+    ),
+]
+
+
+@pytest.mark.parametrize("profile", [*PROFILE_NAMES, "auto"])
+@pytest.mark.parametrize(("mutate", "rule", "field"), WRITER_LIMITS)
+def test_what_the_writer_would_lose_is_refused_in_every_profile(
+    profile: str, mutate: Mutation, rule: str, field: str
+) -> None:
+    doc = mutate(clean_invoice())
+    assert (rule, field) in {(v.rule, v.field) for v in resolve(profile, doc).check(doc)}
+
+
+def test_a_credit_note_due_date_without_payment_means_names_the_way_out() -> None:
+    doc = replace(credit_note(clean_invoice()), payment_means=())
+    [message] = [v.message for v in resolve("en16931", doc).check(doc) if v.rule == "UBL-CN-BT9"]
+    assert "payment instructions (BG-16)" in message
+    assert "drop the due date" in message
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_what_the_writer_can_carry_passes_its_limits(profile: str) -> None:
+    clean = clean_invoice()
+    allowed = [
+        credit_note(clean),  # BT-9 in its payment means
+        replace(credit_note(clean), due_date=None, payment_means=()),
+        replace(clean, payment_means=()),  # an invoice has its root DueDate
+        with_totals(replace(clean, tax_currency="USD"), vat_in_tax_currency=Decimal("25.41")),
+        replace(with_totals(clean, vat=None), vat_breakdown=()),  # no TaxTotal at all
+    ]
+    limits = {rule for _, rule, _ in WRITER_LIMITS}
+    for doc in allowed:
+        assert not rule_ids(profile, doc) & limits
+
+
+def test_writer_limits_guard_data_the_written_document_would_lose() -> None:
+    """Why the two BINDING rules exist: written anyway, BT-9 has no place in the CreditNote,
+    and BT-111 goes out in the document currency with no BT-6 to tell it from BT-110."""
+    from ubl.writer import write_document
+
+    ns = {"cac": CAC, "cbc": CBC}
+    doc = replace(credit_note(clean_invoice()), payment_means=())
+    root = etree.fromstring(write_document(doc, resolve("en16931", doc)))
+    assert root.find("cbc:DueDate", ns) is None
+    assert root.find(".//cbc:PaymentDueDate", ns) is None
+
+    doc = with_totals(clean_invoice(), vat_in_tax_currency=Decimal("21.00"))
+    root = etree.fromstring(write_document(doc, resolve("en16931", doc)))
+    assert root.find("cbc:TaxCurrencyCode", ns) is None
+    currencies = [t.get("currencyID") for t in root.findall("cac:TaxTotal/cbc:TaxAmount", ns)]
+    assert currencies == ["EUR", "EUR"]
+
+
+def test_a_credit_note_with_two_payment_means_keeps_its_due_date() -> None:
+    """The writer puts BT-9 in the first PaymentMeans only (UBL-SR-45): nothing to refuse."""
+    doc = credit_note(clean_invoice())
+    doc = replace(doc, payment_means=doc.payment_means * 2)
+    for profile in PROFILE_NAMES:
+        assert resolve(profile, doc).check(doc) == [], profile
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_a_credit_note_with_two_payment_means_and_a_due_date_is_officially_valid(
+    profile: str,
+) -> None:
+    require_shared(
+        "validation/en16931/xslt", "validation/peppol-bis3/xslt", "validation/nlcius/xslt"
+    )
+    from support.validation import fatal, validate
+
+    from ubl.writer import write_document
+
+    doc = credit_note(clean_invoice())
+    doc = replace(doc, payment_means=doc.payment_means * 2)
+    assert fatal(validate(write_document(doc, resolve(profile, doc)), profile)) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("profile", "mutate", "rule", "field"), CASES, ids=CASE_IDS)
 def test_the_official_validation_fires_the_same_rule(
     profile: str, mutate: Mutation, rule: str, field: str
 ) -> None:
     """Written and validated officially, each case fails the rule check() named, and
-    check() names no rule the official validation does not."""
+    check() names no rule the official validation does not (but the writer's own limits,
+    rule set BINDING, which no official validation has)."""
     require_shared(
         "validation/en16931/xslt", "validation/peppol-bis3/xslt", "validation/nlcius/xslt"
     )
@@ -1624,14 +1725,15 @@ def test_the_official_validation_fires_the_same_rule(
     doc = mutate(clean_invoice())
     chosen = resolve(profile, doc)
     official = {issue.rule for issue in fatal(validate(write_document(doc, chosen), chosen.name))}
-    assert rule in official
-    assert {v.rule for v in chosen.check(doc)} <= official
+    binding = {r.id for r in rules_for(chosen.name) if r.rule_set is RuleSet.BINDING}
+    assert rule in official | binding
+    assert {v.rule for v in chosen.check(doc)} - binding <= official
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("credit_note", [False, True])
+@pytest.mark.parametrize("as_credit_note", [False, True])
 @pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_the_clean_documents_are_officially_valid(profile: str, credit_note: bool) -> None:
+def test_the_clean_documents_are_officially_valid(profile: str, as_credit_note: bool) -> None:
     require_shared(
         "validation/en16931/xslt", "validation/peppol-bis3/xslt", "validation/nlcius/xslt"
     )
@@ -1639,14 +1741,7 @@ def test_the_clean_documents_are_officially_valid(profile: str, credit_note: boo
 
     from ubl.writer import write_document
 
-    doc = clean_invoice()
-    if credit_note:
-        doc = replace(
-            doc,
-            kind=DocumentKind.CREDIT_NOTE,
-            type_code="381",
-            preceding_invoices=(PrecedingInvoice(number="2025-0000"),),
-        )
+    doc = credit_note(clean_invoice()) if as_credit_note else clean_invoice()
     chosen = resolve(profile, doc)
     assert fatal(validate(write_document(doc, chosen), profile)) == []
 
@@ -1677,7 +1772,9 @@ def _fatal_ids(profile: str) -> set[str]:
 def test_every_rule_is_an_official_fatal_rule_of_its_profile(profile: str) -> None:
     require_shared(*(f"validation/{p}" for p in _RULE_FILES[profile]))
     official = _fatal_ids(profile)
-    assert {rule.id for rule in rules_for(profile)} <= official
+    rules = rules_for(profile)
+    assert {rule.id for rule in rules if rule.rule_set is not RuleSet.BINDING} <= official
+    assert {rule.id for rule in rules if rule.rule_set is RuleSet.BINDING}.isdisjoint(official)
 
 
 # --- no official valid document is refused ----------------------------------------------------

@@ -463,6 +463,18 @@ def test_credit_note_root_quantity_and_payment_due_date() -> None:
     assert billing.findtext("cbc:IssueDate", namespaces=NS) == "2026-11-02"
 
 
+def test_credit_note_due_date_goes_in_the_first_payment_means_only() -> None:
+    """UBL-SR-45 allows one PaymentDueDate; the parser reads BT-9 from the first."""
+    document = credit_note()
+    second = PaymentMeans(code="30", remittance_info="INV-2026-0001")
+    document = dataclasses.replace(document, payment_means=(*document.payment_means, second))
+    root = etree.fromstring(write_document(document, resolve("peppol-bis3", document)))
+    assert [
+        m.findtext("cbc:PaymentDueDate", namespaces=NS)
+        for m in root.findall("cac:PaymentMeans", NS)
+    ] == ["2026-12-02", None]
+
+
 def test_invoiced_object_and_credit_note_project_as_additional_documents() -> None:
     references = _root("credit_note").findall("cac:AdditionalDocumentReference", NS)
     summary = [

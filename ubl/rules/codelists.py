@@ -1,0 +1,233 @@
+"""Code lists: ``BR-CL-nn``, all profiles. Each code the writer writes must be in its list,
+compared after ``normalize-space``.
+
+The lists come from :mod:`model.codes`, generated from the Peppol 3.0.19 code lists. Where the
+CEN 1.3.16 rules accept codes those lists lack (newer ICD and EAS schemes, more document type
+codes), the rules accept them too (:data:`_CEN_ONLY_CODES`), so no valid document is refused;
+:data:`CODE_LIST_NOTES` lists the differences. BR-CL-08 (note subject code) is left out:
+:mod:`model.codes` has no UNCL4451 list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final
+
+from model.codes import (
+    eas,
+    icd,
+    iso3166,
+    iso4217,
+    mime,
+    rec20,
+    rec21,
+    uncl1001,
+    uncl1153,
+    uncl2005,
+    uncl4461,
+    uncl5189,
+    uncl5305,
+    uncl7143,
+    uncl7161,
+    vatex,
+)
+from model.document import Identifier, Invoice
+from ubl.rules._base import (
+    NOTHING,
+    Context,
+    Finding,
+    Registry,
+    RuleSet,
+    Selection,
+    Values,
+    at,
+    pairs,
+    per,
+    per_charge,
+    register_rows,
+    selection,
+)
+from ubl.rules._model import (
+    classifications,
+    code,
+    code_set,
+    deliver_to,
+    given,
+    legal_registrations,
+    party_identifiers,
+    representative_address,
+    written_id,
+)
+
+__all__ = ["CODE_LIST_NOTES", "rules"]
+
+rules = Registry(RuleSet.EN16931)
+
+CODE_LIST_NOTES: Final = (
+    "BR-CL-01: model.codes.uncl1001 holds the Peppol subsets (27 invoice and 5 credit note "
+    "type codes); CEN 1.3.16 allows 50 and 13.",
+    "BR-CL-10/11/21/22/25/26: model.codes icd, eas and vatex lack codes of CEN 1.3.16 "
+    "(ICD 0241-0248; EAS 0219, 0220, 0242-0248, AN, AQ, AS, AU, EM; VATEX-EU-135-1).",
+    "BR-CL-04/05: model.codes.iso4217 has ANG, BGN, STN where CEN 1.3.16 has CNH, STD, XCG.",
+)
+"""Where the generated code lists (Peppol 3.0.19) differ from the CEN 1.3.16 Schematron."""
+
+_CEN_ONLY_CODES: Final = {
+    "invoice": code_set(
+        "81 130 202 203 204 211 295 325 385 387 390 394 456 457 471 472 473 500 501 527 633 751 935"
+    ),
+    "credit note": code_set("261 262 296 308 420 458 502 503"),
+    "ISO 4217": frozenset({"CNH", "STD", "XCG"}),
+    "EAS": code_set("0219 0220 0242 0244 0245 0246 0248 AN AQ AS AU EM"),
+    "ISO 6523 ICD": code_set("0241 0242 0243 0244 0245 0246 0247 0248"),
+    "VATEX": frozenset({"VATEX-EU-135-1"}),
+}
+"""Codes the CEN 1.3.16 rules accept that :mod:`model.codes` lacks (:data:`CODE_LIST_NOTES`).
+
+Accepted too, so that no valid document is refused (the official example ubl-tc434-example5
+has EndpointID scheme EM). Drop this when model.codes carries the CEN lists.
+"""
+
+
+@rules.rule("BR-CL-01")
+def _type_code_list(ctx: Context) -> Iterator[Finding]:
+    type_code = code(ctx.doc.type_code)
+    kind = "credit note" if ctx.doc.is_credit_note else "invoice"
+    allowed = uncl1001.CREDIT_NOTE if ctx.doc.is_credit_note else uncl1001.INVOICE
+    if type_code and type_code not in allowed and type_code not in _CEN_ONLY_CODES[kind]:
+        yield "type_code", f"{type_code!r} is not a UNCL1001 {kind} type code"
+
+
+def _schemes(identifiers: Callable[[Invoice], Iterable[tuple[str, Identifier]]]) -> Values:
+    return pairs(lambda doc: ((f"{path}.scheme", x.scheme) for path, x in identifiers(doc)))
+
+
+def _scheme(identifiers: Values) -> Values:
+    """The scheme of each written identifier that ``identifiers`` selects."""
+
+    def values(doc: Invoice) -> Selection:
+        selected, where = identifiers.select(doc)
+        if not any(map(written_id, selected)):
+            return NOTHING
+        return selection([(where(i), x.scheme) for i, x in enumerate(selected) if written_id(x)])
+
+    return Values(values, identifiers.needs)
+
+
+def _typed_object_schemes(doc: Invoice) -> Iterator[tuple[str, Any]]:
+    """The schemes of BG-24 documents typed 130 (invoiced object)."""
+    for i, document in enumerate(doc.additional_documents):
+        if code(document.type_code) == "130":
+            yield f"additional_documents[{i}].id_scheme", document.id_scheme
+
+
+def _countries(doc: Invoice) -> Iterator[tuple[str, Any]]:
+    """cac:Country/cbc:IdentificationCode: BT-40, BT-55, BT-69, BT-80."""
+    for path, address in (
+        ("seller.address", doc.seller.address),
+        ("buyer.address", doc.buyer.address),
+        ("tax_representative.address", representative_address(doc)),
+        ("delivery.address", deliver_to(doc)),
+    ):
+        if address is not None:
+            yield f"{path}.country", address.country
+
+
+def _base_units(doc: Invoice) -> Iterator[tuple[str, Any]]:
+    """@unitCode of a written base quantity: BT-150."""
+    for i, line in enumerate(doc.lines):
+        if line.price.base_quantity is not None:
+            yield f"lines[{i}].price.base_unit", line.price.base_unit
+
+
+def _attachments(doc: Invoice) -> Iterator[tuple[str, Any]]:
+    for i, document in enumerate(doc.additional_documents):
+        if document.attachment is not None:
+            yield f"additional_documents[{i}].attachment.mime_code", document.attachment.mime_code
+
+
+def _classification_lists(doc: Invoice) -> Iterator[tuple[str, Any]]:
+    return ((path, c.list_id) for path, c in classifications(doc) if given(c.code))
+
+
+_VATEX: Final = frozenset(value.upper() for value in vatex.CODES) | _CEN_ONLY_CODES["VATEX"]
+
+
+def _vatex(value: str) -> bool:
+    """BR-CL-22 compares upper-cased."""
+    return value.upper() in _VATEX
+
+
+def _icd_or_sepa(value: str) -> bool:
+    """BR-CL-10: a seller or payee identifier may also be the SEPA creditor id."""
+    return value == "SEPA" or icd.is_valid(value)
+
+
+def _unit(value: str) -> bool:
+    return rec20.is_valid(value) or rec21.is_valid(value)
+
+
+_CODE_LISTS: Final[tuple[tuple[str, str, Values, Callable[[str], bool]], ...]] = (
+    ("BR-CL-04", "ISO 4217", at("currency"), iso4217.is_valid),
+    ("BR-CL-05", "ISO 4217", at("tax_currency"), iso4217.is_valid),
+    ("BR-CL-06", "UNCL2005", at("tax_point_code"), uncl2005.is_valid),
+    (
+        "BR-CL-07",
+        "UNCL1153",
+        _scheme(at("invoiced_object", "invoiced_object.scheme")),
+        uncl1153.is_valid,
+    ),
+    (
+        "BR-CL-07",
+        "UNCL1153",
+        _scheme(per("lines", "object_id", "object_id.scheme")),
+        uncl1153.is_valid,
+    ),
+    ("BR-CL-07", "UNCL1153", pairs(_typed_object_schemes), uncl1153.is_valid),
+    ("BR-CL-10", "ISO 6523 ICD", _schemes(lambda d: party_identifiers(d, False)), _icd_or_sepa),
+    ("BR-CL-10", "ISO 6523 ICD", _schemes(lambda d: party_identifiers(d, True)), icd.is_valid),
+    ("BR-CL-11", "ISO 6523 ICD", _schemes(legal_registrations), icd.is_valid),
+    ("BR-CL-13", "UNCL7143", pairs(_classification_lists), uncl7143.is_valid),
+    ("BR-CL-14", "ISO 3166-1", pairs(_countries), iso3166.is_valid),
+    ("BR-CL-15", "ISO 3166-1", per("lines", "item.origin_country"), iso3166.is_valid),
+    ("BR-CL-16", "UNCL4461", per("payment_means", "code"), uncl4461.is_valid),
+    ("BR-CL-17", "UNCL5305", per_charge("vat_category", "document", None), uncl5305.is_valid),
+    ("BR-CL-17", "UNCL5305", per("vat_breakdown", "category"), uncl5305.is_valid),
+    ("BR-CL-18", "UNCL5305", per("lines", "item.vat_category"), uncl5305.is_valid),
+    ("BR-CL-19", "UNCL5189", per_charge("reason_code", "document", False), uncl5189.is_valid),
+    ("BR-CL-19", "UNCL5189", per_charge("reason_code", "line", False), uncl5189.is_valid),
+    ("BR-CL-20", "UNCL7161", per_charge("reason_code", "document", True), uncl7161.is_valid),
+    ("BR-CL-20", "UNCL7161", per_charge("reason_code", "line", True), uncl7161.is_valid),
+    (
+        "BR-CL-21",
+        "ISO 6523 ICD",
+        _scheme(per("lines", "item.standard_id", "item.standard_id.scheme")),
+        icd.is_valid,
+    ),
+    ("BR-CL-22", "VATEX", per("vat_breakdown", "exemption_code"), _vatex),
+    ("BR-CL-23", "UN/ECE Rec 20/21", per("lines", "unit"), _unit),
+    ("BR-CL-23", "UN/ECE Rec 20/21", pairs(_base_units), _unit),
+    ("BR-CL-24", "the MIME codes", pairs(_attachments), mime.is_valid),
+    ("BR-CL-25", "EAS", _scheme(at("seller.endpoint", "seller.endpoint.scheme")), eas.is_valid),
+    ("BR-CL-25", "EAS", _scheme(at("buyer.endpoint", "buyer.endpoint.scheme")), eas.is_valid),
+    (
+        "BR-CL-26",
+        "ISO 6523 ICD",
+        _scheme(at("delivery.location", "delivery.location.scheme")),
+        icd.is_valid,
+    ),
+)
+"""(rule, list, where the codes are written, the list's membership test)."""
+
+
+def _code_list(rule_id: str, list_name: str, values: Values, valid: Callable[[str], bool]) -> None:
+    cen_only = _CEN_ONLY_CODES.get(list_name, frozenset())
+    rules.each(
+        rule_id,
+        values,
+        lambda value: given(value) and not valid(code(value)) and code(value) not in cen_only,
+        lambda value: f"{value!r} is not a code of {list_name}",
+    )
+
+
+register_rows(_code_list, _CODE_LISTS)
