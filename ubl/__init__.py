@@ -1,0 +1,59 @@
+"""Write and read UBL 2.1 Invoice and CreditNote (Peppol BIS Billing 3.0, EN 16931, NLCIUS).
+
+The public API, used by the CLI and every other package::
+
+    from ubl import parse, write
+
+    result = parse("invoice.xml")          # ParseResult: .document, .report, .source
+    xml = write(result.document, profile="nlcius")
+
+``write`` refuses a model that cannot satisfy the profile (``ProfileError``,
+naming each rule id and field); ``parse`` raises ``InputError`` (file, line,
+field) for anything it cannot read, and lists content EN 16931 does not
+cover in ``ParseResult.report``.
+
+Profiles: ``peppol-bis3`` (default), ``en16931``, ``nlcius``, and ``auto``,
+which keeps the document's own CustomizationID and ProfileID (BT-24/BT-23)
+and holds it to the rules of the profile they name (``en16931`` for ids of
+none of the three, such as XRechnung).
+"""
+
+from __future__ import annotations
+
+from model import Invoice
+from ubl.errors import InputError, ProfileError, UblError, Violation
+from ubl.parser import ParseResult, ReportEntry, parse_document
+from ubl.profiles import PROFILE_NAMES, Profile, detect, resolve
+from ubl.writer import write_document
+
+__all__ = [
+    "PROFILE_NAMES",
+    "InputError",
+    "ParseResult",
+    "Profile",
+    "ProfileError",
+    "ReportEntry",
+    "UblError",
+    "Violation",
+    "detect",
+    "parse",
+    "write",
+]
+
+
+def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
+    """The UBL 2.1 XML of ``document`` under ``profile``, as UTF-8 bytes.
+
+    The same model always gives the same bytes. Raises ``ProfileError`` when
+    the model breaks a rule of the profile, and ``ValueError`` for an unknown
+    profile name.
+    """
+    chosen = resolve(profile, document)
+    violations = chosen.check(document)
+    if violations:
+        raise ProfileError(chosen.name, violations)
+    return write_document(document, chosen)
+
+
+parse = parse_document
+"""Read a UBL Invoice or CreditNote from bytes or a path: see :func:`ubl.parser.parse_document`."""
