@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
+from model._fast_init import speed_up_init
 from model.terms import Term
 
 __all__ = [
@@ -454,3 +455,34 @@ class Invoice:
     def is_credit_note(self) -> bool:
         """True when the document travels as a UBL CreditNote."""
         return self.kind is DocumentKind.CREDIT_NOTE
+
+
+for _cls in (
+    Identifier,
+    Address,
+    Contact,
+    Party,
+    Payee,
+    TaxRepresentative,
+    Note,
+    PrecedingInvoice,
+    Period,
+    Delivery,
+    CreditTransfer,
+    Card,
+    DirectDebit,
+    PaymentMeans,
+    AllowanceCharge,
+    Totals,
+    VatBreakdown,
+    Attachment,
+    AdditionalDocument,
+    Classification,
+    ItemAttribute,
+    Item,
+    Price,
+    Line,
+    Invoice,
+):
+    speed_up_init(_cls)
+del _cls
