@@ -1,0 +1,25 @@
+"""The ``ledgerlink`` command line: the root app and its sub-apps.
+
+Exit codes: 0 success, 1 a document failed, 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ledgerlink import demo_command, ubl_commands
+
+app = typer.Typer(
+    name="ledgerlink",
+    help="E-invoicing and accounting integration: EN 16931 model, UBL 2.1 (Peppol BIS 3, NLCIUS).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ubl_commands.app, name="ubl")
+app.command("demo")(demo_command.demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,78 @@
+"""``ledgerlink demo``: the main job on the embedded default data.
+
+For now (the foundation issue) it converts every demo invoice in
+``fixtures/`` (model JSON) to UBL under the document's own profile, re-reads
+the UBL and checks that it gives back the same model and the committed
+fixture bytes. Failing documents are quarantined with their reason in
+``OUT/quarantine.json``; the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def demo(
+    fixtures: Annotated[
+        Path, typer.Option(help="Folder of model JSON documents.")
+    ] = DEFAULT_FIXTURES,
+    out: Annotated[Path, typer.Option(help="Where the UBL and the quarantine report go.")] = Path(
+        "out/demo"
+    ),
+    strict: Annotated[bool, typer.Option(help="Legal requirement findings are errors.")] = False,
+) -> None:
+    """Convert and check the demo invoices in fixtures/ (model JSON -> UBL -> model)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ledgerlink.conversion import ConversionError, check_document, load_document
+    from ubl import UblError, parse, write
+
+    sources = sorted(fixtures.glob("*.json"))
+    if not sources:
+        from ledgerlink._output import fail
+
+        fail(f"no model JSON documents in {fixtures}", code=2)
+    out.mkdir(parents=True, exist_ok=True)
+    table = Table("document", "profile", "lines", "payable", "warnings", "result")
+    quarantine: list[dict[str, str]] = []
+    for path in sources:
+        try:
+            loaded = load_document(path)
+            document = check_document(loaded, strict=strict)
+            xml = write(document, profile="auto")
+            if parse(xml).document != document:
+                raise ConversionError(f"{path}: UBL read back differs from the model")
+            committed = path.with_suffix(".xml")
+            if committed.exists() and committed.read_bytes() != xml:
+                loaded.warnings.append(f"{committed} is out of date with {path.name}")
+        except (ConversionError, UblError) as exc:
+            quarantine.append({"source": str(path), "reason": str(exc)})
+            table.add_row(path.stem, "-", "-", "-", "-", "[red]quarantined[/red]")
+            continue
+        (out / f"{path.stem}.xml").write_bytes(xml)
+        from ubl import detect
+
+        table.add_row(
+            document.number,
+            detect(document.customization_id),
+            str(len(document.lines)),
+            f"{document.totals.payable} {document.currency}",
+            str(len(loaded.warnings)),
+            "[green]ok[/green]",
+        )
+    (out / "quarantine.json").write_text(json.dumps(quarantine, indent=2) + "\n")
+    console = Console()
+    console.print(table)
+    for item in quarantine:
+        console.print(f"[red]quarantined[/red] {item['reason']}")
+    passed = len(sources) - len(quarantine)
+    console.print(f"{passed} passed, {len(quarantine)} failed; UBL in {out}")
+    if quarantine:
+        raise typer.Exit(1)

@@ -1,0 +1,169 @@
+"""The CLI as a user runs it: convert both ways, the schema, bad input, fast --help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ledgerlink.cli import app
+from model.jsonio import json_schema, loads
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+runner = CliRunner()
+
+
+def a_fixture(name: str = "") -> Path:
+    paths = sorted(FIXTURES.glob(f"{name}*.json"))
+    if not paths:
+        pytest.skip(f"no fixture {name}*.json in {FIXTURES}")
+    return paths[0]
+
+
+def test_help_does_not_import_the_heavy_packages() -> None:
+    code = (
+        "import sys; from ledgerlink.cli import app; "
+        "heavy = [m for m in ('lxml', 'ubl.writer', 'ubl.parser', 'model.document', 'saxonche') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_convert_json_to_ubl_and_back(tmp_path: Path) -> None:
+    source = a_fixture()
+    xml_path = tmp_path / "out.xml"
+    result = runner.invoke(app, ["ubl", "convert", str(source), "-o", str(xml_path)])
+    assert result.exit_code == 0, result.output
+    assert xml_path.read_bytes() == source.with_suffix(".xml").read_bytes()
+
+    json_path = tmp_path / "back.json"
+    result = runner.invoke(
+        app, ["ubl", "convert", str(xml_path), "--to", "json", "-o", str(json_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert loads(json_path.read_bytes()) == loads(source.read_bytes())
+
+
+def test_convert_to_another_profile_sets_its_customization_id(tmp_path: Path) -> None:
+    source = a_fixture("nl-")
+    result = runner.invoke(app, ["ubl", "convert", str(source), "--profile", "en16931"])
+    assert result.exit_code == 0, result.output
+    assert "<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>" in result.stdout
+
+
+def test_schema_command_prints_the_generated_schema() -> None:
+    result = runner.invoke(app, ["ubl", "schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json_schema()
+
+
+def test_strict_turns_requirement_findings_into_an_error(tmp_path: Path) -> None:
+    data = json.loads(a_fixture("nl-").read_text())
+    data["seller"].pop("vat_id")
+    broken = tmp_path / "no-vat.json"
+    broken.write_text(json.dumps(data))
+    lenient = runner.invoke(app, ["ubl", "convert", str(broken), "--profile", "en16931"])
+    assert "seller.vat_id" in lenient.stderr
+    strict = runner.invoke(app, ["ubl", "convert", str(broken), "--profile", "en16931", "--strict"])
+    assert strict.exit_code == 1
+    assert "seller.vat_id" in strict.stderr
+
+
+def test_wrong_totals_are_refused_or_rederived(tmp_path: Path) -> None:
+    data = json.loads(a_fixture("nl-").read_text())
+    data["totals"]["payable"] = "1.00"
+    wrong = tmp_path / "wrong-total.json"
+    wrong.write_text(json.dumps(data))
+    refused = runner.invoke(app, ["ubl", "convert", str(wrong)])
+    assert refused.exit_code == 1
+    assert "BR-CO-16" in refused.stderr
+    rederived = runner.invoke(app, ["ubl", "convert", str(wrong), "--totals", "rederive"])
+    assert rederived.exit_code == 0, rederived.output
+    assert "BR-CO-16" in rederived.stderr
+    assert ">1.00</cbc:PayableAmount>" not in rederived.stdout
+
+
+BAD_XML = {
+    "malformed.xml": (b"<Invoice><cbc:ID>1</Invoice>", ":1"),
+    "doctype.xml": (
+        b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<x>&e;</x>',
+        "",
+    ),
+    "wrong-root.xml": (b'<?xml version="1.0"?>\n<Order xmlns="urn:x"/>', ":2"),
+    "latin1.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Invoice>café</Invoice>'.encode("latin-1"),
+        ":2",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_XML))
+def test_bad_xml_is_one_clear_error_without_traceback(tmp_path: Path, name: str) -> None:
+    content, where = BAD_XML[name]
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}{where}" in result.stderr
+    assert "Traceback" not in result.output
+    assert "root:" not in result.output  # /etc/passwd never expanded
+
+
+def test_float_in_model_json_names_file_line_and_field(tmp_path: Path) -> None:
+    text = a_fixture().read_text()
+    data = json.loads(text)
+    data["lines"][0]["price"]["net"] = 12.5
+    path = tmp_path / "float.json"
+    path.write_text(json.dumps(data, indent=2))
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert "lines[0].price.net" in result.stderr
+    assert "BT-146" in result.stderr
+    assert f"{path}:" in result.stderr and "float" in result.stderr
+
+
+def test_thousands_separator_in_ubl_names_the_element_and_line(tmp_path: Path) -> None:
+    xml = a_fixture().with_suffix(".xml").read_text()
+    start = xml.index("<cbc:PayableAmount")
+    end = xml.index("</cbc:PayableAmount>")
+    line = xml.count("\n", 0, start) + 1
+    amount_open = xml.index(">", start) + 1
+    broken = xml[:amount_open] + "1,234.50" + xml[end:]
+    path = tmp_path / "sep.xml"
+    path.write_text(broken)
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:{line}" in result.stderr
+    assert "PayableAmount" in result.stderr
+
+
+def test_demo_runs_on_the_fixtures(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    n = len(list(FIXTURES.glob("*.json")))
+    assert f"{n} passed, 0 failed" in result.stdout
+    assert len(list(tmp_path.glob("*.xml"))) == n
+    assert json.loads((tmp_path / "quarantine.json").read_text()) == []
+
+
+def test_demo_quarantines_a_bad_document_and_goes_on(tmp_path: Path) -> None:
+    fixtures = tmp_path / "in"
+    fixtures.mkdir()
+    good = a_fixture()
+    (fixtures / good.name).write_bytes(good.read_bytes())
+    broken = json.loads(good.read_text())
+    broken["issue_date"] = 3
+    (fixtures / "broken.json").write_text(json.dumps(broken))
+    result = runner.invoke(
+        app, ["demo", "--fixtures", str(fixtures), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert "1 passed, 1 failed" in result.stdout
+    report = json.loads((tmp_path / "out" / "quarantine.json").read_text())
+    assert [Path(item["source"]).name for item in report] == ["broken.json"]
+    assert "issue_date" in report[0]["reason"]
