@@ -45,14 +45,17 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
     """The UBL 2.1 XML of ``document`` under ``profile``, as UTF-8 bytes.
 
     The same model always gives the same bytes. Raises ``ProfileError`` when
-    the model breaks a rule of the profile, and ``ValueError`` for an unknown
-    profile name.
+    the model breaks a rule of the profile or holds text XML 1.0 cannot carry
+    (a control character), and ``ValueError`` for an unknown profile name.
     """
     chosen = resolve(profile, document)
     violations = chosen.check(document)
     if violations:
         raise ProfileError(chosen.name, violations)
-    return write_document(document, chosen)
+    try:
+        return write_document(document, chosen)
+    except ValueError as exc:  # the writer refuses characters XML cannot carry
+        raise ProfileError(chosen.name, [Violation("XML-1.0-CHAR", "text", str(exc))]) from exc
 
 
 parse = parse_document

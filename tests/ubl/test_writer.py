@@ -11,6 +11,7 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -619,3 +620,16 @@ def test_blank_strings_write_nothing() -> None:
     root = etree.fromstring(write_document(document, resolve("en16931", document)))
     assert root.find("cbc:BuyerReference", NS) is None
     assert root.find("cac:PaymentTerms", NS) is None
+
+
+def test_public_write_turns_an_unwritable_character_into_a_profile_error() -> None:
+    import dataclasses
+
+    import ubl
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    document = ubl.parse(fixtures / "nl-standard-21-9.xml").document
+    broken = dataclasses.replace(document, payment_terms="pay \x01 soon")
+    with pytest.raises(ubl.ProfileError) as info:
+        ubl.write(broken, profile="auto")
+    assert info.value.violations[0].rule == "XML-1.0-CHAR"
