@@ -4,7 +4,9 @@ EN 16931 (and the CIUS Schematron) says what a *valid e-invoice* is. A tax
 authority says what an *invoice* must state for VAT purposes, and some of that
 is optional in EN 16931: the seller's chamber of commerce number, the supply
 date, the customer's VAT number under reverse charge. This package checks
-those national requirements only; it never repeats an EN 16931 rule.
+those national requirements only; it never repeats an EN 16931 rule. For
+every country it also checks that the identifiers the invoice carries pass
+their standard's check (:mod:`model.requirements.identifiers`).
 
 Which rules apply follows the seller's country (BT-40, ``seller.address.country``)
 because the invoicing rules are those of the member state where the supply is
@@ -93,12 +95,18 @@ def checker_for(country: str) -> Checker | None:
 
 
 def check_requirements(document: Invoice) -> list[Finding]:
-    """The national requirements of the seller's country (BT-40) that ``document`` misses.
+    """What ``document`` misses: identifiers that fail their check, then national requirements.
 
-    A country without a checker has no requirements here: the result is ``[]``.
+    The identifier check (:mod:`model.requirements.identifiers`: VAT ids, IBAN,
+    scheme identifiers such as KvK and GLN, structured payment references)
+    runs for every document; the national requirements are those of the
+    seller's country (BT-40), and a country without a checker has none.
     """
+    from model.requirements import identifiers
+
     checker = checker_for(document.seller.address.country)
-    return [] if checker is None else checker(document)
+    national = [] if checker is None else checker(document)
+    return identifiers.check(document) + national
 
 
 def _country_key(country: str) -> str:

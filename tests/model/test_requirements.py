@@ -28,13 +28,13 @@ from model.requirements import Finding, check_requirements, checker_for, nl, reg
 
 SELLER = Party(
     name="Bakkerij De Zon B.V.",
-    vat_id="NL123456789B01",
+    vat_id="NL000099998B57",
     legal_registration=Identifier(value="12345678", scheme="0106"),
     address=Address(line1="Dorpsstraat 1", postal_code="1234 AB", city="Utrecht", country="NL"),
 )
 BUYER = Party(
     name="Koffiehuis Noord",
-    vat_id="NL987654321B01",
+    vat_id="NL866120932B01",
     address=Address(line1="Havenweg 7", postal_code="9711 AA", city="Groningen", country="NL"),
 )
 
@@ -208,7 +208,7 @@ MISSING: dict[str, tuple[Invoice, str, str]] = {
         "seller.legal_registration",
     ),
     "supplier registration not KvK": (
-        dutch_invoice(seller=_seller(legal_registration=Identifier(value="1", scheme="0190"))),
+        dutch_invoice(seller=_seller(legal_registration=Identifier(value="00000001003214345000", scheme="0190"))),
         "NL-FACTUUR-5",
         "seller.legal_registration",
     ),
