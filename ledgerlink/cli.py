@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from ledgerlink import demo_command, ubl_commands
+from ledgerlink import artifacts_commands, demo_command, ubl_commands
 
 app = typer.Typer(
     name="ledgerlink",
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(ubl_commands.app, name="ubl")
+app.add_typer(artifacts_commands.app, name="artifacts")
 app.command("demo")(demo_command.demo)
 
 
