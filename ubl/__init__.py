@@ -6,11 +6,14 @@ The public API, used by the CLI and every other package::
 
     result = parse("invoice.xml")          # ParseResult: .document, .report, .source
     xml = write(result.document, profile="nlcius")
+    report = validate(xml)                 # Report: XSD + official Schematron
 
 ``write`` refuses a model that cannot satisfy the profile (``ProfileError``,
 naming each rule id and field); ``parse`` raises ``InputError`` (file, line,
 field) for anything it cannot read, and lists content EN 16931 does not
-cover in ``ParseResult.report``.
+cover in ``ParseResult.report``. ``validate`` runs the UBL 2.1 XSD and the
+official Schematron chosen by the CustomizationID (see :mod:`ubl.validate`;
+the bundles come from :mod:`ubl.artifacts`).
 
 Profiles: ``peppol-bis3`` (default), ``en16931``, ``nlcius``, and ``auto``,
 which keeps the document's own CustomizationID and ProfileID (BT-24/BT-23)
@@ -24,6 +27,7 @@ from model import Invoice
 from ubl.errors import InputError, ProfileError, UblError, Violation
 from ubl.parser import ParseResult, ReportEntry, parse_document
 from ubl.profiles import PROFILE_NAMES, Profile, detect, resolve
+from ubl.validate import Report, validate
 from ubl.writer import write_document
 
 __all__ = [
@@ -32,11 +36,13 @@ __all__ = [
     "ParseResult",
     "Profile",
     "ProfileError",
+    "Report",
     "ReportEntry",
     "UblError",
     "Violation",
     "detect",
     "parse",
+    "validate",
     "write",
 ]
 

@@ -1691,23 +1691,21 @@ def test_a_credit_note_with_two_payment_means_keeps_its_due_date() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("artifacts_cache")
 @pytest.mark.parametrize("profile", PROFILE_NAMES)
 def test_a_credit_note_with_two_payment_means_and_a_due_date_is_officially_valid(
     profile: str,
 ) -> None:
-    require_shared(
-        "validation/en16931/xslt", "validation/peppol-bis3/xslt", "validation/nlcius/xslt"
-    )
-    from support.validation import fatal, validate
-
+    from ubl.validate import validate
     from ubl.writer import write_document
 
     doc = credit_note(clean_invoice())
     doc = replace(doc, payment_means=doc.payment_means * 2)
-    assert fatal(validate(write_document(doc, resolve(profile, doc)), profile)) == []
+    assert validate(write_document(doc, resolve(profile, doc)), profile).fatal == ()
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("artifacts_cache")
 @pytest.mark.parametrize(("profile", "mutate", "rule", "field"), CASES, ids=CASE_IDS)
 def test_the_official_validation_fires_the_same_rule(
     profile: str, mutate: Mutation, rule: str, field: str
@@ -1715,35 +1713,28 @@ def test_the_official_validation_fires_the_same_rule(
     """Written and validated officially, each case fails the rule check() named, and
     check() names no rule the official validation does not (but the writer's own limits,
     rule set BINDING, which no official validation has)."""
-    require_shared(
-        "validation/en16931/xslt", "validation/peppol-bis3/xslt", "validation/nlcius/xslt"
-    )
-    from support.validation import fatal, validate
-
+    from ubl.validate import validate
     from ubl.writer import write_document
 
     doc = mutate(clean_invoice())
     chosen = resolve(profile, doc)
-    official = {issue.rule for issue in fatal(validate(write_document(doc, chosen), chosen.name))}
+    official = {issue.rule for issue in validate(write_document(doc, chosen), chosen.name).fatal}
     binding = {r.id for r in rules_for(chosen.name) if r.rule_set is RuleSet.BINDING}
     assert rule in official | binding
     assert {v.rule for v in chosen.check(doc)} - binding <= official
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("artifacts_cache")
 @pytest.mark.parametrize("as_credit_note", [False, True])
 @pytest.mark.parametrize("profile", PROFILE_NAMES)
 def test_the_clean_documents_are_officially_valid(profile: str, as_credit_note: bool) -> None:
-    require_shared(
-        "validation/en16931/xslt", "validation/peppol-bis3/xslt", "validation/nlcius/xslt"
-    )
-    from support.validation import fatal, validate
-
+    from ubl.validate import validate
     from ubl.writer import write_document
 
     doc = credit_note(clean_invoice()) if as_credit_note else clean_invoice()
     chosen = resolve(profile, doc)
-    assert fatal(validate(write_document(doc, chosen), profile)) == []
+    assert validate(write_document(doc, chosen), profile).fatal == ()
 
 
 # --- against the official rule files ----------------------------------------------------------
@@ -1781,11 +1772,11 @@ def test_every_rule_is_an_official_fatal_rule_of_its_profile(profile: str) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("artifacts_cache")
 def test_check_never_refuses_for_a_rule_the_official_validation_passes() -> None:
     require_shared("validation/en16931/examples")
-    from support.validation import fatal, validate
-
     from ubl.parser import parse_document
+    from ubl.validate import validate
 
     corpus = roundtrip_corpus()
     assert corpus, "the official corpus is empty"
@@ -1795,7 +1786,7 @@ def test_check_never_refuses_for_a_rule_the_official_validation_passes() -> None
         reported = {v.rule for v in resolve("auto", document).check(document)}
         if not reported:
             continue  # nothing to justify: no need to run the official validation
-        official = {issue.rule for issue in fatal(validate(path.read_bytes()))}
+        official = {issue.rule for issue in validate(path).fatal}
         if reported - official:
             unjustified[path.name] = reported - official
     assert unjustified == {}

@@ -1,0 +1,445 @@
+"""Tests for ubl.validate: XSD + the official Schematron, scenarios, issues and bad input.
+
+The bundles come from the session fixture ``artifacts_cache`` (installed from SHARED);
+every test here validates real documents with the real stylesheets.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from support.shared import SHARED, require_shared
+
+from ubl import artifacts
+from ubl._ns import CAC, CBC, INVOICE
+from ubl.errors import UblError
+from ubl.validate import ArtifactMissing, Issue, Report, Validator, _schematron, _xsd
+from ubl.validate._hints import HINTS
+from ubl.validate._locate import element_at, line_of
+
+NS = {"cac": CAC, "cbc": CBC}
+VALIDATION = SHARED / "validation"
+PEPPOL_EXAMPLE = "validation/peppol-bis3/examples/base-example.xml"
+SI_UBL = "validation/nlcius/tests/SI-UBL-2.0"
+NLCIUS_OK = f"{SI_UBL}/SI-UBL-2.0_ok_full.xml"
+PEPPOL_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+NLCIUS_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:nen.nl:nlcius:v1.0"
+_ROOT = f"/*:Invoice[namespace-uri()='{INVOICE}'][1]"
+
+
+def _files(folder: str, pattern: str = "*.xml") -> list[Path]:
+    base = VALIDATION / folder
+    return sorted(base.glob(pattern)) if base.is_dir() else []
+
+
+OFFICIAL_VALID = [
+    *_files("peppol-bis3/examples"),
+    *_files("en16931/examples", "*.[xX][mM][lL]"),
+    *_files("nlcius/tests/SI-UBL-2.0", "*_ok*.xml"),
+]
+STALE = {
+    # A Peppol BIS document older than PEPPOL-COMMON-R049 (Swedish organisation numbers,
+    # fatal since Peppol 3.0.20): the example's SE identifiers fail it.
+    "en16931/examples/issue116.xml": {"PEPPOL-COMMON-R049"},
+}
+
+
+@pytest.fixture(scope="module")
+def validator(artifacts_cache: Path) -> Validator:
+    return Validator(cache=artifacts_cache)
+
+
+@pytest.fixture
+def peppol_example(artifacts_cache: Path) -> etree._ElementTree:
+    return etree.parse(str(require_shared(PEPPOL_EXAMPLE)))
+
+
+def _bytes(tree: etree._ElementTree) -> bytes:
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _line(xml: bytes, path: str) -> int | None:
+    """The source line of the element at ``path`` (from the root) in ``xml``."""
+    root = etree.fromstring(xml)
+    element = root if path == "." else root.find(path, NS)
+    assert element is not None, path
+    return element.sourceline
+
+
+def _fatal_rules(report: Report, layer: str | None = None) -> set[str]:
+    return {i.rule for i in report.fatal if layer is None or i.layer == layer}
+
+
+def _only_issue(report: Report) -> Issue:
+    assert len(report.issues) == 1, report.issues
+    assert not report.valid
+    return report.issues[0]
+
+
+# --- official documents pass -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    OFFICIAL_VALID or [None],
+    ids=[str(p.relative_to(VALIDATION)) for p in OFFICIAL_VALID] or ["no-shared"],
+)
+def test_official_valid_documents_pass(validator: Validator, path: Path | None) -> None:
+    require_shared("validation")
+    assert path is not None
+    report = validator.validate(path)
+    stale = STALE.get(str(path.relative_to(VALIDATION)), set())
+    assert _fatal_rules(report) == stale, [f"{i.rule}: {i.message}" for i in report.fatal]
+    assert report.source == str(path)
+
+
+def test_the_customization_id_picks_the_scenario(validator: Validator) -> None:
+    peppol = validator.validate(require_shared(PEPPOL_EXAMPLE))
+    nlcius = validator.validate(require_shared(NLCIUS_OK))
+    en16931 = validator.validate(
+        require_shared("validation/en16931/examples/ubl-tc434-example1.xml")
+    )
+    assert (peppol.profile, nlcius.profile, en16931.profile) == ("peppol-bis3", "nlcius", "en16931")
+    assert not any(i.rule == "UNKNOWN-CUSTOMIZATION-ID" for i in en16931.issues)
+
+
+# --- schematron findings: rule, line, hint ----------------------------------------------------
+
+
+def test_a_wrong_line_total_is_br_co_10_with_its_line_and_a_hint(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    total = peppol_example.find("cac:LegalMonetaryTotal", NS)
+    assert total is not None
+    amount = total.find("cbc:LineExtensionAmount", NS)
+    assert amount is not None and amount.text is not None
+    amount.text = str(int(amount.text) + 1)
+
+    xml = _bytes(peppol_example)
+    report = validator.validate(xml)
+
+    assert not report.valid
+    [issue] = [i for i in report.fatal if i.rule == "BR-CO-10"]
+    assert issue.layer == "schematron"
+    assert issue.line == _line(xml, "cac:LegalMonetaryTotal")  # the rule's context
+    assert issue.location == f"{_ROOT}/*:LegalMonetaryTotal[namespace-uri()='{CAC}'][1]"
+    assert issue.message.startswith("Sum of Invoice line net amount (BT-106)")
+    assert issue.hint is not None and "LineExtensionAmount" in issue.hint
+
+
+def test_a_parsed_tree_is_validated_with_its_own_line_numbers(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    assert validator.validate(peppol_example).valid
+    amount = peppol_example.find("cac:LegalMonetaryTotal/cbc:PayableAmount", NS)
+    assert amount is not None
+    amount.text = "1.00"
+    issues = [i for i in validator.validate(peppol_example).fatal if i.rule == "BR-CO-16"]
+    assert [i.line for i in issues] == [amount.getparent().sourceline]
+
+
+def test_a_missing_issue_date_is_an_xsd_error_at_its_line_and_the_rules_still_run(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    issue_date = peppol_example.find("cbc:IssueDate", NS)
+    assert issue_date is not None
+    issue_date.getparent().remove(issue_date)
+    xml = _bytes(peppol_example)
+
+    report = validator.validate(xml, "peppol-bis3")
+
+    xsd = [i for i in report.fatal if i.layer == "xsd"]
+    assert xsd and xsd[0].line == _line(xml, "cbc:DueDate")
+    assert "cbc:DueDate" in xsd[0].message  # the element the schema did not expect
+    assert "BR-03" in _fatal_rules(report, "schematron")  # both layers are reported
+
+
+def test_a_forced_profile_runs_that_scenario_only(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    party = peppol_example.find("cac:AccountingCustomerParty/cac:Party", NS)
+    endpoint = peppol_example.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS)
+    assert party is not None and endpoint is not None
+    party.remove(endpoint)
+    xml = _bytes(peppol_example)
+
+    peppol = validator.validate(xml)
+    [r010] = [i for i in peppol.fatal if i.rule == "PEPPOL-EN16931-R010"]
+    assert r010.hint == HINTS["PEPPOL-EN16931-R010"]
+    assert r010.line == _line(xml, "cac:AccountingCustomerParty/cac:Party")
+
+    en16931 = validator.validate(xml, "en16931")
+    assert en16931.profile == "en16931"
+    assert en16931.valid, en16931.fatal  # EN 16931 does not require the buyer endpoint
+
+
+def test_an_unknown_profile_is_a_usage_error(validator: Validator) -> None:
+    with pytest.raises(ValueError, match="unknown profile 'xrechnung'"):
+        validator.validate(b"<x/>", "xrechnung")
+
+
+# --- NLCIUS -----------------------------------------------------------------------------------
+
+
+def test_an_nlcius_ok_file_passes(validator: Validator) -> None:
+    report = validator.validate(require_shared(NLCIUS_OK))
+    assert report.profile == "nlcius"
+    assert report.valid
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("SI-UBL-2.0_BR-NL-1_error_empty.xml", "BR-NL-1"),
+        ("SI-UBL-2.0_BR-NL-13_error_no_ordernumber.xml", "BR-NL-13"),
+        ("SI-UBL-2.0_BR-S-08_error.xml", "BR-S-08"),
+    ],
+)
+def test_an_nlcius_error_file_fails_with_its_rule(
+    validator: Validator, name: str, rule: str
+) -> None:
+    report = validator.validate(require_shared(f"{SI_UBL}/{name}"))
+    assert report.profile == "nlcius"
+    assert rule in _fatal_rules(report, "schematron")
+
+
+def test_an_si_ubl_assert_without_id_takes_the_id_from_its_text(validator: Validator) -> None:
+    # [BII2-T10-R001] and [SI-V20-INV-R000] are SI-UBL asserts without @id.
+    no_customization_id = require_shared(f"{SI_UBL}/SI-UBL-2.0_error_no_customizationid.xml")
+    no_id = validator.validate(no_customization_id, "nlcius")
+    [issue] = [i for i in no_id.fatal if i.rule == "BII2-T10-R001"]
+    assert issue.message == "An invoice MUST have a customization identifier"
+
+    text = require_shared(NLCIUS_OK).read_bytes()
+    wrong = text.replace(NLCIUS_ID.encode(), b"urn:fdc:nen.nl:nlcius:v1.0")
+    assert wrong != text
+    report = validator.validate(wrong)
+    assert report.profile == "nlcius"
+    assert "SI-V20-INV-R000" in _fatal_rules(report)
+
+
+def test_si_ubl_2_0_3_12_runs_beside_2_0_3_13(artifacts_cache: Path) -> None:
+    older = Validator(cache=artifacts_cache, versions={"nlcius": "2.0.3.12"})
+    assert older.validate(require_shared(NLCIUS_OK)).valid
+    error = older.validate(require_shared(f"{SI_UBL}/SI-UBL-2.0_BR-NL-1_error_empty.xml"))
+    assert "BR-NL-1" in _fatal_rules(error)
+
+
+# --- scenario warnings and Saxon failures -----------------------------------------------------
+
+
+def test_an_unknown_customization_id_is_checked_against_en16931_with_a_warning(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    customization = peppol_example.find("cbc:CustomizationID", NS)
+    assert customization is not None
+    customization.text = "urn:some:unknown:id"
+
+    xml = _bytes(peppol_example)
+    report = validator.validate(xml)
+
+    assert report.profile == "en16931"
+    [warning] = [i for i in report.issues if i.rule == "UNKNOWN-CUSTOMIZATION-ID"]
+    assert warning.severity == "warning"
+    assert "'urn:some:unknown:id'" in warning.message
+    assert warning.line == _line(xml, "cbc:CustomizationID")
+    assert report.valid  # a warning does not fail the document
+
+
+def test_two_registration_names_are_a_saxon_error_not_a_crash_or_a_pass(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    party = peppol_example.find("cac:AccountingSupplierParty/cac:Party", NS)
+    assert party is not None
+    legal = party.find("cac:PartyLegalEntity", NS)
+    assert legal is not None
+    twin = etree.fromstring(etree.tostring(legal))
+    twin.find("cbc:RegistrationName", NS).text = "Another Legal Name"
+    legal.addnext(twin)
+    assert len(party.findall("cac:PartyLegalEntity/cbc:RegistrationName", NS)) == 2
+
+    report = validator.validate(_bytes(peppol_example))
+
+    assert not report.valid
+    [saxon] = [i for i in report.fatal if i.rule == "SAXON-ERROR"]
+    assert saxon.layer == "schematron"
+    assert "CEN-EN16931-UBL.xslt" in saxon.message
+    assert "more than one item" in saxon.message
+
+
+# --- bad input: one clear issue, never an exception ---------------------------------------------
+
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE Invoice [<!ENTITY secret SYSTEM "file://%s">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&secret;</Invoice>"""
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&lol2;</Invoice>"""
+
+
+@pytest.mark.parametrize(
+    ("data", "rule"),
+    [
+        (b"this is not XML", "XML-SYNTAX"),
+        (b"<Invoice", "XML-SYNTAX"),
+        (b"", "INPUT-EMPTY"),
+        (b"  \n", "INPUT-EMPTY"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "INPUT-BINARY"),
+        (BILLION_LAUGHS, "XML-DOCTYPE"),
+    ],
+    ids=["text", "truncated", "empty", "blank", "binary", "billion-laughs"],
+)
+def test_unreadable_input_is_one_input_issue(validator: Validator, data: bytes, rule: str) -> None:
+    issue = _only_issue(validator.validate(data))
+    assert (issue.layer, issue.rule, issue.severity) == ("input", rule, "fatal")
+
+
+def test_external_entities_are_refused_unread(validator: Validator, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    report = validator.validate(XXE % str(secret).encode())
+    issue = _only_issue(report)
+    assert (issue.layer, issue.rule, issue.line) == ("input", "XML-DOCTYPE", 2)
+    assert "TOP-SECRET-VALUE" not in json.dumps(report.to_dict())
+
+
+def test_a_200_mb_file_is_refused_before_it_is_read(validator: Validator, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.xml"
+    with huge.open("wb") as file:  # sparse: quick to make, 200 MB to stat
+        file.write(b"<Invoice>")
+        file.truncate(200 * 1024 * 1024)
+    issue = _only_issue(validator.validate(huge))
+    assert (issue.layer, issue.rule) == ("input", "INPUT-TOO-LARGE")
+    assert "209,715,200 bytes" in issue.message
+
+
+def test_the_size_limit_is_a_setting(artifacts_cache: Path) -> None:
+    small = Validator(cache=artifacts_cache, max_bytes=1000)
+    xml = require_shared(PEPPOL_EXAMPLE).read_bytes()
+    assert _only_issue(small.validate(xml)).rule == "INPUT-TOO-LARGE"
+
+
+def test_a_missing_file_is_an_input_issue(validator: Validator, tmp_path: Path) -> None:
+    report = validator.validate(tmp_path / "nowhere.xml")
+    assert _only_issue(report).rule == "INPUT-UNREADABLE"
+    assert report.source == str(tmp_path / "nowhere.xml")
+
+
+def test_a_credit_note_checked_against_the_invoice_schema_is_one_xsd_issue(
+    validator: Validator,
+) -> None:
+    credit_note = require_shared("validation/peppol-bis3/examples/base-creditnote-correction.xml")
+    assert validator.validate(credit_note).valid  # by default the root picks the schema
+
+    issue = _only_issue(validator.validate(credit_note, document_type="invoice"))
+    assert (issue.layer, issue.rule) == ("xsd", "UBL-DOCUMENT-TYPE")
+    assert issue.message == (
+        "root element CreditNote: this is a UBL CreditNote, validated against the Invoice schema"
+    )
+    assert validator.validate(credit_note, document_type="creditnote").valid
+
+
+def test_a_document_that_is_not_ubl_is_one_xsd_issue(validator: Validator) -> None:
+    issue = _only_issue(validator.validate(b"<Order xmlns='urn:x'/>"))
+    assert (issue.layer, issue.rule, issue.line) == ("xsd", "UBL-ROOT", 1)
+
+
+# --- installation and reuse -------------------------------------------------------------------
+
+
+def test_a_missing_bundle_raises_with_the_install_command(tmp_path: Path) -> None:
+    xml = require_shared(PEPPOL_EXAMPLE).read_bytes()
+    with pytest.raises(
+        ArtifactMissing, match=r"run `ledgerlink artifacts install ubl-2\.1-xsd"
+    ) as e:
+        Validator(cache=tmp_path).validate(xml)
+    assert isinstance(e.value, UblError)
+
+
+def test_a_missing_stylesheet_bundle_raises_too(tmp_path: Path) -> None:
+    artifacts.install(["ubl-2.1-xsd"], source_dir=require_shared("validation"), cache=tmp_path)
+    xml = require_shared(PEPPOL_EXAMPLE).read_bytes()
+    with pytest.raises(ArtifactMissing, match=r"ledgerlink artifacts install peppol-bis3"):
+        Validator(cache=tmp_path).validate(xml)
+
+
+def test_schemas_and_stylesheets_are_compiled_once_and_reused(artifacts_cache: Path) -> None:
+    xml = require_shared(PEPPOL_EXAMPLE).read_bytes()
+    first = Validator(cache=artifacts_cache)
+    assert first.validate(xml).valid
+    compiled = _schematron.compilations()
+    schemas = dict(_xsd._SCHEMAS)
+
+    second = Validator(cache=artifacts_cache)
+    for _ in range(3):
+        assert second.validate(xml).valid
+        assert first.validate(xml).valid
+
+    assert _schematron.compilations() == compiled
+    assert schemas == _xsd._SCHEMAS
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def test_the_report_has_the_json_shape_of_the_cli(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    peppol_example.getroot().remove(peppol_example.find("cbc:IssueDate", NS))
+    data = json.loads(json.dumps(validator.validate(_bytes(peppol_example)).to_dict()))
+    assert set(data) == {"path", "valid", "profile", "issues"}
+    assert (data["path"], data["valid"], data["profile"]) == ("<bytes>", False, "peppol-bis3")
+    keys = {"layer", "rule", "severity", "location", "line", "message", "hint"}
+    assert data["issues"] and all(set(issue) == keys for issue in data["issues"])
+    assert {issue["layer"] for issue in data["issues"]} == {"xsd", "schematron"}
+
+
+def test_report_splits_fatal_issues_from_warnings() -> None:
+    warning = Issue("schematron", "BR-NL-19", "warning", None, None, "not recommended")
+    fatal = Issue("xsd", "SCHEMAV_ELEMENT_CONTENT", "fatal", "/*/cbc:X", 3, "unexpected")
+    assert Report("a.xml", "nlcius", (warning,)).valid
+    report = Report("a.xml", "nlcius", (warning, fatal))
+    assert (report.valid, report.fatal, report.warnings) == (False, (fatal,), (warning,))
+
+
+# --- locations ----------------------------------------------------------------------------------
+
+LOCATED = b"""<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:ID>1</cbc:ID>
+  <cac:InvoiceLine><cbc:ID>1</cbc:ID></cac:InvoiceLine>
+  <cac:InvoiceLine>
+    <cbc:ID>2</cbc:ID>
+    <cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
+  </cac:InvoiceLine>
+</Invoice>"""
+_LINE_2 = f"{_ROOT}/*:InvoiceLine[namespace-uri()='{CAC}'][2]"
+
+
+@pytest.mark.parametrize(
+    ("location", "line"),
+    [
+        (_ROOT, 3),  # libxml2 numbers an element by the line where its start tag ends
+        (f"{_LINE_2}/*:InvoicedQuantity[namespace-uri()='{CBC}'][1]", 8),
+        (f"/Q{{{INVOICE}}}Invoice[1]/Q{{{CAC}}}InvoiceLine[2]/Q{{{CBC}}}ID[1]", 7),
+        ("/Invoice/cac:InvoiceLine[2]/cbc:InvoicedQuantity/@unitCode", 8),
+        ("/*/cac:InvoiceLine/cbc:ID", 5),
+        (f"{_ROOT}/*:InvoiceLine[namespace-uri()='{CAC}'][3]", None),
+        ("/Invoice/cac:Nothing", None),
+        ("not a path", None),
+        ("", None),
+    ],
+)
+def test_locations_translate_to_source_lines(location: str, line: int | None) -> None:
+    root = etree.fromstring(LOCATED)
+    assert line_of(root, location) == line
+
+
+def test_a_location_in_another_namespace_does_not_match() -> None:
+    root = etree.fromstring(LOCATED)
+    assert element_at(root, f"/*:Invoice[namespace-uri()='{CAC}'][1]") is None

@@ -1,0 +1,71 @@
+"""Validate UBL 2.1 Invoices and CreditNotes: the UBL 2.1 XSD plus the official Schematron
+(EN 16931, Peppol BIS Billing 3.0, NLCIUS / SI-UBL 2.0), as CI and the sync engine need it::
+
+    from ubl.validate import validate
+
+    report = validate("invoice.xml")        # bytes, a path, or a parsed lxml tree
+    if not report.valid:
+        for issue in report.fatal:
+            print(issue.line, issue.rule, issue.message, issue.hint)
+
+The document's CustomizationID (BT-24) picks the scenario (``profile="auto"``):
+
+* Peppol BIS Billing 3.0: XSD + CEN + PEPPOL rules (bundle ``peppol-bis3``);
+* NLCIUS: XSD + SI-UBL 2.0 (bundle ``nlcius``);
+* EN 16931: XSD + CEN (bundle ``en16931-ubl``);
+* any other id: XSD + CEN, and a warning ``UNKNOWN-CUSTOMIZATION-ID`` naming it.
+
+``profile="peppol-bis3" | "nlcius" | "en16931"`` forces a scenario. The schemas and
+stylesheets come from the artifact bundles of :mod:`ubl.artifacts`; they are loaded and
+compiled once per process.
+
+Errors: nothing about the document raises. Input that is no XML document we may read (not
+XML, empty, binary, a DOCTYPE, over the size limit, unreadable) is one ``input`` issue; a
+Saxon runtime error is a fatal ``SAXON-ERROR`` issue. A bundle that is not installed raises
+:class:`ArtifactMissing` (a :class:`ubl.errors.UblError`) whose message gives the install
+command; an unknown ``profile`` raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from ubl.artifacts import ArtifactMissing
+from ubl.validate._report import Issue, Layer, Report, Severity
+from ubl.validate._scenarios import PROFILES
+from ubl.validate._source import DEFAULT_MAX_BYTES, Source
+from ubl.validate._validator import DOCUMENT_TYPES, Validator
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DOCUMENT_TYPES",
+    "PROFILES",
+    "ArtifactMissing",
+    "Issue",
+    "Layer",
+    "Report",
+    "Severity",
+    "Source",
+    "Validator",
+    "default_validator",
+    "validate",
+]
+
+_default: Validator | None = None
+_default_lock = threading.Lock()
+
+
+def default_validator() -> Validator:
+    """The process's shared Validator (default cache and bundle versions)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Validator()
+    return _default
+
+
+def validate(source: Source, profile: str = "auto", *, document_type: str | None = None) -> Report:
+    """Validate one document with the shared default :class:`Validator`; see
+    :meth:`Validator.validate`."""
+    return default_validator().validate(source, profile, document_type=document_type)

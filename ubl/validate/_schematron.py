@@ -1,0 +1,144 @@
+"""The Schematron layer: the official compiled XSLT 2.0 stylesheets, run with saxonche.
+
+One ``PySaxonProcessor`` serves the whole process; each stylesheet is compiled on first use
+and the executable is reused for every later document. A document is parsed into Saxon once
+and the same node goes to each stylesheet of its scenario. The SVRL result is read with
+lxml, and only when it reports something (a clean document's SVRL is never parsed).
+
+Saxon failures never escape: a document Saxon cannot parse, or a stylesheet that stops
+with a dynamic error (the CEN rules raise XPTY0004 on a party with two RegistrationName
+elements), is a fatal issue with rule ``SAXON-ERROR`` that carries Saxon's message.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from lxml import etree
+from saxonche import PySaxonApiError, PySaxonProcessor
+
+from ubl._xml import load
+from ubl.errors import InputError
+from ubl.validate._hints import hint_for
+from ubl.validate._locate import line_of
+from ubl.validate._report import Issue, Severity
+
+__all__ = ["SAXON_ERROR", "compilations", "parse", "transform"]
+
+SAXON_ERROR: Final = "SAXON-ERROR"
+_SVRL: Final = "{http://purl.oclc.org/dsdl/svrl}"
+_FINDINGS: Final = (f"{_SVRL}failed-assert", f"{_SVRL}successful-report")
+_LEADING_ID: Final = re.compile(r"\s*\[([^\]\s]+)\]\s*-?\s*")
+_SEVERITIES: Final[dict[str, Severity]] = {
+    "fatal": "fatal",
+    "error": "fatal",
+    "warning": "warning",
+    "warn": "warning",
+    "information": "warning",
+    "info": "warning",
+}
+
+_LOCK: Final = threading.RLock()
+"""Serialises every call into Saxon (one processor per process; its thread safety is not ours
+to assume). Parallel validation uses processes (``--jobs``)."""
+_EXECUTABLES: dict[Path, Any] = {}
+_compilations = 0
+
+
+@cache
+def _processor() -> PySaxonProcessor:
+    return PySaxonProcessor(license=False)
+
+
+def compilations() -> int:
+    """How many stylesheets this process has compiled (each one is compiled once)."""
+    return _compilations
+
+
+def _executable(path: Path) -> Any:
+    """The compiled stylesheet at ``path`` (a saxonche ``PyXsltExecutable``), compiled once."""
+    global _compilations
+    executable = _EXECUTABLES.get(path)
+    if executable is None:
+        with _LOCK:
+            executable = _EXECUTABLES.get(path)
+            if executable is None:
+                compiler = _processor().new_xslt30_processor()
+                executable = compiler.compile_stylesheet(stylesheet_file=str(path))
+                if executable is None:
+                    raise PySaxonApiError(f"Saxon could not compile {path}")
+                _EXECUTABLES[path] = executable
+                _compilations += 1
+    return executable
+
+
+def _saxon_error(stylesheet: str, exc: BaseException) -> Issue:
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    return Issue("schematron", SAXON_ERROR, "fatal", None, None, f"{stylesheet}: {message}")
+
+
+def parse(text: str) -> Any | Issue:
+    """The document parsed into Saxon (a ``PyXdmNode``), or a SAXON-ERROR issue."""
+    try:
+        with _LOCK:
+            node = _processor().parse_xml(xml_text=text, encoding="UTF-8")
+    except (PySaxonApiError, UnicodeError) as exc:
+        return _saxon_error("Saxon could not parse the document", exc)
+    if node is None:
+        return _saxon_error("Saxon could not parse the document", ValueError("no document node"))
+    return node
+
+
+def transform(path: Path, node: Any, root: etree._Element) -> list[Issue]:
+    """Run the stylesheet at ``path`` on the Saxon ``node`` of the document whose lxml root is
+    ``root`` (used for line numbers); every failed assert and successful report is an issue."""
+    executable = _executable(path)
+    try:
+        with _LOCK:
+            svrl = executable.transform_to_string(xdm_node=node)
+    except (PySaxonApiError, UnicodeError) as exc:
+        return [_saxon_error(path.name, exc)]
+    if not svrl or "schematron-output" not in svrl:
+        return [_saxon_error(path.name, ValueError("the stylesheet produced no SVRL report"))]
+    if "failed-assert" not in svrl and "successful-report" not in svrl:
+        return []
+    try:
+        report = load(svrl.encode("utf-8"), f"SVRL of {path.name}")
+    except InputError as exc:
+        return [_saxon_error(path.name, exc)]
+    return _issues(report, root)
+
+
+def _text(element: etree._Element | None) -> str:
+    """The whitespace-normalised text of an ``svrl:text`` element."""
+    if element is None:
+        return ""
+    text = etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+    return " ".join(text.split())
+
+
+def _issues(report: etree._ElementTree, root: etree._Element) -> list[Issue]:
+    """An issue per ``svrl:failed-assert`` and ``svrl:successful-report`` of ``report``."""
+    issues = []
+    for finding in report.iter(*_FINDINGS):
+        text = _text(finding.find(f"{_SVRL}text"))
+        leading = _LEADING_ID.match(text)
+        rule = finding.get("id") or (leading.group(1) if leading else "NO-RULE-ID")
+        message = text[leading.end() :] if leading else text
+        location = finding.get("location") or None
+        issues.append(
+            Issue(
+                layer="schematron",
+                rule=rule,
+                severity=_SEVERITIES.get((finding.get("flag") or "fatal").lower(), "fatal"),
+                location=location,
+                line=line_of(root, location),
+                message=message or text,
+                hint=hint_for(rule),
+            )
+        )
+    return issues

@@ -1,0 +1,174 @@
+"""The validator: one document in, one :class:`Report` out (XSD, then the scenario's Schematron)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+from lxml import etree
+
+from ubl import artifacts
+from ubl._ns import CBC, CREDIT_NOTE, INVOICE
+from ubl.validate import _schematron
+from ubl.validate._hints import hint_for
+from ubl.validate._locate import source_line
+from ubl.validate._report import Issue, Report
+from ubl.validate._scenarios import AUTO, PROFILES, SCENARIOS, SCHEMAS, Artifact, scenario_for
+from ubl.validate._source import DEFAULT_MAX_BYTES, Document, Source, name_of, read
+from ubl.validate._xsd import schema_at
+
+__all__ = ["DOCUMENT_TYPES", "Validator"]
+
+DOCUMENT_TYPES: Final = {"invoice": "Invoice", "creditnote": "CreditNote"}
+"""The values ``document_type=`` accepts, and the UBL root element each one requires."""
+
+_ROOTS: Final = {f"{{{INVOICE}}}Invoice": "Invoice", f"{{{CREDIT_NOTE}}}CreditNote": "CreditNote"}
+_CUSTOMIZATION_ID: Final = f"{{{CBC}}}CustomizationID"
+UNKNOWN_CUSTOMIZATION_ID: Final = "UNKNOWN-CUSTOMIZATION-ID"
+
+
+def _root_issue(rule: str, root: etree._Element, message: str) -> Issue:
+    location = f"/{etree.QName(root).localname}"
+    return Issue("xsd", rule, "fatal", location, source_line(root), message, hint_for(rule))
+
+
+def _not_ubl(root: etree._Element) -> Issue:
+    name = etree.QName(root)
+    return _root_issue(
+        "UBL-ROOT",
+        root,
+        f"root element {name.localname} (namespace {name.namespace or 'none'}) is not a "
+        "UBL 2.1 Invoice or CreditNote",
+    )
+
+
+def _wrong_type(root: etree._Element, found: str, expected: str) -> Issue:
+    return _root_issue(
+        "UBL-DOCUMENT-TYPE",
+        root,
+        f"root element {found}: this is a UBL {found}, validated against the {expected} schema",
+    )
+
+
+def _unknown_customization(document: Document, customization_id: str | None) -> Issue:
+    element = document.tree.getroot().find(_CUSTOMIZATION_ID)
+    if customization_id and customization_id.strip():
+        what = f"unknown CustomizationID (BT-24) {customization_id.strip()!r}"
+    else:
+        what = "no CustomizationID (BT-24)"
+    return Issue(
+        layer="schematron",
+        rule=UNKNOWN_CUSTOMIZATION_ID,
+        severity="warning",
+        location=document.tree.getpath(element) if element is not None else None,
+        line=source_line(element if element is not None else document.tree.getroot()),
+        message=f"{what}: checked against the XSD and the EN 16931 (CEN) rules only",
+        hint=hint_for(UNKNOWN_CUSTOMIZATION_ID),
+    )
+
+
+class Validator:
+    """Validates UBL 2.1 Invoices and CreditNotes: the UBL 2.1 XSD (lxml), then the official
+    Schematron of the document's scenario (saxonche).
+
+    ``cache``: the artifact cache (default: :func:`ubl.artifacts.cache_dir`). ``versions``:
+    bundle versions to use instead of the defaults, e.g. ``{"nlcius": "2.0.3.12"}``.
+    ``max_bytes``: larger documents are refused unread, with an ``input`` issue.
+
+    Schemas and stylesheets load on first use and stay loaded for the whole process, shared
+    by every Validator. ``validate`` never raises for the document: anything wrong with it
+    is an issue in the report.
+    """
+
+    def __init__(
+        self,
+        cache: Path | None = None,
+        *,
+        versions: Mapping[str, str] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.cache = cache
+        self.versions = dict(versions or {})
+        self.max_bytes = max_bytes
+        self._files: dict[tuple[Artifact, Path], Path] = {}
+
+    def _file(self, artifact: Artifact) -> Path:
+        """The installed file of ``artifact`` in the bundle version this validator uses.
+
+        Raises ``ArtifactMissing`` when that bundle is not installed, and ``UnknownBundle``
+        for a version the manifest does not pin.
+        """
+        cache = self.cache or artifacts.cache_dir()
+        path = self._files.get((artifact, cache))
+        if path is None:
+            spec = artifacts.load_manifest().get(
+                artifact.bundle, self.versions.get(artifact.bundle)
+            )
+            in_bundle = artifact.path_among(file.path for file in spec.files)
+            if in_bundle is None:
+                raise artifacts.UnknownBundle(
+                    f"bundle '{spec.name}' {spec.version} has no single file matching "
+                    f"'{artifact.pattern}'"
+                )
+            path = artifacts.bundle_file(spec.name, in_bundle, version=spec.version, cache=cache)
+            self._files[artifact, cache] = path
+        return path
+
+    def validate(
+        self, source: Source, profile: str = AUTO, *, document_type: str | None = None
+    ) -> Report:
+        """Check ``source`` (bytes, a path, or a parsed lxml tree) and report every issue.
+
+        ``profile``: ``auto`` picks the scenario from the CustomizationID (BT-24);
+        ``peppol-bis3``, ``nlcius`` or ``en16931`` forces one. ``document_type``
+        (``invoice`` or ``creditnote``) requires that root element; None takes the schema
+        the root names.
+
+        When the XSD check fails the Schematron still runs, and the report holds both.
+
+        Raises ``ValueError`` for an unknown ``profile`` or ``document_type``, and
+        :class:`ubl.artifacts.ArtifactMissing` (a ``UblError``) when a bundle the document
+        needs is not installed; its message gives the install command. Nothing about the
+        document itself raises.
+        """
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+        if document_type is not None and document_type not in DOCUMENT_TYPES:
+            raise ValueError(
+                f"unknown document_type {document_type!r}; expected one of "
+                f"{', '.join(DOCUMENT_TYPES)}"
+            )
+        document = read(source, self.max_bytes)
+        if isinstance(document, Issue):
+            return Report(name_of(source), profile, (document,))
+        return Report(document.name, *self._check(document, profile, document_type))
+
+    def _check(
+        self, document: Document, profile: str, document_type: str | None
+    ) -> tuple[str, tuple[Issue, ...]]:
+        """The scenario's profile name and the issues of a parsed ``document``."""
+        root = document.tree.getroot()
+        customization_id = root.findtext(_CUSTOMIZATION_ID)
+        if profile == AUTO:
+            scenario, known = scenario_for(customization_id)
+        else:
+            scenario, known = SCENARIOS[profile], True
+        found = _ROOTS.get(root.tag) if isinstance(root.tag, str) else None
+        if found is None:
+            return scenario.profile, (_not_ubl(root),)
+        expected = DOCUMENT_TYPES[document_type] if document_type else found
+        if expected != found:
+            return scenario.profile, (_wrong_type(root, found, expected),)
+
+        schema = schema_at(self._file(SCHEMAS[found]))
+        stylesheets = [self._file(artifact) for artifact in scenario.stylesheets]
+        issues = [] if known else [_unknown_customization(document, customization_id)]
+        issues += schema.check(document.tree)
+        node = _schematron.parse(document.text)
+        if isinstance(node, Issue):
+            issues.append(node)
+        else:
+            for stylesheet in stylesheets:
+                issues += _schematron.transform(stylesheet, node, root)
+        return scenario.profile, tuple(issues)
