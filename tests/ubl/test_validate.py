@@ -16,7 +16,15 @@ from support.shared import SHARED, require_shared
 from ubl import artifacts
 from ubl._ns import CAC, CBC, INVOICE
 from ubl.errors import UblError
-from ubl.validate import ArtifactMissing, Issue, Report, Validator, _schematron, _xsd
+from ubl.validate import (
+    SCENARIOS,
+    ArtifactMissing,
+    Issue,
+    Report,
+    Validator,
+    _schematron,
+    _xsd,
+)
 from ubl.validate._hints import HINTS
 from ubl.validate._locate import element_at, line_of
 
@@ -268,6 +276,68 @@ def test_two_registration_names_are_a_saxon_error_not_a_crash_or_a_pass(
     assert saxon.layer == "schematron"
     assert "CEN-EN16931-UBL.xslt" in saxon.message
     assert "more than one item" in saxon.message
+
+
+# --- the Schematron layer alone (rule unit tests on fragments) --------------------------------
+
+FRAGMENT = f"""<Invoice xmlns="{INVOICE}" xmlns:cbc="{CBC}">
+  <cbc:CustomizationID>{PEPPOL_ID}</cbc:CustomizationID>
+</Invoice>""".encode()
+
+
+def _rules(issues: list[Issue]) -> set[str]:
+    return {issue.rule for issue in issues}
+
+
+def test_schematron_runs_the_given_stylesheets_only_and_no_xsd(validator: Validator) -> None:
+    [cen, peppol] = SCENARIOS["peppol-bis3"].stylesheets
+
+    both = validator.schematron(FRAGMENT, (cen, peppol))
+    only_peppol = validator.schematron(FRAGMENT, (peppol,))
+    only_cen = validator.schematron(FRAGMENT, (cen,))
+
+    assert {"BR-02", "PEPPOL-EN16931-R001"} <= _rules(both)  # no invoice number, no ProfileID
+    assert {i.layer for i in both} == {"schematron"}  # the fragment is not XSD-valid: unchecked
+    assert "PEPPOL-EN16931-R001" in _rules(only_peppol)
+    assert not {rule for rule in _rules(only_peppol) if rule.startswith("BR-")}
+    assert _rules(only_cen) | _rules(only_peppol) == _rules(both)
+    br_02 = next(i for i in both if i.rule == "BR-02")
+    assert (br_02.severity, br_02.line) == ("fatal", 1)
+
+
+def test_schematron_finds_what_validate_finds_in_the_rules_layer(validator: Validator) -> None:
+    report = validator.validate(FRAGMENT, "peppol-bis3")
+    issues = validator.schematron(FRAGMENT, SCENARIOS["peppol-bis3"].stylesheets)
+    assert tuple(issues) == tuple(i for i in report.issues if i.layer == "schematron")
+    assert any(i.layer == "xsd" for i in report.issues)
+
+
+def test_schematron_reports_bad_input_and_saxon_errors_as_issues(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    [issue] = validator.schematron(b"<Invoice", SCENARIOS["en16931"].stylesheets)
+    assert (issue.layer, issue.rule) == ("input", "XML-SYNTAX")
+
+    legal = peppol_example.find("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity", NS)
+    assert legal is not None
+    legal.addnext(etree.fromstring(etree.tostring(legal)))  # two RegistrationName: XPTY0004
+    issues = validator.schematron(_bytes(peppol_example), SCENARIOS["en16931"].stylesheets)
+    [saxon] = [i for i in issues if i.rule == "SAXON-ERROR"]
+    assert saxon.severity == "fatal" and "more than one item" in saxon.message
+
+
+def test_schematron_reuses_the_compiled_stylesheets(validator: Validator) -> None:
+    stylesheets = SCENARIOS["en16931"].stylesheets
+    validator.schematron(FRAGMENT, stylesheets)
+    compiled = _schematron.compilations()
+    validator.validate(FRAGMENT, "en16931")
+    Validator(cache=validator.cache).schematron(FRAGMENT, stylesheets)
+    assert _schematron.compilations() == compiled
+
+
+def test_schematron_raises_for_a_bundle_that_is_not_installed(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactMissing, match=r"ledgerlink artifacts install en16931-ubl"):
+        Validator(cache=tmp_path).schematron(FRAGMENT, SCENARIOS["en16931"].stylesheets)
 
 
 # --- bad input: one clear issue, never an exception ---------------------------------------------

@@ -19,6 +19,10 @@ The document's CustomizationID (BT-24) picks the scenario (``profile="auto"``):
 stylesheets come from the artifact bundles of :mod:`ubl.artifacts`; they are loaded and
 compiled once per process.
 
+``Validator().schematron(source, SCENARIOS["en16931"].stylesheets)`` runs chosen stylesheets
+only (no XSD, no scenario choice): for rule unit tests on fragments, such as the official
+VEFA test sets.
+
 Errors: nothing about the document raises. Input that is no XML document we may read (not
 XML, empty, binary, a DOCTYPE, over the size limit, unreadable) is one ``input`` issue; a
 Saxon runtime error is a fatal ``SAXON-ERROR`` issue. A bundle that is not installed raises
@@ -32,7 +36,7 @@ import threading
 
 from ubl.artifacts import ArtifactMissing
 from ubl.validate._report import Issue, Layer, Report, Severity
-from ubl.validate._scenarios import PROFILES
+from ubl.validate._scenarios import PROFILES, SCENARIOS, Artifact, Scenario
 from ubl.validate._source import DEFAULT_MAX_BYTES, Source
 from ubl.validate._validator import DOCUMENT_TYPES, Validator
 
@@ -40,10 +44,13 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DOCUMENT_TYPES",
     "PROFILES",
+    "SCENARIOS",
+    "Artifact",
     "ArtifactMissing",
     "Issue",
     "Layer",
     "Report",
+    "Scenario",
     "Severity",
     "Source",
     "Validator",

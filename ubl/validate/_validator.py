@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -165,10 +165,33 @@ class Validator:
         stylesheets = [self._file(artifact) for artifact in scenario.stylesheets]
         issues = [] if known else [_unknown_customization(document, customization_id)]
         issues += schema.check(document.tree)
-        node = _schematron.parse(document.text)
-        if isinstance(node, Issue):
-            issues.append(node)
-        else:
-            for stylesheet in stylesheets:
-                issues += _schematron.transform(stylesheet, node, root)
+        issues += _run_stylesheets(document, stylesheets)
         return scenario.profile, tuple(issues)
+
+    def schematron(self, source: Source, stylesheets: Sequence[Artifact]) -> list[Issue]:
+        """Run only the Schematron layer: ``stylesheets`` (compiled XSLT files of installed
+        bundles, e.g. ``SCENARIOS["en16931"].stylesheets``), in order, on ``source``.
+
+        No XSD check, no root check and no scenario choice: this is for rule unit tests,
+        whose documents are often fragments (the official VEFA test sets). Every fired
+        assert is an issue; unreadable input is one ``input`` issue and a Saxon error a
+        fatal ``SAXON-ERROR`` issue, as in :meth:`validate`. Raises
+        :class:`ubl.artifacts.ArtifactMissing` when a stylesheet's bundle is not installed.
+        """
+        paths = [self._file(artifact) for artifact in stylesheets]
+        document = read(source, self.max_bytes)
+        if isinstance(document, Issue):
+            return [document]
+        return _run_stylesheets(document, paths)
+
+
+def _run_stylesheets(document: Document, stylesheets: Sequence[Path]) -> list[Issue]:
+    """Every issue the stylesheets at ``stylesheets`` find in ``document``, which is parsed
+    into Saxon once and given to each of them."""
+    node = _schematron.parse(document.text)
+    if isinstance(node, Issue):
+        return [node]
+    issues = []
+    for stylesheet in stylesheets:
+        issues += _schematron.transform(stylesheet, node, document.tree.getroot())
+    return issues
