@@ -208,7 +208,11 @@ MISSING: dict[str, tuple[Invoice, str, str]] = {
         "seller.legal_registration",
     ),
     "supplier registration not KvK": (
-        dutch_invoice(seller=_seller(legal_registration=Identifier(value="00000001003214345000", scheme="0190"))),
+        dutch_invoice(
+            seller=_seller(
+                legal_registration=Identifier(value="00000001003214345000", scheme="0190")
+            )
+        ),
         "NL-FACTUUR-5",
         "seller.legal_registration",
     ),
