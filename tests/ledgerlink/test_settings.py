@@ -1,0 +1,117 @@
+"""The settings file: the issue's exact TOML form, where it is found, and secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from connectors.errors import ConfigurationError
+from ledgerlink.settings import CONFIG_ENV, PartyIdentifiers, load_settings
+
+ISSUE_FORM = """\
+[connections.demo]
+connector = "tryton"
+url = "http://127.0.0.1:8000"
+database = "demo"
+username = "admin"
+password_env = "TRYTON_PASSWORD"
+
+[connections.demo.parties]      # identifiers the source system cannot hold, by VAT id or party code
+company = { kvk = "12345678" }
+"NL000099998B57" = { kvk = "87654321" }
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_issue_form_loads(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path / "ll.toml", ISSUE_FORM), environ={})
+    demo = settings.connection("demo")
+    assert (demo.connector, demo.url, demo.database, demo.username) == (
+        "tryton",
+        "http://127.0.0.1:8000",
+        "demo",
+        "admin",
+    )
+    assert demo.party("company") == PartyIdentifiers(kvk="12345678")
+    assert demo.party("NL000099998B57") == PartyIdentifiers(kvk="87654321")
+    assert demo.party("NL123") is None
+    assert demo.secret("password", environ={"TRYTON_PASSWORD": "hunter2"}) == SecretStr("hunter2")
+
+
+def test_missing_password_variable_says_which_to_set(tmp_path: Path) -> None:
+    demo = load_settings(write(tmp_path / "ll.toml", ISSUE_FORM), environ={}).connection("demo")
+    with pytest.raises(ConfigurationError, match="TRYTON_PASSWORD"):
+        demo.secret("password", environ={})
+
+
+def test_secret_from_a_file(tmp_path: Path) -> None:
+    secret = write(tmp_path / "client_secret", "s3cret\n")
+    config = write(
+        tmp_path / "ll.toml",
+        f'[connections.saas]\nconnector = "x"\nclient_secret_file = "{secret}"\n',
+    )
+    saas = load_settings(config, environ={}).connection("saas")
+    assert saas.secret("client_secret") == SecretStr("s3cret")
+    assert "s3cret" not in repr(saas)
+    with pytest.raises(ConfigurationError, match="client_id_env or client_id_file"):
+        saas.secret("client_id")
+
+
+@pytest.mark.parametrize("key", ["password", "client_secret", "api_key", "refresh_token"])
+def test_a_plain_secret_in_the_file_is_refused_without_echoing_it(tmp_path: Path, key: str) -> None:
+    config = write(tmp_path / "ll.toml", f'[connections.x]\nconnector = "x"\n{key} = "leak-me"\n')
+    with pytest.raises(ConfigurationError, match=f"{key}_env") as raised:
+        load_settings(config, environ={})
+    assert "leak-me" not in str(raised.value)
+
+
+def test_lookup_order_config_then_env_then_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).connections == {}
+    write(tmp_path / "ledgerlink.toml", '[connections.cwd]\nconnector = "a"\n')
+    named = write(tmp_path / "named.toml", '[connections.env]\nconnector = "b"\n')
+    explicit = write(tmp_path / "explicit.toml", '[connections.cli]\nconnector = "c"\n')
+    environ = {CONFIG_ENV: str(named)}
+    assert list(load_settings(environ={}).connections) == ["cwd"]
+    assert list(load_settings(environ=environ).connections) == ["env"]
+    assert list(load_settings(explicit, environ=environ).connections) == ["cli"]
+
+
+def test_a_named_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="not found"):
+        load_settings(environ={CONFIG_ENV: str(tmp_path / "absent.toml")})
+
+
+def test_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
+    bad_party = write(
+        tmp_path / "ll.toml",
+        '[connections.demo]\nconnector = "tryton"\n[connections.demo.parties]\nx = { kvkk = "1" }\n',
+    )
+    with pytest.raises(ConfigurationError, match=r"ll\.toml: connections\.demo\.parties\.x\.kvkk"):
+        load_settings(bad_party, environ={})
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        load_settings(write(tmp_path / "broken.toml", "[connections\n"), environ={})
+
+
+def test_unknown_connection_lists_the_known_ones(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path / "ll.toml", ISSUE_FORM), environ={})
+    with pytest.raises(ConfigurationError, match=r"known: demo"):
+        settings.connection("prod")
+
+
+def test_connector_specific_keys_are_kept(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "ll.toml",
+        '[connections.x]\nconnector = "x"\npage_size = 50\ntoken_url = "https://id.example/token"\n',
+    )
+    connection = load_settings(config, environ={}).connection("x")
+    assert connection.option("page_size") == 50
+    assert connection.option("token_url") == "https://id.example/token"
