@@ -23,7 +23,7 @@ the EN 16931 rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 from model.document import Invoice
@@ -36,7 +36,7 @@ from ubl._ids import (
     PEPPOL_PROFILE_ID,
 )
 from ubl.errors import Violation
-from ubl.rules import RULES, Context, Rule, RuleSet, violations
+from ubl.rules import RULES, Context, Rule, RuleSet, applicable, violations
 
 __all__ = [
     "EN16931_CUSTOMIZATION_ID",
@@ -72,6 +72,13 @@ def rules_for(name: str) -> tuple[Rule, ...]:
     return tuple(rule for rule in RULES if rule.rule_set in rule_sets)
 
 
+@lru_cache(maxsize=1024)
+def _applicable(name: str, present: frozenset[str]) -> tuple[Rule, ...]:
+    """The rules of profile ``name`` about a document with the parts ``present``: documents
+    alike (same optional groups, VAT categories, schemes, seller country) share the list."""
+    return applicable(rules_for(name), present)
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """A writer profile: the ids it writes and the rules a document must pass.
@@ -90,7 +97,7 @@ class Profile:
             self.customization_id or document.customization_id,
             self.profile_id or document.profile_id,
         )
-        return violations(rules_for(self.name), context)
+        return violations(_applicable(self.name, context.present), context)
 
 
 _PROFILES: Final = {

@@ -9,9 +9,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from lxml import etree
 from support.corpus import roundtrip_corpus
 from support.shared import SHARED, require_shared
+from support.strategies import invoices
 
 from model.document import (
     AdditionalDocument,
@@ -40,6 +42,7 @@ from model.document import (
     VatBreakdown,
 )
 from ubl._ns import CAC, CBC
+from ubl.errors import Violation
 from ubl.profiles import (
     EN16931_CUSTOMIZATION_ID,
     NLCIUS_CUSTOMIZATION_ID,
@@ -51,7 +54,7 @@ from ubl.profiles import (
     resolve,
     rules_for,
 )
-from ubl.rules import RuleSet
+from ubl.rules import Context, RuleSet, violations
 
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 
@@ -1618,6 +1621,68 @@ def test_two_decimals_with_trailing_zero_count_as_written() -> None:
     assert "BR-DEC-18" not in rule_ids(
         "en16931", with_totals(clean_invoice(), payable=Decimal("1E+2"))
     )
+
+
+# --- the quick ways check() finds a document clean --------------------------------------------
+
+
+def every_rule(profile: str, doc: Invoice) -> list[Violation]:
+    """What every rule of the profile finds, including those check() leaves out because the
+    document lacks the part they are about (Rule.needs)."""
+    chosen = resolve(profile, doc)
+    context = Context.of(
+        doc, chosen.customization_id or doc.customization_id, chosen.profile_id or doc.profile_id
+    )
+    return violations(rules_for(chosen.name), context)
+
+
+@pytest.mark.parametrize(("mutate", "rule"), [(m, rule) for _, m, rule, _ in CASES], ids=CASE_IDS)
+def test_rules_left_out_for_a_missing_part_would_find_nothing(mutate: Mutation, rule: str) -> None:
+    doc = mutate(clean_invoice())
+    for profile in (*PROFILE_NAMES, "auto"):
+        assert resolve(profile, doc).check(doc) == every_rule(profile, doc), profile
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(invoices())
+def test_rules_left_out_of_drawn_documents_would_find_nothing(doc: Invoice) -> None:
+    for profile in PROFILE_NAMES:
+        assert resolve(profile, doc).check(doc) == every_rule(profile, doc), profile
+
+
+def two_lines(doc: Invoice, **changes: object) -> Invoice:
+    """``doc`` with a second line, ``changes`` made to it."""
+    second = replace(doc.lines[0], id="2", **changes)  # type: ignore[arg-type]
+    return replace(doc, lines=(doc.lines[0], second))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "rule", "field"),
+    [(lambda d: two_lines(d, net_amount=Decimal("0.000")), "BR-DEC-23", "lines[1].net_amount"),
+     (lambda d: two_lines(d, net_amount=Decimal("-0.001")), "BR-DEC-23", "lines[1].net_amount"),
+     (lambda d: two_lines(d, unit=" \t"), "BR-23", "lines[1].unit"),
+     (lambda d: two_lines(d, unit="c62"), "BR-CL-23", "lines[1].unit"),
+     (lambda d: two_lines(d, price=Price(net=Decimal("-0.01"))), "BR-27", "lines[1].price.net"),
+     (lambda d: two_lines(d, item=replace(d.lines[0].item, name="")), "BR-25",
+      "lines[1].item.name"),
+     (lambda d: replace(d, allowances_charges=(allowance(amount=Decimal("0.000")),)), "BR-DEC-01",
+      "allowances_charges[0].amount"),
+     (lambda d: with_party(d, "seller", identifiers=(Identifier(value="1", scheme="9999"),)),
+      "BR-CL-10", "seller.identifiers[0].scheme")],
+)  # fmt: skip
+def test_the_quick_tests_let_a_broken_value_through(
+    mutate: Mutation, rule: str, field: str
+) -> None:
+    """The whole-selection tests (all given, all with two decimals, all in the code list)
+    leave the answer to the rule as soon as one value breaks it, wherever it is."""
+    doc = mutate(clean_invoice())
+    assert (rule, field) in {(v.rule, v.field) for v in resolve("en16931", doc).check(doc)}
+
+
+def test_an_exemption_code_is_compared_upper_cased() -> None:
+    doc = zero_rated(clean_invoice(), "E", code="vatex-eu-132")
+    assert "BR-CL-22" not in rule_ids("en16931", doc)
+    assert "BR-CL-22" in rule_ids("en16931", zero_rated(clean_invoice(), "E", code="vatex-eu-x"))
 
 
 # --- what the writer cannot carry -------------------------------------------------------------

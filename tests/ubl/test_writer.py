@@ -435,6 +435,17 @@ def test_decimals_are_written_as_the_model_holds_them() -> None:
     assert root.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=NS) == "55.95"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_any_decimal_is_written_in_positional_notation(amount: Decimal) -> None:
+    """The text is ``format(d, "f")``, digits and exponent as held: never ``1E+2``."""
+    totals = dataclasses.replace(dutch_invoice().totals, prepaid=amount)
+    document = dataclasses.replace(dutch_invoice(), totals=totals)
+    root = etree.fromstring(write_document(document, resolve("en16931", document)))
+    written = root.findtext("cac:LegalMonetaryTotal/cbc:PrepaidAmount", namespaces=NS)
+    assert written == format(amount, "f")
+
+
 def test_invoice_root_and_lines() -> None:
     root = _root("invoice")
     assert root.tag == f"{{{INVOICE}}}Invoice"

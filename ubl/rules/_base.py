@@ -5,16 +5,23 @@ the per-family :class:`Registry`, and the selectors (:func:`at`, :func:`per`,
 A check gets a :class:`Context` and yields ``(field, message)`` for each place the model
 breaks its rule. Most rules are one :meth:`Registry.each`: a selector (where a field occurs, by
 dotted path), a predicate and a message. A rule about an optional part of the document
-(allowances, a VAT category, a Dutch seller) names it as ``needs`` and is skipped without it.
+(allowances, a VAT category, a line period, a Dutch seller) names it as ``needs`` and is
+skipped without it: :meth:`Context.of` lists the parts a document has, and :func:`applicable`
+picks the rules for them.
+
+Most documents break no rule, so that is the case made quick: :meth:`Registry.each` reads the
+one value of :func:`at` without a selection, and tests a whole selection at once where a rule
+gives a ``clean`` test (all given, all in the code list, all with two decimals); only when that
+fails does its predicate look at each value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from operator import attrgetter
-from typing import Any, Final, NamedTuple, TypeVarTuple
+from typing import Any, Final, NamedTuple, TypeVar, TypeVarTuple, cast
 
 from model.document import Invoice
 from ubl.errors import Violation
@@ -25,11 +32,14 @@ from ubl.rules._model import (
     charges,
     code,
     country,
-    scheme_identifiers,
+    identifier_schemes,
+    line_parts,
     taxed,
 )
 
 __all__ = [
+    "CHARGES",
+    "COUNTED",
     "NOTHING",
     "Check",
     "Context",
@@ -39,6 +49,8 @@ __all__ = [
     "RuleSet",
     "Selection",
     "Values",
+    "all_given",
+    "applicable",
     "at",
     "pairs",
     "per",
@@ -67,43 +79,101 @@ OPTIONAL_GROUPS: Final = frozenset(
 )  # fmt: skip
 """Parts of a document that may be absent: rules on them carry them as ``needs``."""
 
+OPTIONAL_LINE_PARTS: Final = frozenset(
+    {"lines.period", "lines.object_id", "lines.item.standard_id", "lines.item.origin_country",
+     "lines.item.classifications", "lines.price.gross", "lines.price.base_quantity"}
+)  # fmt: skip
+"""Parts of a line that may be absent (None, or no classifications): a rule about one of them
+needs it, and it is present when some line has it (:func:`~ubl.rules._model.line_parts`)."""
 
-@dataclass(frozen=True, slots=True)
+COUNTED: Final = {path: attrgetter(path) for path in ("payment_means", "buyer.identifiers")}
+"""Tuples a rule allows one of something in: ``several:<path>`` is present when the document
+has two or more elements in it."""
+
+CHARGES: Final[dict[Level, str]] = {"document": "allowances_charges", "line": "line_charges"}
+"""What a rule about the allowances and charges of a level needs."""
+
+_T = TypeVar("_T")
+_line_charges: Final = attrgetter("allowances_charges")
+
+
+def _parts(document: Invoice) -> set[str]:
+    """The optional groups and line parts ``document`` has, ``line_charges`` and
+    ``several:<path>``: the parts of :attr:`Context.present` that are not codes."""
+    lines = document.lines
+    present = {group for group in OPTIONAL_GROUPS if getattr(document, group)}
+    present.update(line_parts(lines))
+    if any(map(_line_charges, lines)):
+        present.add("line_charges")
+    present.update(f"several:{path}" for path, get in COUNTED.items() if len(get(document)) > 1)
+    return present
+
+
+def _taxed_categories(document: Invoice) -> dict[TaxedKind, set[str]]:
+    """The VAT categories (as compared) of the lines, document allowances and charges."""
+    found: dict[TaxedKind, set[str]] = {
+        "line": set(map(code, {line.item.vat_category for line in document.lines})),
+        "allowance": set(),
+        "charge": set(),
+    }
+    for ac in document.allowances_charges:
+        found["charge" if ac.is_charge else "allowance"].add(code(ac.vat_category))
+    return found
+
+
+def _named(kind: str, values: Iterable[object]) -> Iterator[str]:
+    """``kind:value`` for each value: the parts of :attr:`Context.present` (``line:S``)."""
+    return map(f"{kind}:{{}}".format, values)
+
+
+@dataclass(slots=True)
 class Context:
     """What a check sees: the document, the ids it will carry, and facts several rules use:
-    the parties' countries, the VAT categories of lines, allowances/charges and breakdown,
-    the schemes of the written party identifiers, and the parts ``present`` in the document
-    (what :attr:`Rule.needs` names: optional groups, ``line_charges``, ``used:S``,
-    ``breakdown:S``, ``scheme:0088``, ``seller:NL``)."""
+    the parties' countries, the VAT categories used by lines and allowances/charges, the
+    breakdown's categories, the schemes of the written party identifiers, and the parts
+    ``present`` in the document (what :attr:`Rule.needs` names: optional groups,
+    ``line_charges``, optional line parts such as ``lines.period``, the VAT categories of
+    lines, document allowances and charges (``line:S``, ``allowance:S``, ``charge:S``) and of
+    the breakdown (``breakdown:S``), ``category:S`` (any of these), ``exemption:VATEX-EU-O`` (a
+    breakdown's exemption reason code, upper-cased), ``scheme:0088``, ``seller:NL``,
+    ``several:payment_means`` (:data:`COUNTED`)).
+
+    Facts only some rules need (:attr:`taxed`) are derived on first use and kept for the
+    other rules (:meth:`fact`). Checks only read it (it is not frozen: that makes
+    :meth:`of` slower).
+    """
 
     doc: Invoice
     customization_id: str
     profile_id: str
     seller_country: str
     buyer_country: str
-    taxed: dict[TaxedKind, tuple[Taxed, ...]]
     used: frozenset[str]
     breakdowns: dict[str, int]
     id_schemes: frozenset[str | None]
     present: frozenset[str]
+    _memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, document: Invoice, customization_id: str | None, profile_id: str | None) -> Context:
         """The context of ``document`` written with these BT-24 and BT-23."""
-        by_kind = taxed(document)
-        used = frozenset(t.category for items in by_kind.values() for t in items)
+        taxed_categories = _taxed_categories(document)
+        used = frozenset().union(*taxed_categories.values())
         breakdowns: dict[str, int] = {}
+        exemptions: set[str] = set()
         for breakdown in document.vat_breakdown:
             category = code(breakdown.category)
             breakdowns[category] = breakdowns.get(category, 0) + 1
-        id_schemes = frozenset(x.scheme for _, x in scheme_identifiers(document))
+            exemptions.add(code(breakdown.exemption_code).upper())
+        id_schemes = identifier_schemes(document)
         seller_country = country(document.seller.address)
-        present = {group for group in OPTIONAL_GROUPS if getattr(document, group)}
-        if any(line.allowances_charges for line in document.lines):
-            present.add("line_charges")
-        present.update(f"used:{category}" for category in used)
-        present.update(f"breakdown:{category}" for category in breakdowns)
-        present.update(f"scheme:{scheme}" for scheme in id_schemes)
+        present = _parts(document)
+        for kind, categories in taxed_categories.items():
+            present.update(_named(kind, categories))
+        present.update(_named("breakdown", breakdowns))
+        present.update(_named("category", used.union(breakdowns)))
+        present.update(_named("exemption", exemptions))
+        present.update(_named("scheme", id_schemes))
         present.add(f"seller:{seller_country}")
         return cls(
             doc=document,
@@ -111,12 +181,23 @@ class Context:
             profile_id=code(profile_id),
             seller_country=seller_country,
             buyer_country=country(document.buyer.address),
-            taxed=by_kind,
             used=used,
             breakdowns=breakdowns,
             id_schemes=id_schemes,
             present=frozenset(present),
         )
+
+    @property
+    def taxed(self) -> dict[TaxedKind, tuple[Taxed, ...]]:
+        """The lines, document allowances and document charges with their VAT category."""
+        return self.fact(taxed)
+
+    def fact(self, derive: Callable[[Invoice], _T]) -> _T:
+        """``derive(doc)``, derived once for all the rules that ask."""
+        if derive in self._memo:
+            return cast(_T, self._memo[derive])
+        value = self._memo[derive] = derive(self.doc)
+        return value
 
 
 Check = Callable[[Context], Iterable[Finding]]
@@ -134,14 +215,21 @@ class Rule:
     needs: str | None = None
 
 
+def applicable(rules: Iterable[Rule], present: Collection[str]) -> tuple[Rule, ...]:
+    """The rules of ``rules`` about a document with the parts ``present`` (:attr:`Rule.needs`:
+    a rule about a part the document lacks is left out), in the order given."""
+    return tuple(rule for rule in rules if rule.needs is None or rule.needs in present)
+
+
 def violations(rules: Iterable[Rule], context: Context) -> list[Violation]:
-    """Every rule of ``rules`` the document of ``context`` breaks, in the order given."""
-    present = context.present
+    """Every rule of ``rules`` the document of ``context`` breaks, in the order given.
+
+    Each rule is run: pass the rules that apply to the document (:func:`applicable`).
+    """
     return [
-        Violation(rule.id, field, message)
+        Violation(rule.id, place, message)
         for rule in rules
-        if rule.needs is None or rule.needs in present
-        for field, message in rule.check(context)
+        for place, message in rule.check(context)
     ]
 
 
@@ -154,10 +242,18 @@ value that breaks the rule)."""
 
 class Values(NamedTuple):
     """A selector: the values of one model field wherever the model has it (``select``), and
-    the optional part of a document the field belongs to (``needs``, see :class:`Rule`)."""
+    the optional part of a document the field belongs to (``needs``, see :class:`Rule`).
+
+    ``one``: for a selector of one value (:func:`at`), a quicker getter of that value, which
+    raises ``AttributeError`` where ``select`` finds no value (a group on the way is absent).
+    ``among``: a fact of the context that holds every value ``select`` can pick (and maybe
+    more), for the ``clean`` test of :meth:`Registry.each`.
+    """
 
     select: Callable[[Invoice], Selection]
     needs: str | None = None
+    one: Callable[[Invoice], Any] | None = None
+    among: Callable[[Context], Collection[Any]] | None = None
 
 
 NOTHING: Final[Selection] = ((), str)
@@ -205,22 +301,33 @@ def pairs(
 def at(path: str, field: str | None = None) -> Values:
     """The value at ``path`` of the document (reported at ``field``, default ``path``),
     unless a group on the way is absent."""
-    follow, report = _follow(path), field or path
+    get, follow, report = attrgetter(path), _follow(path), field or path
 
     def where(_: int) -> str:
         return report
 
     def values(doc: Invoice) -> Selection:
-        found, value = follow(doc)
-        return ((value,), where) if found else NOTHING
+        try:
+            return (get(doc),), where
+        except AttributeError:  # a group on the way is absent (or a name is wrong)
+            found, value = follow(doc)
+            return ((value,), where) if found else NOTHING
 
-    return Values(values, _needs(path))
+    return Values(values, _needs(path), get)
 
 
-def per(items: str, path: str = "", field: str | None = None) -> Values:
+def per(items: str, path: str = "", field: str | None = None, optional: bool = False) -> Values:
     """``path`` in each element of the document's tuple ``items`` (``lines``, ...), reported
-    at ``field`` (default ``path``). An empty ``path`` selects the element itself."""
+    at ``field`` (default ``path``). An empty ``path`` selects the element itself.
+
+    ``optional``: ``path`` is one of the :data:`OPTIONAL_LINE_PARTS`, and the rule is about it
+    (holds for a line without it): it needs that part, so only documents where some line has
+    it are checked.
+    """
     get, follow, report = attrgetter(path) if path else None, _follow(path), field or path
+    needs = f"{items}.{path}" if optional else _needs(items)
+    if optional and needs not in OPTIONAL_LINE_PARTS:
+        raise ValueError(f"{needs} is not an optional line part")
 
     def where(i: int) -> str:
         return f"{items}[{i}].{report}"
@@ -235,7 +342,7 @@ def per(items: str, path: str = "", field: str | None = None) -> Values:
             found = [(where(i), follow(element)) for i, element in enumerate(elements)]
             return selection([(place, value) for place, (there, value) in found if there])
 
-    return Values(values, _needs(items))
+    return Values(values, needs)
 
 
 def per_charge(field: str, level: Level, charge: bool | None, whole: bool = False) -> Values:
@@ -245,7 +352,7 @@ def per_charge(field: str, level: Level, charge: bool | None, whole: bool = Fals
     """
 
     def values(doc: Invoice) -> Selection:
-        if level == "line" and not any(line.allowances_charges for line in doc.lines):
+        if level == "line" and not any(map(_line_charges, doc.lines)):
             return NOTHING
         chosen = [
             (path, ac)
@@ -255,7 +362,7 @@ def per_charge(field: str, level: Level, charge: bool | None, whole: bool = Fals
         selected = [ac if whole else getattr(ac, field) for _, ac in chosen]
         return selected, lambda i: f"{chosen[i][0]}.{field}"
 
-    return Values(values, "allowances_charges" if level == "document" else "line_charges")
+    return Values(values, CHARGES[level])
 
 
 # --- the registry of one family ---------------------------------------------------------------
@@ -301,20 +408,77 @@ class Registry:
         bad: Callable[[Any], bool],
         message: str | Callable[[Any], str],
         rule_set: RuleSet | None = None,
+        clean: Callable[[Collection[Any]], bool] | None = None,
+        needs: str | None = None,
     ) -> None:
-        """Add ``rule_id``: each selected value for which ``bad`` holds breaks it."""
+        """Add ``rule_id``: each selected value for which ``bad`` holds breaks it. The rule
+        ``needs`` what the selector names (:attr:`Values.needs`), unless it names a part.
 
-        def check(ctx: Context) -> Iterable[Finding]:
-            selected, where = values.select(ctx.doc)
-            if not any(map(bad, selected)):
+        ``clean``, if given, tests a whole selection at once without a Python call per value
+        (:func:`all_given`, a set's ``issuperset``), and holds only when no value is bad: the
+        quick answer for the usual document, which breaks nothing. It is tried on the
+        selector's :attr:`Values.among` first, then on the selection; where it does not hold
+        (or raises ``TypeError``), ``bad`` decides.
+        """
+        check = _each_check(values, bad, message, clean)
+        self.add(rule_id, check, rule_set, needs or values.needs)
+
+
+def _each_check(
+    values: Values,
+    bad: Callable[[Any], bool],
+    message: str | Callable[[Any], str],
+    clean: Callable[[Collection[Any]], bool] | None,
+) -> Check:
+    """The check :meth:`Registry.each` adds: quickest on a selector of one value
+    (:attr:`Values.one`), then with ``clean``, else ``bad`` on each selected value."""
+    select, get, among = values.select, values.one, values.among
+
+    def findings(selected: Sequence[Any], where: Callable[[int], str]) -> list[Finding]:
+        return [
+            (where(i), message(value) if callable(message) else message)
+            for i, value in enumerate(selected)
+            if bad(value)
+        ]
+
+    def check(ctx: Context) -> Iterable[Finding]:
+        selected, where = select(ctx.doc)
+        return findings(selected, where) if any(map(bad, selected)) else ()
+
+    if get is not None:
+
+        def one_check(ctx: Context) -> Iterable[Finding]:
+            try:
+                value = get(ctx.doc)
+            except AttributeError:  # no value there: ``select`` tells
+                return check(ctx)
+            return check(ctx) if bad(value) else ()
+
+        return one_check
+    if clean is None:
+        return check
+
+    def quick_check(ctx: Context) -> Iterable[Finding]:
+        try:
+            if among is not None and clean(among(ctx)):
                 return ()
-            return [
-                (where(i), message(value) if callable(message) else message)
-                for i, value in enumerate(selected)
-                if bad(value)
-            ]
+        except TypeError:
+            pass
+        selected, where = select(ctx.doc)
+        try:
+            if clean(selected):
+                return ()
+        except TypeError:  # values it does not test: ``bad`` decides
+            pass
+        return findings(selected, where) if any(map(bad, selected)) else ()
 
-        self.add(rule_id, check, rule_set, values.needs)
+    return quick_check
+
+
+def all_given(values: Collection[Any]) -> bool:
+    """No value is :func:`~ubl.rules._model.blank` (None, empty or whitespace), tested without
+    a Python call per value; ``TypeError`` for a value that is not a string."""
+    return all(map(str.strip, values))
 
 
 _Row = TypeVarTuple("_Row")

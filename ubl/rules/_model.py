@@ -7,11 +7,12 @@ field path, the path a :class:`~ubl.errors.Violation` names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any, Final, Literal, NamedTuple, TypeGuard
 
-from model.document import Address, AllowanceCharge, Identifier, Invoice
+from model.document import Address, AllowanceCharge, Identifier, Invoice, Line
 
 # --- values -----------------------------------------------------------------------------------
 
@@ -79,6 +80,29 @@ Level = Literal["document", "line"]
 LEVELS: Final[tuple[Level, ...]] = ("document", "line")
 
 
+def line_parts(lines: Iterable[Line]) -> set[str]:
+    """The optional parts some line has (``lines.period``, ...: not None, classifications not
+    empty); what a rule about one of them needs (:data:`~ubl.rules._base.OPTIONAL_LINE_PARTS`)."""
+    found: set[str] = set()
+    for line in lines:
+        item, price = line.item, line.price
+        if line.period is not None:
+            found.add("lines.period")
+        if line.object_id is not None:
+            found.add("lines.object_id")
+        if item.standard_id is not None:
+            found.add("lines.item.standard_id")
+        if item.origin_country is not None:
+            found.add("lines.item.origin_country")
+        if item.classifications:
+            found.add("lines.item.classifications")
+        if price.gross is not None:
+            found.add("lines.price.gross")
+        if price.base_quantity is not None:
+            found.add("lines.price.base_quantity")
+    return found
+
+
 def charges(doc: Invoice, level: Level) -> Iterator[tuple[str, AllowanceCharge]]:
     """Document (BG-20/21) or line (BG-27/28) allowances and charges with their paths."""
     if level == "document":
@@ -136,6 +160,16 @@ def scheme_identifiers(doc: Invoice) -> Iterator[tuple[str, Identifier]]:
     yield from legal_registrations(doc)
 
 
+def identifier_schemes(doc: Invoice) -> frozenset[str | None]:
+    """The schemes of :func:`scheme_identifiers`, found without building their paths."""
+    seller, buyer, payee = doc.seller, doc.buyer, doc.payee
+    found = [seller.endpoint, buyer.endpoint, *seller.identifiers, *buyer.identifiers]
+    found += (seller.legal_registration, buyer.legal_registration)
+    if payee is not None:
+        found += (payee.identifier, payee.legal_registration)
+    return frozenset(x.scheme for x in found if written_id(x))
+
+
 # --- what carries a VAT category --------------------------------------------------------------
 
 
@@ -154,17 +188,22 @@ class Taxed(NamedTuple):
 
 TaxedKind = Literal["line", "allowance", "charge"]
 
+_new_taxed: Final[Callable[[tuple[str, int, str, Decimal | None]], Taxed]] = partial(
+    tuple.__new__, Taxed
+)
+"""``Taxed`` from its fields, without the Python call ``Taxed(...)`` costs (one per line)."""
+
 
 def taxed(doc: Invoice) -> dict[TaxedKind, tuple[Taxed, ...]]:
     """The lines, document allowances and document charges, each with its VAT category."""
     lines = [
-        Taxed("lines", i, code(line.item.vat_category), line.item.vat_rate)
+        _new_taxed(("lines", i, code(line.item.vat_category), line.item.vat_rate))
         for i, line in enumerate(doc.lines)
     ]
     by_kind: dict[bool, list[Taxed]] = {False: [], True: []}
     for i, ac in enumerate(doc.allowances_charges):
         by_kind[ac.is_charge].append(
-            Taxed("allowances_charges", i, code(ac.vat_category), ac.vat_rate)
+            _new_taxed(("allowances_charges", i, code(ac.vat_category), ac.vat_rate))
         )
     return {
         "line": tuple(lines),

@@ -10,7 +10,7 @@ codes), the rules accept them too (:data:`_CEN_ONLY_CODES`), so no valid documen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Final
 
 from model.codes import (
@@ -98,20 +98,28 @@ def _type_code_list(ctx: Context) -> Iterator[Finding]:
         yield "type_code", f"{type_code!r} is not a UNCL1001 {kind} type code"
 
 
+def _party_schemes(ctx: Context) -> frozenset[str | None]:
+    """The schemes of every written party identifier: all a party's scheme can be."""
+    return ctx.id_schemes
+
+
 def _schemes(identifiers: Callable[[Invoice], Iterable[tuple[str, Identifier]]]) -> Values:
-    return pairs(lambda doc: ((f"{path}.scheme", x.scheme) for path, x in identifiers(doc)))
+    """The scheme of each written party identifier that ``identifiers`` yields."""
+    schemes = pairs(lambda doc: ((f"{path}.scheme", x.scheme) for path, x in identifiers(doc)))
+    return schemes._replace(among=_party_schemes)
 
 
-def _scheme(identifiers: Values) -> Values:
-    """The scheme of each written identifier that ``identifiers`` selects."""
+def _scheme(identifiers: Values, party: bool = False) -> Values:
+    """The scheme of each written identifier that ``identifiers`` selects (``party``: a party's
+    identifier, one of :func:`~ubl.rules._model.scheme_identifiers`)."""
 
     def values(doc: Invoice) -> Selection:
         selected, where = identifiers.select(doc)
-        if not any(map(written_id, selected)):
+        if not any(selected) or not any(map(written_id, selected)):
             return NOTHING
         return selection([(where(i), x.scheme) for i, x in enumerate(selected) if written_id(x)])
 
-    return Values(values, identifiers.needs)
+    return Values(values, identifiers.needs, among=_party_schemes if party else None)
 
 
 def _typed_object_schemes(doc: Invoice) -> Iterator[tuple[str, Any]]:
@@ -150,83 +158,107 @@ def _classification_lists(doc: Invoice) -> Iterator[tuple[str, Any]]:
     return ((path, c.list_id) for path, c in classifications(doc) if given(c.code))
 
 
-_VATEX: Final = frozenset(value.upper() for value in vatex.CODES) | _CEN_ONLY_CODES["VATEX"]
+class _UpperCased(frozenset[str]):
+    """Codes a rule compares upper-cased: BR-CL-22."""
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and super().__contains__(value.upper())
 
 
-def _vatex(value: str) -> bool:
-    """BR-CL-22 compares upper-cased."""
-    return value.upper() in _VATEX
+_VATEX: Final = _UpperCased(
+    frozenset(value.upper() for value in vatex.CODES) | _CEN_ONLY_CODES["VATEX"]
+)
+_ICD_OR_SEPA: Final = frozenset(icd.CODES) | {"SEPA"}
+"""BR-CL-10: a seller or payee identifier may also be the SEPA creditor id."""
+_UNITS: Final = frozenset(rec20.CODES) | frozenset(rec21.CODES)
 
 
-def _icd_or_sepa(value: str) -> bool:
-    """BR-CL-10: a seller or payee identifier may also be the SEPA creditor id."""
-    return value == "SEPA" or icd.is_valid(value)
-
-
-def _unit(value: str) -> bool:
-    return rec20.is_valid(value) or rec21.is_valid(value)
-
-
-_CODE_LISTS: Final[tuple[tuple[str, str, Values, Callable[[str], bool]], ...]] = (
-    ("BR-CL-04", "ISO 4217", at("currency"), iso4217.is_valid),
-    ("BR-CL-05", "ISO 4217", at("tax_currency"), iso4217.is_valid),
-    ("BR-CL-06", "UNCL2005", at("tax_point_code"), uncl2005.is_valid),
+_CODE_LISTS: Final[tuple[tuple[str, str, Values, Collection[str]], ...]] = (
+    ("BR-CL-04", "ISO 4217", at("currency"), iso4217.CODES),
+    ("BR-CL-05", "ISO 4217", at("tax_currency"), iso4217.CODES),
+    ("BR-CL-06", "UNCL2005", at("tax_point_code"), uncl2005.CODES),
     (
         "BR-CL-07",
         "UNCL1153",
         _scheme(at("invoiced_object", "invoiced_object.scheme")),
-        uncl1153.is_valid,
+        uncl1153.CODES,
     ),
     (
         "BR-CL-07",
         "UNCL1153",
-        _scheme(per("lines", "object_id", "object_id.scheme")),
-        uncl1153.is_valid,
+        _scheme(per("lines", "object_id", "object_id.scheme", optional=True)),
+        uncl1153.CODES,
     ),
-    ("BR-CL-07", "UNCL1153", pairs(_typed_object_schemes), uncl1153.is_valid),
-    ("BR-CL-10", "ISO 6523 ICD", _schemes(lambda d: party_identifiers(d, False)), _icd_or_sepa),
-    ("BR-CL-10", "ISO 6523 ICD", _schemes(lambda d: party_identifiers(d, True)), icd.is_valid),
-    ("BR-CL-11", "ISO 6523 ICD", _schemes(legal_registrations), icd.is_valid),
-    ("BR-CL-13", "UNCL7143", pairs(_classification_lists), uncl7143.is_valid),
-    ("BR-CL-14", "ISO 3166-1", pairs(_countries), iso3166.is_valid),
-    ("BR-CL-15", "ISO 3166-1", per("lines", "item.origin_country"), iso3166.is_valid),
-    ("BR-CL-16", "UNCL4461", per("payment_means", "code"), uncl4461.is_valid),
-    ("BR-CL-17", "UNCL5305", per_charge("vat_category", "document", None), uncl5305.is_valid),
-    ("BR-CL-17", "UNCL5305", per("vat_breakdown", "category"), uncl5305.is_valid),
-    ("BR-CL-18", "UNCL5305", per("lines", "item.vat_category"), uncl5305.is_valid),
-    ("BR-CL-19", "UNCL5189", per_charge("reason_code", "document", False), uncl5189.is_valid),
-    ("BR-CL-19", "UNCL5189", per_charge("reason_code", "line", False), uncl5189.is_valid),
-    ("BR-CL-20", "UNCL7161", per_charge("reason_code", "document", True), uncl7161.is_valid),
-    ("BR-CL-20", "UNCL7161", per_charge("reason_code", "line", True), uncl7161.is_valid),
+    (
+        "BR-CL-07",
+        "UNCL1153",
+        pairs(_typed_object_schemes, "additional_documents"),
+        uncl1153.CODES,
+    ),
+    ("BR-CL-10", "ISO 6523 ICD", _schemes(lambda d: party_identifiers(d, False)), _ICD_OR_SEPA),
+    ("BR-CL-10", "ISO 6523 ICD", _schemes(lambda d: party_identifiers(d, True)), icd.CODES),
+    ("BR-CL-11", "ISO 6523 ICD", _schemes(legal_registrations), icd.CODES),
+    (
+        "BR-CL-13",
+        "UNCL7143",
+        pairs(_classification_lists, "lines.item.classifications"),
+        uncl7143.CODES,
+    ),
+    ("BR-CL-14", "ISO 3166-1", pairs(_countries), iso3166.CODES),
+    ("BR-CL-15", "ISO 3166-1", per("lines", "item.origin_country", optional=True), iso3166.CODES),
+    ("BR-CL-16", "UNCL4461", per("payment_means", "code"), uncl4461.CODES),
+    ("BR-CL-17", "UNCL5305", per_charge("vat_category", "document", None), uncl5305.CODES),
+    ("BR-CL-17", "UNCL5305", per("vat_breakdown", "category"), uncl5305.CODES),
+    ("BR-CL-18", "UNCL5305", per("lines", "item.vat_category"), uncl5305.CODES),
+    ("BR-CL-19", "UNCL5189", per_charge("reason_code", "document", False), uncl5189.CODES),
+    ("BR-CL-19", "UNCL5189", per_charge("reason_code", "line", False), uncl5189.CODES),
+    ("BR-CL-20", "UNCL7161", per_charge("reason_code", "document", True), uncl7161.CODES),
+    ("BR-CL-20", "UNCL7161", per_charge("reason_code", "line", True), uncl7161.CODES),
     (
         "BR-CL-21",
         "ISO 6523 ICD",
-        _scheme(per("lines", "item.standard_id", "item.standard_id.scheme")),
-        icd.is_valid,
+        _scheme(per("lines", "item.standard_id", "item.standard_id.scheme", optional=True)),
+        icd.CODES,
     ),
-    ("BR-CL-22", "VATEX", per("vat_breakdown", "exemption_code"), _vatex),
-    ("BR-CL-23", "UN/ECE Rec 20/21", per("lines", "unit"), _unit),
-    ("BR-CL-23", "UN/ECE Rec 20/21", pairs(_base_units), _unit),
-    ("BR-CL-24", "the MIME codes", pairs(_attachments), mime.is_valid),
-    ("BR-CL-25", "EAS", _scheme(at("seller.endpoint", "seller.endpoint.scheme")), eas.is_valid),
-    ("BR-CL-25", "EAS", _scheme(at("buyer.endpoint", "buyer.endpoint.scheme")), eas.is_valid),
+    ("BR-CL-22", "VATEX", per("vat_breakdown", "exemption_code"), _VATEX),
+    ("BR-CL-23", "UN/ECE Rec 20/21", per("lines", "unit"), _UNITS),
+    ("BR-CL-23", "UN/ECE Rec 20/21", pairs(_base_units, "lines.price.base_quantity"), _UNITS),
+    ("BR-CL-24", "the MIME codes", pairs(_attachments, "additional_documents"), mime.CODES),
+    (
+        "BR-CL-25",
+        "EAS",
+        _scheme(at("seller.endpoint", "seller.endpoint.scheme"), party=True),
+        eas.CODES,
+    ),
+    (
+        "BR-CL-25",
+        "EAS",
+        _scheme(at("buyer.endpoint", "buyer.endpoint.scheme"), party=True),
+        eas.CODES,
+    ),
     (
         "BR-CL-26",
         "ISO 6523 ICD",
         _scheme(at("delivery.location", "delivery.location.scheme")),
-        icd.is_valid,
+        icd.CODES,
     ),
 )
-"""(rule, list, where the codes are written, the list's membership test)."""
+"""(rule, list, where the codes are written, the list's codes)."""
 
 
-def _code_list(rule_id: str, list_name: str, values: Values, valid: Callable[[str], bool]) -> None:
+def _code_list(rule_id: str, list_name: str, values: Values, codes: Collection[str]) -> None:
     cen_only = _CEN_ONLY_CODES.get(list_name, frozenset())
+
+    def bad(value: str | None) -> bool:
+        return given(value) and code(value) not in codes and code(value) not in cen_only
+
+    fine = frozenset(candidate for candidate in (*codes, *cen_only, None) if not bad(candidate))
     rules.each(
         rule_id,
         values,
-        lambda value: given(value) and not valid(code(value)) and code(value) not in cen_only,
+        bad,
         lambda value: f"{value!r} is not a code of {list_name}",
+        clean=fine.issuperset,
     )
 
 

@@ -19,6 +19,7 @@ from ubl.rules._base import (
     Registry,
     RuleSet,
     Values,
+    all_given,
     at,
     pairs,
     per,
@@ -57,7 +58,7 @@ _REQUIRED: Final[tuple[tuple[str, Values, str], ...]] = (
 
 
 def _required(rule_id: str, values: Values, term: str) -> None:
-    rules.each(rule_id, values, blank, f"{term} is missing")
+    rules.each(rule_id, values, blank, f"{term} is missing", clean=all_given)
 
 
 register_rows(_required, _REQUIRED)
@@ -91,7 +92,7 @@ _SCHEMES: Final[tuple[tuple[str, Values, str], ...]] = (
     ("BR-63", at("buyer.endpoint", "buyer.endpoint.scheme"), "Buyer electronic address (BT-49)"),
     (
         "BR-64",
-        per("lines", "item.standard_id", "item.standard_id.scheme"),
+        per("lines", "item.standard_id", "item.standard_id.scheme", optional=True),
         "Item standard id (BT-157)",
     ),
 )
@@ -117,7 +118,7 @@ def _reversed(period: Any) -> bool:
 
 rules.each(
     "BR-65",
-    pairs(classifications),
+    pairs(classifications, "lines.item.classifications"),
     lambda c: given(c.code) and blank(c.list_id),
     "Item classification identifier (BT-158) needs a scheme identifier",
 )
@@ -126,10 +127,11 @@ rules.each(
     per("lines", "price.net"),
     lambda net: net < 0,
     "Item net price (BT-146) must not be negative",
+    clean=lambda nets: not nets or min(nets) >= 0,
 )
 rules.each(
     "BR-28",
-    per("lines", "price.gross"),
+    per("lines", "price.gross", optional=True),
     lambda gross: gross is not None and gross < 0,
     "Item gross price (BT-148) must not be negative",
 )
@@ -141,7 +143,7 @@ rules.each(
 )
 rules.each(
     "BR-30",
-    per("lines", "period", field="period.end"),
+    per("lines", "period", field="period.end", optional=True),
     _reversed,
     "Invoice line period end date (BT-135) is before its start date (BT-134)",
 )

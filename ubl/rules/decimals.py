@@ -6,8 +6,11 @@ BR-DEC-13/15 tests never fire (their XPath compares currencyID with a child of T
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from decimal import Decimal
-from typing import Final
+from functools import partial
+from operator import is_not
+from typing import Final, cast
 
 from ubl.rules._base import Registry, RuleSet, Values, at, per, per_charge, register_rows
 
@@ -39,16 +42,31 @@ _DECIMALS: Final[tuple[tuple[str, str, Values], ...]] = (
 """The amounts, each under the rule that limits its decimals."""
 
 
+_CENT: Final = Decimal("0.01")
+
+
 def _too_precise(amount: Decimal | None) -> bool:
-    """More than 2 digits after the point as the writer writes it (``format(d, "f")``)."""
-    if amount is None:
+    """More than 2 digits after the point as the writer writes it (``format(d, "f")``).
+
+    Exactly 2 (``same_quantum``, the common case) is decided without building ``as_tuple()``.
+    """
+    if amount is None or amount.same_quantum(_CENT):
         return False
     exponent = amount.as_tuple().exponent
     return isinstance(exponent, int) and exponent < -2
 
 
+_GIVEN: Final = partial(is_not, None)
+
+
+def _all_cents(amounts: Collection[Decimal | None]) -> bool:
+    """Every amount given has exactly 2 decimals (tested without a Python call per amount)."""
+    given = cast("Iterable[Decimal]", filter(_GIVEN, amounts))
+    return all(map(_CENT.same_quantum, given))
+
+
 def _two_decimals(rule_id: str, term: str, values: Values) -> None:
-    rules.each(rule_id, values, _too_precise, f"{term} has more than 2 decimals")
+    rules.each(rule_id, values, _too_precise, f"{term} has more than 2 decimals", clean=_all_cents)
 
 
 register_rows(_two_decimals, _DECIMALS)

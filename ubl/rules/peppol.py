@@ -14,6 +14,7 @@ from typing import Final
 from model.document import Identifier, Invoice, Line
 from ubl._ids import PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID
 from ubl.rules._base import (
+    CHARGES,
     Check,
     Context,
     Finding,
@@ -25,6 +26,7 @@ from ubl.rules._base import (
 )
 from ubl.rules._model import (
     LEVELS,
+    Level,
     blank,
     charges,
     code,
@@ -80,8 +82,8 @@ def _peppol_process(ctx: Context) -> bool:
     return ctx.profile_id in _PEPPOL_PROCESSES
 
 
-def _peppol(rule_id: str) -> Callable[[Check], Check]:
-    return rules.rule(f"PEPPOL-EN16931-{rule_id}")
+def _peppol(rule_id: str, needs: str | None = None) -> Callable[[Check], Check]:
+    return rules.rule(f"PEPPOL-EN16931-{rule_id}", needs=needs)
 
 
 @_peppol("R001")
@@ -135,9 +137,8 @@ def _seller_endpoint(ctx: Context) -> Iterator[Finding]:
         yield "seller.endpoint", "Seller electronic address (BT-34) is missing"
 
 
-@_peppol("R040")
-def _amount_from_percentage(ctx: Context) -> Iterator[Finding]:
-    for level in LEVELS:
+def _amount_from_percentage(level: Level) -> Check:
+    def check(ctx: Context) -> Iterator[Finding]:
         for path, ac in charges(ctx.doc, level):
             if ac.base_amount is not None and ac.percentage is not None:
                 expected = ac.base_amount * ac.percentage / 100
@@ -146,6 +147,12 @@ def _amount_from_percentage(ctx: Context) -> Iterator[Finding]:
                         f"{path}.amount",
                         f"amount must be base amount x percentage / 100 = {expected}",
                     )
+
+    return check
+
+
+for _level in LEVELS:  # R040 of the document's allowances and charges, then of the lines'
+    rules.add("PEPPOL-EN16931-R040", _amount_from_percentage(_level), needs=CHARGES[_level])
 
 
 def _goes_with(rule_id: str, known: str, needed: str) -> None:
@@ -163,7 +170,7 @@ _goes_with("PEPPOL-EN16931-R041", "percentage", "base_amount")
 _goes_with("PEPPOL-EN16931-R042", "base_amount", "percentage")
 
 
-@_peppol("R046")
+@_peppol("R046", needs="lines.price.gross")
 def _net_is_gross_minus_discount(ctx: Context) -> Iterator[Finding]:
     for i, line in enumerate(ctx.doc.lines):
         price = line.price
@@ -207,7 +214,7 @@ def _direct_debit_mandate(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@_peppol("R110")
+@_peppol("R110", needs="lines.period")
 def _line_period_starts_within(ctx: Context) -> Iterator[Finding]:
     start = ctx.doc.invoice_period.start if ctx.doc.invoice_period else None
     for i, line in enumerate(ctx.doc.lines):
@@ -216,7 +223,7 @@ def _line_period_starts_within(ctx: Context) -> Iterator[Finding]:
             yield f"lines[{i}].period.start", "the line period starts before the invoicing period"
 
 
-@_peppol("R111")
+@_peppol("R111", needs="lines.period")
 def _line_period_ends_within(ctx: Context) -> Iterator[Finding]:
     end = ctx.doc.invoice_period.end if ctx.doc.invoice_period else None
     for i, line in enumerate(ctx.doc.lines):
@@ -245,7 +252,7 @@ def _line_net_amount(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@_peppol("R121")
+@_peppol("R121", needs="lines.price.base_quantity")
 def _base_quantity_positive(ctx: Context) -> Iterator[Finding]:
     for i, line in enumerate(ctx.doc.lines):
         base = line.price.base_quantity
@@ -253,7 +260,7 @@ def _base_quantity_positive(ctx: Context) -> Iterator[Finding]:
             yield f"lines[{i}].price.base_quantity", "the price base quantity must be above zero"
 
 
-@_peppol("R130")
+@_peppol("R130", needs="lines.price.base_quantity")
 def _base_quantity_unit(ctx: Context) -> Iterator[Finding]:
     for i, line in enumerate(ctx.doc.lines):
         price = line.price
@@ -306,6 +313,7 @@ def _exemption_category(rule_id: str, exemption_code: str, category: str) -> Non
         per("vat_breakdown", field="category"),
         lambda b: code(b.exemption_code).upper() == exemption_code and code(b.category) != category,
         f"exemption reason code {exemption_code} (BT-121) requires VAT category {category}",
+        needs=f"exemption:{exemption_code}",
     )
 
 

@@ -39,31 +39,37 @@ def _mandates(doc: Invoice) -> int:
     return count(given(d.mandate) or given(d.debited_account) for d in debits)
 
 
-_AT_MOST_ONE: Final[tuple[tuple[str, str, Callable[[Invoice], int], str], ...]] = (
+_MEANS: Final = "several:payment_means"
+_AT_MOST_ONE: Final[tuple[tuple[str, str, Callable[[Invoice], int], str, str | None], ...]] = (
     ("UBL-SR-16", "buyer.identifiers", lambda d: count(party_identifiers(d, True)),
-     "buyer identifier (BT-46)"),
+     "buyer identifier (BT-46)", "several:buyer.identifiers"),
     ("UBL-SR-29", "seller.identifiers", _sepa_creditor_ids,
-     "bank assigned creditor identifier (BT-90, scheme SEPA)"),
+     "bank assigned creditor identifier (BT-90, scheme SEPA)", None),
     ("UBL-SR-44", "payment_means", lambda d: distinct(m.remittance_info for m in d.payment_means),
-     "remittance information (BT-83), shared by all payment instructions"),
+     "remittance information (BT-83), shared by all payment instructions", _MEANS),
     ("UBL-SR-46", "payment_means",
      lambda d: count(given(m.text) and given(m.code) for m in d.payment_means),
-     "payment means text (BT-82)"),
+     "payment means text (BT-82)", _MEANS),
     ("UBL-SR-47", "payment_means", lambda d: distinct(m.code for m in d.payment_means),
-     "payment means code (BT-81), shared by all payment instructions"),
+     "payment means code (BT-81), shared by all payment instructions", _MEANS),
     ("UBL-SR-54", "payment_means", lambda d: count(m.card for m in d.payment_means),
-     "payment card (BG-18)"),
-    ("UBL-SR-55", "payment_means", _mandates, "direct debit mandate (BG-19)"),
+     "payment card (BG-18)", _MEANS),
+    ("UBL-SR-55", "payment_means", _mandates, "direct debit mandate (BG-19)", _MEANS),
 )  # fmt: skip
-"""What UBL (for EN 16931) allows once per document, where the model holds a tuple."""
+"""What UBL (for EN 16931) allows once per document, where the model holds a tuple: (rule,
+field reported, how many the document has, what, and the :data:`~ubl.rules._base.COUNTED`
+tuple it needs two of when the number counts its elements)."""
 
 
-def _at_most_one(rule_id: str, field: str, number: Callable[[Invoice], int], what: str) -> None:
+def _at_most_one(
+    rule_id: str, field: str, number: Callable[[Invoice], int], what: str, needs: str | None
+) -> None:
     rules.each(
         rule_id,
-        Values(lambda doc: ((number(doc),), lambda _: field)),
+        Values(lambda doc: ((number(doc),), lambda _: field), one=number),
         lambda n: n > 1,
         f"only one {what}",
+        needs=needs,
     )
 
 
@@ -77,7 +83,7 @@ def _payee_not_seller(ctx: Context) -> Iterator[Finding]:
         yield "payee.name", "a payee (BG-10) needs a name (BT-59) other than the seller's (BT-27)"
 
 
-@rules.rule("UBL-SR-43")
+@rules.rule("UBL-SR-43", needs="additional_documents")
 def _supporting_document_type(ctx: Context) -> Iterator[Finding]:
     allowed = {"130", "50"} if ctx.doc.is_credit_note else {"130"}
     for i, document in enumerate(ctx.doc.additional_documents):

@@ -125,6 +125,24 @@ _TAXED_RULES: Final[tuple[tuple[str, str, TaxedKind], ...]] = (
 """Per kind of taxed item: the number of its parties rule and of its rate rule."""
 
 
+def _category_rates(doc: Invoice) -> dict[TaxedKind, set[tuple[str, Decimal | None]]] | None:
+    """The distinct (VAT category, rate) pairs of the lines, document allowances and document
+    charges: all the rate rules -05..-07 need when no rate is wrong (a wrong one is found with
+    its position in :attr:`Context.taxed`). Equal rates (21, 21.00) count once: the rules
+    compare numbers. None when a rate cannot be hashed (a signalling NaN).
+    """
+    charges = doc.allowances_charges
+    try:
+        found: dict[TaxedKind, set[tuple[str | None, Decimal | None]]] = {
+            "line": {(line.item.vat_category, line.item.vat_rate) for line in doc.lines},
+            "allowance": {(ac.vat_category, ac.vat_rate) for ac in charges if not ac.is_charge},
+            "charge": {(ac.vat_category, ac.vat_rate) for ac in charges if ac.is_charge},
+        }
+    except TypeError:
+        return None
+    return {kind: {(code(c), rate) for c, rate in pairs} for kind, pairs in found.items()}
+
+
 def _is(category: str | None, expected: str) -> bool:
     return code(category) == expected
 
@@ -155,6 +173,11 @@ def _register_category(cat: _Category) -> None:
         message = f"the VAT rate of {label} {rate_text}"
 
         def check(ctx: Context) -> Iterator[Finding]:
+            rates = ctx.fact(_category_rates)
+            if rates is not None and all(
+                rate_ok(rate) for category, rate in rates[kind] if category == cat.code
+            ):
+                return
             if cat.code in ctx.used:
                 for taxed in ctx.taxed[kind]:
                     if taxed.category == cat.code and not rate_ok(taxed.rate):
@@ -171,12 +194,12 @@ def _register_category(cat: _Category) -> None:
 
         return check
 
-    used, in_breakdown = f"used:{cat.code}", f"breakdown:{cat.code}"
-    rules.add(f"{cat.prefix}-01", breakdown)
+    in_breakdown = f"breakdown:{cat.code}"
+    rules.add(f"{cat.prefix}-01", breakdown, needs=f"category:{cat.code}")
     for parties_rule, _, kind in _TAXED_RULES:
-        rules.add(f"{cat.prefix}-{parties_rule}", parties(kind), needs=used)
+        rules.add(f"{cat.prefix}-{parties_rule}", parties(kind), needs=f"{kind}:{cat.code}")
     for _, rate_rule, kind in _TAXED_RULES:
-        rules.add(f"{cat.prefix}-{rate_rule}", rates(kind), needs=used)
+        rules.add(f"{cat.prefix}-{rate_rule}", rates(kind), needs=f"{kind}:{cat.code}")
     if cat.zero_tax:
         zero = breakdowns(
             "tax_amount", lambda b: b.tax_amount != 0, f"the VAT amount of {label} must be 0"
@@ -258,13 +281,13 @@ def _split_payment(ctx: Context) -> bool:
     return "B" in ctx.used or "B" in ctx.breakdowns
 
 
-@rules.rule("BR-B-01")
+@rules.rule("BR-B-01", needs="category:B")
 def _split_payment_italian(ctx: Context) -> Iterator[Finding]:
     if _split_payment(ctx) and any(c != "IT" for c in _all_countries(ctx.doc)):
         yield "vat_breakdown", "category B (split payment) is only for domestic Italian invoices"
 
 
-@rules.rule("BR-B-02")
+@rules.rule("BR-B-02", needs="category:B")
 def _split_payment_not_standard(ctx: Context) -> Iterator[Finding]:
     if _split_payment(ctx) and "S" in _all_categories(ctx.doc):
         yield "vat_breakdown", "categories B (split payment) and S (standard rated) cannot mix"
