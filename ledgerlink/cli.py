@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from ledgerlink import artifacts_commands, demo_command, ubl_commands
+from ledgerlink import artifacts_commands, demo_command, ubl_commands, validate_command
 
 app = typer.Typer(
     name="ledgerlink",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(ubl_commands.app, name="ubl")
 app.add_typer(artifacts_commands.app, name="artifacts")
+app.command("validate")(validate_command.validate)
 app.command("demo")(demo_command.demo)
 
 

@@ -1,21 +1,35 @@
 """``ledgerlink demo``: the main job on the embedded default data.
 
-For now (the foundation issue) it converts every demo invoice in
-``fixtures/`` (model JSON) to UBL under the document's own profile, re-reads
-the UBL and checks that it gives back the same model and the committed
-fixture bytes. Failing documents are quarantined with their reason in
-``OUT/quarantine.json``; the others go on.
+It converts every demo invoice in ``fixtures/`` (model JSON) to UBL under the
+document's own profile, re-reads the UBL and checks that it gives back the same
+model and the committed fixture bytes, then validates the UBL with
+:mod:`ubl.validate` (UBL 2.1 XSD + the official Schematron of its profile).
+Failing documents are quarantined with their reason in ``OUT/quarantine.json``
+(a document the validator rejects: its rule ids and lines, and its UBL in
+``OUT/quarantine/``); the others go on. A validation bundle that is not
+installed stops the demo with exit code 2 and the command that installs it.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from ubl.validate import Report
+
 DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def rejection(report: Report) -> str:
+    """Why the validator rejects a document: each fatal issue's rule id, line and text."""
+    issues = "; ".join(
+        f"{issue.rule} (line {issue.line or '?'}): {issue.message}" for issue in report.fatal
+    )
+    return f"official validation ({report.profile}) failed: {issues}"
 
 
 def demo(
@@ -27,17 +41,18 @@ def demo(
     ),
     strict: Annotated[bool, typer.Option(help="Legal requirement findings are errors.")] = False,
 ) -> None:
-    """Convert and check the demo invoices in fixtures/ (model JSON -> UBL -> model)."""
+    """Convert, check and validate the demo invoices in fixtures/ (model JSON -> UBL -> model,
+    UBL 2.1 XSD + official Schematron)."""
     from rich.console import Console
     from rich.table import Table
 
+    from ledgerlink._output import fail
     from ledgerlink.conversion import ConversionError, check_document, load_document
-    from ubl import UblError, parse, write
+    from ubl import UblError, detect, parse, validate, write
+    from ubl.artifacts import ArtifactError
 
     sources = sorted(fixtures.glob("*.json"))
     if not sources:
-        from ledgerlink._output import fail
-
         fail(f"no model JSON documents in {fixtures}", code=2)
     out.mkdir(parents=True, exist_ok=True)
     table = Table("document", "profile", "lines", "payable", "warnings", "result")
@@ -52,13 +67,20 @@ def demo(
             committed = path.with_suffix(".xml")
             if committed.exists() and committed.read_bytes() != xml:
                 loaded.warnings.append(f"{committed} is out of date with {path.name}")
+            report = validate(xml)
+            if not report.valid:
+                rejected = out / "quarantine" / f"{path.stem}.xml"
+                rejected.parent.mkdir(exist_ok=True)
+                rejected.write_bytes(xml)
+                raise ConversionError(f"{path}: {rejection(report)} (UBL in {rejected})")
+            loaded.warnings += [f"{path}: {i.rule}: {i.message}" for i in report.warnings]
+        except ArtifactError as exc:
+            fail(str(exc), code=2)
         except (ConversionError, UblError) as exc:
             quarantine.append({"source": str(path), "reason": str(exc)})
             table.add_row(path.stem, "-", "-", "-", "-", "[red]quarantined[/red]")
             continue
         (out / f"{path.stem}.xml").write_bytes(xml)
-        from ubl import detect
-
         table.add_row(
             document.number,
             detect(document.customization_id),

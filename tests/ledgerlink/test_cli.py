@@ -142,7 +142,7 @@ def test_thousands_separator_in_ubl_names_the_element_and_line(tmp_path: Path) -
     assert "PayableAmount" in result.stderr
 
 
-def test_demo_runs_on_the_fixtures(tmp_path: Path) -> None:
+def test_demo_runs_on_the_fixtures(tmp_path: Path, artifacts_cache: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     n = len(list(FIXTURES.glob("*.json")))
@@ -151,7 +151,7 @@ def test_demo_runs_on_the_fixtures(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "quarantine.json").read_text()) == []
 
 
-def test_demo_quarantines_a_bad_document_and_goes_on(tmp_path: Path) -> None:
+def test_demo_quarantines_a_bad_document_and_goes_on(tmp_path: Path, artifacts_cache: Path) -> None:
     fixtures = tmp_path / "in"
     fixtures.mkdir()
     good = a_fixture()
@@ -167,3 +167,36 @@ def test_demo_quarantines_a_bad_document_and_goes_on(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out" / "quarantine.json").read_text())
     assert [Path(item["source"]).name for item in report] == ["broken.json"]
     assert "issue_date" in report[0]["reason"]
+
+
+def test_demo_quarantines_a_document_the_official_rules_reject(
+    tmp_path: Path, artifacts_cache: Path
+) -> None:
+    fixtures = tmp_path / "in"
+    fixtures.mkdir()
+    good = a_fixture("nl-export-g")
+    (fixtures / good.name).write_bytes(good.read_bytes())
+    # A Danish seller on a Peppol invoice: the writer accepts it, the Peppol DK rules do not.
+    danish = json.loads(a_fixture("be-buyer-ogm").read_text())
+    danish["seller"]["address"]["country"] = "DK"
+    (fixtures / "danish.json").write_text(json.dumps(danish))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["demo", "--fixtures", str(fixtures), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "1 passed, 1 failed" in result.stdout
+    (item,) = json.loads((out / "quarantine.json").read_text())
+    assert Path(item["source"]).name == "danish.json"
+    assert "DK-R-014" in item["reason"]
+    assert "(line " in item["reason"]
+    assert sorted(path.name for path in out.glob("*.xml")) == [f"{good.stem}.xml"]
+    assert (out / "quarantine" / "danish.xml").exists()
+
+
+def test_demo_stops_with_the_install_command_when_a_bundle_is_missing(
+    tmp_path: Path, artifacts_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGERLINK_ARTIFACTS_DIR", str(tmp_path / "empty-cache"))
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "is not installed: run `ledgerlink artifacts install" in result.stderr
+    assert "Traceback" not in result.output
