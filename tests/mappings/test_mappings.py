@@ -1,0 +1,231 @@
+"""The declarative mappings: packaged Tryton file, lookups, overrides and bad files."""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import mappings
+from mappings import MappingError, MappingFileError, MissingMapping, VatMapping
+from model.codes import iso3166, iso4217, rec20, uncl4461, uncl5305
+
+
+@pytest.fixture(scope="module")
+def tryton() -> mappings.Mapping:
+    return mappings.load("tryton")
+
+
+def write(tmp_path: Path, text: str, name: str = "tenant.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- the packaged file ---------------------------------------------------------------------------
+
+
+def test_packaged_tryton_file_loads_and_every_entry_is_a_listed_code(
+    tryton: mappings.Mapping,
+) -> None:
+    raw = tomllib.loads(mappings.packaged_path("tryton").read_text(encoding="utf-8"))
+    assert set(tryton.vat_codes) == set(raw["vat"])
+    for code in raw["vat"]:
+        assert uncl5305.is_valid(tryton.vat(code).category)
+    for unit in raw["units"]:
+        assert rec20.is_valid(tryton.unit(unit))
+    for method in raw["payment_methods"]:
+        assert uncl4461.is_valid(tryton.payment_means(method))
+    for country in raw["countries"]:
+        assert iso3166.is_valid(tryton.country(country))
+    for currency in raw["currencies"]:
+        assert iso4217.is_valid(tryton.currency(currency))
+    assert tryton.sources == (mappings.packaged_path("tryton"),)
+    assert tryton.name == "Tryton"
+
+
+def test_tryton_demo_codes(tryton: mappings.Mapping) -> None:
+    assert tryton.vat("BTW 21%") == VatMapping(category="S", rate=Decimal("21"))
+    assert tryton.vat("BTW 9%").rate == Decimal("9")
+    assert tryton.vat("BTW 0% verlegd") == VatMapping(
+        category="AE",
+        rate=Decimal("0"),
+        exemption_code="VATEX-EU-AE",
+        exemption_reason="Reverse charge",
+    )
+    assert tryton.vat("Geen BTW").rate is None
+    assert tryton.unit("Unit") == tryton.unit("u") == "C62"
+    assert tryton.unit("Hour") == tryton.unit("h") == "HUR"
+    assert tryton.payment_means("Bank") in {"30", "58"}
+    expected_schemes = {
+        "kvk": "0106",
+        "oin": "0190",
+        "gln": "0088",
+        "nl_vat": "9944",
+        "be_enterprise": "0208",
+    }
+    for kind, scheme in expected_schemes.items():
+        assert tryton.scheme(kind) == scheme
+
+
+def test_countries_and_currencies_fix_known_values_and_pass_iso_codes(
+    tryton: mappings.Mapping,
+) -> None:
+    assert tryton.country("EL") == "GR"
+    assert tryton.country("BE") == "BE"
+    assert tryton.currency("EUR") == "EUR"
+    assert tryton.currency("€") == "EUR"
+    with pytest.raises(MissingMapping):
+        tryton.country("Holland")
+
+
+def test_defaults_apply_only_when_the_source_has_no_value(tryton: mappings.Mapping) -> None:
+    assert tryton.unit(None) == "C62"
+    assert tryton.payment_means(None) == "30"
+    with pytest.raises(MissingMapping, match=r"add country under \[defaults\]"):
+        tryton.country(None, record="party 7")
+
+
+def test_missing_mapping_names_code_record_and_packaged_file(tryton: mappings.Mapping) -> None:
+    with pytest.raises(MissingMapping) as caught:
+        tryton.vat("BTW 6%", record="invoice INV-3 line 2")
+    packaged = mappings.packaged_path("tryton")
+    assert str(caught.value) == (
+        "no VAT mapping for Tryton tax code 'BTW 6%' (invoice INV-3 line 2): "
+        f"add it under [vat] in {packaged}"
+    )
+    assert isinstance(caught.value, MappingError)
+    assert (caught.value.code, caught.value.record, caught.value.path) == (
+        "BTW 6%",
+        "invoice INV-3 line 2",
+        packaged,
+    )
+
+
+def test_missing_unit_names_the_unit_table(tryton: mappings.Mapping) -> None:
+    with pytest.raises(MissingMapping, match=r"unit 'Box' \(invoice INV-1 line 1\).*\[units\]"):
+        tryton.unit("Box", record="invoice INV-1 line 1")
+
+
+# -- overrides -------------------------------------------------------------------------------------
+
+
+TENANT = """
+[vat."BTW 6%"]
+category = "S"
+rate = "6"
+
+[units]
+"Hour" = "MIN"
+"Box" = "H87"
+"""
+
+
+def test_override_adds_a_vat_code_and_replaces_a_unit(tmp_path: Path) -> None:
+    override = write(tmp_path, TENANT)
+    merged = mappings.load("tryton", overrides=[override])
+    assert merged.vat("BTW 6%") == VatMapping(category="S", rate=Decimal("6"))
+    assert merged.unit("Hour") == "MIN"
+    assert merged.unit("Box") == "H87"
+    # everything the override does not name is kept
+    assert merged.unit("h") == "HUR"
+    assert merged.vat("BTW 21%").rate == Decimal("21")
+    assert merged.sources == (mappings.packaged_path("tryton"), override)
+
+
+def test_missing_mapping_with_overrides_names_the_override_file(tmp_path: Path) -> None:
+    override = write(tmp_path, '[units]\n"Box" = "H87"\n')
+    merged = mappings.load("tryton", overrides=[override])
+    with pytest.raises(MissingMapping) as caught:
+        merged.vat("BTW 12%", record="credit note CN-1 line 4")
+    message = str(caught.value)
+    assert "'BTW 12%'" in message
+    assert "(credit note CN-1 line 4)" in message
+    assert message.endswith(f"in {override}")
+    assert str(mappings.packaged_path("tryton")) not in message
+
+
+def test_override_vat_entry_replaces_the_whole_entry(tmp_path: Path) -> None:
+    override = write(tmp_path, '[vat."BTW 21%"]\ncategory = "E"\nexemption_reason = "Vrij"\n')
+    merged = mappings.load("tryton", overrides=[override])
+    assert merged.vat("BTW 21%") == VatMapping(
+        category="E", rate=Decimal("0"), exemption_reason="Vrij"
+    )
+
+
+# -- bad files -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "table", "key", "fragment"),
+    [
+        ('[vat."X"]\ncategory = "Q"\nrate = "21"\n', "vat", "X.category", "UNCL5305"),
+        ('[vat."X"]\ncategory = "S"\nrate = 21.0\n', "vat", "X.rate", "as a string"),
+        ('[vat."X"]\ncategory = "S"\nrate = 21\n', "vat", "X.rate", "as a string"),
+        ('[vat."X"]\ncategory = "S"\n', "vat", "X", "needs a rate"),
+        ('[vat."X"]\ncategory = "S"\nrate = "0"\n', "vat", "X.rate", "above zero"),
+        ('[vat."X"]\ncategory = "E"\nrate = "0"\n', "vat", "X", "exemption"),
+        ('[vat."X"]\ncategory = "Z"\nrate = "9"\n', "vat", "X.rate", "rate 0"),
+        ('[vat."X"]\ncategory = "O"\nrate = "0"\n', "vat", "X.rate", "no rate"),
+        (
+            '[vat."X"]\ncategory = "S"\nrate = "21"\nexemption_reason = "Vrij"\n',
+            "vat",
+            "X.exemption_code",
+            "no exemption",
+        ),
+        (
+            '[vat."X"]\ncategory = "K"\nexemption_code = "VATEX-EU-AE"\n',
+            "vat",
+            "X.exemption_code",
+            "belongs to category AE",
+        ),
+        (
+            '[vat."X"]\ncategory = "E"\nexemption_code = "VATEX-XX"\n',
+            "vat",
+            "X.exemption_code",
+            "VATEX",
+        ),
+        ('[vat."X"]\ncategory = "S"\nrate = "21"\npercent = "21"\n', "vat", "X.percent", "field"),
+        ('[units]\n"Box" = "BOX"\n', "units", "Box", "Rec 20"),
+        ('[payment_methods]\n"Bank" = "99"\n', "payment_methods", "Bank", "UNCL4461"),
+        ('[countries]\n"Holland" = "HL"\n', "countries", "Holland", "ISO 3166"),
+        ('[currencies]\n"Euro" = "EUX"\n', "currencies", "Euro", "ISO 4217"),
+        ('[identifier_schemes]\n"kvk" = "1234"\n', "identifier_schemes", "kvk", "ICD"),
+        ('[defaults]\nunit = "BOX"\n', "defaults", "unit", "Rec 20"),
+        ('[defaults]\nvat = "S"\n', "defaults", "vat", "unknown default"),
+        ('[unitz]\n"Box" = "H87"\n', "unitz", None, "unknown table"),
+    ],
+)
+def test_bad_file_names_file_table_and_key(
+    tmp_path: Path, text: str, table: str, key: str | None, fragment: str
+) -> None:
+    override = write(tmp_path, text)
+    with pytest.raises(MappingFileError) as caught:
+        mappings.load("tryton", overrides=[override])
+    error = caught.value
+    assert (error.path, error.table, error.key) == (override, table, key)
+    message = str(error)
+    assert str(override) in message
+    assert f"[{table}]" in message
+    if key is not None:
+        assert repr(key) in message
+    assert fragment in message
+
+
+def test_unreadable_and_invalid_toml_files_are_file_errors(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.toml"
+    with pytest.raises(MappingFileError, match="cannot read"):
+        mappings.load("tryton", overrides=[missing])
+    broken = write(tmp_path, "[vat\n")
+    with pytest.raises(MappingFileError, match="not valid TOML") as caught:
+        mappings.load("tryton", overrides=[broken])
+    assert caught.value.path == broken
+
+
+def test_unknown_or_unsafe_system_name() -> None:
+    with pytest.raises(MappingError, match=r"no mapping file for system 'odoo'.*tryton"):
+        mappings.load("odoo")
+    with pytest.raises(MappingError, match="not a system name"):
+        mappings.load("../tryton")
