@@ -1,0 +1,208 @@
+"""A Tryton JSON-RPC client on :class:`~connectors.http.HttpClient`.
+
+Tryton encodes values JSON cannot hold as objects with a ``__class__`` key (``Decimal``,
+``date``, ``datetime``, ``time``, ``timedelta``, ``bytes``); :func:`decode` and
+:func:`encode` translate them. A session comes from ``common.db.login`` and travels as
+``Authorization: Session base64(login:user_id:session_key)``.
+
+Errors map onto the connectors error tree: a refused login or an unknown database is a
+:class:`ConfigurationError` naming the setting to fix; connection failures, 5xx and
+Tryton's concurrency errors are :class:`TransientError` (the HTTP helper retries first);
+a ``UserError`` about one record is a :class:`RecordError`. The password is a
+``SecretStr`` and reaches neither a log line nor a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from pydantic import SecretStr
+
+from connectors.errors import ConfigurationError, RecordError, TransientError
+from connectors.http import HttpClient
+
+__all__ = ["TrytonRpc", "decode", "encode"]
+
+log = logging.getLogger(__name__)
+
+_DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "Decimal": lambda value: Decimal(value["decimal"]),
+    "date": lambda value: dt.date(value["year"], value["month"], value["day"]),
+    "datetime": lambda value: dt.datetime(
+        value["year"],
+        value["month"],
+        value["day"],
+        value["hour"],
+        value["minute"],
+        value["second"],
+        value["microsecond"],
+    ),
+    "time": lambda value: dt.time(
+        value["hour"], value["minute"], value["second"], value["microsecond"]
+    ),
+    "timedelta": lambda value: dt.timedelta(seconds=value["seconds"]),
+    "bytes": lambda value: base64.b64decode(value["base64"]),
+}
+_USER_ERRORS = frozenset({"UserError", "UserWarning"})
+_TRANSIENT_ERRORS = frozenset({"ConcurrencyException", "RateLimitException", "TimeOutException"})
+
+
+def decode(value: dict[str, Any]) -> Any:
+    """A JSON object from Tryton as the Python value it stands for (``object_hook``)."""
+    kind = value.get("__class__")
+    decoder = _DECODERS.get(kind) if isinstance(kind, str) else None
+    return decoder(value) if decoder is not None else value
+
+
+def encode(value: Any) -> Any:
+    """``value`` in Tryton's JSON form, recursively through lists, tuples and dicts."""
+    if isinstance(value, dict):
+        return {key: encode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(item) for item in value]
+    if isinstance(value, Decimal):
+        return {"__class__": "Decimal", "decimal": str(value)}
+    if isinstance(value, dt.datetime):
+        moment = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+        return {
+            "__class__": "datetime",
+            **{
+                part: getattr(moment, part)
+                for part in ("year", "month", "day", "hour", "minute", "second", "microsecond")
+            },
+        }
+    if isinstance(value, dt.date):
+        return {"__class__": "date", "year": value.year, "month": value.month, "day": value.day}
+    return value
+
+
+class TrytonRpc:
+    """One logged-in JSON-RPC session with one Tryton database."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        database: str,
+        username: str,
+        password: SecretStr,
+    ) -> None:
+        self._http = http
+        self._database = database
+        self._username = username
+        self._password = password
+        self._ids = itertools.count(1)
+        self._authorization: str | None = None
+        self.context: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"TrytonRpc(database={self._database!r}, username={self._username!r})"
+
+    @property
+    def logged_in(self) -> bool:
+        return self._authorization is not None
+
+    def login(self) -> int:
+        """Open a session and load the user's preferences as the context; the user id."""
+        try:
+            user_id, session, *_bus = self._post(
+                "common.db.login",
+                [self._username, {"password": self._password.get_secret_value()}, "en"],
+            )
+        except ConfigurationError as refused:
+            raise ConfigurationError(
+                f"Tryton refused the login of user {self._username!r} to database "
+                f"{self._database!r} ({refused}): check the connection's `database`, "
+                "`username` and the password in its `password_env` variable"
+            ) from None
+        token = base64.b64encode(f"{self._username}:{user_id}:{session}".encode()).decode()
+        self._authorization = f"Session {token}"
+        self.context = dict(self.call("model.res.user.get_preferences", True, {}))
+        log.info("logged in to Tryton database %s as %s", self._database, self._username)
+        return int(user_id)
+
+    def call(self, method: str, *params: Any, record_id: str | None = None) -> Any:
+        """The result of ``method(*params)``; ``record_id`` names the record a UserError
+        is about, making it a :class:`RecordError` instead of a configuration problem."""
+        if self._authorization is None and not method.startswith("common."):
+            self.login()
+        return self._post(method, list(params), record_id=record_id)
+
+    def model(self, model: str, method: str, *params: Any, record_id: str | None = None) -> Any:
+        """``model.<model>.<method>(*params, context)`` with the session's context."""
+        return self.call(f"model.{model}.{method}", *params, self.context, record_id=record_id)
+
+    def search_read(
+        self,
+        model: str,
+        domain: Sequence[Any],
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        order: Sequence[tuple[str, str]] = (("id", "ASC"),),
+        fields: Sequence[str],
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.model(
+            model, "search_read", domain, offset, limit, order, list(fields)
+        )
+        return rows
+
+    def search(
+        self,
+        model: str,
+        domain: Sequence[Any],
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        order: Sequence[tuple[str, str]] = (("id", "ASC"),),
+    ) -> list[int]:
+        ids: list[int] = self.model(model, "search", domain, offset, limit, order)
+        return ids
+
+    def read(self, model: str, ids: Sequence[int], fields: Sequence[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        rows: list[dict[str, Any]] = self.model(model, "read", list(ids), list(fields))
+        return rows
+
+    def _post(self, method: str, params: list[Any], *, record_id: str | None = None) -> Any:
+        body = {"id": next(self._ids), "method": method, "params": encode(params)}
+        headers = {"Authorization": self._authorization} if self._authorization else {}
+        response = self._http.post(f"/{self._database}/rpc/", json=body, headers=headers)
+        try:
+            reply = response.json(object_hook=decode)
+        except ValueError:
+            raise TransientError(
+                f"Tryton answered {method} with something that is not JSON",
+                status=response.status_code,
+            ) from None
+        error = reply.get("error") if isinstance(reply, dict) else None
+        if error:
+            raise _error(method, error, record_id)
+        return reply.get("result")
+
+
+def _error(method: str, error: Any, record_id: str | None) -> Exception:
+    """The connectors exception for a JSON-RPC ``error`` member."""
+    kind = error[0] if isinstance(error, list) and error else str(error)
+    details = error[1] if isinstance(error, list) and len(error) > 1 else None
+    if kind in _USER_ERRORS:
+        message = details[0] if isinstance(details, list) and details else str(details)
+        if record_id is not None:
+            return RecordError(record_id, f"Tryton refused {method}: {message}")
+        return ConfigurationError(f"Tryton refused {method}: {message}")
+    if kind in _TRANSIENT_ERRORS:
+        return TransientError(f"Tryton answered {method} with {kind}")
+    if kind == "LoginException":
+        return ConfigurationError(
+            f"Tryton asks for more than a password to log in ({method}): give the "
+            "connection's user a password-only login"
+        )
+    first_line = str(kind).splitlines()[0] if kind else "unknown error"
+    return TransientError(f"Tryton failed on {method}: {first_line}")
