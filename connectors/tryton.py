@@ -87,6 +87,9 @@ _QUERIES: dict[Stream, _StreamQuery] = {
             "party.code",
             "party_tax_identifier.code",
             "invoice_address.full_address",
+            "invoice_address.street",
+            "invoice_address.postal_code",
+            "invoice_address.city",
             "invoice_address.country.code",
             "payment_term.name",
             "payment_term.description",
@@ -98,6 +101,7 @@ _QUERIES: dict[Stream, _StreamQuery] = {
             "lines",
             "taxes",
             "payment_lines",
+            "lines_to_pay.maturity_date",
             *_TIMESTAMPS,
         ),
         expansions=(
@@ -115,6 +119,7 @@ _QUERIES: dict[Stream, _StreamQuery] = {
                     "unit.unece_code",
                     "unit_price",
                     "amount",
+                    "origin.invoice.number",
                     *(f"taxes.{name}" for name in _UNECE_TAX),
                 ),
             ),
@@ -183,6 +188,7 @@ class TrytonConnector:
             raise ValueError(f"page_size must be at least 1, not {page_size}")
         self._name = name
         self._page_size = page_size
+        self._company: dict[str, Any] | None = None
         self._http = http or HttpClient(url.rstrip("/"))
         self.rpc = TrytonRpc(self._http, database=database, username=username, password=password)
 
@@ -224,6 +230,27 @@ class TrytonConnector:
         raise NotImplementedError(
             "the Tryton connector cannot push a payment yet (no push_payment capability)"
         )
+
+    def company_party(self) -> dict[str, Any]:
+        """The company's party (seller, BG-4), read once per connector.
+
+        ``party.party`` fields as in the ``parties`` stream (``addresses``, ``identifiers``,
+        ``contact_mechanisms``), plus ``iban``: the first IBAN of the company's bank
+        accounts (BT-84), or None.
+        """
+        if self._company is None:
+            (company,) = self.rpc.search_read("company.company", [], limit=1, fields=("party",))
+            query = _QUERIES[Stream.PARTIES]
+            rows = self.rpc.read(query.model, [company["party"]], query.fields)
+            self._expand(query.expansions, rows)
+            ibans = self.rpc.search_read(
+                "bank.account.number",
+                [("type", "=", "iban"), ("account.owners", "=", company["party"])],
+                limit=1,
+                fields=("number",),
+            )
+            self._company = {**rows[0], "iban": ibans[0]["number"] if ibans else None}
+        return self._company
 
     def _fetch(self, query: _StreamQuery, after: RecordKey | None, limit: int) -> list[Record]:
         """Up to ``limit`` records after ``after`` in ``(write_date or create_date, id)`` order.
