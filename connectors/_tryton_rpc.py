@@ -66,6 +66,8 @@ def encode(value: Any) -> Any:
         return {key: encode(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [encode(item) for item in value]
+    if isinstance(value, bytes):
+        return {"__class__": "bytes", "base64": base64.b64encode(value).decode()}
     if isinstance(value, Decimal):
         return {"__class__": "Decimal", "decimal": str(value)}
     if isinstance(value, dt.datetime):
@@ -170,6 +172,55 @@ class TrytonRpc:
             return []
         rows: list[dict[str, Any]] = self.model(model, "read", list(ids), list(fields))
         return rows
+
+    def run_wizard(
+        self,
+        wizard: str,
+        record: tuple[str, int],
+        steps: Sequence[tuple[str, Callable[[dict[str, Any]], dict[str, Any] | None]]],
+        *,
+        record_id: str | None = None,
+    ) -> None:
+        """Run ``wizard.<wizard>`` on ``record`` (model, id) through ``steps``, then delete it.
+
+        The wizard's ``start`` state is executed first. Each step is a button (the state
+        to execute) and a function from the form Tryton last showed (``view.defaults``,
+        without the ``x.`` helper keys) to that form's values, stored under the name of
+        the form's state, or None to skip the step when that form was not shown (a
+        wizard that ends early, as the pay wizard does for a full payment). Every
+        execute sends all the values entered so far, as Tryton's client does.
+        """
+        model, active_id = record
+        context = {
+            **self.context,
+            "active_model": model,
+            "active_id": active_id,
+            "active_ids": [active_id],
+        }
+        session, start, _end = self.call(f"wizard.{wizard}.create", self.context)
+        try:
+            data: dict[str, Any] = {}
+            result = self.call(
+                f"wizard.{wizard}.execute", session, data, start, context, record_id=record_id
+            )
+            for button, fill in steps:
+                view = result.get("view") if isinstance(result, dict) else None
+                if not view:
+                    return
+                form = {
+                    key: value
+                    for key, value in (view.get("defaults") or {}).items()
+                    if not key.endswith(".")
+                }
+                values = fill(form)
+                if values is None:
+                    return
+                data[view.get("state") or start] = values
+                result = self.call(
+                    f"wizard.{wizard}.execute", session, data, button, context, record_id=record_id
+                )
+        finally:
+            self.call(f"wizard.{wizard}.delete", session, self.context)
 
     def _post(self, method: str, params: list[Any], *, record_id: str | None = None) -> Any:
         body = {"id": next(self._ids), "method": method, "params": encode(params)}

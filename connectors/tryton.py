@@ -12,6 +12,10 @@ Streams, as raw :class:`~connectors.base.Record` data (mapping to EN 16931 is do
   invoice's payment lines (``invoice_payment`` set). The demo pays through that wizard;
   ``account.payment`` is not used.
 
+Pushes: a status becomes an ``ir.note`` on the invoice and the UBL its ``<number>.xml``
+attachment; a payment goes through the pay wizard (``account.invoice.pay``), partial
+payments leaving the rest open, so ``amount_to_pay`` drops by the amount paid.
+
 Records are ordered by ``(write_date, id)``; a record never written since its creation
 has no ``write_date`` and is placed at its ``create_date``. Every fetch merges the two
 keyset queries, so :func:`~connectors.base.keyset_pages` neither loses nor repeats
@@ -23,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import SecretStr
@@ -40,6 +45,7 @@ from connectors.base import (
     Stream,
     keyset_pages,
 )
+from connectors.errors import ConfigurationError, RecordError
 from connectors.http import HttpClient
 
 __all__ = ["TrytonConnector"]
@@ -166,7 +172,13 @@ _QUERIES: dict[Stream, _StreamQuery] = {
 }
 
 _CAPABILITIES = frozenset(
-    {Capability.PULL_INVOICES, Capability.PULL_PARTIES, Capability.PULL_PAYMENTS}
+    {
+        Capability.PULL_INVOICES,
+        Capability.PULL_PARTIES,
+        Capability.PULL_PAYMENTS,
+        Capability.PUSH_STATUS,
+        Capability.PUSH_PAYMENT,
+    }
 )
 
 
@@ -189,6 +201,7 @@ class TrytonConnector:
         self._name = name
         self._page_size = page_size
         self._company: dict[str, Any] | None = None
+        self._payment_method_id: int | None = None
         self._http = http or HttpClient(url.rstrip("/"))
         self.rpc = TrytonRpc(self._http, database=database, username=username, password=password)
 
@@ -222,14 +235,127 @@ class TrytonConnector:
         return keyset_pages(fetch, cursor, page_size=self._page_size)
 
     def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
-        raise NotImplementedError(
-            "the Tryton connector cannot push a status yet (no push_status capability)"
+        """Record ``status`` on the invoice as an ``ir.note``, with the UBL as an attachment.
+
+        The note reads ``ledgerlink: <status>: <message>``; an identical note already on
+        the invoice is not written again. The UBL (when given) is the ``ir.attachment``
+        ``<number>.xml`` of the invoice: pushed again, the one attachment's data is
+        replaced by the newest UBL, so repeated pushes never duplicate it.
+        """
+        invoice = self._invoice(document_ref, ("number",))
+        resource = f"account.invoice,{invoice['id']}"
+        message = f"ledgerlink: {status.status.value}"
+        if status.message:
+            message += f": {status.message}"
+        record_id = document_ref.record_id
+        notes = [("resource", "=", resource), ("message", "=", message)]
+        if not self.rpc.search("ir.note", notes, limit=1):
+            self.rpc.model(
+                "ir.note",
+                "create",
+                [{"resource": resource, "message": message}],
+                record_id=record_id,
+            )
+        if status.ubl is None:
+            return
+        name = f"{invoice['number'] or document_ref.number}.xml"
+        existing = self.rpc.search(
+            "ir.attachment", [("resource", "=", resource), ("name", "=", name)], limit=1
         )
+        if existing:
+            self.rpc.model(
+                "ir.attachment", "write", existing, {"data": status.ubl}, record_id=record_id
+            )
+        else:
+            self.rpc.model(
+                "ir.attachment",
+                "create",
+                [{"resource": resource, "name": name, "type": "data", "data": status.ubl}],
+                record_id=record_id,
+            )
 
     def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
-        raise NotImplementedError(
-            "the Tryton connector cannot push a payment yet (no push_payment capability)"
+        """Register ``payment`` on the invoice with Tryton's pay wizard.
+
+        A payment below the amount to pay is booked as a partial payment (the wizard's
+        ``partial`` choice), leaving the rest open; the exact amount to pay settles the
+        invoice, which becomes ``paid``. The first invoice payment method of the company
+        is used. A :class:`RecordError` is raised, before anything is booked, for an
+        invoice that is not posted (draft, already paid, cancelled), a payment in
+        another currency, a payment that is not positive, and an overpayment (more than
+        ``amount_to_pay``): Tryton would offer to book the excess as an overpayment or
+        write-off, which is an accounting decision ledgerlink does not take.
+        """
+        record_id = document_ref.record_id
+        invoice = self._invoice(document_ref, ("number", "state", "amount_to_pay", "currency.code"))
+        number = invoice["number"] or document_ref.number
+        if invoice["state"] == "paid":
+            raise RecordError(record_id, f"invoice {number} is already paid")
+        if invoice["state"] != "posted":
+            raise RecordError(
+                record_id, f"invoice {number} is {invoice['state']}, not posted: cannot pay it"
+            )
+        currency = (invoice.get("currency.") or {}).get("code")
+        if payment.currency != currency:
+            raise RecordError(
+                record_id,
+                f"payment in {payment.currency} for invoice {number} in {currency}",
+            )
+        to_pay: Decimal = invoice["amount_to_pay"]
+        if payment.amount <= 0:
+            raise RecordError(record_id, f"payment amount {payment.amount} is not positive")
+        if payment.amount > to_pay:
+            raise RecordError(
+                record_id,
+                f"payment of {payment.amount} exceeds the {to_pay} left to pay on {number}",
+            )
+        method = self._payment_method()
+        start = {
+            "amount": payment.amount,
+            "payment_method": method,
+            "date": payment.paid_on,
+            "description": payment.reference or "",
+        }
+        self.rpc.run_wizard(
+            "account.invoice.pay",
+            ("account.invoice", invoice["id"]),
+            (
+                ("choice", lambda form: {**form, **start}),
+                ("pay", lambda form: {**form, "type": "partial"}),
+            ),
+            record_id=record_id,
         )
+
+    def _invoice(self, document_ref: DocumentRef, fields: Sequence[str]) -> dict[str, Any]:
+        """The customer invoice ``document_ref`` points to, or a RecordError."""
+        record_id = document_ref.record_id
+        rows = (
+            self.rpc.search_read(
+                "account.invoice",
+                [("id", "=", int(record_id)), ("type", "=", "out")],
+                limit=1,
+                fields=fields,
+            )
+            if record_id.isdigit()
+            else []
+        )
+        if not rows:
+            raise RecordError(
+                record_id, f"no customer invoice {document_ref.number} with id {record_id!r}"
+            )
+        return rows[0]
+
+    def _payment_method(self) -> int:
+        """The id of the first invoice payment method; a ConfigurationError when none."""
+        if self._payment_method_id is None:
+            ids = self.rpc.search("account.invoice.payment.method", [], limit=1)
+            if not ids:
+                raise ConfigurationError(
+                    "the Tryton database has no invoice payment method: create one "
+                    "(Accounting > Configuration > Payment Methods) to push payments"
+                )
+            self._payment_method_id = ids[0]
+        return self._payment_method_id
 
     def company_party(self) -> dict[str, Any]:
         """The company's party (seller, BG-4), read once per connector.

@@ -17,8 +17,7 @@ import pytest
 from pydantic import SecretStr
 from tryton.server import TrytonServer, free_port
 
-from connectors.base import Capability, Cursor, DocumentRef, Page, Record, StatusUpdate, Stream
-from connectors.base import DocumentStatus as Status
+from connectors.base import Cursor, Page, Record, Stream
 from connectors.errors import ConfigurationError, RecordError, TransientError
 from connectors.http import HttpClient, RetryPolicy
 from connectors.tryton import TrytonConnector
@@ -205,17 +204,6 @@ def test_a_user_error_on_one_record_is_a_record_error(tryton: TrytonConnector) -
     with pytest.raises(RecordError) as refused:
         tryton.rpc.model("account.invoice", "write", [1], {"party": 3}, record_id="1")
     assert refused.value.record_id == "1"
-
-
-def test_pushes_are_not_offered_yet(tryton: TrytonConnector) -> None:
-    assert tryton.capabilities == {
-        Capability.PULL_INVOICES,
-        Capability.PULL_PARTIES,
-        Capability.PULL_PAYMENTS,
-    }
-    document = DocumentRef(record_id="1", number="INV-1")
-    with pytest.raises(NotImplementedError, match="push_status"):
-        tryton.push_status(document, StatusUpdate(status=Status.SENT))
 
 
 def test_a_changed_invoice_is_pulled_again_and_nothing_else(tryton: TrytonConnector) -> None:
