@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import typer
 
-from ledgerlink import artifacts_commands, demo_command, ubl_commands, validate_command
+from ledgerlink import (
+    artifacts_commands,
+    config_option,
+    demo_command,
+    mappings_command,
+    pull_command,
+    ubl_commands,
+    validate_command,
+)
 
 app = typer.Typer(
     name="ledgerlink",
@@ -16,10 +24,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.callback()(config_option.root)
 app.add_typer(ubl_commands.app, name="ubl")
 app.add_typer(artifacts_commands.app, name="artifacts")
 app.command("validate")(validate_command.validate)
 app.command("demo")(demo_command.demo)
+app.command("pull")(pull_command.pull)
+app.add_typer(mappings_command.app, name="mappings")
 
 
 def main() -> None:

@@ -1,0 +1,48 @@
+"""The root ``--config FILE`` option and how commands read the settings it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from connectors.errors import ConfigurationError
+from ledgerlink._output import fail
+from ledgerlink.settings import Settings, config_path, load_settings
+
+__all__ = ["SettingsFile", "load_from", "root"]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsFile:
+    """What the root callback stores in the click context: the ``--config`` path or None."""
+
+    explicit: Path | None
+
+
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Settings file (default: $LEDGERLINK_CONFIG, else ./ledgerlink.toml).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """E-invoicing and accounting integration: EN 16931 model, UBL 2.1 (Peppol BIS 3, NLCIUS)."""
+    ctx.obj = SettingsFile(config)
+
+
+def load_from(ctx: typer.Context) -> tuple[Settings, Path]:
+    """The settings the root ``--config`` option names and the file read; exits 2 on error."""
+    stored = ctx.find_root().obj
+    explicit = stored.explicit if isinstance(stored, SettingsFile) else None
+    path, _ = config_path(explicit)
+    try:
+        return load_settings(explicit), path
+    except ConfigurationError as failure:
+        fail(str(failure), 2)

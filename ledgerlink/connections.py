@@ -1,0 +1,108 @@
+"""Open the connector a ``[connections.<name>]`` table of the settings file names.
+
+Connector kinds (``connector = ...``):
+
+* ``tryton`` - :class:`connectors.tryton.TrytonConnector`; needs ``url``, ``database``,
+  ``username`` and the secret ``password`` (``password_env`` or ``password_file``).
+
+A connection may also name per-tenant mapping overrides merged over the packaged
+``mappings/<system>.toml``::
+
+    [connections.demo]
+    mappings_override = "tenant-mappings.toml"   # or a list of paths, merged in order
+
+Relative paths are read from the settings file's folder. Every problem is a
+:class:`~connectors.errors.ConfigurationError` naming the setting and the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import mappings
+from connectors.base import Connector
+from connectors.errors import ConfigurationError
+from connectors.tryton import TrytonConnector
+from ledgerlink.settings import Connection, Settings
+
+__all__ = ["CONNECTORS", "connection_mapping", "open_connection"]
+
+MAPPINGS_OVERRIDE = "mappings_override"
+
+
+def _required(connection: Connection, name: str, key: str, source: Path | None) -> str:
+    """The setting ``key`` of ``[connections.<name>]``, or an error naming it and the file."""
+    value = getattr(connection, key, None)
+    if value is None:
+        value = connection.option(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f'{_where(name, source)} needs {key} = "..."')
+    return value
+
+
+def _where(name: str, source: Path | None) -> str:
+    table = f"[connections.{name}]"
+    return f"{table} in {source}" if source is not None else table
+
+
+def _tryton(connection: Connection, name: str, source: Path | None) -> Connector:
+    try:
+        password = connection.secret("password")
+    except ConfigurationError as failure:
+        raise ConfigurationError(f"{_where(name, source)}: {failure}") from None
+    return TrytonConnector(
+        _required(connection, name, "url", source),
+        _required(connection, name, "database", source),
+        _required(connection, name, "username", source),
+        password=password,
+        name=name,
+    )
+
+
+CONNECTORS: dict[str, Callable[[Connection, str, Path | None], Connector]] = {
+    "tryton": _tryton,
+}
+
+
+def open_connection(settings: Settings, name: str, *, source: Path | None = None) -> Connector:
+    """The connector of connection ``name``; ``source`` is the settings file, for messages."""
+    try:
+        connection = settings.connection(name)
+    except ConfigurationError as failure:
+        raise ConfigurationError(f"{source}: {failure}" if source else str(failure)) from None
+    build = CONNECTORS.get(connection.connector)
+    if build is None:
+        known = ", ".join(sorted(CONNECTORS))
+        raise ConfigurationError(
+            f"{_where(name, source)}: unknown connector {connection.connector!r} (known: {known})"
+        )
+    return build(connection, name, source)
+
+
+def connection_mapping(
+    connection: Connection, system: str, *, name: str, source: Path | None = None
+) -> mappings.Mapping:
+    """``mappings/<system>.toml`` with the connection's ``mappings_override`` files on top."""
+    raw = connection.option(MAPPINGS_OVERRIDE)
+    if raw is None:
+        paths: list[str] = []
+    elif isinstance(raw, str):
+        paths = [raw]
+    elif isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        paths = list(raw)
+    else:
+        raise ConfigurationError(
+            f"{_where(name, source)}: {MAPPINGS_OVERRIDE} must be a path or a list of paths"
+        )
+    base = source.parent if source is not None else Path()
+    overrides = [base / Path(path).expanduser() for path in paths]
+    for path in overrides:
+        if not path.is_file():
+            raise ConfigurationError(
+                f"{_where(name, source)}: {MAPPINGS_OVERRIDE} file {path} not found"
+            )
+    try:
+        return mappings.load(system, overrides=overrides)
+    except mappings.MappingError as failure:
+        raise ConfigurationError(f"{_where(name, source)}: {failure}") from None

@@ -1,0 +1,113 @@
+"""``ledgerlink mappings check CONNECTION``: every source code that has no mapping.
+
+Pulls the connection's invoices and looks up each code the records hold - tax codes and units
+of the lines, payment method, currency and country - in the connection's mapping
+(``mappings/<system>.toml`` plus its ``mappings_override`` files). Exit codes: 0 everything
+is mapped, 1 a code is missing (or the source failed), 2 a settings error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors.base import Record, Stream
+from connectors.errors import ConfigurationError, ConnectorError
+from ledgerlink._output import fail
+from ledgerlink.config_option import load_from
+from ledgerlink.pull_command import opened, pulled_records
+
+if TYPE_CHECKING:  # loaded only when the command runs
+    import mappings
+
+__all__ = ["app", "check", "codes_seen", "missing_codes"]
+
+app = typer.Typer(help="Check the code mappings of a connection.", no_args_is_help=True)
+
+# mapping table -> how the report names it
+KINDS = {
+    "vat": "VAT tax code",
+    "units": "unit",
+    "payment_methods": "payment method",
+    "currencies": "currency",
+    "countries": "country",
+}
+
+Seen = dict[tuple[str, str], list[str]]
+
+
+def _name(data: Mapping[str, Any] | None, key: str) -> str | None:
+    value = (data or {}).get(key)
+    return str(value) if value else None
+
+
+def _codes_of(record: Record) -> Iterator[tuple[str, str | None, str]]:
+    """(table, code, where) for every mapped code one invoice record holds."""
+    data = record.data
+    number = str(data.get("number") or f"record {record.id}")
+    yield "currencies", _name(data.get("currency."), "code"), number
+    address = data.get("invoice_address.") or {}
+    yield "countries", _name(address.get("country."), "code"), number
+    yield "payment_methods", _name(data.get("payment_method."), "name"), number
+    for index, line in enumerate(data.get("lines") or (), 1):
+        where = f"{number} line {index}"
+        for tax in line.get("taxes.") or ():
+            yield "vat", _name(tax, "name"), where
+        yield "units", _name(line.get("unit."), "name"), where
+
+
+def codes_seen(records: Iterable[Record]) -> Seen:
+    """Every (table, code) the records hold, with where each was seen, in first-seen order."""
+    seen: Seen = {}
+    for record in records:
+        for table, code, where in _codes_of(record):
+            if code is not None:
+                seen.setdefault((table, code), []).append(where)
+    return seen
+
+
+def missing_codes(seen: Seen, mapping: mappings.Mapping) -> Seen:
+    """The part of ``seen`` that ``mapping`` does not map."""
+    return {key: where for key, where in seen.items() if not mapping.is_mapped(*key)}
+
+
+def _where_text(places: list[str], limit: int = 5) -> str:
+    shown = ", ".join(places[:limit])
+    return shown if len(places) <= limit else f"{shown} (+{len(places) - limit} more)"
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    connection: Annotated[str, typer.Argument(help="A [connections.NAME] of the settings file.")],
+) -> None:
+    """List every code seen in the connection's invoices that has no mapping."""
+    from ledgerlink.connections import connection_mapping
+
+    settings, source = load_from(ctx)
+    try:
+        declared = settings.connection(connection)
+        mapping = connection_mapping(declared, declared.connector, name=connection, source=source)
+        with opened(settings, connection, source) as connector:
+            seen = codes_seen(pulled_records(connector, Stream.INVOICES, None))
+    except ConfigurationError as failure:
+        fail(str(failure), 2)
+    except ConnectorError as failure:
+        fail(str(failure), 1)
+    missing = missing_codes(seen, mapping)
+    console = Console()
+    if not missing:
+        console.print(f"all {len(seen)} codes seen in {connection!r} are mapped")
+        raise typer.Exit(0)
+    table = Table(title=f"unmapped codes in {connection!r}: {len(missing)}")
+    for column in ("kind", "code", "where seen", "file to edit"):
+        table.add_column(column, overflow="fold")
+    for (kind, code), places in missing.items():
+        table.add_row(f"{KINDS[kind]} [{kind}]", code, _where_text(places), str(mapping.edit_path))
+    console.print(table)
+    console.print(f"file to edit: {mapping.edit_path}", soft_wrap=True, markup=False)
+    raise typer.Exit(1)
