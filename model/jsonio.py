@@ -93,12 +93,18 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _required(cls: type) -> set[str]:
-    return {
-        f.name
-        for f in dataclasses.fields(cls)
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    }
+_REQUIRED: dict[type, frozenset[str]] = {}
+
+
+def _required(cls: type) -> frozenset[str]:
+    """The fields of ``cls`` without a default (computed once per class)."""
+    if cls not in _REQUIRED:
+        _REQUIRED[cls] = frozenset(
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        )
+    return _REQUIRED[cls]
 
 
 def _label(cls: type, name: str) -> str:
@@ -206,7 +212,8 @@ def _object(cls: type, data: Any, path: str) -> Any:
             f"unknown field {unknown[0]!r} in {cls.__name__}; known fields: {', '.join(hints)}",
             path=_join(path, unknown[0]),
         )
-    missing = [name for name in hints if name in _required(cls) and data.get(name) is None]
+    required = _required(cls)
+    missing = [name for name in hints if name in required and data.get(name) is None]
     if missing:
         name = missing[0]
         raise JsonModelError(
@@ -346,7 +353,7 @@ def _define(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
         "properties": props,
         "additionalProperties": False,
     }
-    required = [n for n in _hints(cls) if n in _required(cls)]
+    required = [n for n in _hints(cls) if n in _required(cls)]  # field order
     if required:
         body["required"] = required
     defs[cls.__name__] = body
