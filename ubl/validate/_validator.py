@@ -93,13 +93,16 @@ class Validator:
         self.max_bytes = max_bytes
         self._files: dict[tuple[Artifact, Path], Path] = {}
 
-    def _file(self, artifact: Artifact) -> Path:
+    def _cache(self) -> Path:
+        """The artifact cache this validator reads (the environment is read once per call)."""
+        return self.cache or artifacts.cache_dir()
+
+    def _file(self, artifact: Artifact, cache: Path) -> Path:
         """The installed file of ``artifact`` in the bundle version this validator uses.
 
         Raises ``ArtifactMissing`` when that bundle is not installed, and ``UnknownBundle``
         for a version the manifest does not pin.
         """
-        cache = self.cache or artifacts.cache_dir()
         path = self._files.get((artifact, cache))
         if path is None:
             spec = artifacts.load_manifest().get(
@@ -161,8 +164,9 @@ class Validator:
         if expected != found:
             return scenario.profile, (_wrong_type(root, found, expected),)
 
-        schema = schema_at(self._file(SCHEMAS[found]))
-        stylesheets = [self._file(artifact) for artifact in scenario.stylesheets]
+        cache = self._cache()
+        schema = schema_at(self._file(SCHEMAS[found], cache))
+        stylesheets = [self._file(artifact, cache) for artifact in scenario.stylesheets]
         issues = [] if known else [_unknown_customization(document, customization_id)]
         issues += schema.check(document.tree)
         issues += _run_stylesheets(document, stylesheets)
@@ -178,7 +182,8 @@ class Validator:
         fatal ``SAXON-ERROR`` issue, as in :meth:`validate`. Raises
         :class:`ubl.artifacts.ArtifactMissing` when a stylesheet's bundle is not installed.
         """
-        paths = [self._file(artifact) for artifact in stylesheets]
+        cache = self._cache()
+        paths = [self._file(artifact, cache) for artifact in stylesheets]
         document = read(source, self.max_bytes)
         if isinstance(document, Issue):
             return [document]
