@@ -335,6 +335,18 @@ def test_schematron_reuses_the_compiled_stylesheets(validator: Validator) -> Non
     assert _schematron.compilations() == compiled
 
 
+def test_the_same_stylesheet_in_two_bundles_is_compiled_once(validator: Validator) -> None:
+    # peppol-bis3 ships the CEN rules of en16931-ubl 1.3.16 under another name and header.
+    [peppol_cen, _] = SCENARIOS["peppol-bis3"].stylesheets
+    [cen] = SCENARIOS["en16931"].stylesheets
+    cache = validator.cache
+    assert cache is not None
+    paths = [validator._file(artifact, cache) for artifact in (peppol_cen, cen)]
+    assert paths[0].read_bytes() != paths[1].read_bytes()
+    assert _schematron._executable(paths[0]) is _schematron._executable(paths[1])
+    assert validator.schematron(FRAGMENT, [cen]) == validator.schematron(FRAGMENT, [peppol_cen])
+
+
 def test_schematron_raises_for_a_bundle_that_is_not_installed(tmp_path: Path) -> None:
     with pytest.raises(ArtifactMissing, match=r"ledgerlink artifacts install en16931-ubl"):
         Validator(cache=tmp_path).schematron(FRAGMENT, SCENARIOS["en16931"].stylesheets)

@@ -1,7 +1,10 @@
 """The Schematron layer: the official compiled XSLT 2.0 stylesheets, run with saxonche.
 
 One ``PySaxonProcessor`` serves the whole process; each stylesheet is compiled on first use
-and the executable is reused for every later document. A document is parsed into Saxon once
+and the executable is reused for every later document. Bundles that ship the same stylesheet
+under another name (peppol-bis3's ``CEN-EN16931-UBL.xslt`` is en16931-ubl 1.3.16's
+``EN16931-UBL-validation.xslt`` with another header comment) share one compilation: the
+executables are keyed by the stylesheet's content from its ``xsl:stylesheet`` element on. A document is parsed into Saxon once
 and the same node goes to each stylesheet of its scenario. The SVRL result is read with
 lxml, and only when it reports something (a clean document's SVRL is never parsed).
 
@@ -12,6 +15,7 @@ elements), is a fatal issue with rule ``SAXON-ERROR`` that carries Saxon's messa
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from functools import cache
@@ -45,7 +49,10 @@ _SEVERITIES: Final[dict[str, Severity]] = {
 _LOCK: Final = threading.RLock()
 """Serialises every call into Saxon (one processor per process; its thread safety is not ours
 to assume). Parallel validation uses processes (``--jobs``)."""
-_EXECUTABLES: dict[Path, Any] = {}
+_EXECUTABLES: dict[bytes, Any] = {}
+"""Compiled stylesheets by :func:`_content_key`."""
+_KEYS: dict[Path, bytes] = {}
+_STYLESHEET_START: Final = b"<xsl:stylesheet"
 _compilations = 0
 
 
@@ -59,20 +66,31 @@ def compilations() -> int:
     return _compilations
 
 
+def _content_key(path: Path) -> bytes:
+    """A digest of the stylesheet at ``path`` from its ``xsl:stylesheet`` element on: the
+    leading declaration and comments (licence, version notes) do not change what it does."""
+    key = _KEYS.get(path)
+    if key is None:
+        data = path.read_bytes()
+        start = data.find(_STYLESHEET_START)
+        key = _KEYS[path] = hashlib.sha256(data[max(start, 0) :]).digest()
+    return key
+
+
 def _executable(path: Path) -> Any:
-    """The compiled stylesheet at ``path`` (a saxonche ``PyXsltExecutable``), compiled once."""
+    """The compiled stylesheet at ``path`` (a saxonche ``PyXsltExecutable``), compiled once
+    per distinct content."""
     global _compilations
-    executable = _EXECUTABLES.get(path)
-    if executable is None:
-        with _LOCK:
-            executable = _EXECUTABLES.get(path)
+    with _LOCK:
+        key = _content_key(path)
+        executable = _EXECUTABLES.get(key)
+        if executable is None:
+            compiler = _processor().new_xslt30_processor()
+            executable = compiler.compile_stylesheet(stylesheet_file=str(path))
             if executable is None:
-                compiler = _processor().new_xslt30_processor()
-                executable = compiler.compile_stylesheet(stylesheet_file=str(path))
-                if executable is None:
-                    raise PySaxonApiError(f"Saxon could not compile {path}")
-                _EXECUTABLES[path] = executable
-                _compilations += 1
+                raise PySaxonApiError(f"Saxon could not compile {path}")
+            _EXECUTABLES[key] = executable
+            _compilations += 1
     return executable
 
 
