@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from connectors.errors import ConfigurationError
 from ledgerlink._output import fail
-from ledgerlink.settings import Settings, config_path, load_settings
+
+if TYPE_CHECKING:  # pydantic-settings loads only when a command reads the settings
+    from ledgerlink.settings import Settings
 
 __all__ = ["SettingsFile", "load_from", "root"]
 
@@ -39,6 +40,9 @@ def root(
 
 def load_from(ctx: typer.Context) -> tuple[Settings, Path]:
     """The settings the root ``--config`` option names and the file read; exits 2 on error."""
+    from connectors.errors import ConfigurationError
+    from ledgerlink.settings import config_path, load_settings
+
     stored = ctx.find_root().obj
     explicit = stored.explicit if isinstance(stored, SettingsFile) else None
     path, _ = config_path(explicit)

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from connectors.base import Record, Stream
 from connectors.errors import ConfigurationError, ConnectorError
@@ -86,6 +84,9 @@ def check(
     connection: Annotated[str, typer.Argument(help="A [connections.NAME] of the settings file.")],
 ) -> None:
     """List every code seen in the connection's invoices that has no mapping."""
+    from rich.console import Console
+    from rich.table import Table
+
     from ledgerlink.connections import connection_mapping
 
     settings, source = load_from(ctx)

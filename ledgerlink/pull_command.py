@@ -23,18 +23,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from connectors.base import Connector, Cursor, Record, Stream
 from connectors.errors import ConfigurationError, ConnectorError, RecordError
 from ledgerlink._output import fail
 from ledgerlink.config_option import load_from
-from ledgerlink.settings import Settings
 
-if TYPE_CHECKING:  # the model, UBL and connector packages load only when a command runs
+if TYPE_CHECKING:  # the model, UBL, settings and connector packages load only when a command runs
     import mappings
     from connectors.tryton_map import PartyTable
+    from ledgerlink.settings import Settings
 
 __all__ = ["OutputFormat", "Quarantine", "opened", "pull", "pulled_records"]
 
@@ -80,6 +78,9 @@ def _summary(record: Record) -> tuple[str, str, str]:
 
 
 def _print_table(records: list[Record], stream: Stream) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"{stream.value}: {len(records)}")
     for column in ("id", "number/name", "date", "amount"):
         table.add_column(column, justify="right" if column == "amount" else "left")
