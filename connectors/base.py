@@ -2,7 +2,10 @@
 
 A connector pulls raw :class:`Record` objects from an accounting system, one
 :class:`Page` at a time, each page carrying the :class:`Cursor` to resume from. It may
-push a delivery status or a received payment back to the source document.
+push a delivery status or a received payment back to the source document. A connector
+that is also a :class:`DocumentSource` turns its ``invoices`` records into EN 16931
+documents; a record it cannot turn into one raises :class:`~connectors.errors.RecordError`
+(quarantine it, go on with the rest).
 
 Incremental pulls order records by the key ``(updated_at, id)``. The cursor holds the
 key of the last record handed out; :func:`select_after` drops every record at or before
@@ -17,13 +20,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # the model loads only where documents are built
+    from model import Invoice
 
 __all__ = [
     "Capability",
     "Connector",
     "Cursor",
     "DocumentRef",
+    "DocumentSource",
     "DocumentStatus",
     "Page",
     "Payment",
@@ -282,4 +289,17 @@ class Connector(Protocol):
 
     def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
         """Register a received payment (partial payments included) on the source document."""
+        ...
+
+
+@runtime_checkable
+class DocumentSource(Protocol):
+    """A connector whose ``invoices`` records map to EN 16931 documents."""
+
+    def document(self, record: Record) -> Invoice:
+        """The invoice or credit note (BG-0) of one ``invoices`` record.
+
+        Raises :class:`~connectors.errors.RecordError` naming the record and what to fix
+        (an unmapped code and the mapping file, a file and line, a totals mismatch).
+        """
         ...

@@ -25,10 +25,10 @@ records that share one timestamp.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -47,6 +47,10 @@ from connectors.base import (
 )
 from connectors.errors import ConfigurationError, RecordError
 from connectors.http import HttpClient
+
+if TYPE_CHECKING:  # mapping to the model loads only when documents are asked for
+    import mappings
+    from model import Invoice
 
 __all__ = ["TrytonConnector"]
 
@@ -195,10 +199,14 @@ class TrytonConnector:
         page_size: int = 100,
         name: str = "tryton",
         http: HttpClient | None = None,
+        parties: Mapping[str, Mapping[str, str]] | None = None,
+        mapping: mappings.Mapping | None = None,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, not {page_size}")
         self._name = name
+        self._parties = dict(parties or {})
+        self._mapping = mapping
         self._page_size = page_size
         self._company: dict[str, Any] | None = None
         self._payment_method_id: int | None = None
@@ -233,6 +241,20 @@ class TrytonConnector:
             return self._fetch(query, after, limit)
 
         return keyset_pages(fetch, cursor, page_size=self._page_size)
+
+    def document(self, record: Record) -> Invoice:
+        """The EN 16931 invoice or credit note of an ``invoices`` record (see
+        :mod:`connectors.tryton_map`), through the connector's mapping (default: the packaged
+        ``mappings/tryton.toml``) and ``parties`` table; a RecordError when it cannot be."""
+        from connectors.tryton_map import to_invoice
+
+        if self._mapping is None:
+            import mappings
+
+            self._mapping = mappings.load("tryton")
+        return to_invoice(
+            record, company=self.company_party(), parties=self._parties, mapping=self._mapping
+        )
 
     def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
         """Record ``status`` on the invoice as an ``ir.note``, with the UBL as an attachment.

@@ -26,7 +26,7 @@ from connectors.errors import ConfigurationError
 from connectors.tryton import TrytonConnector
 from ledgerlink.settings import Connection, Settings
 
-__all__ = ["CONNECTORS", "connection_mapping", "open_connection"]
+__all__ = ["CONNECTORS", "connection_mapping", "open_connection", "party_table"]
 
 MAPPINGS_OVERRIDE = "mappings_override"
 
@@ -57,7 +57,17 @@ def _tryton(connection: Connection, name: str, source: Path | None) -> Connector
         _required(connection, name, "username", source),
         password=password,
         name=name,
+        parties=party_table(connection),
+        mapping=connection_mapping(connection, "tryton", name=name, source=source),
     )
+
+
+def party_table(connection: Connection) -> dict[str, dict[str, str]]:
+    """The connection's ``[parties]`` table: identifiers by ``company``, VAT id or party code."""
+    return {
+        key: identifiers.model_dump(exclude_none=True)
+        for key, identifiers in connection.parties.items()
+    }
 
 
 CONNECTORS: dict[str, Callable[[Connection, str, Path | None], Connector]] = {

@@ -1,7 +1,8 @@
 """``ledgerlink pull CONNECTION``: print what a connection yields, optionally as validated UBL.
 
 With ``--ubl-dir DIR`` every invoice and credit note is mapped to the EN 16931 model
-(:func:`connectors.tryton_map.to_invoice`), written as Peppol BIS Billing 3.0 UBL and checked
+(the connector's :meth:`~connectors.base.DocumentSource.document`, through the connection's
+mappings), written as Peppol BIS Billing 3.0 UBL and checked
 with the official validation. Valid documents become ``DIR/<number>.xml`` (BT-1); a record that
 fails mapping or validation is held in ``DIR/quarantine.json`` with the reason (rule ids and
 lines) and the rest goes on. The command keeps no state.
@@ -24,14 +25,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from connectors.base import Connector, Cursor, Record, Stream
+from connectors.base import Connector, Cursor, DocumentSource, Record, Stream
 from connectors.errors import ConfigurationError, ConnectorError, RecordError
 from ledgerlink._output import fail
 from ledgerlink.config_option import load_from
 
 if TYPE_CHECKING:  # the model, UBL, settings and connector packages load only when a command runs
-    import mappings
-    from connectors.tryton_map import PartyTable
     from ledgerlink.settings import Settings
 
 __all__ = ["OutputFormat", "Quarantine", "opened", "pull", "pulled_records"]
@@ -125,27 +124,18 @@ def _document_file(directory: Path, number: str) -> Path:
     return directory / f"{_UNSAFE_NAME.sub('_', number) or 'document'}.xml"
 
 
-def _write_ubl(
-    connector: Connector,
-    records: list[Record],
-    directory: Path,
-    parties: PartyTable,
-    mapping: mappings.Mapping,
-) -> Quarantine:
+def _write_ubl(connector: Connector, records: list[Record], directory: Path) -> Quarantine:
     """Map, write and validate each invoice; valid ones to ``directory``, the rest held."""
     import ubl
-    from connectors.tryton import TrytonConnector
-    from connectors.tryton_map import to_invoice
 
-    if not isinstance(connector, TrytonConnector):
+    if not isinstance(connector, DocumentSource):
         raise ConfigurationError(f"--ubl-dir is not supported for connector {connector.name!r}")
-    company = connector.company_party()
     quarantine = Quarantine()
     written: list[str] = []
     directory.mkdir(parents=True, exist_ok=True)
     for record in records:
         try:
-            document = to_invoice(record, company=company, parties=parties, mapping=mapping)
+            document = connector.document(record)
         except RecordError as failure:
             quarantine.hold(record, "mapping", failure.reason)
             continue
@@ -170,13 +160,6 @@ def _write_ubl(
     return quarantine
 
 
-def _parties(settings: Settings, name: str) -> PartyTable:
-    return {
-        key: identifiers.model_dump(exclude_none=True)
-        for key, identifiers in settings.connection(name).parties.items()
-    }
-
-
 def pull(
     ctx: typer.Context,
     connection: Annotated[str, typer.Argument(help="A [connections.NAME] of the settings file.")],
@@ -199,8 +182,6 @@ def pull(
     output: Annotated[OutputFormat, typer.Option("--format", help="Output.")] = OutputFormat.TABLE,
 ) -> None:
     """Print what a connection yields; with --ubl-dir, write validated UBL (keeps no state)."""
-    from ledgerlink.connections import connection_mapping
-
     settings, source = load_from(ctx)
     cursor = Cursor.start(since) if since is not None else None
     if ubl_dir is not None and stream is not Stream.INVOICES:
@@ -210,12 +191,7 @@ def pull(
         with opened(settings, connection, source) as connector:
             records = list(pulled_records(connector, stream, cursor))
             if ubl_dir is not None:
-                declared = settings.connection(connection)
-                mapping = connection_mapping(
-                    declared, declared.connector, name=connection, source=source
-                )
-                parties = _parties(settings, connection)
-                quarantine = _write_ubl(connector, records, ubl_dir, parties, mapping)
+                quarantine = _write_ubl(connector, records, ubl_dir)
     except ConfigurationError as failure:
         fail(str(failure), 2)
     except ConnectorError as failure:
