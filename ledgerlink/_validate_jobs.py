@@ -9,11 +9,13 @@ chunks, and a worker that is done with a chunk takes the next one of its own gro
 one of the largest group no other worker is on. The reports come back in input order.
 
 Workers are forked when this process has a single thread (no Saxon runtime to inherit),
-else spawned.
+else spawned. Before forking, this process loads the UBL schemas (lxml only), so each
+worker starts with them instead of loading them itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
@@ -113,10 +115,22 @@ def _start_method() -> BaseContext:
     return multiprocessing.get_context("fork" if single_threaded else "spawn")
 
 
+def _load_schemas_for_forks() -> None:
+    """Load the UBL schemas in this process so forked workers inherit them; a missing bundle
+    is left for the workers to report."""
+    from ubl.artifacts import ArtifactError
+    from ubl.validate import default_validator
+
+    with contextlib.suppress(ArtifactError):
+        default_validator().load_schemas()
+
+
 def _in_workers(paths: Sequence[str], profile: str, jobs: int) -> list[Report]:
     groups = _chunked(paths, profile, jobs)
     lanes = min(jobs, sum(map(len, groups.values())))
     context = _start_method()
+    if context.get_start_method() == "fork":
+        _load_schemas_for_forks()
     workers = [ProcessPoolExecutor(1, mp_context=context) for _ in range(lanes)]
     busy: list[str | None] = [None] * lanes
     running: dict[Future[list[Report] | str], tuple[int, list[int]]] = {}

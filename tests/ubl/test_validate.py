@@ -7,6 +7,8 @@ every test here validates real documents with the real stylesheets.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,8 +29,10 @@ from ubl.validate import (
 )
 from ubl.validate._hints import HINTS
 from ubl.validate._locate import element_at, line_of
+from ubl.validate._scenarios import SCHEMAS
 
 NS = {"cac": CAC, "cbc": CBC}
+ROOT = Path(__file__).resolve().parents[2]
 VALIDATION = SHARED / "validation"
 PEPPOL_EXAMPLE = "validation/peppol-bis3/examples/base-example.xml"
 SI_UBL = "validation/nlcius/tests/SI-UBL-2.0"
@@ -345,6 +349,28 @@ def test_the_same_stylesheet_in_two_bundles_is_compiled_once(validator: Validato
     assert paths[0].read_bytes() != paths[1].read_bytes()
     assert _schematron._executable(paths[0]) is _schematron._executable(paths[1])
     assert validator.schematron(FRAGMENT, [cen]) == validator.schematron(FRAGMENT, [peppol_cen])
+
+
+def test_load_schemas_loads_both_ubl_schemas_without_starting_saxon(
+    validator: Validator, tmp_path: Path
+) -> None:
+    validator.load_schemas()
+    cache = validator.cache
+    assert cache is not None
+    loaded = {validator._file(artifact, cache) for artifact in SCHEMAS.values()}
+    assert {path.name for path in loaded} == {"UBL-Invoice-2.1.xsd", "UBL-CreditNote-2.1.xsd"}
+    assert loaded <= set(_xsd._SCHEMAS)
+    # A process that loaded them may still fork: no runtime thread was started.
+    code = (
+        "import os; from ubl.validate import Validator; Validator().load_schemas(); "
+        "print(len(os.listdir('/proc/self/task')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "1"
+    with pytest.raises(ArtifactMissing, match=r"ledgerlink artifacts install ubl-2.1-xsd"):
+        Validator(cache=tmp_path).load_schemas()
 
 
 def test_schematron_raises_for_a_bundle_that_is_not_installed(tmp_path: Path) -> None:

@@ -172,6 +172,17 @@ class Validator:
         issues += _run_stylesheets(document, stylesheets)
         return scenario.profile, tuple(issues)
 
+    def load_schemas(self) -> None:
+        """Load the UBL 2.1 Invoice and CreditNote schemas now rather than on first use.
+
+        Only lxml is involved (no Saxon runtime starts), so a process may call this before it
+        forks workers and the workers inherit the loaded schemas. Raises ``ArtifactMissing``
+        when the ``ubl-2.1-xsd`` bundle is not installed.
+        """
+        cache = self._cache()
+        for artifact in SCHEMAS.values():
+            schema_at(self._file(artifact, cache))
+
     def schematron(self, source: Source, stylesheets: Sequence[Artifact]) -> list[Issue]:
         """Run only the Schematron layer: ``stylesheets`` (compiled XSLT files of installed
         bundles, e.g. ``SCENARIOS["en16931"].stylesheets``), in order, on ``source``.
