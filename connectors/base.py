@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the model loads only where documents are built
 
 __all__ = [
     "Capability",
+    "CodeSource",
     "Connector",
     "Cursor",
     "DocumentRef",
@@ -302,4 +303,17 @@ class DocumentSource(Protocol):
         Raises :class:`~connectors.errors.RecordError` naming the record and what to fix
         (an unmapped code and the mapping file, a file and line, a totals mismatch).
         """
+        ...
+
+
+@runtime_checkable
+class CodeSource(Protocol):
+    """A connector whose records hold the source system's own codes, turned into EN 16931
+    codes through a mapping file (``mappings/<system>.toml``)."""
+
+    def codes(self, record: Record) -> Iterator[tuple[str, str, str]]:
+        """``(mapping table, code, where)`` for every code of an ``invoices`` record that goes
+        through the mapping: table as in the mapping file (``vat``, ``units``,
+        ``payment_methods``, ``currencies``, ``countries``), the code as the source writes it,
+        and where it was seen (document number, line)."""
         ...

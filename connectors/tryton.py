@@ -256,6 +256,13 @@ class TrytonConnector:
             record, company=self.company_party(), parties=self._parties, mapping=self._mapping
         )
 
+    def codes(self, record: Record) -> Iterator[tuple[str, str, str]]:
+        """Every code of an ``invoices`` record that goes through ``mappings/tryton.toml``
+        (see :func:`connectors.tryton_map.codes_of`)."""
+        from connectors.tryton_map import codes_of
+
+        return codes_of(record)
+
     def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
         """Record ``status`` on the invoice as an ``ir.note``, with the UBL as an attachment.
 

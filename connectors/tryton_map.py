@@ -29,7 +29,7 @@ not add up) raises :class:`~connectors.errors.RecordError` so the caller quarant
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -54,7 +54,7 @@ from model import (
 )
 from model.calculation import Strategy, TotalsMismatch, reconcile
 
-__all__ = ["to_invoice"]
+__all__ = ["codes_of", "to_invoice"]
 
 PartyTable = Mapping[str, Mapping[str, str]]
 
@@ -81,6 +81,26 @@ def to_invoice(
     except (mappings.MissingMapping, TotalsMismatch, _DataError) as failure:
         raise RecordError(record.id, str(failure)) from failure
     return document
+
+
+def codes_of(record: Record) -> Iterator[tuple[str, str, str]]:
+    """``(mapping table, code, where)`` for every code of one Tryton invoice record that
+    goes through ``mappings/tryton.toml``: currency, country, payment method, and each line's
+    tax names and unit."""
+    data = record.data
+    number = str(data.get("number") or f"record {record.id}")
+    candidates: list[tuple[str, Any, str]] = [
+        ("currencies", _nested(data, "currency.", "code"), number),
+        ("countries", _nested(data.get("invoice_address.") or {}, "country.", "code"), number),
+        ("payment_methods", _nested(data, "payment_method.", "name"), number),
+    ]
+    for index, line in enumerate(data.get("lines") or (), 1):
+        where = f"{number} line {index}"
+        candidates += [("vat", tax.get("name"), where) for tax in line.get("taxes.") or ()]
+        candidates.append(("units", _nested(line, "unit.", "name"), where))
+    for table, code, where in candidates:
+        if code:
+            yield table, str(code), where
 
 
 class _DataError(ValueError):

@@ -1,19 +1,21 @@
 """``ledgerlink mappings check CONNECTION``: every source code that has no mapping.
 
 Pulls the connection's invoices and looks up each code the records hold - tax codes and units
-of the lines, payment method, currency and country - in the connection's mapping
+of the lines, payment method, currency and country, as the connector's
+:meth:`~connectors.base.CodeSource.codes` names them - in the connection's mapping
 (``mappings/<system>.toml`` plus its ``mappings_override`` files). Exit codes: 0 everything
-is mapped, 1 a code is missing (or the source failed), 2 a settings error.
+is mapped, 1 a code is missing (or the source failed), 2 a settings error or a connector
+whose records hold EN 16931 codes already (model JSON, UBL).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from connectors.base import Record, Stream
+from connectors.base import CodeSource, Record, Stream
 from connectors.errors import ConfigurationError, ConnectorError
 from ledgerlink._output import fail
 from ledgerlink.config_option import load_from
@@ -38,33 +40,12 @@ KINDS = {
 Seen = dict[tuple[str, str], list[str]]
 
 
-def _name(data: Mapping[str, Any] | None, key: str) -> str | None:
-    value = (data or {}).get(key)
-    return str(value) if value else None
-
-
-def _codes_of(record: Record) -> Iterator[tuple[str, str | None, str]]:
-    """(table, code, where) for every mapped code one invoice record holds."""
-    data = record.data
-    number = str(data.get("number") or f"record {record.id}")
-    yield "currencies", _name(data.get("currency."), "code"), number
-    address = data.get("invoice_address.") or {}
-    yield "countries", _name(address.get("country."), "code"), number
-    yield "payment_methods", _name(data.get("payment_method."), "name"), number
-    for index, line in enumerate(data.get("lines") or (), 1):
-        where = f"{number} line {index}"
-        for tax in line.get("taxes.") or ():
-            yield "vat", _name(tax, "name"), where
-        yield "units", _name(line.get("unit."), "name"), where
-
-
-def codes_seen(records: Iterable[Record]) -> Seen:
+def codes_seen(source: CodeSource, records: Iterable[Record]) -> Seen:
     """Every (table, code) the records hold, with where each was seen, in first-seen order."""
     seen: Seen = {}
     for record in records:
-        for table, code, where in _codes_of(record):
-            if code is not None:
-                seen.setdefault((table, code), []).append(where)
+        for table, code, where in source.codes(record):
+            seen.setdefault((table, code), []).append(where)
     return seen
 
 
@@ -94,7 +75,13 @@ def check(
         declared = settings.connection(connection)
         mapping = connection_mapping(declared, declared.connector, name=connection, source=source)
         with opened(settings, connection, source) as connector:
-            seen = codes_seen(pulled_records(connector, Stream.INVOICES, None))
+            if not isinstance(connector, CodeSource):
+                fail(
+                    f"connection {connection!r} ({declared.connector}) reads EN 16931 codes "
+                    "as they are: it has no mapping to check",
+                    2,
+                )
+            seen = codes_seen(connector, pulled_records(connector, Stream.INVOICES, None))
     except ConfigurationError as failure:
         fail(str(failure), 2)
     except ConnectorError as failure:
