@@ -3,19 +3,33 @@
 A file source reads a file or a folder (searched recursively, hidden entries skipped). Each
 file's stream position is its modification time (UTC) with its path relative to the root as
 the tie-breaker, so files copied in one go (one mtime) are neither lost nor repeated when a
-pull resumes, and a file rewritten later comes back once.
+pull resumes, and a file rewritten later comes back once. A file that arrives with a
+modification time at or before the cursor (``cp -p`` and ``rsync -a`` keep the original times)
+is not pulled by a resumed pull: copy without keeping times, or pull from the start.
+
+A record's file is found again from its id (:func:`file_of`), and read whole but never past a
+size limit (:func:`read_limited`): a file that vanished, cannot be read or is too big is a
+:class:`~connectors.errors.RecordError` naming the file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from connectors.base import Cursor, Page, Record, select_after
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, RecordError
 
-__all__ = ["files_under", "modified_at", "paged", "relative_id"]
+__all__ = [
+    "file_of",
+    "file_records",
+    "files_under",
+    "modified_at",
+    "paged",
+    "read_limited",
+    "relative_id",
+]
 
 
 def files_under(root: Path, suffix: str) -> list[Path]:
@@ -61,3 +75,49 @@ def paged(records: list[Record], cursor: Cursor | None, page_size: int) -> Itera
             else Cursor(value=last.updated_at.astimezone(UTC).isoformat(), tie_breaker=last.id)
         )
         yield Page(page, next_cursor)
+
+
+def file_records(root: Path, suffix: str) -> list[Record]:
+    """One record per file of :func:`files_under`: id :func:`relative_id`, ``updated_at``
+    :func:`modified_at`, data ``{"path": <the file's path>}``. A file removed between the
+    listing and its ``stat`` is left out: it is gone."""
+    records: list[Record] = []
+    for path in files_under(root, suffix):
+        try:
+            moment = modified_at(path)
+        except FileNotFoundError:
+            continue
+        records.append(
+            Record(id=relative_id(root, path), updated_at=moment, data={"path": str(path)})
+        )
+    return records
+
+
+def file_of(root: Path, record: Record, suffix: str) -> Path:
+    """The file behind a record of :func:`file_records`; a RecordError for an id this
+    source cannot have handed out (another suffix, an absolute path, a ``..`` step)."""
+    if not root.is_dir():
+        if record.id != root.name:
+            raise RecordError(record.id, f"no such file: {root} is not a folder")
+        return root
+    relative = PurePosixPath(record.id)
+    if relative.suffix != suffix or relative.is_absolute() or ".." in relative.parts:
+        raise RecordError(record.id, f"not a {suffix} file under {root}")
+    return root.joinpath(*relative.parts)
+
+
+def read_limited(path: Path, record_id: str, max_bytes: int) -> bytes:
+    """The bytes of ``path``; a RecordError naming it when it cannot be read or holds more
+    than ``max_bytes`` (never more than ``max_bytes + 1`` bytes are read)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
+    except OSError as failure:
+        raise RecordError(
+            record_id, f"{path}: cannot read: {failure.strerror or failure}"
+        ) from None
+    if len(data) > max_bytes:
+        raise RecordError(
+            record_id, f"{path}: too big: more than {max_bytes} bytes (the source's max_bytes)"
+        )
+    return data

@@ -4,6 +4,10 @@ Connector kinds (``connector = ...``):
 
 * ``tryton`` - :class:`connectors.tryton.TrytonConnector`; needs ``url``, ``database``,
   ``username`` and the secret ``password`` (``password_env`` or ``password_file``).
+* ``model-json`` - :class:`connectors.model_json.ModelJsonSource`; needs ``path``, a model-JSON
+  file or a folder of them (``*.json``, searched recursively): migrations, exports.
+* ``ubl-dir`` - :class:`connectors.ubl_dir.UblDirectorySource`; needs ``path``, a UBL Invoice
+  or CreditNote file or a folder of them (``*.xml``, searched recursively): inbound documents.
 
 A connection may also name per-tenant mapping overrides merged over the packaged
 ``mappings/<system>.toml``::
@@ -23,7 +27,9 @@ from pathlib import Path
 import mappings
 from connectors.base import Connector
 from connectors.errors import ConfigurationError
+from connectors.model_json import ModelJsonSource
 from connectors.tryton import TrytonConnector
+from connectors.ubl_dir import UblDirectorySource
 from ledgerlink.settings import Connection, Settings
 
 __all__ = ["CONNECTORS", "connection_mapping", "open_connection", "party_table"]
@@ -62,6 +68,26 @@ def _tryton(connection: Connection, name: str, source: Path | None) -> Connector
     )
 
 
+def _existing_path(connection: Connection, name: str, source: Path | None) -> Path:
+    """The connection's ``path`` (relative to the settings file's folder), which must exist."""
+    raw = _required(connection, name, "path", source)
+    base = source.parent if source is not None else Path()
+    path = base / Path(raw).expanduser()
+    if not path.exists():
+        raise ConfigurationError(
+            f"{_where(name, source)}: path {raw!r}: no such file or folder ({path})"
+        )
+    return path
+
+
+def _model_json(connection: Connection, name: str, source: Path | None) -> Connector:
+    return ModelJsonSource(_existing_path(connection, name, source), name=name)
+
+
+def _ubl_dir(connection: Connection, name: str, source: Path | None) -> Connector:
+    return UblDirectorySource(_existing_path(connection, name, source), name=name)
+
+
 def party_table(connection: Connection) -> dict[str, dict[str, str]]:
     """The connection's ``[parties]`` table: identifiers by ``company``, VAT id or party code."""
     return {
@@ -72,6 +98,8 @@ def party_table(connection: Connection) -> dict[str, dict[str, str]]:
 
 CONNECTORS: dict[str, Callable[[Connection, str, Path | None], Connector]] = {
     "tryton": _tryton,
+    "model-json": _model_json,
+    "ubl-dir": _ubl_dir,
 }
 
 

@@ -1,0 +1,207 @@
+"""A folder of inbound UBL documents as a source: invoices and credit notes other parties sent.
+
+The source is a file or a folder of ``*.xml`` files (searched recursively, hidden entries
+skipped), each a UBL 2.1 Invoice or CreditNote. It has one stream, ``invoices``; pulling
+another is a :class:`~connectors.errors.ConfigurationError`, and so are ``push_status`` and
+``push_payment``: the source is read-only and its capabilities say so.
+
+Records (the stream policy of :mod:`connectors._files`): ``id`` the file's path relative to the
+folder, ``updated_at`` its modification time, ``data`` a small summary for listings: ``path``
+(the file), ``kind`` (``invoice`` or ``credit_note``, from the root element), ``number``
+(BT-1), ``date`` (BT-2) and ``currency`` (BT-5) when the document header states them. The
+summary reads only the start of the file (:data:`HEADER_BYTES`), with the same refusals as the
+parser (no DTD, no entities, no network); a file it cannot read gets ``path`` alone.
+
+:meth:`UblDirectorySource.document` reads the file again and returns the model exactly as
+:func:`ubl.parse` gives it. Every failure is a :class:`~connectors.errors.RecordError` whose
+reason is the parser's :class:`~ubl.InputError` with the file and line (and the element where
+known): not XML, empty, binary, a DOCTYPE, a root that is not Invoice or CreditNote, a bad
+value or missing mandatory content; or a file that is gone, unreadable or bigger than
+``max_bytes``.
+
+Content EN 16931 does not cover (``cbc:UBLVersionID``, extensions, unmapped attributes) is
+listed in the parse report. :meth:`~UblDirectorySource.document` cannot carry it, so
+:meth:`~UblDirectorySource.parsed` returns the whole :class:`ubl.ParseResult` (model, report,
+file name) for callers that keep or show it; it is not in the record data, which would need
+the whole file parsed at pull time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from connectors._files import file_of, file_records, paged, read_limited
+from connectors.base import (
+    Capability,
+    Cursor,
+    DocumentRef,
+    Page,
+    Payment,
+    Record,
+    StatusUpdate,
+    Stream,
+)
+from connectors.errors import ConfigurationError, RecordError
+
+if TYPE_CHECKING:  # the model and the UBL reader load only when documents are asked for
+    from model import Invoice
+    from ubl import ParseResult
+
+__all__ = ["DEFAULT_MAX_BYTES", "HEADER_BYTES", "UblDirectorySource"]
+
+SUFFIX = ".xml"
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+HEADER_BYTES = 64 * 1024
+"""How much of each file the record summary reads."""
+
+_CAPABILITIES = frozenset({Capability.PULL_INVOICES})
+_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+_KINDS = {f"{{{_INVOICE}}}Invoice": "invoice", f"{{{_CREDIT_NOTE}}}CreditNote": "credit_note"}
+_HEADER_FIELDS = {
+    f"{{{_CBC}}}ID": "number",
+    f"{{{_CBC}}}IssueDate": "date",
+    f"{{{_CBC}}}DocumentCurrencyCode": "currency",
+}
+
+
+class UblDirectorySource:
+    """The ``invoices`` of the UBL Invoice and CreditNote files at ``root`` (a file or a folder)."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        name: str = "ubl-dir",
+        page_size: int = 100,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, not {page_size}")
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be at least 1, not {max_bytes}")
+        self._root = root
+        self._name = name
+        self._page_size = page_size
+        self._max_bytes = max_bytes
+
+    def __repr__(self) -> str:
+        return f"UblDirectorySource({str(self._root)!r}, name={self._name!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def root(self) -> Path:
+        """The file or folder the documents are read from."""
+        return self._root
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return _CAPABILITIES
+
+    def pull(self, stream: Stream, cursor: Cursor | None) -> Iterator[Page]:
+        """The files after ``cursor`` in ``(mtime, path)`` order, ``page_size`` at a time.
+
+        The folder is listed now; each page's files are summarised as the page is handed out.
+        """
+        if stream is not Stream.INVOICES:
+            raise ConfigurationError(
+                f"{self._name}: a ubl-dir source has only the invoices stream, not {stream}"
+            )
+        pages = paged(file_records(self._root, SUFFIX), cursor, self._page_size)
+        return (
+            Page(tuple(self._summarised(record) for record in page.records), page.next_cursor)
+            for page in pages
+        )
+
+    def parsed(self, record: Record) -> ParseResult:
+        """The record's file as :func:`ubl.parse` reads it: the model, the report of content
+        EN 16931 does not cover, and the file's path as ``source``.
+
+        Raises RecordError with the file, line and element of the first problem.
+        """
+        import ubl
+
+        path = file_of(self._root, record, SUFFIX)
+        data = read_limited(path, record.id, self._max_bytes)
+        try:
+            result = ubl.parse(data)
+        except ubl.InputError as failure:
+            failure.source = str(path)
+            raise RecordError(record.id, str(failure)) from None
+        return dataclasses.replace(result, source=str(path))
+
+    def document(self, record: Record) -> Invoice:
+        """The invoice or credit note (BG-0) in the record's file (see :meth:`parsed`)."""
+        return self.parsed(record).document
+
+    def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
+        """Not supported: the source is read-only (no ``push_status`` capability)."""
+        raise ConfigurationError(
+            f"{self._name}: a ubl-dir source is read-only: it cannot record status "
+            f"{status.status} on {document_ref.number}"
+        )
+
+    def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
+        """Not supported: the source is read-only (no ``push_payment`` capability)."""
+        raise ConfigurationError(
+            f"{self._name}: a ubl-dir source is read-only: it cannot register a payment "
+            f"on {document_ref.number}"
+        )
+
+    def _summarised(self, record: Record) -> Record:
+        path = file_of(self._root, record, SUFFIX)
+        return Record(
+            id=record.id,
+            updated_at=record.updated_at,
+            data={"path": str(path), **_header(path)},
+        )
+
+
+def _header(path: Path) -> dict[str, str]:
+    """Kind, number, issue date and currency from the start of a UBL file; empty for a file
+    that cannot be read, declares a DOCTYPE or has another root."""
+    from lxml import etree
+
+    try:
+        with path.open("rb") as file:
+            head = file.read(HEADER_BYTES)
+    except OSError:
+        return {}
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        return {}
+    parser = etree.XMLPullParser(
+        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    summary: dict[str, str] = {}
+    depth = 0
+    try:
+        parser.feed(head)
+        for event, element in parser.read_events():
+            if not isinstance(element, etree._Element):  # only start and end events come
+                continue
+            tag = str(element.tag)
+            if event == "end":
+                depth -= 1
+                key = _HEADER_FIELDS.get(tag) if depth == 1 else None
+                if key is not None and key not in summary and element.text:
+                    summary[key] = element.text.strip()
+                continue
+            depth += 1
+            if depth == 1:
+                kind = _KINDS.get(tag)
+                if kind is None:
+                    return {}
+                summary["kind"] = kind
+            elif depth == 2 and tag.startswith(f"{{{_CAC}}}"):
+                break  # the header's basic components come before the first aggregate
+    except etree.XMLSyntaxError:
+        pass
+    return summary
