@@ -122,8 +122,6 @@ class ModelJsonSource:
             return loads(_text(data, str(path)), source=str(path))
         except JsonModelError as failure:
             raise RecordError(record.id, str(failure)) from None
-        except RecursionError:  # the json module's answer to nesting thousands deep
-            raise RecordError(record.id, f"{path}: JSON nested too deeply to read") from None
 
     def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
         """Not supported: the source is read-only (no ``push_status`` capability)."""

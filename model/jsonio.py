@@ -267,6 +267,8 @@ def loads(text: str | bytes, *, source: str = "<json>") -> Invoice:
         err = JsonModelError(f"not valid JSON: {exc.msg}", path="", source=source)
         err.line = exc.lineno
         raise err from exc
+    except RecursionError:  # the json module's answer to arrays nested thousands deep
+        raise JsonModelError("nested too deeply to read", path="", source=source) from None
     try:
         return from_data(data, source=source)
     except JsonModelError as exc:

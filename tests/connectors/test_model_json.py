@@ -190,7 +190,7 @@ def test_json_nested_too_deeply_is_a_record_error(tmp_path: Path) -> None:
     source = ModelJsonSource(tmp_path)
     (record,) = all_records(source)
     assert record.data == {"path": str(tmp_path / "deep.json")}
-    with pytest.raises(RecordError, match=re.escape("deep.json: JSON nested too deeply")):
+    with pytest.raises(RecordError, match=r"deep\.json.*nested too deeply"):
         source.document(record)
 
 

@@ -116,3 +116,8 @@ def test_not_json_names_the_line() -> None:
 @given(invoices())
 def test_dumps_then_loads_gives_the_same_model(document: Any) -> None:
     assert loads(dumps(document)) == document
+
+
+def test_json_nested_too_deeply_is_an_input_error_not_a_crash() -> None:
+    with pytest.raises(JsonModelError, match=r"deep\.json.*nested too deeply"):
+        loads("[" * 100_000 + "]" * 100_000, source="deep.json")
