@@ -8,6 +8,9 @@ Connector kinds (``connector = ...``):
   file or a folder of them (``*.json``, searched recursively): migrations, exports.
 * ``ubl-dir`` - :class:`connectors.ubl_dir.UblDirectorySource`; needs ``path``, a UBL Invoice
   or CreditNote file or a folder of them (``*.xml``, searched recursively): inbound documents.
+* ``csv`` - :class:`connectors.csv_file.CsvConnector`; needs ``path``, a CSV export or a folder
+  of them (``*.csv``), and a ``[connections.<name>.seller]`` table; the layout and the other
+  settings are in ``docs/csv-layout.md`` (:mod:`connectors.csv_settings`).
 
 A connection may also name per-tenant mapping overrides merged over the packaged
 ``mappings/<system>.toml``::
@@ -26,6 +29,7 @@ from pathlib import Path
 
 import mappings
 from connectors.base import Connector
+from connectors.csv_file import CsvConnector
 from connectors.errors import ConfigurationError
 from connectors.model_json import ModelJsonSource
 from connectors.tryton import TrytonConnector
@@ -88,6 +92,20 @@ def _ubl_dir(connection: Connection, name: str, source: Path | None) -> Connecto
     return UblDirectorySource(_existing_path(connection, name, source), name=name)
 
 
+def _csv(connection: Connection, name: str, source: Path | None) -> Connector:
+    mapping = connection_mapping(connection, "csv", name=name, source=source)
+    try:
+        return CsvConnector.from_options(
+            connection.model_extra or {},
+            base=source.parent if source is not None else Path(),
+            name=name,
+            parties=party_table(connection),
+            mapping=mapping,
+        )
+    except ConfigurationError as failure:
+        raise ConfigurationError(f"{_where(name, source)}: {failure}") from None
+
+
 def party_table(connection: Connection) -> dict[str, dict[str, str]]:
     """The connection's ``[parties]`` table: identifiers by ``company``, VAT id or party code."""
     return {
@@ -100,6 +118,7 @@ CONNECTORS: dict[str, Callable[[Connection, str, Path | None], Connector]] = {
     "tryton": _tryton,
     "model-json": _model_json,
     "ubl-dir": _ubl_dir,
+    "csv": _csv,
 }
 
 

@@ -73,7 +73,6 @@ def check(
     settings, source = load_from(ctx)
     try:
         declared = settings.connection(connection)
-        mapping = connection_mapping(declared, declared.connector, name=connection, source=source)
         with opened(settings, connection, source) as connector:
             if not isinstance(connector, CodeSource):
                 fail(
@@ -81,6 +80,9 @@ def check(
                     "as they are: it has no mapping to check",
                     2,
                 )
+            mapping = connection_mapping(
+                declared, declared.connector, name=connection, source=source
+            )
             seen = codes_seen(connector, pulled_records(connector, Stream.INVOICES, None))
     except ConfigurationError as failure:
         fail(str(failure), 2)
