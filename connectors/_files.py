@@ -34,15 +34,18 @@ __all__ = [
 
 def files_under(root: Path, suffix: str) -> list[Path]:
     """``root`` itself when it is a file, else every ``*<suffix>`` file under it (recursive,
-    names starting with ``.`` skipped), sorted. A missing root is a ConfigurationError."""
+    the suffix in any case, ``EXPORT.CSV`` too; names starting with ``.`` skipped), sorted.
+    A missing root is a ConfigurationError."""
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise ConfigurationError(f"{root}: no such file or folder (the connection's path)")
     found = (
         path
-        for path in root.rglob(f"*{suffix}")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        for path in root.rglob("*")
+        if path.suffix.lower() == suffix
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
     )
     return sorted(found)
 
@@ -101,7 +104,7 @@ def file_of(root: Path, record: Record, suffix: str) -> Path:
             raise RecordError(record.id, f"no such file: {root} is not a folder")
         return root
     relative = PurePosixPath(record.id)
-    if relative.suffix != suffix or relative.is_absolute() or ".." in relative.parts:
+    if relative.suffix.lower() != suffix or relative.is_absolute() or ".." in relative.parts:
         raise RecordError(record.id, f"not a {suffix} file under {root}")
     return root.joinpath(*relative.parts)
 

@@ -244,11 +244,15 @@ def test_a_single_file_is_a_source_of_one_record(tmp_path: Path) -> None:
 
 
 def test_hidden_entries_and_other_files_are_skipped(tmp_path: Path) -> None:
-    for relative in (".partial.json", ".tmp/a.json", "notes.txt", "b.json.bak", "real.json"):
+    names = (".partial.json", ".tmp/a.json", "notes.txt", "b.json.bak", "real.json", "UP.JSON")
+    for relative in names:
         target = tmp_path / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(fixture(STANDARD).read_bytes())
-    assert [record.id for record in all_records(ModelJsonSource(tmp_path))] == ["real.json"]
+    source = ModelJsonSource(tmp_path)
+    records = all_records(source)
+    assert sorted(record.id for record in records) == ["UP.JSON", "real.json"]
+    assert source.document(records[0]) == source.document(records[1])
 
 
 def test_a_root_that_does_not_exist_is_a_configuration_error(tmp_path: Path) -> None:
