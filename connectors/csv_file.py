@@ -229,8 +229,20 @@ def _invoice_record(
             # a bad one: document() names the cell; the record keeps the other times
             with contextlib.suppress(ValueError):
                 moments.append(csv_format.parse_moment(str(text)))
-    data = {"number": number, "file": read.shown, "rows": rows}
+    data = {
+        "number": number,
+        "file": read.shown,
+        # for listings only, as exported (document() parses and checks them)
+        "date": _first(rows, "issue_date"),
+        "total_amount": _first(rows, "total_with_vat"),
+        "rows": rows,
+    }
     return Record(id=number, updated_at=max(moments, default=read.modified), data=data)
+
+
+def _first(rows: list[dict[str, Any]], column: str) -> str | None:
+    """The first value of ``column`` on the rows, as exported, or None."""
+    return next((str(row[column]) for row in rows if row.get(column)), None)
 
 
 def _row_record(read: _File, row: dict[str, Any], csv_format: CsvFormat) -> Record:

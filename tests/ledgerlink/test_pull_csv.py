@@ -147,6 +147,8 @@ def test_pull_as_json_shows_the_rows_with_their_lines(settings: Path) -> None:
     first = rows["2026-0101"]["data"]
     assert [row["line"] for row in first["rows"]] == [2, 3, 5]  # not consecutive in the file
     assert first["rows"][0]["unit_price"] == "24,95"  # raw, as exported
+    assert (first["date"], first["total_amount"]) == ("02-01-2026", "591,77")  # for the table
+    assert rows["2026-0102"]["data"]["total_amount"] is None  # that invoice states no total
 
 
 def test_a_connection_without_a_seller_is_a_settings_error(settings: Path) -> None:
