@@ -5,6 +5,11 @@ Tryton encodes values JSON cannot hold as objects with a ``__class__`` key (``De
 :func:`encode` translate them. A session comes from ``common.db.login`` and travels as
 ``Authorization: Session base64(login:user_id:session_key)``.
 
+Sessions expire (trytond's ``[session]`` ``max_age`` and ``timeout``, or an administrator
+ending them); the server then refuses every call with 401 before running it. A call refused
+that way logs in again once and is sent again; a refusal right after a fresh login is a
+:class:`ConfigurationError`, never a loop of logins.
+
 Errors map onto the connectors error tree: a refused login or an unknown database is a
 :class:`ConfigurationError` naming the setting to fix; connection failures, 5xx and
 Tryton's concurrency errors are :class:`TransientError` (the HTTP helper retries first);
@@ -25,7 +30,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from connectors.errors import ConfigurationError, RecordError, TransientError
-from connectors.http import HttpClient
+from connectors.http import HttpClient, Unauthorized
 
 __all__ = ["TrytonRpc", "decode", "encode"]
 
@@ -125,16 +130,42 @@ class TrytonRpc:
             ) from None
         token = base64.b64encode(f"{self._username}:{user_id}:{session}".encode()).decode()
         self._authorization = f"Session {token}"
-        self.context = dict(self.call("model.res.user.get_preferences", True, {}))
+        self.context = dict(self._fresh("model.res.user.get_preferences", [True, {}]))
         log.info("logged in to Tryton database %s as %s", self._database, self._username)
         return int(user_id)
 
     def call(self, method: str, *params: Any, record_id: str | None = None) -> Any:
         """The result of ``method(*params)``; ``record_id`` names the record a UserError
-        is about, making it a :class:`RecordError` instead of a configuration problem."""
-        if self._authorization is None and not method.startswith("common."):
-            self.login()
-        return self._post(method, list(params), record_id=record_id)
+        is about, making it a :class:`RecordError` instead of a configuration problem.
+
+        Without a session, or with one the server no longer accepts (401), it logs in
+        first and sends the call in the new session (see the module docstring).
+        """
+        if method.startswith("common."):
+            return self._post(method, list(params), record_id=record_id)
+        if self._authorization is not None:
+            try:
+                return self._post(method, list(params), record_id=record_id)
+            except Unauthorized:
+                log.info(
+                    "Tryton session of %s on %s has expired; logging in again",
+                    self._username,
+                    self._database,
+                )
+                self._authorization = None
+        self.login()
+        return self._fresh(method, list(params), record_id=record_id)
+
+    def _fresh(self, method: str, params: list[Any], *, record_id: str | None = None) -> Any:
+        """``_post`` in a session just opened: a 401 now is final, whatever the call."""
+        try:
+            return self._post(method, params, record_id=record_id)
+        except Unauthorized:
+            raise ConfigurationError(
+                f"Tryton refused {method} in a session it had just opened for user "
+                f"{self._username!r} on database {self._database!r}: check that the user is "
+                "active and that the server's [session] settings let sessions last"
+            ) from None
 
     def model(self, model: str, method: str, *params: Any, record_id: str | None = None) -> Any:
         """``model.<model>.<method>(*params, context)`` with the session's context."""

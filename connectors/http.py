@@ -5,8 +5,10 @@ exponential backoff and jitter (tenacity), waiting instead as long as the source
 through ``Retry-After`` (seconds or an HTTP date) or its rate-limit headers
 (``X-RateLimit-Reset`` / ``RateLimit-Reset``; ``X-RateLimit-Remaining: 0`` pauses the next
 call until the reset). When the retries run out it raises :class:`TransientError` with the
-last status. Any other 4xx, 401 included (after an OAuth2 refresh), is a
-:class:`ConfigurationError`. A :class:`CallBudget` caps requests per minute and per day.
+last status. Any other 4xx is a :class:`ConfigurationError`; a 401 (after an OAuth2
+refresh) is its subclass :class:`Unauthorized`, so that a caller holding a session it can
+renew (a session-based RPC) logs in again once and repeats the call, and everyone else
+stops the connection. A :class:`CallBudget` caps requests per minute and per day.
 
 :class:`OAuth2RefreshAuth` is an ``httpx.Auth`` flow: bearer token on every request, one
 refresh on a 401, tokens kept in a :class:`~connectors.secrets.SecretStore`. No token,
@@ -42,6 +44,7 @@ __all__ = [
     "OAuth2RefreshAuth",
     "RetryPolicy",
     "SystemClock",
+    "Unauthorized",
 ]
 
 log = logging.getLogger(__name__)
@@ -152,6 +155,15 @@ class CallBudget:
             self._day.take()
 
 
+class Unauthorized(ConfigurationError):
+    """The source answered 401: the credentials, token or session were refused.
+
+    A :class:`ConfigurationError` for every caller that cannot renew them. The server refused
+    the request before acting on it, so a caller that can (a session that expired) renews
+    the session once and sends the same request again; a 401 right after that is final.
+    """
+
+
 class _Retryable(Exception):
     """An attempt that may succeed when repeated; never leaves this module."""
 
@@ -178,8 +190,11 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         headers: dict[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._client = httpx.Client(base_url=base_url, auth=auth, timeout=timeout, headers=headers)
+        self._client = httpx.Client(
+            base_url=base_url, auth=auth, timeout=timeout, headers=headers, transport=transport
+        )
         self._budget = budget
         self._policy = retry or RetryPolicy()
         self._backoff = wait_random_exponential(
@@ -248,7 +263,7 @@ class HttpClient:
                 )
             raise _Retryable(f"{where} answered {status}", status=status, hint=hint)
         if status == 401:
-            raise ConfigurationError(
+            raise Unauthorized(
                 f"{where} answered 401 Unauthorized: check the connection's credentials "
                 "or authorise it again"
             )

@@ -21,7 +21,7 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.errors import ConfigurationError, TransientError
-from connectors.http import CallBudget, HttpClient, OAuth2RefreshAuth, RetryPolicy
+from connectors.http import CallBudget, HttpClient, OAuth2RefreshAuth, RetryPolicy, Unauthorized
 from connectors.secrets import FileSecretStore, MemorySecretStore
 
 SECRETS = ("old-access-token", "refresh-token-1", "client-s3cret", "new-access-token", "refresh-2")
@@ -268,6 +268,30 @@ def test_other_4xx_stop_the_connection_without_retry(
     assert len(server.requests_to("/items")) == 1
 
 
+def test_a_401_is_unauthorized_a_configuration_error_sent_once(
+    server: ScriptedServer, clock: FakeClock
+) -> None:
+    """A caller that can renew its session catches Unauthorized; everyone else stops."""
+    server.script("/items", Reply(401, {"error": "session expired"}), Reply(200))
+    with client_for(server, clock) as client, pytest.raises(Unauthorized) as raised:
+        client.get("/items", params={"api_key": "client-s3cret"})
+    assert isinstance(raised.value, ConfigurationError)
+    assert "answered 401 Unauthorized" in str(raised.value)
+    assert_no_secret(str(raised.value))
+    assert len(server.requests_to("/items")) == 1
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_other_4xx_are_not_unauthorized(
+    server: ScriptedServer, clock: FakeClock, status: int
+) -> None:
+    server.script("/items", Reply(status))
+    with client_for(server, clock) as client, pytest.raises(ConfigurationError) as raised:
+        client.get("/items")
+    assert not isinstance(raised.value, Unauthorized)
+
+
 # Call budget
 
 
@@ -361,7 +385,7 @@ def test_401_after_a_refresh_is_a_configuration_error_and_refreshes_once(
     server.script("/token", Reply(200, {"access_token": "new-access-token"}))
     with (
         client_for(server, clock, auth=oauth(server, stored_tokens())) as client,
-        pytest.raises(ConfigurationError, match="401 Unauthorized") as raised,
+        pytest.raises(Unauthorized, match="401 Unauthorized") as raised,
     ):
         client.get("/items")
     assert len(server.requests_to("/token")) == 1
