@@ -17,7 +17,8 @@ and line, and the other records go on:
 * a row whose bytes are not valid in the connection's ``encoding``, or with more or fewer
   fields than the header: its invoice fails as a whole (never sent with a line missing); when
   its number cannot be read either, record ``<file>:<line>``;
-* a file that cannot be read as CSV, or whose header lacks a required column: record
+* a file that cannot be read as CSV, whose header lacks a required column, or that is bigger
+  than ``max_bytes`` (default 64 MiB; every pull holds a file's rows in memory): record
   ``<file>`` (its relative path);
 * an invoice number in two files: the file changed first (modification time, then path)
   keeps the number; the rows in any other file become record ``<file>:<first line>``, which
@@ -52,7 +53,7 @@ from connectors.base import (
     Stream,
 )
 from connectors.csv_layout import CsvFormat, HeaderError
-from connectors.csv_settings import SellerSettings, csv_settings
+from connectors.csv_settings import DEFAULT_MAX_BYTES, SellerSettings, csv_settings
 from connectors.errors import ConfigurationError
 
 if TYPE_CHECKING:  # mapping to the model loads only when documents are asked for
@@ -78,9 +79,13 @@ class CsvConnector:
         parties: Mapping[str, Mapping[str, str]] | None = None,
         mapping: mappings.Mapping | None = None,
         page_size: int = 100,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, not {page_size}")
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be at least 1, not {max_bytes}")
+        self._max_bytes = max_bytes
         if not path.exists():
             raise ConfigurationError(f"path {path}: no such file or folder")
         from connectors.csv_map import seller_from_settings
@@ -118,6 +123,7 @@ class CsvConnector:
             parties=parties,
             mapping=mapping,
             page_size=settings.page_size,
+            max_bytes=settings.max_bytes,
         )
 
     def __repr__(self) -> str:
@@ -137,7 +143,8 @@ class CsvConnector:
             raise ConfigurationError(
                 f"connection {self._name!r}: a CSV export has only the invoices stream"
             )
-        return paged(read_records(self._root, self._format), cursor, self._page_size)
+        records = read_records(self._root, self._format, max_bytes=self._max_bytes)
+        return paged(records, cursor, self._page_size)
 
     def document(self, record: Record) -> Invoice:
         """The EN 16931 invoice or credit note of a record (:func:`csv_map.to_invoice`)."""
@@ -187,10 +194,12 @@ class _File:
         return str(self.path)
 
 
-def read_records(root: Path, csv_format: CsvFormat) -> list[Record]:
+def read_records(
+    root: Path, csv_format: CsvFormat, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Record]:
     """Every record of the exports under ``root``; see the module docstring."""
     files = [
-        _read(path, relative_id(root, path), modified_at(path), csv_format)
+        _read(path, relative_id(root, path), modified_at(path), csv_format, max_bytes)
         for path in files_under(root, ".csv")
     ]
     files.sort(key=lambda read: (read.modified, read.record_id))
@@ -275,13 +284,22 @@ def _lines_text(lines: list[int]) -> str:
     return shown if len(lines) <= 5 else f"{shown}, ... ({len(lines)} rows)"
 
 
-def _read(path: Path, record_id: str, modified: datetime, csv_format: CsvFormat) -> _File:
+def _read(
+    path: Path, record_id: str, modified: datetime, csv_format: CsvFormat, max_bytes: int
+) -> _File:
     """Read one export; a problem with the file as a whole goes into ``error``."""
     read = _File(path=path, record_id=record_id, modified=modified)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(max_bytes + 1)  # never more: a huge file is refused unread
     except OSError as failure:
         read.error = f"{path}: cannot read: {failure.strerror}"
+        return read
+    if len(raw) > max_bytes:
+        read.error = (
+            f"{path}: too big: more than {max_bytes} bytes (the connection's max_bytes); "
+            "split the export or raise max_bytes"
+        )
         return read
     try:
         text = raw.decode(csv_format.encoding, errors="surrogateescape")

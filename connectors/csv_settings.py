@@ -80,6 +80,11 @@ class SellerSettings(BaseModel):
         return None if value is None else value.replace(" ", "").upper()
 
 
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+"""A larger export is one failing record (split it, or raise ``max_bytes``): every pull
+holds a file's rows in memory."""
+
+
 class CsvSettings(BaseModel):
     """The connector-specific keys of a CSV connection; see the module docstring."""
 
@@ -93,6 +98,7 @@ class CsvSettings(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict, description="our name -> header")
     seller: SellerSettings
     page_size: int = Field(default=100, ge=1)
+    max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1, description="larger files fail")
     mappings_override: str | list[str] | None = None  # read by ledgerlink.connections
 
     def csv_format(self) -> CsvFormat:

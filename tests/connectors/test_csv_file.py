@@ -534,6 +534,17 @@ def test_a_file_without_a_required_column_fails_alone(tmp_path: Path) -> None:
     assert "[connections.<name>.columns]" in reason
 
 
+def test_a_file_over_max_bytes_fails_alone_unread(tmp_path: Path) -> None:
+    small = write_export(tmp_path / "a.csv", invoice_rows("INV-1"))
+    big = write_export(tmp_path / "big.csv", [*invoice_rows("INV-2"), *invoice_rows("INV-3")])
+    assert big.stat().st_size > small.stat().st_size
+    source = connector(tmp_path, max_bytes=small.stat().st_size)
+    documents, errors = documents_and_errors(source, source.document)
+    assert sorted(documents) == ["INV-1"] and sorted(errors) == ["big.csv"]
+    assert errors["big.csv"].reason.startswith(f"{big}: too big: more than")
+    assert "max_bytes" in errors["big.csv"].reason
+
+
 def test_the_same_number_in_two_files_fails_in_the_file_changed_later(tmp_path: Path) -> None:
     first = write_export(tmp_path / "z-first.csv", invoice_rows("INV-1"))
     later = write_export(tmp_path / "a-later.csv", [*invoice_rows("INV-2"), *invoice_rows("INV-1")])
