@@ -39,17 +39,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
+from connectors._file_source import ReadOnlySource
 from connectors._files import files_under, modified_at, paged, relative_id
 from connectors.base import (
-    Capability,
     Cursor,
-    DocumentRef,
     Page,
-    Payment,
     Record,
-    StatusUpdate,
     Stream,
 )
 from connectors.csv_layout import CsvFormat, HeaderError
@@ -63,11 +60,11 @@ if TYPE_CHECKING:  # mapping to the model loads only when documents are asked fo
 
 __all__ = ["CsvConnector", "read_records"]
 
-_CAPABILITIES: Final = frozenset({Capability.PULL_INVOICES})
 
-
-class CsvConnector:
+class CsvConnector(ReadOnlySource):
     """CSV exports under one path; see the module docstring for the records."""
+
+    kind = "csv"
 
     def __init__(
         self,
@@ -94,9 +91,9 @@ class CsvConnector:
             import mappings
 
             mapping = mappings.load("csv")
+        super().__init__(name=name)
         self._root = path
         self._format = csv_format or CsvFormat()
-        self._name = name
         self._parties = dict(parties or {})
         self._mapping = mapping
         self._page_size = page_size
@@ -129,20 +126,9 @@ class CsvConnector:
     def __repr__(self) -> str:
         return f"CsvConnector(name={self._name!r}, path={str(self._root)!r})"
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def capabilities(self) -> frozenset[Capability]:
-        return _CAPABILITIES
-
     def pull(self, stream: Stream, cursor: Cursor | None) -> Iterator[Page]:
         """Invoice records after ``cursor``, ``page_size`` at a time; files are read anew."""
-        if stream is not Stream.INVOICES:
-            raise ConfigurationError(
-                f"connection {self._name!r}: a CSV export has only the invoices stream"
-            )
+        self._only_invoices(stream)
         records = read_records(self._root, self._format, max_bytes=self._max_bytes)
         return paged(records, cursor, self._page_size)
 
@@ -164,16 +150,6 @@ class CsvConnector:
         from connectors.csv_map import codes_of
 
         return codes_of(record, self._mapping)
-
-    def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
-        raise ConfigurationError(
-            f"connection {self._name!r}: a CSV export cannot record a status (no push_status)"
-        )
-
-    def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
-        raise ConfigurationError(
-            f"connection {self._name!r}: a CSV export cannot record a payment (no push_payment)"
-        )
 
 
 # -- reading the files --------------------------------------------------------------------------

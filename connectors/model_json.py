@@ -24,23 +24,13 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectors._files import file_of, file_records, paged, read_limited
-from connectors.base import (
-    Capability,
-    Cursor,
-    DocumentRef,
-    Page,
-    Payment,
-    Record,
-    StatusUpdate,
-    Stream,
-)
-from connectors.errors import ConfigurationError, RecordError
+from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument
+from connectors.base import Record
+from connectors.errors import RecordError
 
 if TYPE_CHECKING:  # the model loads only when documents are asked for
     from model import Invoice
@@ -48,8 +38,6 @@ if TYPE_CHECKING:  # the model loads only when documents are asked for
 __all__ = ["DEFAULT_MAX_BYTES", "ModelJsonSource"]
 
 SUFFIX = ".json"
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-_CAPABILITIES = frozenset({Capability.PULL_INVOICES})
 _SUMMARY_FIELDS = (
     ("kind", "kind"),
     ("number", "number"),
@@ -58,56 +46,11 @@ _SUMMARY_FIELDS = (
 )
 
 
-class ModelJsonSource:
+class ModelJsonSource(OneFilePerDocument):
     """The ``invoices`` of the model-JSON documents at ``root`` (a file or a folder)."""
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        name: str = "model-json",
-        page_size: int = 100,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-    ) -> None:
-        if page_size < 1:
-            raise ValueError(f"page_size must be at least 1, not {page_size}")
-        if max_bytes < 1:
-            raise ValueError(f"max_bytes must be at least 1, not {max_bytes}")
-        self._root = root
-        self._name = name
-        self._page_size = page_size
-        self._max_bytes = max_bytes
-
-    def __repr__(self) -> str:
-        return f"ModelJsonSource({str(self._root)!r}, name={self._name!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def root(self) -> Path:
-        """The file or folder the documents are read from."""
-        return self._root
-
-    @property
-    def capabilities(self) -> frozenset[Capability]:
-        return _CAPABILITIES
-
-    def pull(self, stream: Stream, cursor: Cursor | None) -> Iterator[Page]:
-        """The files after ``cursor`` in ``(mtime, path)`` order, ``page_size`` at a time.
-
-        The folder is listed now; each page's files are summarised as the page is handed out.
-        """
-        if stream is not Stream.INVOICES:
-            raise ConfigurationError(
-                f"{self._name}: a model-json source has only the invoices stream, not {stream}"
-            )
-        pages = paged(file_records(self._root, SUFFIX), cursor, self._page_size)
-        return (
-            Page(tuple(self._summarised(record) for record in page.records), page.next_cursor)
-            for page in pages
-        )
+    kind = "model-json"
+    suffix = SUFFIX
 
     def document(self, record: Record) -> Invoice:
         """The invoice or credit note (BG-0) in the record's file, as model.jsonio reads it.
@@ -116,34 +59,14 @@ class ModelJsonSource:
         """
         from model.jsonio import JsonModelError, loads
 
-        path = file_of(self._root, record, SUFFIX)
-        data = read_limited(path, record.id, self._max_bytes)
+        path, data = self._read(record)
         try:
             return loads(_text(data, str(path)), source=str(path))
         except JsonModelError as failure:
             raise RecordError(record.id, str(failure)) from None
 
-    def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
-        """Not supported: the source is read-only (no ``push_status`` capability)."""
-        raise ConfigurationError(
-            f"{self._name}: a model-json source is read-only: it cannot record status "
-            f"{status.status} on {document_ref.number}"
-        )
-
-    def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
-        """Not supported: the source is read-only (no ``push_payment`` capability)."""
-        raise ConfigurationError(
-            f"{self._name}: a model-json source is read-only: it cannot register a payment "
-            f"on {document_ref.number}"
-        )
-
-    def _summarised(self, record: Record) -> Record:
-        path = file_of(self._root, record, SUFFIX)
-        return Record(
-            id=record.id,
-            updated_at=record.updated_at,
-            data={"path": str(path), **_summary(path, self._max_bytes)},
-        )
+    def _summary(self, path: Path) -> dict[str, str]:
+        return _summary(path, self._max_bytes)
 
 
 def _text(data: bytes, source: str) -> str:

@@ -29,22 +29,12 @@ the whole file parsed at pull time.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors._files import file_of, file_records, paged, read_limited
-from connectors.base import (
-    Capability,
-    Cursor,
-    DocumentRef,
-    Page,
-    Payment,
-    Record,
-    StatusUpdate,
-    Stream,
-)
-from connectors.errors import ConfigurationError, RecordError
+from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument
+from connectors.base import Record
+from connectors.errors import RecordError
 
 if TYPE_CHECKING:  # the model and the UBL reader load only when documents are asked for
     from model import Invoice
@@ -53,11 +43,9 @@ if TYPE_CHECKING:  # the model and the UBL reader load only when documents are a
 __all__ = ["DEFAULT_MAX_BYTES", "HEADER_BYTES", "UblDirectorySource"]
 
 SUFFIX = ".xml"
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 HEADER_BYTES = 64 * 1024
 """How much of each file the record summary reads."""
 
-_CAPABILITIES = frozenset({Capability.PULL_INVOICES})
 _INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 _CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 _CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -70,56 +58,11 @@ _HEADER_FIELDS = {
 }
 
 
-class UblDirectorySource:
+class UblDirectorySource(OneFilePerDocument):
     """The ``invoices`` of the UBL Invoice and CreditNote files at ``root`` (a file or a folder)."""
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        name: str = "ubl-dir",
-        page_size: int = 100,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-    ) -> None:
-        if page_size < 1:
-            raise ValueError(f"page_size must be at least 1, not {page_size}")
-        if max_bytes < 1:
-            raise ValueError(f"max_bytes must be at least 1, not {max_bytes}")
-        self._root = root
-        self._name = name
-        self._page_size = page_size
-        self._max_bytes = max_bytes
-
-    def __repr__(self) -> str:
-        return f"UblDirectorySource({str(self._root)!r}, name={self._name!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def root(self) -> Path:
-        """The file or folder the documents are read from."""
-        return self._root
-
-    @property
-    def capabilities(self) -> frozenset[Capability]:
-        return _CAPABILITIES
-
-    def pull(self, stream: Stream, cursor: Cursor | None) -> Iterator[Page]:
-        """The files after ``cursor`` in ``(mtime, path)`` order, ``page_size`` at a time.
-
-        The folder is listed now; each page's files are summarised as the page is handed out.
-        """
-        if stream is not Stream.INVOICES:
-            raise ConfigurationError(
-                f"{self._name}: a ubl-dir source has only the invoices stream, not {stream}"
-            )
-        pages = paged(file_records(self._root, SUFFIX), cursor, self._page_size)
-        return (
-            Page(tuple(self._summarised(record) for record in page.records), page.next_cursor)
-            for page in pages
-        )
+    kind = "ubl-dir"
+    suffix = SUFFIX
 
     def parsed(self, record: Record) -> ParseResult:
         """The record's file as :func:`ubl.parse` reads it: the model, the report of content
@@ -129,8 +72,7 @@ class UblDirectorySource:
         """
         import ubl
 
-        path = file_of(self._root, record, SUFFIX)
-        data = read_limited(path, record.id, self._max_bytes)
+        path, data = self._read(record)
         try:
             result = ubl.parse(data)
         except ubl.InputError as failure:
@@ -142,27 +84,8 @@ class UblDirectorySource:
         """The invoice or credit note (BG-0) in the record's file (see :meth:`parsed`)."""
         return self.parsed(record).document
 
-    def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
-        """Not supported: the source is read-only (no ``push_status`` capability)."""
-        raise ConfigurationError(
-            f"{self._name}: a ubl-dir source is read-only: it cannot record status "
-            f"{status.status} on {document_ref.number}"
-        )
-
-    def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
-        """Not supported: the source is read-only (no ``push_payment`` capability)."""
-        raise ConfigurationError(
-            f"{self._name}: a ubl-dir source is read-only: it cannot register a payment "
-            f"on {document_ref.number}"
-        )
-
-    def _summarised(self, record: Record) -> Record:
-        path = file_of(self._root, record, SUFFIX)
-        return Record(
-            id=record.id,
-            updated_at=record.updated_at,
-            data={"path": str(path), **_header(path)},
-        )
+    def _summary(self, path: Path) -> dict[str, str]:
+        return _header(path)
 
 
 def _header(path: Path) -> dict[str, str]:

@@ -1,0 +1,139 @@
+"""What the file sources share as connectors: one stream, nothing written back.
+
+:class:`ReadOnlySource` is the part every file source has (``csv``, ``model-json``,
+``ubl-dir``): the ``invoices`` stream only (pulling another is a
+:class:`~connectors.errors.ConfigurationError`), capabilities that say so, and pushes that
+are refused with a message naming the connection and the document.
+
+:class:`OneFilePerDocument` adds what the sources with one document per file share: the
+records of :mod:`connectors._files` (id the path in the folder, position the file's mtime),
+summarised for listings page by page as each page is handed out, and the file read back,
+within ``max_bytes``, when its document is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar, Final
+
+from connectors._files import file_of, file_records, paged, read_limited
+from connectors.base import (
+    Capability,
+    Cursor,
+    DocumentRef,
+    Page,
+    Payment,
+    Record,
+    StatusUpdate,
+    Stream,
+)
+from connectors.errors import ConfigurationError
+
+__all__ = ["DEFAULT_MAX_BYTES", "OneFilePerDocument", "ReadOnlySource"]
+
+DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
+_CAPABILITIES: Final = frozenset({Capability.PULL_INVOICES})
+
+
+class ReadOnlySource:
+    """A source that only yields invoices. ``kind`` is its ``connector = ...`` name."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, *, name: str) -> None:
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return _CAPABILITIES
+
+    def _only_invoices(self, stream: Stream) -> None:
+        """A ConfigurationError for any stream but ``invoices``."""
+        if stream is not Stream.INVOICES:
+            raise ConfigurationError(
+                f"{self._name}: a {self.kind} source has only the invoices stream, not {stream}"
+            )
+
+    def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
+        """Not supported: the source is read-only (no ``push_status`` capability)."""
+        raise ConfigurationError(
+            f"{self._name}: a {self.kind} source is read-only: it cannot record status "
+            f"{status.status} on {document_ref.number}"
+        )
+
+    def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
+        """Not supported: the source is read-only (no ``push_payment`` capability)."""
+        raise ConfigurationError(
+            f"{self._name}: a {self.kind} source is read-only: it cannot register a payment "
+            f"on {document_ref.number}"
+        )
+
+
+class OneFilePerDocument(ReadOnlySource):
+    """The documents at ``root`` (a file, or a folder searched for ``*<suffix>``), one each.
+
+    Subclasses name their ``kind`` and ``suffix``, say what a listing shows of a file
+    (:meth:`_summary`), and read a document with :meth:`_read`.
+    """
+
+    suffix: ClassVar[str]
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        name: str | None = None,
+        page_size: int = 100,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, not {page_size}")
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be at least 1, not {max_bytes}")
+        super().__init__(name=name or self.kind)
+        self._root = root
+        self._page_size = page_size
+        self._max_bytes = max_bytes
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self._root)!r}, name={self._name!r})"
+
+    @property
+    def root(self) -> Path:
+        """The file or folder the documents are read from."""
+        return self._root
+
+    def pull(self, stream: Stream, cursor: Cursor | None) -> Iterator[Page]:
+        """The files after ``cursor`` in ``(mtime, path)`` order, ``page_size`` at a time.
+
+        The folder is listed now; each page's files are summarised as the page is handed out.
+        """
+        self._only_invoices(stream)
+        pages = paged(file_records(self._root, self.suffix), cursor, self._page_size)
+        return (
+            Page(tuple(self._summarised(record) for record in page.records), page.next_cursor)
+            for page in pages
+        )
+
+    def _read(self, record: Record) -> tuple[Path, bytes]:
+        """The record's file and its bytes; a RecordError naming the file when it is gone,
+        unreadable or bigger than ``max_bytes``."""
+        path = file_of(self._root, record, self.suffix)
+        return path, read_limited(path, record.id, self._max_bytes)
+
+    def _summary(self, path: Path) -> dict[str, str]:
+        """What a listing shows of the document in ``path`` (never raises)."""
+        raise NotImplementedError
+
+    def _summarised(self, record: Record) -> Record:
+        path = file_of(self._root, record, self.suffix)
+        return Record(
+            id=record.id,
+            updated_at=record.updated_at,
+            data={"path": str(path), **self._summary(path)},
+        )
