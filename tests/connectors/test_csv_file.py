@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.csv_export import CUSTOMER, SELLER
 from support.file_sources import assert_resumes_exactly_once, documents_and_errors, set_mtime
 from support.shared import REPO_ROOT
 
@@ -33,28 +34,6 @@ from ledgerlink.settings import load_settings
 from model import DocumentKind, Identifier, Invoice
 from model.codes import eas, icd, iso3166, iso4217, rec20, uncl4461, uncl5305, vatex
 
-SELLER = SellerSettings(
-    name="Lindeboom Kantoorartikelen B.V.",
-    vat="NL000099998B57",
-    kvk="34567890",
-    street="Stationsweg 12",
-    postcode="3511 ED",
-    city="Utrecht",
-    country="NL",
-    iban="NL91 ABNA 0417 1643 00",
-)
-CUSTOMER = {
-    "issue_date": "2026-01-02",
-    "due_date": "2026-02-01",
-    "customer_name": "Bakkerij Jansen B.V.",
-    "customer_vat": "NL866120932B01",
-    "customer_kvk": "30112233",
-    "customer_street": "Dorpsstraat 8",
-    "customer_postcode": "3732 HJ",
-    "customer_city": "De Bilt",
-    "customer_country": "NL",
-    "buyer_reference": "JANSEN-17",
-}
 LINES = (
     {"description": "Kopieerpapier A4", "quantity": "12", "unit": "stuk", "unit_price": "24.95"},
     {"description": "Koffiebonen 1 kg", "quantity": "6", "unit": "kg", "unit_price": "21.40"},

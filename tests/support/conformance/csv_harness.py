@@ -22,8 +22,8 @@ import pytest
 
 from connectors.base import Stream
 from connectors.csv_file import CsvConnector
-from connectors.csv_settings import SellerSettings
 from connectors.http import RetryPolicy
+from support.csv_export import CUSTOMER, SELLER
 
 from .file_harnesses import NO_HTTP
 from .harness import HTTP_BEHAVIOURS, BadRecord, Behaviour, HttpSide, Source
@@ -31,28 +31,6 @@ from .harness import HTTP_BEHAVIOURS, BadRecord, Behaviour, HttpSide, Source
 __all__ = ["CsvHarness", "start_csv"]
 
 START = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
-SELLER = SellerSettings(
-    name="Lindeboom Kantoorartikelen B.V.",
-    vat="NL000099998B57",
-    kvk="34567890",
-    street="Stationsweg 12",
-    postcode="3511 ED",
-    city="Utrecht",
-    country="NL",
-    iban="NL91 ABNA 0417 1643 00",
-)
-CUSTOMER = {
-    "issue_date": "2026-01-02",
-    "due_date": "2026-02-01",
-    "customer_name": "Bakkerij Jansen B.V.",
-    "customer_vat": "NL866120932B01",
-    "customer_kvk": "30112233",
-    "customer_street": "Dorpsstraat 8",
-    "customer_postcode": "3732 HJ",
-    "customer_city": "De Bilt",
-    "customer_country": "NL",
-    "buyer_reference": "JANSEN-17",
-}
 LINES = (
     {"description": "Kopieerpapier A4", "unit": "stuk", "unit_price": "24.95", "vat_code": "21"},
     {"description": "Koffiebonen 1 kg", "unit": "kg", "unit_price": "21.40", "vat_code": "9"},
