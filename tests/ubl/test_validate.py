@@ -7,6 +7,7 @@ every test here validates real documents with the real stylesheets.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -317,7 +318,7 @@ def test_schematron_finds_what_validate_finds_in_the_rules_layer(validator: Vali
 
 
 def test_schematron_reports_bad_input_and_saxon_errors_as_issues(
-    validator: Validator, peppol_example: etree._ElementTree
+    validator: Validator, peppol_example: etree._ElementTree, capfd: pytest.CaptureFixture[str]
 ) -> None:
     [issue] = validator.schematron(b"<Invoice", SCENARIOS["en16931"].stylesheets)
     assert (issue.layer, issue.rule) == ("input", "XML-SYNTAX")
@@ -328,6 +329,11 @@ def test_schematron_reports_bad_input_and_saxon_errors_as_issues(
     issues = validator.schematron(_bytes(peppol_example), SCENARIOS["en16931"].stylesheets)
     [saxon] = [i for i in issues if i.rule == "SAXON-ERROR"]
     assert saxon.severity == "fatal" and "more than one item" in saxon.message
+    # where the stylesheet stopped, from the diagnostic Saxon writes to standard error (the
+    # file named is the one compiled: the CEN rules are shared with the peppol-bis3 copy) ...
+    assert re.search(r"\[Type error .* on line \d+ .*EN16931-UBL.*\.xslt\]", saxon.message)
+    # ... which is kept off the terminal
+    assert "XPTY0004" not in capfd.readouterr().err
 
 
 def test_schematron_reuses_the_compiled_stylesheets(validator: Validator) -> None:
@@ -551,3 +557,25 @@ def test_locations_translate_to_source_lines(location: str, line: int | None) ->
 def test_a_location_in_another_namespace_does_not_match() -> None:
     root = etree.fromstring(LOCATED)
     assert element_at(root, f"/*:Invoice[namespace-uri()='{CAC}'][1]") is None
+
+
+def test_fd2_capture_takes_what_is_written_to_descriptor_2_and_restores_it(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import os
+
+    from ubl.validate._stderr import Fd2Capture
+
+    capture = Fd2Capture()
+    with capture:
+        os.write(2, b"from native code\n")
+    os.write(2, b"after\n")
+    assert capture.text == "from native code\n"
+    assert capfd.readouterr().err == "after\n"
+    with capture:  # reused: each block starts empty
+        pass
+    assert capture.text == ""
+    with capture:
+        os.write(2, b"not Saxon's\n")
+    capture.pass_on()
+    assert capfd.readouterr().err == "not Saxon's\n"

@@ -4,13 +4,16 @@ One ``PySaxonProcessor`` serves the whole process; each stylesheet is compiled o
 and the executable is reused for every later document. Bundles that ship the same stylesheet
 under another name (peppol-bis3's ``CEN-EN16931-UBL.xslt`` is en16931-ubl 1.3.16's
 ``EN16931-UBL-validation.xslt`` with another header comment) share one compilation: the
-executables are keyed by the stylesheet's content from its ``xsl:stylesheet`` element on. A document is parsed into Saxon once
-and the same node goes to each stylesheet of its scenario. The SVRL result is read with
-lxml, and only when it reports something (a clean document's SVRL is never parsed).
+executables are keyed by the stylesheet's content from its ``xsl:stylesheet`` element on.
+A document is parsed into Saxon once and the same node goes to each stylesheet of its
+scenario. The SVRL result is read with lxml, and only when it reports something (a clean
+document's SVRL is never parsed).
 
 Saxon failures never escape: a document Saxon cannot parse, or a stylesheet that stops
 with a dynamic error (the CEN rules raise XPTY0004 on a party with two RegistrationName
-elements), is a fatal issue with rule ``SAXON-ERROR`` that carries Saxon's message.
+elements), is a fatal issue with rule ``SAXON-ERROR`` that carries Saxon's message and
+where in the stylesheet it stopped; the diagnostic Saxon would print to standard error goes
+into the issue instead (:mod:`ubl.validate._stderr`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from ubl.errors import InputError
 from ubl.validate._hints import hint_for
 from ubl.validate._locate import line_of
 from ubl.validate._report import Issue, Severity
+from ubl.validate._stderr import Fd2Capture
 
 __all__ = ["SAXON_ERROR", "compilations", "parse", "transform"]
 
@@ -49,6 +53,8 @@ _SEVERITIES: Final[dict[str, Severity]] = {
 _LOCK: Final = threading.RLock()
 """Serialises every call into Saxon (one processor per process; its thread safety is not ours
 to assume). Parallel validation uses processes (``--jobs``)."""
+_CAPTURE: Final = Fd2Capture()
+"""Saxon's standard error during each call (used under ``_LOCK`` only)."""
 _EXECUTABLES: dict[bytes, Any] = {}
 """Compiled stylesheets by :func:`_content_key`."""
 _KEYS: dict[Path, bytes] = {}
@@ -94,18 +100,24 @@ def _executable(path: Path) -> Any:
     return executable
 
 
-def _saxon_error(stylesheet: str, exc: BaseException) -> Issue:
+def _saxon_error(stylesheet: str, exc: BaseException, diagnostic: str = "") -> Issue:
+    """A SAXON-ERROR issue with Saxon's message and, from the diagnostic it wrote to standard
+    error, its first line: where in the stylesheet the error arose."""
     message = " ".join(str(exc).split()) or type(exc).__name__
+    where = diagnostic.strip().splitlines()[0].rstrip(":") if diagnostic.strip() else ""
+    if where and where not in message:
+        message = f"{message} [{where}]"
     return Issue("schematron", SAXON_ERROR, "fatal", None, None, f"{stylesheet}: {message}")
 
 
 def parse(text: str) -> Any | Issue:
     """The document parsed into Saxon (a ``PyXdmNode``), or a SAXON-ERROR issue."""
     try:
-        with _LOCK:
+        with _LOCK, _CAPTURE:
             node = _processor().parse_xml(xml_text=text, encoding="UTF-8")
     except (PySaxonApiError, UnicodeError) as exc:
-        return _saxon_error("Saxon could not parse the document", exc)
+        return _saxon_error("Saxon could not parse the document", exc, _CAPTURE.text)
+    _CAPTURE.pass_on()
     if node is None:
         return _saxon_error("Saxon could not parse the document", ValueError("no document node"))
     return node
@@ -116,10 +128,11 @@ def transform(path: Path, node: Any, root: etree._Element) -> list[Issue]:
     ``root`` (used for line numbers); every failed assert and successful report is an issue."""
     executable = _executable(path)
     try:
-        with _LOCK:
+        with _LOCK, _CAPTURE:
             svrl = executable.transform_to_string(xdm_node=node)
     except (PySaxonApiError, UnicodeError) as exc:
-        return [_saxon_error(path.name, exc)]
+        return [_saxon_error(path.name, exc, _CAPTURE.text)]
+    _CAPTURE.pass_on()
     if not svrl or "schematron-output" not in svrl:
         return [_saxon_error(path.name, ValueError("the stylesheet produced no SVRL report"))]
     if "failed-assert" not in svrl and "successful-report" not in svrl:
