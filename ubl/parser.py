@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -228,6 +229,12 @@ class _Context:
 # --------------------------------------------------------------------------- dispatch engine
 
 
+#: ``_children(element)`` is ``element[:]``, its child nodes as a list: looping over that
+#: is cheaper than over lxml's child iterator (and lxml-stubs types only an int index).
+_children: Final[Callable[[etree._Element], list[etree._Element]]] = operator.itemgetter(
+    slice(None)
+)
+
 _SINGLE: Final = 0  # one value: a second one is reported
 _MANY: Final = 1  # a tuple of values, in document order
 _MERGE: Final = 2  # the reader returns keyword arguments merged into the parent's
@@ -235,7 +242,8 @@ _NO_ATTRIBUTES: Final[frozenset[str]] = frozenset()
 _EMPTY: Final = "empty element: treated as absent"
 
 
-class _Spec(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class _Spec:
     """How one child element maps into the model.
 
     ``key`` is the model field ("" merges the keyword arguments a reader
@@ -243,6 +251,9 @@ class _Spec(NamedTuple):
     ``convert``er of its stripped text (None keeps the text) and the
     attributes it maps; ``role`` adjusts the terms below (buyer, line, ...);
     ``owner.field`` names the EN 16931 term in messages.
+
+    A slotted class, not a NamedTuple: the hot loop reads a few fields per
+    child, and a slot read is cheaper than unpacking a tuple subclass.
     """
 
     key: str
@@ -293,6 +304,20 @@ def _check_attributes(ctx: _Context, element: etree._Element, allowed: frozenset
 
 def _has_elements(element: etree._Element) -> bool:
     return any(isinstance(child.tag, str) for child in element)
+
+
+def _first_text(children: list[etree._Element], tag: str) -> str | None:
+    """The stripped text of the first ``tag`` among ``children``; None if absent or empty.
+
+    Cheaper than ``iterchildren(tag)``, which builds a tag matcher per call; and
+    while the caller holds ``children``, :func:`_record` gets the same element
+    objects back from lxml, their tags already built.
+    """
+    for child in children:
+        if child.tag == tag:
+            text = child.text
+            return None if text is None else (text.strip() or None)
+    return None
 
 
 def _absent(ctx: _Context, element: etree._Element) -> None:
@@ -351,40 +376,44 @@ def _record(ctx: _Context, element: etree._Element, table: Table, role: str) -> 
     values: dict[str, Any] = {}
     value: Any
     listed = False
-    for child in element:
+    for child in _children(element):
         spec = table.get(child.tag)
         if spec is None:
             ctx.unmapped(child)
             continue
-        key, read, convert, allowed, mode, spec_role, owner, _ = spec
+        read = spec.read
         if read is None:
             if len(child):
-                value = _leaf(ctx, child, allowed)
+                value = _leaf(ctx, child, spec.allowed)
                 if value is None:
                     continue
             else:
                 names = child.keys()
-                if names and not allowed.issuperset(names):
-                    _check_attributes(ctx, child, allowed)
+                if names and not spec.allowed.issuperset(names):
+                    _check_attributes(ctx, child, spec.allowed)
                 value = child.text
                 if value is None or not (value := value.strip()):
                     ctx.add(child, _EMPTY)
                     continue
+            convert = spec.convert
             if convert is not None:
-                value = convert(ctx, child, spec, spec_role or role, value)
+                value = convert(ctx, child, spec, spec.role or role, value)
                 if value is None:
                     continue
         else:
-            value = read(ctx, child, spec, spec_role or role)
+            value = read(ctx, child, spec, spec.role or role)
             if value is None:
                 continue
+        mode = spec.mode
         if mode == _SINGLE:
+            key = spec.key
             if key in values:
-                ctx.duplicate(child, owner, key, role)
+                ctx.duplicate(child, spec.owner, key, role)
             else:
                 values[key] = value
         elif mode == _MANY:
             listed = True
+            key = spec.key
             if key in values:
                 values[key].append(value)
             else:
@@ -392,7 +421,7 @@ def _record(ctx: _Context, element: etree._Element, table: Table, role: str) -> 
         else:
             for merged_key, merged_value in value.items():
                 if merged_key in values:
-                    ctx.duplicate(child, owner, merged_key, role)
+                    ctx.duplicate(child, spec.owner, merged_key, role)
                 else:
                     values[merged_key] = merged_value
     if listed:
@@ -417,15 +446,15 @@ def _require(
 
 def _aggregate(owner: type[Any], table: Table, *required: tuple[str, str]) -> Reader:
     """Reader building ``owner(**values)``; ``required`` pairs model key and element hint."""
-    required_keys = frozenset(key for key, _ in required)
 
     def read(ctx: _Context, element: etree._Element, spec: _Spec, role: str) -> Any:
         values = _record(ctx, element, table, role)
         if not values:
             _absent(ctx, element)
             return None
-        if not values.keys() >= required_keys:
-            _require(ctx, element, values, owner, role, required)
+        for key, hint in required:  # _require inlined: aggregates are many
+            if key not in values:
+                raise ctx.missing(element, hint, owner, key, role)
         return owner(**values)
 
     return read
@@ -640,7 +669,7 @@ def _one(tag: str, how: Reader | _Leaf = _TEXT) -> Reader:
             _check_attributes(ctx, element, _NO_ATTRIBUTES)
         value = None
         seen = False
-        for child in element:
+        for child in _children(element):
             if child.tag != tag:
                 ctx.unmapped(child)
                 continue
@@ -648,7 +677,11 @@ def _one(tag: str, how: Reader | _Leaf = _TEXT) -> Reader:
             if reader is not None:
                 item = reader(ctx, child, spec, role)
             else:
-                item = _leaf(ctx, child, allowed)
+                # the common case of _leaf (no attributes, no child nodes) inlined for speed
+                text = None if len(child) or child.keys() else child.text
+                item = text.strip() if text else None
+                if not item:
+                    item = _leaf(ctx, child, allowed)
                 if item is not None and convert is not None:
                     item = convert(ctx, child, spec, role, item)
             if item is None:
@@ -926,9 +959,8 @@ def _allowance_charge(table: Table) -> Reader:
     """BG-20/21 (document) or BG-27/28 (line) allowance or charge; terms follow the indicator."""
 
     def read(ctx: _Context, element: etree._Element, spec: _Spec, role: str) -> Any:
-        indicator = next(element.iterchildren(_CHARGE_INDICATOR), None)
-        text = None if indicator is None else indicator.text
-        is_charge = text is not None and text.strip() in ("true", "1")
+        children = _children(element)  # held until _record has read element: _first_text
+        is_charge = _first_text(children, _CHARGE_INDICATOR) in ("true", "1")
         if role == "line":
             role = "line_charge" if is_charge else "line_allowance"
         elif is_charge:
@@ -1417,12 +1449,6 @@ _DOCUMENT_CURRENCY: Final = cbc("DocumentCurrencyCode")
 _TAX_CURRENCY: Final = cbc("TaxCurrencyCode")
 
 
-def _first_text(root: etree._Element, tag: str) -> str | None:
-    element = next(root.iterchildren(tag), None)
-    text = None if element is None else element.text
-    return None if text is None else (text.strip() or None)
-
-
 def _document(ctx: _Context, root: etree._Element) -> Invoice:
     entry = _ROOTS.get(root.tag)
     if entry is None:
@@ -1432,10 +1458,11 @@ def _document(ctx: _Context, root: etree._Element) -> Invoice:
             line=_line(root),
         )
     kind, table, type_code_hint = entry
-    ctx.currency = _first_text(root, _DOCUMENT_CURRENCY)
+    children = _children(root)  # held until _record has read root: see _first_text
+    ctx.currency = _first_text(children, _DOCUMENT_CURRENCY)
     if ctx.currency is None:
         raise ctx.missing(root, "cbc:DocumentCurrencyCode", Invoice, "currency", "")
-    ctx.tax_currency = _first_text(root, _TAX_CURRENCY)
+    ctx.tax_currency = _first_text(children, _TAX_CURRENCY)
     values = _record(ctx, root, table, "")
     _require(
         ctx,
