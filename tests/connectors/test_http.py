@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from support.fake_clock import FakeClock
 
 from connectors.errors import ConfigurationError, TransientError
 from connectors.http import CallBudget, HttpClient, OAuth2RefreshAuth, RetryPolicy, Unauthorized
@@ -97,25 +98,6 @@ class ScriptedServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-
-
-class FakeClock:
-    """A clock whose sleeps only move time forward and are recorded."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.epoch = 1_800_000_000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return self.epoch + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
