@@ -22,7 +22,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
-if TYPE_CHECKING:  # the model loads only where documents are built
+if TYPE_CHECKING:  # the model and the mappings load only where documents are built
+    import mappings
     from model import Invoice
 
 __all__ = [
@@ -310,6 +311,11 @@ class DocumentSource(Protocol):
 class CodeSource(Protocol):
     """A connector whose records hold the source system's own codes, turned into EN 16931
     codes through a mapping file (``mappings/<system>.toml``)."""
+
+    @property
+    def mapping(self) -> mappings.Mapping:
+        """The mapping it uses: the system's file with the connection's overrides on top."""
+        ...
 
     def codes(self, record: Record) -> Iterator[tuple[str, str, str]]:
         """``(mapping table, code, where)`` for every code of an ``invoices`` record that goes

@@ -144,6 +144,11 @@ class CsvConnector(ReadOnlySource):
             mapping=self._mapping,
         )
 
+    @property
+    def mapping(self) -> mappings.Mapping:
+        """``mappings/csv.toml`` with the connection's overrides on top."""
+        return self._mapping
+
     def codes(self, record: Record) -> Iterator[tuple[str, str, str]]:
         """``(mapping table, code, file:line)`` for every code the record holds, as the
         connection's mapping spells it (:func:`csv_map.codes_of`)."""

@@ -248,13 +248,18 @@ class TrytonConnector:
         ``mappings/tryton.toml``) and ``parties`` table; a RecordError when it cannot be."""
         from connectors.tryton_map import to_invoice
 
+        return to_invoice(
+            record, company=self.company_party(), parties=self._parties, mapping=self.mapping
+        )
+
+    @property
+    def mapping(self) -> mappings.Mapping:
+        """The mapping given when the connection opened, else ``mappings/tryton.toml``."""
         if self._mapping is None:
             import mappings
 
             self._mapping = mappings.load("tryton")
-        return to_invoice(
-            record, company=self.company_party(), parties=self._parties, mapping=self._mapping
-        )
+        return self._mapping
 
     def codes(self, record: Record) -> Iterator[tuple[str, str, str]]:
         """Every code of an ``invoices`` record that goes through ``mappings/tryton.toml``

@@ -68,8 +68,6 @@ def check(
     from rich.console import Console
     from rich.table import Table
 
-    from ledgerlink.connections import connection_mapping
-
     settings, source = load_from(ctx)
     try:
         declared = settings.connection(connection)
@@ -80,9 +78,7 @@ def check(
                     "as they are: it has no mapping to check",
                     2,
                 )
-            mapping = connection_mapping(
-                declared, declared.connector, name=connection, source=source
-            )
+            mapping = connector.mapping
             seen = codes_seen(connector, pulled_records(connector, Stream.INVOICES, None))
     except ConfigurationError as failure:
         fail(str(failure), 2)
