@@ -74,7 +74,7 @@ def _group_key(path: str, profile: str) -> str:
     CustomizationID names (an unreadable file or one without the id: ``en16931``)."""
     if profile != "auto":
         return profile
-    from ubl import detect
+    from ubl.validate import scenario_for
 
     try:
         with open(path, "rb") as file:
@@ -82,7 +82,8 @@ def _group_key(path: str, profile: str) -> str:
     except OSError:
         head = b""
     found = _CUSTOMIZATION_ID.search(head)
-    return detect(found.group(1).decode("utf-8", "replace") if found else None)
+    scenario, _ = scenario_for(found.group(1).decode("utf-8", "replace") if found else None)
+    return scenario.profile
 
 
 def _chunked(paths: Sequence[str], profile: str, jobs: int) -> dict[str, deque[list[int]]]:

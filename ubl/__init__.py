@@ -23,12 +23,17 @@ none of the three, such as XRechnung).
 
 from __future__ import annotations
 
-from model import Invoice
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ubl.errors import InputError, ProfileError, UblError, Violation
-from ubl.parser import ParseResult, ReportEntry, parse_document
-from ubl.profiles import PROFILE_NAMES, Profile, detect, resolve
 from ubl.validate import Report, validate
-from ubl.writer import write_document
+
+if TYPE_CHECKING:
+    from model import Invoice
+    from ubl.parser import ParseResult, ReportEntry
+    from ubl.parser import parse_document as parse
+    from ubl.profiles import PROFILE_NAMES, Profile, detect
 
 __all__ = [
     "PROFILE_NAMES",
@@ -54,6 +59,9 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
     the model breaks a rule of the profile or holds text XML 1.0 cannot carry
     (a control character), and ``ValueError`` for an unknown profile name.
     """
+    from ubl.profiles import resolve
+    from ubl.writer import write_document
+
     chosen = resolve(profile, document)
     violations = chosen.check(document)
     if violations:
@@ -64,5 +72,29 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
         raise ProfileError(chosen.name, [Violation("XML-1.0-CHAR", "text", str(exc))]) from exc
 
 
-parse = parse_document
-"""Read a UBL Invoice or CreditNote from bytes or a path: see :func:`ubl.parser.parse_document`."""
+_LAZY: dict[str, tuple[str, str]] = {
+    "parse": ("ubl.parser", "parse_document"),
+    "ParseResult": ("ubl.parser", "ParseResult"),
+    "ReportEntry": ("ubl.parser", "ReportEntry"),
+    "PROFILE_NAMES": ("ubl.profiles", "PROFILE_NAMES"),
+    "Profile": ("ubl.profiles", "Profile"),
+    "detect": ("ubl.profiles", "detect"),
+}
+"""Names imported on first use: the parser and the profiles' rules (with the model) cost
+more to import than validation needs, and ``ledgerlink validate`` starts a process per run.
+``parse`` is :func:`ubl.parser.parse_document` (read a UBL Invoice or CreditNote from bytes
+or a path)."""
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'ubl' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -579,3 +579,30 @@ def test_fd2_capture_takes_what_is_written_to_descriptor_2_and_restores_it(
         os.write(2, b"not Saxon's\n")
     capture.pass_on()
     assert capfd.readouterr().err == "not Saxon's\n"
+
+
+def test_validating_imports_neither_the_writer_nor_the_parser_nor_the_model() -> None:
+    # `ledgerlink validate` starts a process per run: only the validator is imported, and
+    # `ubl.validate` stays the function even after its submodules were imported.
+    code = (
+        "import sys, ubl, ubl.validate._validator; "
+        "print(callable(ubl.validate), sorted(m for m in ('ubl.writer', 'ubl.parser', "
+        "'ubl.profiles', 'model') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "True []"
+
+
+def test_the_lazy_names_of_ubl_are_the_parser_and_profile_objects() -> None:
+    import ubl
+    from ubl import parser, profiles
+
+    assert ubl.parse is parser.parse_document
+    assert (ubl.ParseResult, ubl.ReportEntry) == (parser.ParseResult, parser.ReportEntry)
+    assert (ubl.detect, ubl.Profile) == (profiles.detect, profiles.Profile)
+    assert ubl.PROFILE_NAMES == profiles.PROFILE_NAMES
+    assert set(ubl.__all__) <= set(dir(ubl))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = ubl.nothing  # type: ignore[attr-defined]

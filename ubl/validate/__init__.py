@@ -36,7 +36,7 @@ import threading
 
 from ubl.artifacts import ArtifactMissing
 from ubl.validate._report import Issue, Layer, Report, Severity
-from ubl.validate._scenarios import PROFILES, SCENARIOS, Artifact, Scenario
+from ubl.validate._scenarios import PROFILES, SCENARIOS, Artifact, Scenario, scenario_for
 from ubl.validate._source import DEFAULT_MAX_BYTES, Source
 from ubl.validate._validator import DOCUMENT_TYPES, Validator
 
@@ -55,6 +55,7 @@ __all__ = [
     "Source",
     "Validator",
     "default_validator",
+    "scenario_for",
     "validate",
 ]
 
