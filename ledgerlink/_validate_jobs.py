@@ -11,6 +11,11 @@ one of the largest group no other worker is on. The reports come back in input o
 Workers are forked when this process has a single thread (no Saxon runtime to inherit),
 else spawned. Before forking, this process loads the UBL schemas (lxml only), so each
 worker starts with them instead of loading them itself.
+
+A worker that dies (killed, out of memory, a crash in native code) loses no document and
+stops nothing else: its lane gets a new worker, the documents of the chunk it was on are
+validated again one by one, and a document that stops a worker on its own as well is
+reported failed with a fatal ``input`` issue ``VALIDATOR-DIED``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Final
 
@@ -33,6 +39,7 @@ __all__ = ["SetupError", "validate_files"]
 _CUSTOMIZATION_ID: Final = re.compile(rb"CustomizationID[^>]*>\s*([^<]*)<")
 _SNIFF_BYTES: Final = 8192
 _MAX_CHUNK: Final = 8
+VALIDATOR_DIED: Final = "VALIDATOR-DIED"
 
 
 class SetupError(Exception):
@@ -126,6 +133,17 @@ def _load_schemas_for_forks() -> None:
         default_validator().load_schemas()
 
 
+def _died(path: str, profile: str) -> Report:
+    """The report of a document that stopped the worker validating it, twice."""
+    from ubl.validate import Issue, Report
+
+    message = (
+        "the validator process stopped abruptly on this document (killed, out of memory, "
+        "or crashed), and again when it was checked alone; the other documents were validated"
+    )
+    return Report(path, profile, (Issue("input", VALIDATOR_DIED, "fatal", None, None, message),))
+
+
 def _in_workers(paths: Sequence[str], profile: str, jobs: int) -> list[Report]:
     groups = _chunked(paths, profile, jobs)
     lanes = min(jobs, sum(map(len, groups.values())))
@@ -134,18 +152,33 @@ def _in_workers(paths: Sequence[str], profile: str, jobs: int) -> list[Report]:
         _load_schemas_for_forks()
     workers = [ProcessPoolExecutor(1, mp_context=context) for _ in range(lanes)]
     busy: list[str | None] = [None] * lanes
-    running: dict[Future[list[Report] | str], tuple[int, list[int]]] = {}
+    # The documents of a chunk whose worker died, each to be validated again alone.
+    suspects: deque[tuple[str, list[int]]] = deque()
+    running: dict[Future[list[Report] | str], tuple[int, str, list[int], bool]] = {}
     reports: list[Report | None] = [None] * len(paths)
 
     def feed(lane: int) -> None:
-        if not groups:
+        retry = bool(suspects)
+        if retry:
+            key, chunk = suspects.popleft()
+        elif groups:
+            key = busy[lane] = _next_group(groups, busy, lane)
+            chunk = groups[key].popleft()
+            if not groups[key]:
+                del groups[key]
+        else:
             return
-        key = busy[lane] = _next_group(groups, busy, lane)
-        chunk = groups[key].popleft()
-        if not groups[key]:
-            del groups[key]
         future = workers[lane].submit(_validate_chunk, [paths[i] for i in chunk], profile)
-        running[future] = (lane, chunk)
+        running[future] = (lane, key, chunk, retry)
+
+    def replace_worker(lane: int, key: str, chunk: list[int], retry: bool) -> None:
+        workers[lane].shutdown(wait=True, cancel_futures=True)
+        workers[lane] = ProcessPoolExecutor(1, mp_context=context)
+        busy[lane] = None  # the new worker has compiled nothing yet
+        if retry:
+            reports[chunk[0]] = _died(paths[chunk[0]], key)
+        else:
+            suspects.extend((key, [index]) for index in chunk)
 
     try:
         for lane in range(lanes):
@@ -153,9 +186,14 @@ def _in_workers(paths: Sequence[str], profile: str, jobs: int) -> list[Report]:
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                lane, chunk = running.pop(future)
-                for index, report in zip(chunk, _checked(future.result()), strict=True):
-                    reports[index] = report
+                lane, key, chunk, retry = running.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    replace_worker(lane, key, chunk, retry)
+                else:
+                    for index, report in zip(chunk, _checked(result), strict=True):
+                        reports[index] = report
                 feed(lane)
     finally:
         for worker in workers:

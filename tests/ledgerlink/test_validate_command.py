@@ -294,3 +294,57 @@ def test_jobs_2_with_a_missing_bundle_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "ledgerlink artifacts install" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+_DYING_WORKER = """
+import json, os, sys
+from pathlib import Path
+from ubl.validate import Validator
+from ledgerlink._validate_jobs import validate_files
+
+real = Validator.validate
+marker = Path(sys.argv[1])
+
+def dying(self, source, *args, **kwargs):
+    # poison*.xml stops its worker every time; once*.xml only the first time (the marker)
+    name = Path(str(source)).name
+    if name.startswith("poison") or (name.startswith("once") and not marker.exists()):
+        marker.touch()
+        os.kill(os.getpid(), 9)
+    return real(self, source, *args, **kwargs)
+
+Validator.validate = dying  # inherited by the forked workers
+reports = validate_files(sys.argv[2:], "auto", 2)
+print(json.dumps([[Path(r.source).name, r.valid, [i.rule for i in r.issues]] for r in reports]))
+"""
+
+
+def _with_dying_workers(tmp_path: Path, names: list[str]) -> list[list[Any]]:
+    paths = [copy(PEPPOL_FIXTURE, tmp_path / "docs", name) for name in names]
+    done = subprocess.run(
+        [sys.executable, "-c", _DYING_WORKER, str(tmp_path / "marker"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result: list[list[Any]] = json.loads(done.stdout)
+    return result
+
+
+def test_a_document_that_kills_its_worker_fails_alone_and_the_others_are_validated(
+    tmp_path: Path,
+) -> None:
+    names = [f"{index:02d}.xml" for index in range(34)]  # chunks of 2 documents
+    names[2] = "poison.xml"  # shares its chunk with 03.xml, which is checked again alone
+    reports = _with_dying_workers(tmp_path, names)
+    assert [name for name, _, _ in reports] == names  # every document, in input order
+    assert reports[2] == ["poison.xml", False, ["VALIDATOR-DIED"]]
+    assert all(valid and issues == [] for name, valid, issues in reports if name != "poison.xml")
+
+
+def test_a_worker_that_dies_once_loses_nothing(tmp_path: Path) -> None:
+    names = ["0.xml", "once.xml", "2.xml", "3.xml"]
+    reports = _with_dying_workers(tmp_path, names)
+    assert (tmp_path / "marker").exists()  # a worker did die
+    assert reports == [[name, True, []] for name in names]
