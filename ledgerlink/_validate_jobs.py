@@ -1,21 +1,29 @@
 """Run the validator over many files: in this process (``--jobs 1``) or in worker processes.
 
-Each worker process keeps its own compiled validator (the module-level default of
-:mod:`ubl.validate`). Compiling a scenario's stylesheets costs 0.5-0.75 s per process, as
-much as validating a hundred small documents, so the workers are kept on one scenario
-as long as they can: the files are grouped by the profile their CustomizationID (BT-24)
-names (sniffed from the first bytes; only a scheduling hint), each group is cut into
-chunks, and a worker that is done with a chunk takes the next one of its own group, else
-one of the largest group no other worker is on. The reports come back in input order.
+Compiling a scenario's stylesheets costs 0.5-0.9 s per process, as much as validating a
+hundred small documents, so the work is arranged around compiling as little as possible:
 
-Workers are forked when this process has a single thread (no Saxon runtime to inherit),
-else spawned. Before forking, this process loads the UBL schemas (lxml only), so each
-worker starts with them instead of loading them itself.
+* The files are grouped by the scenario their CustomizationID (BT-24) names (sniffed from
+  the first bytes; only a scheduling hint), and each group is cut into chunks.
+* This process compiles the heaviest group's stylesheets itself, by validating that group's
+  first chunk, while workers started beforehand take the other groups. Workers started
+  after that are forked from this process and inherit the compiled, warmed-up stylesheets;
+  a worker whose next group this process has compiled and it has not is replaced by such
+  a fork. A worker keeps to one group as long as it lasts, then takes the largest group no
+  other worker is on. The reports come back in input order.
+* Before anything is forked, this process loads the UBL schemas (lxml only), so every
+  worker starts with them.
+
+Forking a process that runs Saxon (a GraalVM native image) is done only when every other
+thread of this process is asleep (Saxon's reference-handler thread waiting in the kernel:
+no runtime lock is held, and the child's runtime is a private copy). Otherwise, or when
+this process had threads to begin with, workers are spawned and compile for themselves.
 
 A worker that dies (killed, out of memory, a crash in native code) loses no document and
 stops nothing else: its lane gets a new worker, the documents of the chunk it was on are
 validated again one by one, and a document that stops a worker on its own as well is
-reported failed with a fatal ``input`` issue ``VALIDATOR-DIED``.
+reported failed with a fatal ``input`` issue ``VALIDATOR-DIED``. After a forked worker has
+died, later workers are spawned.
 """
 
 from __future__ import annotations
@@ -24,12 +32,15 @@ import contextlib
 import multiprocessing
 import os
 import re
+import threading
+import time
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 if TYPE_CHECKING:
     from ubl.validate import Report
@@ -115,12 +126,35 @@ def _next_group(groups: dict[str, deque[list[int]]], busy: list[str | None], lan
     return max(groups, key=lambda key: (key not in others, sum(map(len, groups[key]))))
 
 
-def _start_method() -> BaseContext:
+def _single_threaded() -> bool:
     try:
-        single_threaded = len(os.listdir("/proc/self/task")) == 1
+        return len(os.listdir("/proc/self/task")) == 1
     except OSError:
-        single_threaded = False
-    return multiprocessing.get_context("fork" if single_threaded else "spawn")
+        return False
+
+
+def _others_asleep(patience: float = 0.25) -> bool:
+    """Whether every thread of this process but the calling one is asleep (waiting in the
+    kernel), polled for up to ``patience`` seconds."""
+    me = str(threading.get_native_id())
+    deadline = time.monotonic() + patience
+    while True:
+        states = []
+        try:
+            tasks = os.listdir("/proc/self/task")
+        except OSError:
+            return False
+        for task in tasks:
+            if task != me:
+                with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+                    with open(f"/proc/self/task/{task}/stat", encoding="ascii") as file:
+                        stat = file.read()
+                    states.append(stat[stat.rindex(")") + 2])
+        if all(state == "S" for state in states):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
 
 
 def _load_schemas_for_forks() -> None:
@@ -144,58 +178,147 @@ def _died(path: str, profile: str) -> Report:
     return Report(path, profile, (Issue("input", VALIDATOR_DIED, "fatal", None, None, message),))
 
 
-def _in_workers(paths: Sequence[str], profile: str, jobs: int) -> list[Report]:
-    groups = _chunked(paths, profile, jobs)
-    lanes = min(jobs, sum(map(len, groups.values())))
-    context = _start_method()
-    if context.get_start_method() == "fork":
-        _load_schemas_for_forks()
-    workers = [ProcessPoolExecutor(1, mp_context=context) for _ in range(lanes)]
-    busy: list[str | None] = [None] * lanes
-    # The documents of a chunk whose worker died, each to be validated again alone.
-    suspects: deque[tuple[str, list[int]]] = deque()
-    running: dict[Future[list[Report] | str], tuple[int, str, list[int], bool]] = {}
-    reports: list[Report | None] = [None] * len(paths)
+def _weight(key: str, chunks: deque[list[int]]) -> int:
+    """How much work a group is: its documents times its scenario's stylesheets."""
+    from ubl.validate import SCENARIOS
 
-    def feed(lane: int) -> None:
-        retry = bool(suspects)
+    stylesheets = len(SCENARIOS[key].stylesheets) if key in SCENARIOS else 1
+    return stylesheets * sum(map(len, chunks))
+
+
+class _Submitted(NamedTuple):
+    lane: int
+    key: str
+    chunk: list[int]
+    retry: bool
+    worker: ProcessPoolExecutor
+
+
+class _Run:
+    """One ``validate_files`` call over ``lanes`` worker processes."""
+
+    def __init__(self, paths: Sequence[str], profile: str, jobs: int) -> None:
+        self.paths = paths
+        self.profile = profile
+        self.groups = _chunked(paths, profile, jobs)
+        self.lanes = min(jobs, sum(map(len, self.groups.values())))
+        self.fork = _single_threaded()  # no Saxon runtime (or other thread) here yet
+        self.workers: list[ProcessPoolExecutor | None] = [None] * self.lanes
+        self.known: list[set[str]] = [set() for _ in range(self.lanes)]
+        """The groups whose stylesheets each lane's worker has compiled or inherited."""
+        self.busy: list[str | None] = [None] * (self.lanes + 1)
+        """The group each lane is on; the last entry is this process's."""
+        self.saxon_here = False
+        """Whether this process has started Saxon (forks then need _others_asleep)."""
+        self.here: set[str] = set()
+        """The groups whose stylesheets this process has compiled (forks inherit them)."""
+        self.suspects: deque[tuple[str, list[int]]] = deque()
+        """Documents of a chunk whose worker died, each to be validated again alone."""
+        self.running: dict[Future[list[Report] | str], _Submitted] = {}
+        self.reports: list[Report | None] = [None] * len(paths)
+
+    def run(self) -> list[Report]:
+        try:
+            if self.fork:
+                _load_schemas_for_forks()
+            warm = mine = None
+            if self.fork and self.lanes > 1:
+                warm = max(self.groups, key=lambda key: _weight(key, self.groups[key]))
+                self.busy[-1], mine = warm, self._take(warm)
+            for lane in range(self.lanes - 1 if warm else self.lanes):
+                self._feed(lane, chunks=2 if warm else 1)  # busy while this process compiles
+            if warm and mine:
+                self._validate_here(warm, mine)
+                self._feed(self.lanes - 1)
+            while self.running:
+                done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._collect(future)
+        finally:
+            for worker in self.workers:
+                if worker is not None:
+                    worker.shutdown(cancel_futures=True)
+        return [report for report in self.reports if report is not None]
+
+    def _validate_here(self, key: str, chunk: list[int]) -> None:
+        """Validate ``chunk`` of group ``key`` in this process: that compiles and warms up
+        the group's stylesheets for the workers forked from here."""
+        from ubl.validate import default_validator
+
+        self.saxon_here = True
+        for index in chunk:
+            (self.reports[index],) = _checked(_validate_chunk([self.paths[index]], self.profile))
+            for future in [future for future in self.running if future.done()]:
+                self._collect(future)  # keep the workers fed meanwhile
+        validator = default_validator()
+        self.here = {group for group in (*self.groups, key) if validator.compiled(group)}
+        self.busy[-1] = None
+
+    def _take(self, key: str) -> list[int]:
+        chunk = self.groups[key].popleft()
+        if not self.groups[key]:
+            del self.groups[key]
+        return chunk
+
+    def _feed(self, lane: int, chunks: int = 1) -> None:
+        """Give ``lane`` its next work: a suspect alone first, else up to ``chunks`` chunks of
+        the group it is on."""
+        retry = bool(self.suspects)
         if retry:
-            key, chunk = suspects.popleft()
-        elif groups:
-            key = busy[lane] = _next_group(groups, busy, lane)
-            chunk = groups[key].popleft()
-            if not groups[key]:
-                del groups[key]
+            key, chunk = self.suspects.popleft()
+        elif self.groups:
+            key = self.busy[lane] = _next_group(self.groups, self.busy, lane)
+            chunk = self._take(key)
+            for _ in range(chunks - 1):
+                if key in self.groups:
+                    chunk += self._take(key)
         else:
             return
-        future = workers[lane].submit(_validate_chunk, [paths[i] for i in chunk], profile)
-        running[future] = (lane, key, chunk, retry)
+        if self.workers[lane] is None:
+            self._start(lane, self._may_fork())
+        elif key in self.here and key not in self.known[lane] and self._may_fork():
+            self._start(lane, forked=True)  # a fork has the group compiled already
+        worker = self.workers[lane]
+        assert worker is not None
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on fork() with other threads; _may_fork checked they sleep.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            future = worker.submit(_validate_chunk, [self.paths[i] for i in chunk], self.profile)
+        self.known[lane].add(key)
+        self.running[future] = _Submitted(lane, key, chunk, retry, worker)
 
-    def replace_worker(lane: int, key: str, chunk: list[int], retry: bool) -> None:
-        workers[lane].shutdown(wait=True, cancel_futures=True)
-        workers[lane] = ProcessPoolExecutor(1, mp_context=context)
-        busy[lane] = None  # the new worker has compiled nothing yet
-        if retry:
-            reports[chunk[0]] = _died(paths[chunk[0]], key)
+    def _may_fork(self) -> bool:
+        return self.fork and (not self.saxon_here or _others_asleep())
+
+    def _start(self, lane: int, forked: bool) -> None:
+        """A new worker for ``lane``: forked from this process (inheriting what it has
+        compiled) or spawned (compiling for itself)."""
+        old = self.workers[lane]
+        if old is not None:
+            old.shutdown(wait=True, cancel_futures=True)
+        context: BaseContext = multiprocessing.get_context("fork" if forked else "spawn")
+        self.workers[lane] = ProcessPoolExecutor(1, mp_context=context)
+        self.known[lane] = set(self.here) if forked else set()
+
+    def _collect(self, future: Future[list[Report] | str]) -> None:
+        submitted = self.running.pop(future)
+        lane, key, chunk = submitted.lane, submitted.key, submitted.chunk
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            submitted.worker.shutdown(wait=True, cancel_futures=True)
+            if self.saxon_here:  # it may have been a fork of this Saxon process: spawn now
+                self.fork, self.here = False, set()
+            self.workers[lane], self.busy[lane] = None, None
+            if submitted.retry:
+                self.reports[chunk[0]] = _died(self.paths[chunk[0]], key)
+            else:
+                self.suspects.extend((key, [index]) for index in chunk)
         else:
-            suspects.extend((key, [index]) for index in chunk)
+            for index, report in zip(chunk, _checked(result), strict=True):
+                self.reports[index] = report
+        self._feed(lane)
 
-    try:
-        for lane in range(lanes):
-            feed(lane)
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                lane, key, chunk, retry = running.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    replace_worker(lane, key, chunk, retry)
-                else:
-                    for index, report in zip(chunk, _checked(result), strict=True):
-                        reports[index] = report
-                feed(lane)
-    finally:
-        for worker in workers:
-            worker.shutdown(cancel_futures=True)
-    return [report for report in reports if report is not None]
+
+def _in_workers(paths: Sequence[str], profile: str, jobs: int) -> list[Report]:
+    return _Run(paths, profile, jobs).run()

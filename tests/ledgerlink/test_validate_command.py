@@ -313,16 +313,20 @@ def dying(self, source, *args, **kwargs):
         os.kill(os.getpid(), 9)
     return real(self, source, *args, **kwargs)
 
-Validator.validate = dying  # inherited by the forked workers
-reports = validate_files(sys.argv[2:], "auto", 2)
-print(json.dumps([[Path(r.source).name, r.valid, [i.rule for i in r.issues]] for r in reports]))
+Validator.validate = dying  # at module level: forked and spawned workers both have it
+
+if __name__ == "__main__":
+    reports = validate_files(sys.argv[2:], "auto", 2)
+    print(json.dumps([[Path(r.source).name, r.valid, [i.rule for i in r.issues]] for r in reports]))
 """
 
 
 def _with_dying_workers(tmp_path: Path, names: list[str]) -> list[list[Any]]:
     paths = [copy(PEPPOL_FIXTURE, tmp_path / "docs", name) for name in names]
+    driver = tmp_path / "dying_worker.py"
+    driver.write_text(_DYING_WORKER)
     done = subprocess.run(
-        [sys.executable, "-c", _DYING_WORKER, str(tmp_path / "marker"), *map(str, paths)],
+        [sys.executable, str(driver), str(tmp_path / "marker"), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -348,3 +352,54 @@ def test_a_worker_that_dies_once_loses_nothing(tmp_path: Path) -> None:
     reports = _with_dying_workers(tmp_path, names)
     assert (tmp_path / "marker").exists()  # a worker did die
     assert reports == [[name, True, []] for name in names]
+
+
+_COUNTING = """
+import json, os, sys
+from pathlib import Path
+import ledgerlink._validate_jobs as jobs
+from ubl.validate import _schematron
+
+real, log = jobs._validate_chunk, Path(sys.argv[1])
+
+def counting(paths, profile):
+    before = _schematron.compilations()
+    result = real(paths, profile)
+    with log.open("a") as file:  # one line per chunk: process, compilations before, after
+        file.write(f"{os.getpid()} {before} {_schematron.compilations()}\\n")
+    return result
+
+jobs._validate_chunk = counting
+
+if __name__ == "__main__":
+    reports = jobs.validate_files(sys.argv[2:], "auto", 2)
+    print(json.dumps(sorted({r.profile for r in reports if r.valid})))
+"""
+
+
+def test_jobs_2_compiles_each_stylesheet_once_in_all_its_processes(tmp_path: Path) -> None:
+    # This process compiles the heaviest group's stylesheets (Peppol: CEN + PEPPOL) while
+    # a worker compiles SI-UBL for the NLCIUS documents; the workers that validate Peppol
+    # documents after that are forked with CEN + PEPPOL compiled. One compilation per
+    # stylesheet, three in all (five before: both workers compiled CEN + PEPPOL).
+    nlcius, folder = FIXTURES / "nl-standard-21-9.xml", tmp_path / "docs"
+    paths = [copy(nlcius, folder, f"nl-{index:03d}.xml") for index in range(150)]
+    paths += [copy(PEPPOL_FIXTURE, folder, f"pe-{index:03d}.xml") for index in range(300)]
+    driver, log = tmp_path / "counting.py", tmp_path / "compilations.log"
+    driver.write_text(_COUNTING)
+    done = subprocess.run(
+        [sys.executable, str(driver), str(log), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert json.loads(done.stdout) == ["nlcius", "peppol-bis3"]  # every document valid
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for line in log.read_text().splitlines():
+        pid, before, after = line.split()
+        first.setdefault(pid, int(before))
+        last[pid] = int(after)
+    assert sum(last[pid] - first[pid] for pid in first) == 3
+    assert len(first) >= 3  # this process, the NLCIUS worker and at least one fork

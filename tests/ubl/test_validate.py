@@ -7,6 +7,7 @@ every test here validates real documents with the real stylesheets.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -357,6 +358,15 @@ def test_the_same_stylesheet_in_two_bundles_is_compiled_once(validator: Validato
     assert validator.schematron(FRAGMENT, [cen]) == validator.schematron(FRAGMENT, [peppol_cen])
 
 
+def test_compiled_says_whether_a_scenarios_stylesheets_are_compiled_here(
+    validator: Validator, tmp_path: Path
+) -> None:
+    validator.validate(SHARED / PEPPOL_EXAMPLE)
+    assert validator.compiled("peppol-bis3")
+    assert validator.compiled("en16931")  # the same CEN rules, compiled once for both
+    assert not Validator(cache=tmp_path).compiled("peppol-bis3")  # nothing installed there
+
+
 def test_load_schemas_loads_both_ubl_schemas_without_starting_saxon(
     validator: Validator, tmp_path: Path
 ) -> None:
@@ -579,6 +589,36 @@ def test_fd2_capture_takes_what_is_written_to_descriptor_2_and_restores_it(
         os.write(2, b"not Saxon's\n")
     capture.pass_on()
     assert capfd.readouterr().err == "not Saxon's\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_fd2_capture_in_a_forked_child_does_not_share_the_parents_spool(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # --jobs forks workers from a process that has validated already: a child capturing
+    # while the parent captures must not see (or truncate) the parent's text.
+    from ubl.validate._stderr import Fd2Capture
+
+    capture = Fd2Capture()
+    with capture:  # the parent's spool exists before the fork
+        os.write(2, b"before\n")
+    inside_read, inside_write = os.pipe()  # child -> parent: "I am inside my capture"
+    done_read, done_write = os.pipe()  # parent -> child: "I have captured mine"
+    pid = os.fork()
+    if pid == 0:  # the child: write inside a capture, then hold it open until told
+        with capture:
+            os.write(2, b"child\n")
+            os.write(inside_write, b"x")
+            os.read(done_read, 1)
+        os._exit(0 if capture.text == "child\n" else 1)
+    os.read(inside_read, 1)
+    with capture:
+        os.write(2, b"parent\n")
+    os.write(done_write, b"x")
+    _, status = os.waitpid(pid, 0)
+    assert capture.text == "parent\n"
+    assert os.waitstatus_to_exitcode(status) == 0
+    capfd.readouterr()
 
 
 def test_validating_imports_neither_the_writer_nor_the_parser_nor_the_model() -> None:

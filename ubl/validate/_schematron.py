@@ -35,7 +35,7 @@ from ubl.validate._locate import line_of
 from ubl.validate._report import Issue, Severity
 from ubl.validate._stderr import Fd2Capture
 
-__all__ = ["SAXON_ERROR", "compilations", "parse", "transform"]
+__all__ = ["SAXON_ERROR", "compilations", "is_compiled", "parse", "transform"]
 
 SAXON_ERROR: Final = "SAXON-ERROR"
 _SVRL: Final = "{http://purl.oclc.org/dsdl/svrl}"
@@ -70,6 +70,13 @@ def _processor() -> PySaxonProcessor:
 def compilations() -> int:
     """How many stylesheets this process has compiled (each one is compiled once)."""
     return _compilations
+
+
+def is_compiled(path: Path) -> bool:
+    """Whether this process has compiled the stylesheet at ``path`` (or one of the same
+    content)."""
+    with _LOCK:
+        return _content_key(path) in _EXECUTABLES
 
 
 def _content_key(path: Path) -> bytes:

@@ -29,6 +29,15 @@ class Fd2Capture:
     def __init__(self) -> None:
         self._spool: IO[bytes] | None = None
         self.text = ""
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._drop_spool)
+
+    def _drop_spool(self) -> None:
+        """In a forked child: the spool's file offset is shared with the parent, so the child
+        makes its own on first use (closing its copy leaves the parent's open)."""
+        spool, self._spool = self._spool, None
+        if spool is not None:
+            spool.close()
 
     def __enter__(self) -> Fd2Capture:
         self.text = ""

@@ -183,6 +183,17 @@ class Validator:
         for artifact in SCHEMAS.values():
             schema_at(self._file(artifact, cache))
 
+    def compiled(self, profile: str) -> bool:
+        """Whether this process has compiled every stylesheet of scenario ``profile``
+        (``peppol-bis3``, ``nlcius``, ``en16931``); False when a bundle it needs is not
+        installed. A worker forked from this process inherits what it has compiled."""
+        cache = self._cache()
+        try:
+            paths = [self._file(artifact, cache) for artifact in SCENARIOS[profile].stylesheets]
+        except artifacts.ArtifactError:
+            return False
+        return all(_schematron.is_compiled(path) for path in paths)
+
     def schematron(self, source: Source, stylesheets: Sequence[Artifact]) -> list[Issue]:
         """Run only the Schematron layer: ``stylesheets`` (compiled XSLT files of installed
         bundles, e.g. ``SCENARIOS["en16931"].stylesheets``), in order, on ``source``.
