@@ -5,11 +5,12 @@ hundred small documents, so the work is arranged around compiling as little as p
 
 * The files are grouped by the scenario their CustomizationID (BT-24) names (sniffed from
   the first bytes; only a scheduling hint), and each group is cut into chunks.
-* This process compiles the heaviest group's stylesheets itself, by validating that group's
-  first chunk, while workers started beforehand take the other groups. Workers started
-  after that are forked from this process and inherit the compiled, warmed-up stylesheets;
-  a worker whose next group this process has compiled and it has not is replaced by such
-  a fork. A worker keeps to one group as long as it lasts, then takes the largest group no
+* This process compiles the heaviest group's stylesheets itself, by validating one chunk of
+  that group's smallest files, while workers started beforehand take the other groups.
+  Workers started after that are forked from this process and inherit the compiled,
+  warmed-up stylesheets; a worker whose next group this process has compiled and it has
+  not is replaced by such a fork. (Only those few small documents are checked in this
+  process, where a crash would stop the run as it does with ``--jobs 1``.) A worker keeps to one group as long as it lasts, then takes the largest group no
   other worker is on. The reports come back in input order.
 * Before anything is forked, this process loads the UBL schemas (lxml only), so every
   worker starts with them.
@@ -224,7 +225,7 @@ class _Run:
             warm = mine = None
             if self.fork and self.lanes > 1:
                 warm = max(self.groups, key=lambda key: _weight(key, self.groups[key]))
-                self.busy[-1], mine = warm, self._take(warm)
+                self.busy[-1], mine = warm, self._take_smallest(warm)
             for lane in range(self.lanes - 1 if warm else self.lanes):
                 self._feed(lane, chunks=2 if warm else 1)  # busy while this process compiles
             if warm and mine:
@@ -253,6 +254,24 @@ class _Run:
         validator = default_validator()
         self.here = {group for group in (*self.groups, key) if validator.compiled(group)}
         self.busy[-1] = None
+
+    def _take_smallest(self, key: str) -> list[int]:
+        """A chunk of group ``key``'s smallest files (the rest keep their order): what this
+        process validates itself should be the least likely to exhaust its memory."""
+        indexes = [index for chunk in self.groups[key] for index in chunk]
+        size = len(self.groups[key][0])
+        smallest = set(sorted(indexes, key=self._size)[:size])
+        rest = [index for index in indexes if index not in smallest]
+        self.groups[key] = deque(rest[i : i + size] for i in range(0, len(rest), size))
+        if not rest:
+            del self.groups[key]
+        return sorted(smallest)
+
+    def _size(self, index: int) -> int:
+        try:
+            return os.stat(self.paths[index]).st_size
+        except OSError:
+            return 0
 
     def _take(self, key: str) -> list[int]:
         chunk = self.groups[key].popleft()
