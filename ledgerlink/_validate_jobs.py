@@ -10,8 +10,9 @@ hundred small documents, so the work is arranged around compiling as little as p
   Workers started after that are forked from this process and inherit the compiled,
   warmed-up stylesheets; a worker whose next group this process has compiled and it has
   not is replaced by such a fork. (Only those few small documents are checked in this
-  process, where a crash would stop the run as it does with ``--jobs 1``.) A worker keeps to one group as long as it lasts, then takes the largest group no
-  other worker is on. The reports come back in input order.
+  process, where a crash would stop the run as it does with ``--jobs 1``.)
+* A worker keeps to one group as long as it lasts, then takes the largest group no other
+  worker is on. The reports come back in input order.
 * Before anything is forked, this process loads the UBL schemas (lxml only), so every
   worker starts with them.
 
