@@ -8,8 +8,8 @@ Targets (issue 3, section 5):
 (b) ``ledgerlink validate --jobs 2`` has at least 1.7x the throughput of ``--jobs 1`` on
     500 documents (copies of fixtures/*.xml; wall time of the whole command); printed beside
     it, the machine's own ceiling: what two processes gain over one for pure CPU work;
-(c) a 4,000-line invoice validates in under 3 s once the stylesheets are compiled, in a
-    process whose peak RSS stays under 500 MB;
+(c) a 4,000-line invoice validates in under 3 s once the stylesheets are compiled (best of
+    3 calls), in a process whose peak RSS stays under 500 MB;
 (d) ``ledgerlink validate one.xml`` end to end (process start, compile, validate) takes
     under 1.5 s (best of 3).
 
@@ -53,14 +53,14 @@ sys.path.insert(0, sys.argv[1])
 from _sample import sample_invoice
 import ubl
 xml = ubl.write(sample_invoice(4000))
-start = time.perf_counter()
-first = ubl.validate(xml)
-middle = time.perf_counter()
-second = ubl.validate(xml)
-end = time.perf_counter()
+times, reports = [], []
+for _ in range(4):  # the first call compiles; the best of the other three is the figure
+    start = time.perf_counter()
+    reports.append(ubl.validate(xml))
+    times.append(time.perf_counter() - start)
 print(json.dumps({
-    "bytes": len(xml), "valid": first.valid and second.valid, "issues": len(second.issues),
-    "first": middle - start, "second": end - middle,
+    "bytes": len(xml), "valid": all(r.valid for r in reports), "issues": len(reports[-1].issues),
+    "first": times[0], "second": min(times[1:]), "each": times[1:],
     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """
@@ -244,19 +244,26 @@ def jobs_throughput(work: Path, cache: Path) -> list[Row]:
     for index in range(500):
         source = fixtures[index % len(fixtures)]
         shutil.copyfile(source, folder / f"{index:03d}-{source.name}")
-    one = two = float("inf")
+    pairs = []
     for _ in range(5):  # interleaved, best of 5: other work on the machine skews this one
-        one = min(one, cli(folder, "--format", "json", "--jobs", "1"))
-        two = min(two, cli(folder, "--format", "json", "--jobs", "2"))
+        pairs.append(
+            (
+                cli(folder, "--format", "json", "--jobs", "1"),
+                cli(folder, "--format", "json", "--jobs", "2"),
+            )
+        )
+    one, two = min(pair[0] for pair in pairs), min(pair[1] for pair in pairs)
     ratio = one / two
+    each = " ".join(f"{first / second:.2f}" for first, second in pairs)
     ceiling = cpu_ceiling()
     peppol = [path.read_bytes() for path in fixtures if b"poacc:billing:3.0" in path.read_bytes()]
     raw = raw_ceiling(cache, peppol)
     print(
         f"(b) 500 documents ({len(fixtures)} fixtures, all profiles), {os.cpu_count()} cores: "
         f"--jobs 1 {one:.2f} s ({500 / one:.0f} docs/s), --jobs 2 {two:.2f} s "
-        f"({500 / two:.0f} docs/s), {ratio:.2f}x; what 2 processes gain over 1 on this "
-        f"machine: pure CPU work {ceiling:.2f}x, the raw floor's work (warm) {raw:.2f}x"
+        f"({500 / two:.0f} docs/s), {ratio:.2f}x (each pair: {each}); what 2 processes gain "
+        f"over 1 on this machine: pure CPU work {ceiling:.2f}x, the raw floor's work (warm) "
+        f"{raw:.2f}x"
     )
     return [
         ("(b) --jobs 2 vs 1", f"{500 / two:.0f} docs/s", f"{ratio:.2f}x (>= 1.7)", ratio >= 1.7)
@@ -290,7 +297,8 @@ def big_invoice(slower: float) -> list[Row]:
     result = json.loads(done.stdout)
     print(
         f"(c) 4,000-line invoice ({result['bytes'] / 1e6:.1f} MB): first call (with compile) "
-        f"{result['first']:.2f} s, after compile {result['second']:.2f} s, "
+        f"{result['first']:.2f} s, after compile {result['second']:.2f} s (best of "
+        f"{' '.join(f'{each:.2f}' for each in result['each'])}), "
         f"peak RSS {result['rss_mb']:.0f} MB, valid {result['valid']}"
     )
     ok = result["second"] < 3 * slower and result["rss_mb"] < 500 and result["valid"]
