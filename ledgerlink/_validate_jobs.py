@@ -184,8 +184,7 @@ def _weight(key: str, chunks: deque[list[int]]) -> int:
     """How much work a group is: its documents times its scenario's stylesheets."""
     from ubl.validate import SCENARIOS
 
-    stylesheets = len(SCENARIOS[key].stylesheets) if key in SCENARIOS else 1
-    return stylesheets * sum(map(len, chunks))
+    return len(SCENARIOS[key].stylesheets) * sum(map(len, chunks))
 
 
 class _Submitted(NamedTuple):
