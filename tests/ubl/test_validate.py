@@ -358,6 +358,69 @@ def test_the_same_stylesheet_in_two_bundles_is_compiled_once(validator: Validato
     assert validator.schematron(FRAGMENT, [cen]) == validator.schematron(FRAGMENT, [peppol_cen])
 
 
+def _stylesheets(cache: Path) -> list[Path]:
+    return sorted(path for path in cache.rglob("*") if path.suffix in {".xsl", ".xslt"})
+
+
+def test_untraced_leaves_out_each_fired_rule_and_keeps_every_line(artifacts_cache: Path) -> None:
+    stylesheets = _stylesheets(artifacts_cache)
+    assert len(stylesheets) >= 5  # CEN twice, PEPPOL, SI-UBL 2.0.3.13 and 2.0.3.12
+    for path in stylesheets:
+        text = path.read_text(encoding="utf-8")
+        untraced = _schematron.untraced(text)
+        assert "<svrl:fired-rule" in text and "<svrl:fired-rule" not in untraced, path.name
+        assert untraced.splitlines()[:100] == text.splitlines()[:100]  # the header is as it was
+        assert untraced.count("\n") == text.count("\n"), path.name
+        etree.fromstring(untraced.encode("utf-8"))  # still well-formed
+
+
+def test_untraced_keeps_a_fired_rule_it_does_not_recognise() -> None:
+    stylesheet = (
+        '<xsl:template match="x"><svrl:fired-rule context="x"/></xsl:template>\n'
+        '<xsl:template match="y"><svrl:fired-rule><xsl:attribute name="context">y'
+        "</xsl:attribute></svrl:fired-rule></xsl:template>"
+    )
+    assert _schematron.untraced(stylesheet) == stylesheet
+    attribute_with_gt = "<a><svrl:fired-rule context=\"x[. > 1]\"\n  id='r' /></a>"
+    assert _schematron.untraced(attribute_with_gt) == "<a>\n</a>"
+
+
+def _findings(svrl: str) -> list[bytes]:
+    """Every failed assert and successful report of an SVRL result, in order, serialised."""
+    report = etree.fromstring(svrl.encode("utf-8"))
+    svrl_ns = "{http://purl.oclc.org/dsdl/svrl}"
+    found = report.iter(f"{svrl_ns}failed-assert", f"{svrl_ns}successful-report")
+    return [etree.tostring(element) for element in found]
+
+
+def test_the_compiled_stylesheets_find_what_the_official_ones_find(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    line = peppol_example.find("cac:InvoiceLine/cbc:LineExtensionAmount", NS)
+    assert line is not None and line.text is not None
+    line.text = str(int(line.text) + 1)  # PEPPOL-EN16931-R120, and BR-CO-10 for the total
+    errors = _files(SI_UBL, "*_error*")[::3]  # a third of them: a dozen rules
+    documents = [_bytes(peppol_example), *(path.read_bytes() for path in errors)]
+    cache = validator.cache
+    assert cache is not None
+    stylesheets = {validator._file(a, cache) for s in SCENARIOS.values() for a in s.stylesheets}
+    older = Validator(cache=cache, versions={"nlcius": "2.0.3.12"})
+    stylesheets |= {older._file(a, cache) for a in SCENARIOS["nlcius"].stylesheets}
+    processor = _schematron._processor()
+    for path in sorted(stylesheets):
+        official = processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
+        ours = _schematron._executable(path)
+        findings = 0
+        for document in documents:
+            node = processor.parse_xml(xml_text=document.decode("utf-8"), encoding="UTF-8")
+            expected = official.transform_to_string(xdm_node=node)
+            svrl = ours.transform_to_string(xdm_node=node)
+            assert "fired-rule" in expected and "fired-rule" not in svrl
+            assert _findings(svrl) == _findings(expected), path.name
+            findings += len(_findings(svrl))
+        assert findings > 0, f"{path.name} found nothing: the comparison proves nothing"
+
+
 def test_compiled_says_whether_a_scenarios_stylesheets_are_compiled_here(
     validator: Validator, tmp_path: Path
 ) -> None:

@@ -9,6 +9,14 @@ A document is parsed into Saxon once and the same node goes to each stylesheet o
 scenario. The SVRL result is read with lxml, and only when it reports something (a clean
 document's SVRL is never parsed).
 
+What is compiled is the official stylesheet without its SVRL trace: every
+``<svrl:fired-rule context="..."/>`` literal result element is left out (:func:`untraced`).
+That element records that a rule context matched a node, once per matched node, and says
+nothing about what the rule found; a 4,000-line invoice gets 5.7 MB of it per stylesheet, and
+writing it takes a quarter to a third of the transform. Every assert and report, and the
+order of the findings, stay as the official stylesheet has them. Lines are kept, and Saxon
+is given the official file's URI, so its diagnostics name the official file and line.
+
 Saxon failures never escape: a document Saxon cannot parse, or a stylesheet that stops
 with a dynamic error (the CEN rules raise XPTY0004 on a party with two RegistrationName
 elements), is a fatal issue with rule ``SAXON-ERROR`` that carries Saxon's message and
@@ -35,7 +43,7 @@ from ubl.validate._locate import line_of
 from ubl.validate._report import Issue, Severity
 from ubl.validate._stderr import Fd2Capture
 
-__all__ = ["SAXON_ERROR", "compilations", "is_compiled", "parse", "transform"]
+__all__ = ["SAXON_ERROR", "compilations", "is_compiled", "parse", "transform", "untraced"]
 
 SAXON_ERROR: Final = "SAXON-ERROR"
 _SVRL: Final = "{http://purl.oclc.org/dsdl/svrl}"
@@ -59,6 +67,10 @@ _EXECUTABLES: dict[bytes, Any] = {}
 """Compiled stylesheets by :func:`_content_key`."""
 _KEYS: dict[Path, bytes] = {}
 _STYLESHEET_START: Final = b"<xsl:stylesheet"
+_FIRED_RULE: Final = "<svrl:fired-rule"
+_EMPTY_FIRED_RULE: Final = re.compile(
+    r"""<svrl:fired-rule(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/>"""
+)
 _compilations = 0
 
 
@@ -90,6 +102,29 @@ def _content_key(path: Path) -> bytes:
     return key
 
 
+def untraced(stylesheet: str) -> str:
+    """The text of a Schematron XSLT ``stylesheet`` without its SVRL trace: each empty
+    ``svrl:fired-rule`` element is replaced by the line breaks it spanned, so every other
+    line keeps its number. A stylesheet with a ``svrl:fired-rule`` this does not recognise
+    (one with content, say) is returned unchanged."""
+    stripped, count = _EMPTY_FIRED_RULE.subn(
+        lambda match: "\n" * match.group().count("\n"), stylesheet
+    )
+    return stripped if count == stylesheet.count(_FIRED_RULE) else stylesheet
+
+
+def _compile(path: Path) -> Any:
+    """Compile the stylesheet at ``path`` without its SVRL trace (:func:`untraced`), under
+    the file's own URI and with line numbers, so Saxon's messages point into that file."""
+    processor = _processor()
+    builder = processor.new_document_builder()
+    builder.set_line_numbering(True)
+    builder.set_base_uri(path.resolve().as_uri())
+    text = untraced(path.read_text(encoding="utf-8"))
+    node = builder.parse_xml(xml_text=text, encoding="UTF-8")
+    return processor.new_xslt30_processor().compile_stylesheet(stylesheet_node=node)
+
+
 def _executable(path: Path) -> Any:
     """The compiled stylesheet at ``path`` (a saxonche ``PyXsltExecutable``), compiled once
     per distinct content."""
@@ -98,8 +133,7 @@ def _executable(path: Path) -> Any:
         key = _content_key(path)
         executable = _EXECUTABLES.get(key)
         if executable is None:
-            compiler = _processor().new_xslt30_processor()
-            executable = compiler.compile_stylesheet(stylesheet_file=str(path))
+            executable = _compile(path)
             if executable is None:
                 raise PySaxonApiError(f"Saxon could not compile {path}")
             _EXECUTABLES[key] = executable
