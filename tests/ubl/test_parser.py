@@ -1,4 +1,4 @@
-"""Tests for the UBL 2.1 reader (ubl/parser.py) and the hardened XML loading (ubl/_xml.py).
+"""Tests for the UBL 2.1 reader (ubl/parser/) and the hardened XML loading (ubl/_xml.py).
 
 The hand-written document below needs nothing from SHARED; the official examples are read in
 place (require_shared) and spot-checked against values read off the XML by hand.
