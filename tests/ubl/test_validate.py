@@ -332,9 +332,24 @@ def test_schematron_reports_bad_input_and_saxon_errors_as_issues(
     assert saxon.severity == "fatal" and "more than one item" in saxon.message
     # where the stylesheet stopped, from the diagnostic Saxon writes to standard error (the
     # file named is the one compiled: the CEN rules are shared with the peppol-bis3 copy) ...
-    assert re.search(r"\[Type error .* on line \d+ .*EN16931-UBL.*\.xslt\]", saxon.message)
+    where = re.search(r"\[Type error .* on line (\d+) .*EN16931-UBL.*\.xslt\]", saxon.message)
+    assert where is not None
     # ... which is kept off the terminal
     assert "XPTY0004" not in capfd.readouterr().err
+
+    # The line is the official stylesheet's, as Saxon gives it for the file as published.
+    cache = validator.cache
+    assert cache is not None
+    [cen] = SCENARIOS["en16931"].stylesheets
+    official = (
+        _schematron._processor()
+        .new_xslt30_processor()
+        .compile_stylesheet(stylesheet_file=str(validator._file(cen, cache)))
+    )
+    node = _schematron._processor().parse_xml(xml_text=_bytes(peppol_example).decode("utf-8"))
+    with pytest.raises(Exception, match="more than one item"):
+        official.transform_to_string(xdm_node=node)
+    assert f"on line {where.group(1)} " in capfd.readouterr().err
 
 
 def test_schematron_reuses_the_compiled_stylesheets(validator: Validator) -> None:
