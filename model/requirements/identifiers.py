@@ -11,7 +11,8 @@ identifier of the document is checked with :mod:`model.identifiers`
   deliver-to location BT-71, through :func:`model.identifiers.schemes.validate_scheme`
   (KvK 0106, OIN 0190, GLN 0088, VAT 99xx, ...; ``ID-SCHEME``);
 - the payment account BT-84 when it is an IBAN (SEPA credit transfer 58, or any
-  value that starts with two letters and two digits; ``ID-IBAN``);
+  value that starts with two letters and two digits; ``ID-IBAN``), and the account a
+  direct debit is taken from, BT-91, likewise (SEPA direct debit 59);
 - the remittance information BT-83 when it has the form of a structured
   reference: an RF creditor reference (``RF`` + 2 digits), a Belgian OGM
   (``+++ddd/dddd/ddddd+++``), or, for a Dutch seller, a betalingskenmerk of
@@ -95,6 +96,11 @@ def _all(document: Invoice) -> Iterator[Finding | None]:
         if account and (means.code == "58" or _IBAN_SHAPE.fullmatch(account)):
             field = f"payment_means[{index}].credit_transfer.account_id"
             yield _finding("ID-IBAN", field, iban.validate, account)
+        debit = means.direct_debit
+        debited = (debit.debited_account or "").strip().upper() if debit is not None else ""
+        if debited and (means.code == "59" or _IBAN_SHAPE.fullmatch(debited)):
+            field = f"payment_means[{index}].direct_debit.debited_account"
+            yield _finding("ID-IBAN", field, iban.validate, debited)
         if means.remittance_info:
             field = f"payment_means[{index}].remittance_info"
             yield _remittance(field, means.remittance_info, seller_country)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import ubl
-from model import CreditTransfer, Identifier, Invoice, PaymentMeans
+from model import CreditTransfer, DirectDebit, Identifier, Invoice, PaymentMeans
 from model.identifiers import betalingskenmerk, ogm, rf
 from model.requirements import check_requirements
 from model.requirements.identifiers import check
@@ -66,6 +66,25 @@ def test_scheme_identifiers_are_checked_by_scheme() -> None:
 def test_iban_is_checked() -> None:
     document = with_payment(dutch(), "INV-1", account="NL91ABNA0417164301")
     assert codes(document) == [("ID-IBAN", "payment_means[0].credit_transfer.account_id")]
+
+
+@pytest.mark.parametrize(
+    ("code", "account"), [("59", "NL91 ABNA 0417 1643 01"), ("49", "NL91ABNA0417164301")]
+)
+def test_the_account_a_direct_debit_is_taken_from_is_checked_as_an_iban(
+    code: str, account: str
+) -> None:
+    def debit(debited: str) -> Invoice:
+        means = PaymentMeans(
+            code=code, direct_debit=DirectDebit(mandate="M-1", debited_account=debited)
+        )
+        return dataclasses.replace(dutch(), payment_means=(means,))
+
+    assert check(debit("NL91ABNA0417164300")) == []
+    field = "payment_means[0].direct_debit.debited_account"
+    assert codes(debit(account)) == [("ID-IBAN", field)]
+    # Not of the IBAN's shape: checked as one only for a SEPA direct debit (59).
+    assert codes(debit("debtor 4711")) == ([("ID-IBAN", field)] if code == "59" else [])
 
 
 @pytest.mark.parametrize(
