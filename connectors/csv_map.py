@@ -25,7 +25,13 @@ Policies (the Tryton connector's where they apply, see :mod:`connectors.tryton_m
   under its EAS scheme (``<cc>_vat`` in ``[identifier_schemes]``).
 * Payment means BT-81: ``payment_method`` through ``[payment_methods]``, else the mapping's
   default; BT-83 is ``payment_reference``, else the invoice number; the seller's IBAN (BT-84)
-  goes with the credit transfer codes (30, 31, 42, 57, 58).
+  goes with the credit transfer codes (30, 31, 42, 57, 58). A direct debit (49, 59) carries
+  ``mandate_reference`` (BT-89) and ``debtor_account`` (BT-91) as BG-19, and the seller's
+  ``creditor_id`` (BT-90) is a seller identifier with scheme ``SEPA``; either column with
+  another code is an error (the invoice would say one thing and mean another).
+* Periods: ``period_start``/``period_end`` are the invoicing period BG-14,
+  ``line_period_start``/``line_period_end`` a line's period BG-26; an end before its start
+  is an error naming the cell (BR-29, BR-30).
 * Codes match exactly first, then without regard to case (``Stuk`` finds ``stuk``).
 * Check columns (``line_amount``, ``total_without_vat``, ``total_vat``, ``total_with_vat``,
   ``amount_due``): when given they must equal what EN 16931 derives from the lines
@@ -52,6 +58,7 @@ from model import (
     Contact,
     CreditTransfer,
     Delivery,
+    DirectDebit,
     DocumentKind,
     Identifier,
     Invoice,
@@ -60,6 +67,7 @@ from model import (
     Note,
     Party,
     PaymentMeans,
+    Period,
     PrecedingInvoice,
     Price,
     Totals,
@@ -97,6 +105,7 @@ _KINDS: Final = {
     "381": DocumentKind.CREDIT_NOTE,
 }
 _TRANSFER_CODES: Final = frozenset({"30", "31", "42", "57", "58"})
+_DIRECT_DEBIT_CODES: Final = frozenset({"49", "59"})
 _TOTAL_COLUMNS: Final = {
     "without_vat": "total_without_vat",
     "vat": "total_vat",
@@ -159,6 +168,9 @@ def seller_from_settings(settings: SellerSettings, mapping: mappings.Mapping) ->
             country=settings.country,
         ),
         contact=contact,
+        identifiers=(
+            (Identifier(value=settings.creditor_id, scheme="SEPA"),) if settings.creditor_id else ()
+        ),
     )
     account = (
         CreditTransfer(
@@ -297,6 +309,15 @@ class _Builder:
         except ValueError as failure:
             raise self._fail(line, name, str(failure)) from None
 
+    def _cell_date(self, row: Mapping[str, Any], name: str) -> date | None:
+        value = self._cell(row, name)
+        if value is None:
+            return None
+        try:
+            return self.fmt.parse_date(value)
+        except ValueError as failure:
+            raise self._fail(int(row["line"]), name, str(failure)) from None
+
     def _code(self, table: str, code: str | None) -> str | None:
         return None if code is None else spelled(self.mapping, table, code)
 
@@ -357,6 +378,7 @@ class _Builder:
             seller=self.seller.party,
             buyer=self._buyer(),
             delivery=self._delivery(),
+            invoice_period=self._invoice_period(),
             payment_means=(payment_means,),
             totals=placeholder,
             vat_breakdown=self._exemptions(lines),
@@ -494,7 +516,54 @@ class _Builder:
             code=code,
             remittance_info=self._text("payment_reference") or self.number,
             credit_transfer=account,
+            direct_debit=self._direct_debit(code),
         )
+
+    def _direct_debit(self, code: str) -> DirectDebit | None:
+        """BG-19 from ``mandate_reference`` (BT-89) and ``debtor_account`` (BT-91), for the
+        direct debit codes 49 and 59 only."""
+        mandate = self._header("mandate_reference")
+        account = self._header("debtor_account")
+        if code not in _DIRECT_DEBIT_CODES:
+            for name, found in (("mandate_reference", mandate), ("debtor_account", account)):
+                if found is not None:
+                    raise self._fail(
+                        found[1],
+                        name,
+                        f"is for a direct debit (payment means 49 or 59), but the invoice's "
+                        f"payment means is {code}: set payment_method to a direct debit code, "
+                        "or leave the column empty",
+                    )
+            return None
+        if mandate is None and account is None:
+            return None
+        return DirectDebit(
+            mandate=None if mandate is None else mandate[0],
+            debited_account=None if account is None else account[0].replace(" ", "").upper(),
+        )
+
+    def _invoice_period(self) -> Period | None:
+        """BG-14 from ``period_start`` (BT-73) and ``period_end`` (BT-74)."""
+        start, end = self._date("period_start"), self._date("period_end")
+        if start is None and end is None:
+            return None
+        if start is not None and end is not None and end < start:
+            line = self._header("period_end")
+            assert line is not None
+            raise self._fail(line[1], "period_end", f"{end} is before period_start {start} (BR-29)")
+        return Period(start=start, end=end)
+
+    def _line_period(self, row: Mapping[str, Any], line: int) -> Period | None:
+        """BG-26 from ``line_period_start`` (BT-134) and ``line_period_end`` (BT-135)."""
+        start = self._cell_date(row, "line_period_start")
+        end = self._cell_date(row, "line_period_end")
+        if start is None and end is None:
+            return None
+        if start is not None and end is not None and end < start:
+            raise self._fail(
+                line, "line_period_end", f"{end} is before line_period_start {start} (BR-30)"
+            )
+        return Period(start=start, end=end)
 
     def _lines(self) -> list[_Line]:
         """BG-25, one per row in row order; BT-131 derived by PEPPOL-EN16931-R120."""
@@ -534,6 +603,7 @@ class _Builder:
         draft = Line(
             id=line_id,
             note=self._cell(row, "line_note"),
+            period=self._line_period(row, line),
             quantity=quantity,
             unit=unit,
             net_amount=_ZERO,

@@ -63,6 +63,9 @@ class SellerSettings(BaseModel):
     iban: str | None = Field(default=None, description="BT-84 payment account (IBAN)")
     bic: str | None = Field(default=None, description="BT-86 payment service provider (BIC)")
     account_name: str | None = Field(default=None, description="BT-85 payment account name")
+    creditor_id: str | None = Field(
+        default=None, description="BT-90 SEPA creditor identifier (direct debit)"
+    )
     contact: str | None = Field(default=None, description="BT-41 contact point")
     phone: str | None = Field(default=None, description="BT-42 contact telephone number")
     email: str | None = Field(default=None, description="BT-43 contact email address")
@@ -74,7 +77,7 @@ class SellerSettings(BaseModel):
             raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
         return value
 
-    @field_validator("iban", "vat")
+    @field_validator("iban", "vat", "creditor_id")
     @classmethod
     def _no_spaces(cls, value: str | None) -> str | None:
         return None if value is None else value.replace(" ", "").upper()

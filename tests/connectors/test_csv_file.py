@@ -148,6 +148,47 @@ def test_the_standard_invoice_maps_every_column_to_its_term(
     assert_valid_peppol(invoice)
 
 
+def test_a_direct_debit_with_its_mandate_and_periods_is_a_valid_peppol_invoice(
+    tmp_path: Path, artifacts_cache: Path
+) -> None:
+    rows = invoice_rows(
+        "SUB-1",
+        payment_method="automatische incasso",
+        mandate_reference="MND-2026-0042",
+        debtor_account="nl91 abna 0417 1643 00",
+        period_start="2026-01-01",
+        period_end="2026-01-31",
+    )
+    rows[0] |= {"line_period_start": "2026-01-01", "line_period_end": "2026-01-15"}
+    rows[1] |= {"line_period_start": "2026-01-16"}  # an open end is allowed (BR-CO-20)
+    seller = replace_seller(creditor_id="nl98 zzz 999999999999")
+    invoice = document(
+        connector(write_export(tmp_path / "export.csv", rows), seller=seller), "SUB-1"
+    )
+
+    (means,) = invoice.payment_means
+    assert (means.code, means.credit_transfer) == ("59", None)  # no seller IBAN on a debit
+    assert means.direct_debit is not None
+    assert means.direct_debit.mandate == "MND-2026-0042"
+    assert means.direct_debit.debited_account == "NL91ABNA0417164300"
+    assert Identifier(value="NL98ZZZ999999999999", scheme="SEPA") in invoice.seller.identifiers
+    assert invoice.invoice_period is not None
+    assert (str(invoice.invoice_period.start), str(invoice.invoice_period.end)) == (
+        "2026-01-01",
+        "2026-01-31",
+    )
+    periods = [line.period for line in invoice.lines]
+    assert periods[0] is not None and str(periods[0].end) == "2026-01-15"
+    assert periods[1] is not None and (str(periods[1].start), periods[1].end) == (
+        "2026-01-16",
+        None,
+    )
+    assert_valid_peppol(invoice)
+    xml = ubl.write(invoice, "peppol-bis3")
+    for text in (b"MND-2026-0042", b'schemeID="SEPA">NL98ZZZ999999999999', b"2026-01-15"):
+        assert text in xml
+
+
 def test_a_dutch_export_with_renamed_headers_semicolons_and_decimal_commas(
     tmp_path: Path, artifacts_cache: Path
 ) -> None:
@@ -400,6 +441,31 @@ BAD_ROWS = {
         _bad(updated_at="gisteren"),
         "updated_at",
         r"'gisteren' is neither an ISO 8601 time",
+    ),
+    "mandate without a direct debit": (
+        _bad(mandate_reference="MND-1"),
+        "mandate_reference (BT-89)",
+        r"is for a direct debit \(payment means 49 or 59\), but the invoice's payment means is 30",
+    ),
+    "debtor account without a direct debit": (
+        _bad(debtor_account="NL91ABNA0417164300", payment_method="bank"),
+        "debtor_account (BT-91)",
+        r"but the invoice's payment means is 58",
+    ),
+    "period ends before it starts": (
+        _bad(period_start="2026-02-01", period_end="2026-01-31"),
+        "period_end (BT-74)",
+        r"2026-01-31 is before period_start 2026-02-01 \(BR-29\)",
+    ),
+    "line period ends before it starts": (
+        _bad(line_period_start="2026-01-31", line_period_end="2026-01-01"),
+        "line_period_end (BT-135)",
+        r"2026-01-01 is before line_period_start 2026-01-31 \(BR-30\)",
+    ),
+    "line period date": (
+        _bad(line_period_start="31-01-2026"),
+        "line_period_start (BT-134)",
+        r"'31-01-2026' is not a date in the format '%Y-%m-%d'",
     ),
     "duplicate line id": (
         [{**row, "line_id": "1"} for row in invoice_rows("INV-2")],
