@@ -1,37 +1,21 @@
-"""The inbound UBL folder source against real files: the fixtures, copied, and broken ones."""
+"""The inbound UBL folder source against real files: the fixtures read back, the listing's
+header scan, and broken ones (what every file source shares is in test_file_sources.py)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from support.file_sources import (
-    SHARED_MTIME,
     all_records,
-    assert_resumes_exactly_once,
     copy_fixtures,
     documents_and_errors,
     fixture_files,
     line_of,
-    set_mtime,
 )
 
 import ubl
-from connectors.base import (
-    Capability,
-    Connector,
-    DocumentRef,
-    DocumentSource,
-    DocumentStatus,
-    Payment,
-    StatusUpdate,
-    Stream,
-)
-from connectors.errors import ConfigurationError, RecordError
 from connectors.ubl_dir import HEADER_BYTES, UblDirectorySource
 
 STANDARD = "nl-standard-21-9.xml"
@@ -83,23 +67,6 @@ def test_content_en16931_does_not_cover_is_kept_in_the_parse_report(tmp_path: Pa
     assert entry.line == line_of(path, "UBLVersionID")
     assert source.document(record) == ubl.parse(fixture(STANDARD)).document
     assert record.data["number"] == "2026-10417"
-
-
-def test_the_source_is_a_read_only_document_source(tmp_path: Path) -> None:
-    source = UblDirectorySource(tmp_path, name="inbound")
-    assert isinstance(source, Connector)
-    assert isinstance(source, DocumentSource)
-    assert source.name == "inbound"
-    assert source.capabilities == frozenset({Capability.PULL_INVOICES})
-    for stream in (Stream.PARTIES, Stream.PAYMENTS):
-        with pytest.raises(ConfigurationError, match="only the invoices stream"):
-            source.pull(stream, None)
-    ref = DocumentRef(record_id=STANDARD, number="2026-10417")
-    with pytest.raises(ConfigurationError, match=r"read-only.*2026-10417"):
-        source.push_status(ref, StatusUpdate(status=DocumentStatus.SENT))
-    payment = Payment(amount=Decimal("1.00"), currency="EUR", paid_on=date(2026, 1, 2))
-    with pytest.raises(ConfigurationError, match=r"read-only.*2026-10417"):
-        source.push_payment(ref, payment)
 
 
 # ------------------------------------------------------------------------- broken files
@@ -182,85 +149,3 @@ def test_a_header_past_the_scanned_bytes_leaves_the_number_out(tmp_path: Path) -
     (record,) = all_records(source)
     assert record.data == {"path": str(path), "kind": "invoice"}
     assert source.document(record).number == "2026-10417"
-
-
-def test_a_file_over_max_bytes_is_refused_unread(tmp_path: Path) -> None:
-    copy_fixtures(tmp_path, [fixture(STANDARD), fixture("large-120-lines.xml")])
-    limit = fixture(STANDARD).stat().st_size
-    source = UblDirectorySource(tmp_path, max_bytes=limit)
-    documents, errors = documents_and_errors(source, source.document)
-    assert list(documents) == [STANDARD]
-    big = tmp_path / "large-120-lines.xml"
-    assert errors["large-120-lines.xml"].reason == (
-        f"{big}: too big: more than {limit} bytes (the source's max_bytes)"
-    )
-
-
-def test_a_file_removed_after_the_pull_is_a_record_error(tmp_path: Path) -> None:
-    copy_fixtures(tmp_path, [fixture(STANDARD)])
-    source = UblDirectorySource(tmp_path)
-    (record,) = all_records(source)
-    (tmp_path / STANDARD).unlink()
-    with pytest.raises(RecordError, match=re.escape(f"{tmp_path / STANDARD}: cannot read")):
-        source.document(record)
-
-
-def test_a_single_file_is_a_source_of_one_record(tmp_path: Path) -> None:
-    path = tmp_path / "received.xml"
-    path.write_bytes(fixture(STANDARD).read_bytes())
-    source = UblDirectorySource(path)
-    (record,) = all_records(source)
-    assert record.id == "received.xml"
-    assert source.document(record) == ubl.parse(path).document
-
-
-# ------------------------------------------------------------------------- resuming
-
-
-def seven_files(folder: Path) -> list[str]:
-    return sorted(copy_fixtures(folder, fixture_files(".xml")[-7:]))
-
-
-@pytest.mark.parametrize("page_size", [1, 2, 3])
-def test_resume_after_any_page_when_all_files_share_one_mtime(
-    tmp_path: Path, page_size: int
-) -> None:
-    ids = seven_files(tmp_path)
-    for record_id in ids:
-        set_mtime(tmp_path / record_id, SHARED_MTIME)
-    assert_resumes_exactly_once(lambda: UblDirectorySource(tmp_path, page_size=page_size), ids)
-
-
-@pytest.mark.parametrize("page_size", [1, 2, 3])
-def test_resume_after_any_page_with_mtimes_against_the_name_order(
-    tmp_path: Path, page_size: int
-) -> None:
-    ids = seven_files(tmp_path)
-    seconds = [SHARED_MTIME + offset for offset in (60, 60, 60, 30, 20, 20, 10)]
-    for record_id, moment in zip(ids, seconds, strict=True):
-        set_mtime(tmp_path / record_id, moment)
-    expected = [ids[6], *sorted(ids[4:6]), ids[3], *sorted(ids[0:3])]
-    assert_resumes_exactly_once(lambda: UblDirectorySource(tmp_path, page_size=page_size), expected)
-
-
-def test_a_file_rewritten_after_the_pull_comes_back_once(tmp_path: Path) -> None:
-    ids = seven_files(tmp_path)
-    for record_id in ids:
-        set_mtime(tmp_path / record_id, SHARED_MTIME)
-    source = UblDirectorySource(tmp_path, page_size=3)
-    *_, last = source.pull(Stream.INVOICES, None)
-
-    rewritten = tmp_path / ids[0]
-    number = ubl.parse(rewritten).document.number
-    data = rewritten.read_bytes()
-    old = f"<cbc:ID>{number}</cbc:ID>".encode()
-    assert data.count(old) == 1
-    rewritten.write_bytes(data.replace(old, f"<cbc:ID>{number}-R</cbc:ID>".encode()))
-    set_mtime(rewritten, SHARED_MTIME + 1)
-
-    pages = list(source.pull(Stream.INVOICES, last.next_cursor))
-    assert [record.id for page in pages for record in page.records] == [ids[0]]
-    (record,) = pages[0].records
-    assert record.data["number"] == f"{number}-R"
-    assert source.document(record).number == f"{number}-R"
-    assert list(source.pull(Stream.INVOICES, pages[-1].next_cursor)) == []
