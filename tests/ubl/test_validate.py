@@ -332,24 +332,26 @@ def test_schematron_reports_bad_input_and_saxon_errors_as_issues(
     assert saxon.severity == "fatal" and "more than one item" in saxon.message
     # where the stylesheet stopped, from the diagnostic Saxon writes to standard error (the
     # file named is the one compiled: the CEN rules are shared with the peppol-bis3 copy) ...
-    where = re.search(r"\[Type error .* on line (\d+) .*EN16931-UBL.*\.xslt\]", saxon.message)
+    where = re.search(
+        r"\[Type error .* on line (\d+) column \d+ of (\S*EN16931-UBL\S*\.xslt)", saxon.message
+    )
     assert where is not None
     # ... which is kept off the terminal
     assert "XPTY0004" not in capfd.readouterr().err
 
-    # The line is the official stylesheet's, as Saxon gives it for the file as published.
+    # The line is the one Saxon gives for that file as published.
     cache = validator.cache
     assert cache is not None
-    [cen] = SCENARIOS["en16931"].stylesheets
+    [published] = [path for path in _stylesheets(cache) if path.name == where.group(2)]
     official = (
         _schematron._processor()
         .new_xslt30_processor()
-        .compile_stylesheet(stylesheet_file=str(validator._file(cen, cache)))
+        .compile_stylesheet(stylesheet_file=str(published))
     )
     node = _schematron._processor().parse_xml(xml_text=_bytes(peppol_example).decode("utf-8"))
     with pytest.raises(Exception, match="more than one item"):
         official.transform_to_string(xdm_node=node)
-    assert f"on line {where.group(1)} " in capfd.readouterr().err
+    assert f"on line {where.group(1)} column" in capfd.readouterr().err
 
 
 def test_schematron_reuses_the_compiled_stylesheets(validator: Validator) -> None:
@@ -398,6 +400,33 @@ def test_untraced_keeps_a_fired_rule_it_does_not_recognise() -> None:
     assert _schematron.untraced(stylesheet) == stylesheet
     attribute_with_gt = "<a><svrl:fired-rule context=\"x[. > 1]\"\n  id='r' /></a>"
     assert _schematron.untraced(attribute_with_gt) == "<a>\n</a>"
+
+
+_TINY_SCHEMATRON = """<?xml version="1.0" encoding="{encoding}"?>
+<!-- caf\u00e9: not ASCII -->
+<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0"
+    xmlns:svrl="http://purl.oclc.org/dsdl/svrl">
+  <xsl:template match="/">
+    <svrl:schematron-output>
+      <svrl:fired-rule context="/"/>
+      <svrl:failed-assert id="TINY-1"><svrl:text>always</svrl:text></svrl:failed-assert>
+    </svrl:schematron-output>
+  </xsl:template>
+</xsl:stylesheet>
+"""
+
+
+@pytest.mark.parametrize(("encoding", "traced"), [("UTF-8", False), ("ISO-8859-1", True)])
+def test_a_stylesheet_that_is_not_utf8_is_compiled_as_published(
+    tmp_path: Path, encoding: str, traced: bool
+) -> None:
+    path = tmp_path / f"tiny-{encoding}.xsl"
+    path.write_bytes(_TINY_SCHEMATRON.format(encoding=encoding).encode(encoding))
+    executable = _schematron._compile(path)
+    node = _schematron._processor().parse_xml(xml_text="<x/>")
+    svrl = executable.transform_to_string(xdm_node=node)
+    assert "TINY-1" in svrl
+    assert ("fired-rule" in svrl) is traced
 
 
 def _findings(svrl: str) -> list[bytes]:

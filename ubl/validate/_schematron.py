@@ -115,14 +115,24 @@ def untraced(stylesheet: str) -> str:
 
 def _compile(path: Path) -> Any:
     """Compile the stylesheet at ``path`` without its SVRL trace (:func:`untraced`), under
-    the file's own URI and with line numbers, so Saxon's messages point into that file."""
+    the file's own URI and with line numbers, so Saxon's messages point into that file.
+
+    A stylesheet with no trace to leave out, or one that is not UTF-8 text, is compiled from
+    the file as published."""
     processor = _processor()
+    compiler = processor.new_xslt30_processor()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return compiler.compile_stylesheet(stylesheet_file=str(path))
+    stripped = untraced(text)
+    if stripped == text:
+        return compiler.compile_stylesheet(stylesheet_file=str(path))
     builder = processor.new_document_builder()
     builder.set_line_numbering(True)
     builder.set_base_uri(path.resolve().as_uri())
-    text = untraced(path.read_text(encoding="utf-8"))
-    node = builder.parse_xml(xml_text=text, encoding="UTF-8")
-    return processor.new_xslt30_processor().compile_stylesheet(stylesheet_node=node)
+    node = builder.parse_xml(xml_text=stripped, encoding="UTF-8")
+    return compiler.compile_stylesheet(stylesheet_node=node)
 
 
 def _executable(path: Path) -> Any:
