@@ -119,6 +119,7 @@ _BY_NAME: Final = {column.name: column for column in COLUMNS}
 
 DEFAULT_DATE_FORMAT: Final = "%Y-%m-%d"
 _DATE_TOKENS: Final = (("yyyy", "%Y"), ("yy", "%y"), ("mm", "%m"), ("dd", "%d"))
+_YEAR_DIRECTIVE: Final = re.compile(r"(?<!%)(?:%%)*%[Yy]")
 
 
 def column(name: str) -> Column:
@@ -264,6 +265,8 @@ def strptime_format(text: str) -> str:
             fmt = re.sub(token, directive, fmt, flags=re.IGNORECASE)
     probe = date(2026, 1, 31)
     try:
+        if not _YEAR_DIRECTIVE.search(fmt):
+            raise ValueError  # and strptime of a day without a year is deprecated (3.13+)
         if datetime.strptime(probe.strftime(fmt), fmt).date() != probe:
             raise ValueError
     except ValueError:
