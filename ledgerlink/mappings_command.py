@@ -62,7 +62,7 @@ def _where_text(places: list[str], limit: int = 5) -> str:
 @app.command("check")
 def check(
     ctx: typer.Context,
-    connection: Annotated[str, typer.Argument(help="A [connections.NAME] of the settings file.")],
+    connection: Annotated[str, typer.Argument(help="A \\[connections.NAME] of the settings file.")],
 ) -> None:
     """List every code seen in the connection's invoices that has no mapping."""
     from rich.console import Console

@@ -162,7 +162,7 @@ def _write_ubl(connector: Connector, records: list[Record], directory: Path) -> 
 
 def pull(
     ctx: typer.Context,
-    connection: Annotated[str, typer.Argument(help="A [connections.NAME] of the settings file.")],
+    connection: Annotated[str, typer.Argument(help="A \\[connections.NAME] of the settings file.")],
     stream: Annotated[Stream, typer.Option(help="What to pull.")] = Stream.INVOICES,
     since: Annotated[
         datetime | None,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
@@ -33,6 +37,31 @@ def test_help_does_not_import_the_heavy_packages() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple[str, ...]]]:
+    """Every command under ``command`` (a click command of typer's), with its path."""
+    yield command, path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_every_help_shows_its_bracketed_words() -> None:
+    """Help texts are rich markup: an unescaped ``[connections.NAME]`` would vanish."""
+    seen = 0
+    for command, path in _commands(typer.main.get_command(app)):
+        texts = [
+            command.help or "",
+            *(getattr(param, "help", None) or "" for param in command.params),
+        ]
+        words = {word for text in texts for word in re.findall(r"\\?(\[[^\]\s]+\])", text)}
+        result = runner.invoke(app, [*path, "--help"], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        shown = " ".join(result.output.replace("│", " ").split())
+        for word in words:
+            seen += 1
+            assert word in shown, f"{' '.join(path)} --help lost {word}"
+    assert seen  # the pull and mappings check arguments name [connections.NAME]
 
 
 def test_convert_json_to_ubl_and_back(tmp_path: Path) -> None:
