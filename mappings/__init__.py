@@ -9,7 +9,8 @@ One plain-data TOML file per system, ``mappings/<system>.toml``, with these tabl
 * ``[payment_methods]`` - payment method -> UNCL4461 (BT-81);
 * ``[countries]``, ``[currencies]`` - fixes to ISO 3166-1 alpha-2 and ISO 4217 codes;
 * ``[identifier_schemes]`` - party identifier type -> ISO 6523 ICD or EAS scheme;
-* ``[defaults]`` - ``unit``, ``payment_means``, ``country``, ``currency`` for records with none.
+* ``[defaults]`` - ``unit``, ``payment_means``, ``country``, ``currency`` for records with none;
+* ``[remove]`` (override files only) - table -> the keys to take away from the files before.
 
 :func:`load` reads the packaged file, merges per-tenant override files on top and checks every
 code against ``model.codes``; the returned :class:`Mapping` answers lookups. Errors:

@@ -4,6 +4,18 @@ Each file is read with :mod:`tomllib` and checked on its own, so an error names 
 in. Overrides merge per table key: an entry an override names replaces the packaged entry for
 that key whole (a ``[vat]`` entry is re-stated in full, never half-merged); every other entry is
 kept. ``name`` (how messages call the system) is replaced if an override sets it.
+
+An override can also take entries away, so that a tenant's records with that code are held
+as unmapped instead of mapped the packaged way (a tenant whose ``0`` tax code is not zero
+rated, a unit that must never be guessed)::
+
+    [remove]
+    vat = ["0", "nul"]
+    units = ["stuk"]
+    defaults = ["payment_means"]
+
+Each key listed must be mapped by a file before it (a typo is an error, not a no-op), and a
+file may not remove what it sets itself. The packaged file removes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ __all__ = ["load", "packaged_path"]
 _PACKAGE_DIR: Final = Path(__file__).resolve().parent
 _SYSTEM_NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
 _TABLES: Final = frozenset({"vat", "defaults", *CODE_TABLES})
+_REMOVE: Final = "remove"
 
 
 @dataclass(slots=True)
@@ -38,14 +51,39 @@ class _Tables:
         default_factory=lambda: {table: {} for table in CODE_TABLES}
     )
     defaults: dict[str, str] = field(default_factory=dict)
+    removals: dict[str, list[str]] = field(default_factory=dict)
+    """``[remove]``: table -> the keys this file takes away from the files before it."""
 
-    def update(self, other: _Tables) -> None:
-        """Merge ``other`` on top, key by key within each table."""
+    def entries(self, table: str) -> dict[str, Any]:
+        """The entries of ``table`` (``vat``, ``defaults`` or a code table)."""
+        if table == "vat":
+            return self.vat
+        return self.defaults if table == "defaults" else self.codes[table]
+
+    def update(self, other: _Tables, path: Path) -> None:
+        """Take away what ``other`` (read from ``path``) removes, then merge it on top, key by
+        key within each table."""
+        for table, keys in other.removals.items():
+            entries = self.entries(table)
+            for key in keys:
+                if key not in entries:
+                    raise MappingFileError(
+                        f"no earlier file maps it: nothing to remove{_did_you_mean(key, entries)}",
+                        path=path,
+                        table=_REMOVE,
+                        key=f"{table}.{key}",
+                    )
+                del entries[key]
         self.name = other.name or self.name
         self.vat.update(other.vat)
         for table, entries in other.codes.items():
             self.codes[table].update(entries)
         self.defaults.update(other.defaults)
+
+
+def _did_you_mean(key: str, entries: dict[str, Any]) -> str:
+    folded = [known for known in entries if known.casefold() == key.casefold()]
+    return f" (keys match exactly; did you mean {folded[0]!r}?)" if folded else ""
 
 
 def packaged_path(system: str) -> Path:
@@ -67,8 +105,13 @@ def load(system: str, *, overrides: Sequence[Path] = ()) -> Mapping:
         raise MappingError(f"no mapping file for system {system!r}; known: {', '.join(known)}")
     sources = (packaged, *(Path(path) for path in overrides))
     merged = _Tables()
-    for path in sources:
-        merged.update(_read_tables(path))
+    for index, path in enumerate(sources):
+        tables = _read_tables(path)
+        if tables.removals and index == 0:
+            raise MappingFileError(
+                "only an override file can remove entries", path=path, table=_REMOVE
+            )
+        merged.update(tables, path)
     return Mapping(
         system=system,
         name=merged.name or system.capitalize(),
@@ -97,8 +140,8 @@ def _read_tables(path: Path) -> _Tables:
                 raise MappingFileError("name must be a non-empty string", path=path, value=content)
             tables.name = content
             continue
-        if table not in _TABLES:
-            allowed = ", ".join(sorted(_TABLES))
+        if table not in _TABLES | {_REMOVE}:
+            allowed = ", ".join(sorted(_TABLES | {_REMOVE}))
             raise MappingFileError(f"unknown table; allowed: {allowed}", path=path, table=table)
         if not isinstance(content, dict):
             raise MappingFileError("must be a table", path=path, table=table, value=content)
@@ -108,9 +151,47 @@ def _read_tables(path: Path) -> _Tables:
             }
         elif table == "defaults":
             tables.defaults = _defaults(content, path)
+        elif table == _REMOVE:
+            tables.removals = _removals(content, path)
         else:
             tables.codes[table] = _code_table(table, content, path)
+    for table, keys in tables.removals.items():
+        for key in keys:
+            if key in tables.entries(table):
+                raise MappingFileError(
+                    f"removed and set in the same file (under [{table}])",
+                    path=path,
+                    table=_REMOVE,
+                    key=f"{table}.{key}",
+                )
     return tables
+
+
+def _removals(content: dict[str, Any], path: Path) -> dict[str, list[str]]:
+    """Check ``[remove]``: each key names a table and holds a list of its keys."""
+    removals: dict[str, list[str]] = {}
+    for table, keys in content.items():
+        if table not in _TABLES:
+            allowed = ", ".join(sorted(_TABLES))
+            raise MappingFileError(
+                f"unknown table; allowed: {allowed}", path=path, table=_REMOVE, key=table
+            )
+        if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+            raise MappingFileError(
+                "must be a list of keys (strings)", path=path, table=_REMOVE, key=table, value=keys
+            )
+        if table == "defaults":
+            for key in keys:
+                if key not in DEFAULT_KEYS:
+                    allowed = ", ".join(sorted(DEFAULT_KEYS))
+                    raise MappingFileError(
+                        f"unknown default; allowed: {allowed}",
+                        path=path,
+                        table=_REMOVE,
+                        key=f"defaults.{key}",
+                    )
+        removals[table] = list(keys)
+    return removals
 
 
 def _code_table(table: str, content: dict[str, Any], path: Path) -> dict[str, str]:

@@ -188,3 +188,16 @@ def test_mappings_check_of_a_source_without_codes_says_so(tmp_path: Path) -> Non
     result = run(config, "mappings", "check", "inbox")
     assert result.exit_code == 2
     assert "no mapping to check" in result.output
+
+
+def test_a_code_an_override_removes_is_unmapped_and_names_the_override(settings: Path) -> None:
+    (settings.parent / "csv-lindeboom.toml").write_text(
+        '[remove]\nunits = ["uur"]\n', encoding="utf-8"
+    )
+    text = settings.read_text(encoding="utf-8").replace(
+        'path = "exports"', 'path = "exports"\nmappings_override = "csv-lindeboom.toml"'
+    )
+    settings.write_text(text, encoding="utf-8")
+    result = run(settings, "mappings", "check", "lindeboom")
+    assert result.exit_code == 1, result.output
+    print(result.output)

@@ -155,6 +155,68 @@ def test_override_vat_entry_replaces_the_whole_entry(tmp_path: Path) -> None:
     )
 
 
+def test_override_removes_entries_so_their_codes_are_held_as_unmapped(tmp_path: Path) -> None:
+    override = write(
+        tmp_path,
+        '[remove]\nvat = ["BTW 0%"]\nunits = ["h"]\ndefaults = ["unit"]\n[units]\n"Box" = "H87"\n',
+    )
+    merged = mappings.load("tryton", overrides=[override])
+    with pytest.raises(MissingMapping, match=r"tax code 'BTW 0%'.*in .*tenant\.toml"):
+        merged.vat("BTW 0%")
+    with pytest.raises(MissingMapping, match="unit 'h'"):
+        merged.unit("h")
+    with pytest.raises(MissingMapping, match="no default unit"):
+        merged.unit(None)
+    assert not merged.is_mapped("vat", "BTW 0%")
+    # the rest of the packaged file, and the file's own entries, stay
+    assert merged.vat("BTW 21%").rate == Decimal("21")
+    assert merged.unit("Box") == "H87"
+    assert merged.payment_means(None) == mappings.load("tryton").payment_means(None)
+    # the packaged mapping itself is untouched by a tenant's removal
+    assert mappings.load("tryton").unit("h") == "HUR"
+
+
+def test_a_later_override_can_map_again_what_an_earlier_one_removed(tmp_path: Path) -> None:
+    first = write(tmp_path, '[remove]\nunits = ["h"]\n', "first.toml")
+    second = write(tmp_path, '[units]\n"h" = "MIN"\n', "second.toml")
+    assert mappings.load("tryton", overrides=[first, second]).unit("h") == "MIN"
+    again = write(tmp_path, '[remove]\nunits = ["h"]\n', "again.toml")
+    with pytest.raises(MappingFileError, match="nothing to remove") as caught:
+        mappings.load("tryton", overrides=[first, again])
+    assert caught.value.path == again
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        ('[remove]\nvat = ["BTW 99%"]\n', "vat.BTW 99%", "nothing to remove"),
+        ('[remove]\nunits = ["H"]\n', "units.H", "did you mean 'h'"),
+        ('[remove]\nunitz = ["h"]\n', "unitz", "unknown table"),
+        ('[remove]\nunits = "h"\n', "units", "list of keys"),
+        ('[remove]\ndefaults = ["vat"]\n', "defaults.vat", "unknown default"),
+        ('[remove]\nunits = ["Box"]\n[units]\n"Box" = "H87"\n', "units.Box", "same file"),
+    ],
+)
+def test_bad_removals_name_file_table_and_key(
+    tmp_path: Path, text: str, key: str, fragment: str
+) -> None:
+    override = write(tmp_path, text)
+    with pytest.raises(MappingFileError) as caught:
+        mappings.load("tryton", overrides=[override])
+    error = caught.value
+    assert (error.path, error.table, error.key) == (override, "remove", key)
+    assert f"{override}: [remove] {key!r}" in str(error)
+    assert fragment in str(error)
+
+
+def test_the_packaged_file_cannot_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    packaged = write(tmp_path, '[units]\n"h" = "HUR"\n[remove]\nunits = ["x"]\n', "acme.toml")
+    monkeypatch.setattr(mappings.loader, "_PACKAGE_DIR", tmp_path)
+    with pytest.raises(MappingFileError, match="only an override file") as caught:
+        mappings.load("acme")
+    assert caught.value.path == packaged
+
+
 # -- bad files -----------------------------------------------------------------------------------
 
 
