@@ -198,6 +198,13 @@ def test_a_code_an_override_removes_is_unmapped_and_names_the_override(settings:
         'path = "exports"', 'path = "exports"\nmappings_override = "csv-lindeboom.toml"'
     )
     settings.write_text(text, encoding="utf-8")
-    result = run(settings, "mappings", "check", "lindeboom")
+    result = runner.invoke(
+        app, ["--config", str(settings), "mappings", "check", "lindeboom"], env={"COLUMNS": "400"}
+    )
     assert result.exit_code == 1, result.output
-    print(result.output)
+    rows = [" ".join(line.replace("│", " ").split()) for line in result.output.splitlines()]
+    assert any(row.startswith("unit uur ") and "lindeboom-export.csv:" in row for row in rows), (
+        result.output
+    )
+    # the override is the file that made "uur" unmapped, so it is the one to edit
+    assert rows[-1].startswith("file to edit:") and rows[-1].endswith("csv-lindeboom.toml")
