@@ -180,6 +180,11 @@ def _removals(content: dict[str, Any], path: Path) -> dict[str, list[str]]:
             raise MappingFileError(
                 "must be a list of keys (strings)", path=path, table=_REMOVE, key=table, value=keys
             )
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise MappingFileError(
+                "listed twice", path=path, table=_REMOVE, key=f"{table}.{twice[0]}"
+            )
         if table == "defaults":
             for key in keys:
                 if key not in DEFAULT_KEYS:

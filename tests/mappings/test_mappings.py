@@ -193,6 +193,7 @@ def test_a_later_override_can_map_again_what_an_earlier_one_removed(tmp_path: Pa
         ('[remove]\nunits = ["H"]\n', "units.H", "did you mean 'h'"),
         ('[remove]\nunitz = ["h"]\n', "unitz", "unknown table"),
         ('[remove]\nunits = "h"\n', "units", "list of keys"),
+        ('[remove]\nunits = ["h", "h"]\n', "units.h", "listed twice"),
         ('[remove]\ndefaults = ["vat"]\n', "defaults.vat", "unknown default"),
         ('[remove]\nunits = ["Box"]\n[units]\n"Box" = "H87"\n', "units.Box", "same file"),
     ],
