@@ -6,7 +6,7 @@
 are refused with a message naming the connection and the document.
 
 :class:`OneFilePerDocument` adds what the sources with one document per file share: the
-records of :mod:`connectors._files` (id the path in the folder, position the file's mtime),
+records of :mod:`connectors._files` (id the path in the folder, position when the file changed),
 summarised for listings page by page as each page is handed out, and the file read back,
 within ``max_bytes``, when its document is asked for.
 """
@@ -109,7 +109,7 @@ class OneFilePerDocument(ReadOnlySource):
         return self._root
 
     def pull(self, stream: Stream, cursor: Cursor | None) -> Iterator[Page]:
-        """The files after ``cursor`` in ``(mtime, path)`` order, ``page_size`` at a time.
+        """The files after ``cursor`` in ``(changed, path)`` order, ``page_size`` at a time.
 
         The folder is listed now; each page's files are summarised as the page is handed out.
         """

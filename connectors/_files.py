@@ -1,11 +1,18 @@
 """What the file sources share: finding their files and placing each in a stream.
 
 A file source reads a file or a folder (searched recursively, hidden entries skipped). Each
-file's stream position is its modification time (UTC) with its path relative to the root as
-the tie-breaker, so files copied in one go (one mtime) are neither lost nor repeated when a
-pull resumes, and a file rewritten later comes back once. A file that arrives with a
-modification time at or before the cursor (``cp -p`` and ``rsync -a`` keep the original times)
-is not pulled by a resumed pull: copy without keeping times, or pull from the start.
+file's stream position is when it last changed (:func:`changed_at`, UTC) with its path
+relative to the root as the tie-breaker, so files copied in one go (one moment) are neither
+lost nor repeated when a pull resumes, and a file rewritten later comes back once.
+
+"Changed" is the later of the file's modification time and the moment it arrived: a file
+copied in with its original modification time kept (``cp -p``, ``rsync -a``, a restore from
+a backup) still lands after the cursor of the pulls before it, where the modification time
+alone would place it before and a resumed pull would never see it. The arrival is the status
+change time on POSIX systems (set by the system clock when the file is created, written,
+renamed or has its permissions changed; no program can set it back) and the creation time on
+Windows. So a file whose permissions or name change is pulled once more; a document pulled
+twice is harmless downstream (the same id), one never pulled is lost.
 
 A record's file is found again from its id (:func:`file_of`), and read whole but never past a
 size limit (:func:`read_limited`): a file that vanished, cannot be read or is too big is a
@@ -14,18 +21,20 @@ size limit (:func:`read_limited`): a file that vanished, cannot be read or is to
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Final
 
 from connectors.base import Cursor, Page, Record, select_after
 from connectors.errors import ConfigurationError, RecordError
 
 __all__ = [
+    "changed_at",
     "file_of",
     "file_records",
     "files_under",
-    "modified_at",
     "paged",
     "read_limited",
     "relative_id",
@@ -58,9 +67,17 @@ def relative_id(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def modified_at(path: Path) -> datetime:
-    """The file's modification time, as an aware UTC datetime."""
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+_ARRIVAL: Final = "st_birthtime" if os.name == "nt" else "st_ctime"
+"""The stat field that tells when a file arrived: its creation time on Windows, its status
+change time elsewhere (``st_ctime`` means creation time only on Windows)."""
+
+
+def changed_at(path: Path) -> datetime:
+    """When the file last changed or arrived, as an aware UTC datetime: the later of its
+    modification time and its arrival (see the module docstring)."""
+    status = path.stat()
+    arrived = getattr(status, _ARRIVAL, status.st_ctime)
+    return datetime.fromtimestamp(max(status.st_mtime, arrived), tz=UTC)
 
 
 def paged(records: list[Record], cursor: Cursor | None, page_size: int) -> Iterator[Page]:
@@ -82,12 +99,12 @@ def paged(records: list[Record], cursor: Cursor | None, page_size: int) -> Itera
 
 def file_records(root: Path, suffix: str) -> list[Record]:
     """One record per file of :func:`files_under`: id :func:`relative_id`, ``updated_at``
-    :func:`modified_at`, data ``{"path": <the file's path>}``. A file removed between the
+    :func:`changed_at`, data ``{"path": <the file's path>}``. A file removed between the
     listing and its ``stat`` is left out: it is gone."""
     records: list[Record] = []
     for path in files_under(root, suffix):
         try:
-            moment = modified_at(path)
+            moment = changed_at(path)
         except FileNotFoundError:
             continue
         records.append(

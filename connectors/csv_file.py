@@ -7,7 +7,8 @@ The connection's ``path`` is a ``.csv`` file or a folder searched for them (see
 :mod:`connectors.csv_map`. Only the ``invoices`` stream exists, and nothing is written back.
 
 Records, one per invoice: ``id`` is the invoice number (BT-1); ``updated_at`` the latest
-``updated_at`` of its rows, else its file's modification time; ``data`` holds ``number``,
+``updated_at`` of its rows, else when its file changed (:func:`connectors._files.changed_at`:
+modified or copied in); ``data`` holds ``number``,
 ``file`` and ``rows`` (each row's ``line`` and its non-empty documented columns; other
 columns are not read). Nothing is dropped: what cannot be an invoice becomes a record whose
 :meth:`~CsvConnector.document` raises :class:`~connectors.errors.RecordError` naming the file
@@ -20,7 +21,7 @@ and line, and the other records go on:
 * a file that cannot be read as CSV, whose header lacks a required column, or that is bigger
   than ``max_bytes`` (default 64 MiB; every pull holds a file's rows in memory): record
   ``<file>`` (its relative path);
-* an invoice number in two files: the file changed first (modification time, then path)
+* an invoice number in two files: the file changed first (:func:`~connectors._files.changed_at`, then path)
   keeps the number; the rows in any other file become record ``<file>:<first line>``, which
   fails naming both places (an invoice belongs to one file; merging would double its lines).
 
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors._file_source import ReadOnlySource
-from connectors._files import files_under, modified_at, paged, relative_id
+from connectors._files import changed_at, files_under, paged, relative_id
 from connectors.base import (
     Cursor,
     Page,
@@ -180,7 +181,7 @@ def read_records(
 ) -> list[Record]:
     """Every record of the exports under ``root``; see the module docstring."""
     files = [
-        _read(path, relative_id(root, path), modified_at(path), csv_format, max_bytes)
+        _read(path, relative_id(root, path), changed_at(path), csv_format, max_bytes)
         for path in files_under(root, ".csv")
     ]
     files.sort(key=lambda read: (read.modified, read.record_id))

@@ -99,7 +99,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     _invoice("customer_country", "BT-55", "Buyer country code (mapped)"),
     _invoice("customer_contact", "BT-56", "Buyer contact point"),
     _invoice("customer_email", "BT-58", "Buyer contact email address"),
-    _invoice("updated_at", "", "Last change (ISO 8601, or a date); default: the file's mtime"),
+    _invoice("updated_at", "", "Last change (ISO 8601, or a date); default: when the file changed"),
     _line("preceding_invoice", "BT-25", "Preceding invoice number (credit notes)"),
     _line("line_id", "BT-126", "Invoice line identifier; default: 1, 2, ... in row order"),
     _line("item_code", "BT-155", "Item seller's identifier"),

@@ -6,7 +6,7 @@ skipped), each one document in the strict JSON of :mod:`model.jsonio`. It has on
 ``push_status`` and ``push_payment``: the source is read-only and its capabilities say so.
 
 Records (the stream policy of :mod:`connectors._files`): ``id`` the file's path relative to the
-folder, ``updated_at`` its modification time, ``data`` a small summary for listings, read page
+folder, ``updated_at`` when it changed (modified or copied in), ``data`` a small summary for listings, read page
 by page when the page is handed out and never kept with the document: ``path`` (the file),
 ``kind``, ``number`` (BT-1), ``date`` (BT-2), ``currency`` (BT-5) and ``total_amount``
 (BT-115), each only when the file states it; a file that does not parse gets ``path`` alone.

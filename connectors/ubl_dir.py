@@ -6,7 +6,7 @@ another is a :class:`~connectors.errors.ConfigurationError`, and so are ``push_s
 ``push_payment``: the source is read-only and its capabilities say so.
 
 Records (the stream policy of :mod:`connectors._files`): ``id`` the file's path relative to the
-folder, ``updated_at`` its modification time, ``data`` a small summary for listings: ``path``
+folder, ``updated_at`` when it changed (modified or copied in), ``data`` a small summary for listings: ``path``
 (the file), ``kind`` (``invoice`` or ``credit_note``, from the root element), ``number``
 (BT-1), ``date`` (BT-2) and ``currency`` (BT-5) when the document header states them. The
 summary reads only the start of the file (:data:`HEADER_BYTES`), with the same refusals as the

@@ -18,7 +18,13 @@ from typing import Any
 
 import pytest
 from support.csv_export import CUSTOMER, SELLER
-from support.file_sources import assert_resumes_exactly_once, documents_and_errors, set_mtime
+from support.file_sources import (
+    LONG_AGO,
+    SHARED_MTIME,
+    assert_resumes_exactly_once,
+    documents_and_errors,
+    set_mtime,
+)
 from support.shared import REPO_ROOT
 
 import mappings
@@ -593,8 +599,8 @@ def test_a_file_over_max_bytes_fails_alone_unread(tmp_path: Path) -> None:
 def test_the_same_number_in_two_files_fails_in_the_file_changed_later(tmp_path: Path) -> None:
     first = write_export(tmp_path / "z-first.csv", invoice_rows("INV-1"))
     later = write_export(tmp_path / "a-later.csv", [*invoice_rows("INV-2"), *invoice_rows("INV-1")])
-    set_mtime(first, 1_767_225_600)
-    set_mtime(later, 1_767_225_700)
+    set_mtime(first, SHARED_MTIME)
+    set_mtime(later, SHARED_MTIME + 100)
     source = connector(tmp_path)
     documents, errors = documents_and_errors(source, source.document)
     assert sorted(documents) == ["INV-1", "INV-2"]
@@ -645,7 +651,7 @@ def _export_folder(folder: Path, *, moments: Iterable[int], updated_at: bool = F
 def test_resuming_after_any_page_yields_each_invoice_once(
     tmp_path: Path, page_size: int, moments: tuple[int, ...]
 ) -> None:
-    base = 1_767_225_600
+    base = SHARED_MTIME
     _export_folder(tmp_path, moments=[base + moment for moment in moments])
     records = records_by_id(connector(tmp_path))
     assert len(records) == 7
@@ -659,7 +665,7 @@ def test_resuming_after_any_page_yields_each_invoice_once(
 def test_with_an_updated_at_column_the_order_and_resume_follow_it(
     tmp_path: Path, page_size: int
 ) -> None:
-    _export_folder(tmp_path, moments=[1_767_225_600] * 3, updated_at=True)
+    _export_folder(tmp_path, moments=[SHARED_MTIME] * 3, updated_at=True)
     records = records_by_id(connector(tmp_path))
     assert str(records["INV-4"].updated_at) == "2026-01-04 10:00:00+00:00"
     expected = [f"INV-{number}" for number in range(1, 8)]
@@ -687,27 +693,40 @@ def test_a_rewritten_export_brings_back_only_invoices_whose_updated_at_moved(
 def test_without_updated_at_a_changed_file_brings_its_invoices_back(tmp_path: Path) -> None:
     path = write_export(tmp_path / "a.csv", invoice_rows("INV-1"))
     other = write_export(tmp_path / "b.csv", invoice_rows("INV-2"))
-    set_mtime(path, 1_767_225_600)
-    set_mtime(other, 1_767_225_600)
+    set_mtime(path, SHARED_MTIME)
+    set_mtime(other, SHARED_MTIME)
     cursor = list(connector(tmp_path).pull(Stream.INVOICES, None))[-1].next_cursor
     assert list(connector(tmp_path).pull(Stream.INVOICES, cursor)) == []
-    set_mtime(path, 1_767_225_900)
+    set_mtime(path, SHARED_MTIME + 300)
     again = [
         r.id for page in connector(tmp_path).pull(Stream.INVOICES, cursor) for r in page.records
     ]
     assert again == ["INV-1"]
 
 
+def test_an_export_copied_in_with_its_old_mtime_after_a_pull_is_pulled_on_resume(
+    tmp_path: Path,
+) -> None:
+    write_export(tmp_path / "a.csv", invoice_rows("INV-1"))
+    cursor = list(connector(tmp_path).pull(Stream.INVOICES, None))[-1].next_cursor
+    # cp -p, rsync -a or a restore: the copy keeps a modification time from long before
+    set_mtime(write_export(tmp_path / "b.csv", invoice_rows("INV-2")), LONG_AGO)
+    again = [
+        r.id for page in connector(tmp_path).pull(Stream.INVOICES, cursor) for r in page.records
+    ]
+    assert again == ["INV-2"]
+
+
 def test_record_data_holds_the_rows_with_their_lines_and_only_non_empty_columns(
     tmp_path: Path,
 ) -> None:
     path = write_export(tmp_path / "export.csv", invoice_rows("INV-1", note=""))
-    set_mtime(path, 1_767_225_600)
+    set_mtime(path, SHARED_MTIME)
     (record,) = records_by_id(connector(path)).values()
     assert record.data["number"] == "INV-1" and record.data["file"] == str(path)
     first = record.data["rows"][0]
     assert first["line"] == 2 and first["unit_price"] == "24.95" and "note" not in first
-    assert record.updated_at.timestamp() == 1_767_225_600
+    assert record.updated_at.timestamp() == SHARED_MTIME
 
 
 def test_blank_rows_are_skipped_and_a_quoted_newline_keeps_line_numbers(tmp_path: Path) -> None:

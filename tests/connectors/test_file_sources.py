@@ -1,6 +1,6 @@
 """What the one-file-per-document sources share (``model-json`` and ``ubl-dir``), each test
 run against both: a read-only source of the invoices stream, its folder or file, its limits,
-and resuming by ``(mtime, path)``. The format of each (its fixtures read back, broken files,
+and resuming by ``(changed, path)``. The format of each (its fixtures read back, broken files,
 its listing) is tested in ``test_model_json.py`` and ``test_ubl_dir.py``."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from support.file_sources import (
+    LONG_AGO,
     SHARED_MTIME,
     all_records,
     assert_resumes_exactly_once,
@@ -222,6 +223,26 @@ def test_resume_after_any_page_with_mtimes_against_the_name_order(
         set_mtime(tmp_path / record_id, SHARED_MTIME + offset)
     expected = [ids[index] for index in stream]
     assert_resumes_exactly_once(lambda: kind.source(tmp_path, page_size=page_size), expected)
+
+
+def test_a_file_copied_in_with_its_old_mtime_after_a_pull_is_pulled_on_resume(
+    kind: Kind, tmp_path: Path
+) -> None:
+    ids = seven_files(kind, tmp_path)
+    source = kind.source(tmp_path, page_size=3)
+    first = list(source.pull(Stream.INVOICES, None))
+    assert sorted(record.id for page in first for record in page.records) == ids
+    cursor = first[-1].next_cursor
+
+    # cp -p, rsync -a or a restore: the copy keeps a modification time from long before
+    late = tmp_path / f"zz-restored{kind.suffix}"
+    late.write_bytes(kind.standard.read_bytes())
+    set_mtime(late, LONG_AGO)
+    assert late.stat().st_mtime < datetime.fromisoformat(cursor.value).timestamp()
+
+    pages = list(source.pull(Stream.INVOICES, cursor))
+    assert [record.id for page in pages for record in page.records] == [late.name]
+    assert list(source.pull(Stream.INVOICES, pages[-1].next_cursor)) == []
 
 
 def test_a_file_rewritten_after_the_pull_comes_back_once(kind: Kind, tmp_path: Path) -> None:

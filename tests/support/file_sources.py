@@ -13,8 +13,12 @@ from connectors.errors import RecordError
 from .shared import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "fixtures"
-#: A moment all files can share (whole seconds: every file system keeps them exactly).
-SHARED_MTIME = 1_767_225_600  # 2026-01-01T00:00:00Z
+#: A moment all files can share (whole seconds: every file system keeps them exactly). It
+#: lies in the future: a file's stream position is the later of its mtime and the moment it
+#: arrived (its ctime, now), so only an mtime after now decides it.
+SHARED_MTIME = 4_102_444_800  # 2100-01-01T00:00:00Z
+#: A modification time before any pull a test makes: what ``cp -p`` or ``rsync -a`` keep.
+LONG_AGO = 1_577_836_800  # 2020-01-01T00:00:00Z
 
 
 def fixture_files(suffix: str) -> list[Path]:

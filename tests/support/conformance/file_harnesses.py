@@ -2,9 +2,10 @@
 
 The source is a folder in the test's temporary directory, filled from the repository's
 fixtures (each ``fixtures/<name>.json`` model document has its UBL twin ``<name>.xml``). A
-record's update time is its file's modification time: the harness sets it with
-``os.utime`` (a shared timestamp is files copied in one go), and a change is the file written
-again. A bad record is a broken file. File sources make no HTTP request: the HTTP behaviours
+record's update time is when its file changed: the harness sets the modification time with
+``os.utime`` to moments after now, so that it, not the file's arrival, decides (a shared
+timestamp is files copied in one go), and a change is the file written again at a later
+moment. A bad record is a broken file. File sources make no HTTP request: the HTTP behaviours
 do not apply, and the suite reports them as skipped with that reason.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +32,7 @@ from .harness import HTTP_BEHAVIOURS, BadRecord, Behaviour, HttpSide, Source
 __all__ = ["FileSourceHarness", "start_model_json", "start_ubl_dir"]
 
 FIXTURES = REPO_ROOT / "fixtures"
-START = 1_740_823_200  # 2025-03-01T10:00:00Z; whole seconds, which every file system keeps
+START = 4_107_578_400  # 2100-03-01T10:00:00Z; whole seconds, which every file system keeps
 NO_HTTP = "it reads local files and makes no HTTP request (no rate limit, server error or token)"
 
 
@@ -90,10 +90,9 @@ class FileSourceHarness:
 
     def touch(self, record_id: str) -> None:
         path = self.folder / record_id
-        before = path.stat().st_mtime
         path.write_bytes(path.read_bytes())  # written again, as an export run does
-        if path.stat().st_mtime <= before:  # a file system with a coarse clock
-            os.utime(path, (time.time() + 1, time.time() + 1))
+        moment = self._next_moment()  # later than every file so far
+        os.utime(path, (moment, moment))
 
     def add_bad_record(self) -> BadRecord:
         path = self.folder / self._broken.name
