@@ -41,8 +41,7 @@ def demo(
     ),
     strict: Annotated[bool, typer.Option(help="Legal requirement findings are errors.")] = False,
 ) -> None:
-    """Convert, check and validate the demo invoices in fixtures/ (model JSON -> UBL -> model,
-    UBL 2.1 XSD + official Schematron)."""
+    """Convert the demo invoices in fixtures/ to UBL, read them back and validate them."""
     from rich.console import Console
     from rich.table import Table
 

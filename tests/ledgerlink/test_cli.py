@@ -64,6 +64,18 @@ def test_every_help_shows_its_bracketed_words() -> None:
     assert seen  # the pull and mappings check arguments name [connections.NAME]
 
 
+def test_no_help_text_has_a_line_break_inside_a_paragraph() -> None:
+    """Rich help keeps a help text's line breaks: a docstring wrapped in the source would
+    break mid-sentence in ``--help`` and in the command lists."""
+    wrapped = [
+        " ".join(path) or "ledgerlink"
+        for command, path in _commands(typer.main.get_command(app))
+        for text in (command.help, *(getattr(param, "help", None) for param in command.params))
+        if any("\n" in paragraph for paragraph in (text or "").strip().split("\n\n"))
+    ]
+    assert wrapped == []
+
+
 def test_convert_json_to_ubl_and_back(tmp_path: Path) -> None:
     source = a_fixture()
     xml_path = tmp_path / "out.xml"
