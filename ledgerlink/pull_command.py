@@ -124,8 +124,11 @@ def _document_file(directory: Path, number: str) -> Path:
     return directory / f"{_UNSAFE_NAME.sub('_', number) or 'document'}.xml"
 
 
-def _write_ubl(connector: Connector, records: list[Record], directory: Path) -> Quarantine:
-    """Map, write and validate each invoice; valid ones to ``directory``, the rest held."""
+def _write_ubl(
+    connector: Connector, records: list[Record], directory: Path
+) -> tuple[list[str], Quarantine]:
+    """Map, write and validate each invoice; valid ones to ``directory``, the rest held.
+    Returns the names of the files written and what was held."""
     import ubl
 
     if not isinstance(connector, DocumentSource):
@@ -157,7 +160,7 @@ def _write_ubl(connector: Connector, records: list[Record], directory: Path) -> 
     (directory / QUARANTINE_FILE).write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    return quarantine
+    return written, quarantine
 
 
 def pull(
@@ -186,12 +189,13 @@ def pull(
     cursor = Cursor.start(since) if since is not None else None
     if ubl_dir is not None and stream is not Stream.INVOICES:
         fail("--ubl-dir needs --stream invoices", 2)
-    quarantine = None
+    written: list[str] | None = None
+    quarantine = Quarantine()
     try:
         with opened(settings, connection, source) as connector:
             records = list(pulled_records(connector, stream, cursor))
             if ubl_dir is not None:
-                quarantine = _write_ubl(connector, records, ubl_dir)
+                written, quarantine = _write_ubl(connector, records, ubl_dir)
     except ConfigurationError as failure:
         fail(str(failure), 2)
     except ConnectorError as failure:
@@ -200,5 +204,12 @@ def pull(
         _print_json(records)
     else:
         _print_table(records, stream)
-    if ubl_dir is not None and quarantine is not None and quarantine.entries:
-        fail(f"{len(quarantine.entries)} record(s) quarantined: see {ubl_dir / QUARANTINE_FILE}")
+    if ubl_dir is None or written is None:
+        return
+    if quarantine.entries:
+        fail(
+            f"{len(written)} written to {ubl_dir}, {len(quarantine.entries)} record(s) "
+            f"quarantined: see {ubl_dir / QUARANTINE_FILE}"
+        )
+    # a status line, not data: on stderr, so that --format json stays one JSON document
+    typer.echo(f"{len(written)} written to {ubl_dir}, none quarantined", err=True)

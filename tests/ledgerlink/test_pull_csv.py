@@ -87,6 +87,13 @@ def test_the_demo_export_passes_with_its_own_settings(
     out = tmp_path / "ubl"
     result = run(DEMO / "ledgerlink.toml", "pull", "lindeboom", "--ubl-dir", str(out))
     assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == f"{len(DEMO_NUMBERS)} written to {out}, none quarantined"
+    again = run(
+        DEMO / "ledgerlink.toml", "pull", "lindeboom", "--format", "json", "--ubl-dir", str(out)
+    )
+    assert (
+        sorted(row["id"] for row in json.loads(again.stdout)) == DEMO_NUMBERS
+    )  # the status: stderr
     report = json.loads((out / "quarantine.json").read_text(encoding="utf-8"))
     assert report["quarantined"] == []
     assert sorted(path.stem for path in out.glob("*.xml")) == DEMO_NUMBERS
@@ -100,7 +107,7 @@ def test_good_invoices_are_written_and_each_bad_one_is_quarantined_with_file_and
     out = tmp_path / "ubl"
     result = run(settings, "pull", "lindeboom", "--ubl-dir", str(out))
     assert result.exit_code == 1, result.output
-    assert "4 record(s) quarantined" in result.output
+    assert f"5 written to {out}, 4 record(s) quarantined" in " ".join(result.stderr.split())
     assert sorted(path.stem for path in out.glob("*.xml")) == [
         *DEMO_NUMBERS[:3],
         "2026-0204",
