@@ -4,7 +4,9 @@ compared after ``normalize-space``.
 The lists come from :mod:`model.codes`, generated from the Peppol 3.0.19 code lists. Where the
 CEN 1.3.16 rules accept codes those lists lack (newer ICD and EAS schemes, more document type
 codes), the rules accept them too (:data:`_CEN_ONLY_CODES`), so no valid document is refused;
-:data:`CODE_LIST_NOTES` lists the differences. BR-CL-08 (note subject code) is left out:
+where they refuse codes the lists have (three currencies), the rules refuse them too
+(:data:`_CEN_REFUSED`). :data:`CODE_LIST_NOTES` lists the differences; a test compares every
+rule's codes with the official Schematron. BR-CL-08 (note subject code) is left out:
 :mod:`model.codes` has no UNCL4451 list.
 """
 
