@@ -46,14 +46,19 @@ def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[Any, t
         yield from _commands(sub, (*path, name))
 
 
+def _help_texts(command: Any) -> list[str]:
+    """The help of ``command`` and of each of its parameters."""
+    return [
+        command.help or "",
+        *(getattr(param, "help", None) or "" for param in command.params),
+    ]
+
+
 def test_every_help_shows_its_bracketed_words() -> None:
     """Help texts are rich markup: an unescaped ``[connections.NAME]`` would vanish."""
     seen = 0
     for command, path in _commands(typer.main.get_command(app)):
-        texts = [
-            command.help or "",
-            *(getattr(param, "help", None) or "" for param in command.params),
-        ]
+        texts = _help_texts(command)
         words = {word for text in texts for word in re.findall(r"\\?(\[[^\]\s]+\])", text)}
         result = runner.invoke(app, [*path, "--help"], terminal_width=200)
         assert result.exit_code == 0, result.output
@@ -70,8 +75,8 @@ def test_no_help_text_has_a_line_break_inside_a_paragraph() -> None:
     wrapped = [
         " ".join(path) or "ledgerlink"
         for command, path in _commands(typer.main.get_command(app))
-        for text in (command.help, *(getattr(param, "help", None) for param in command.params))
-        if any("\n" in paragraph for paragraph in (text or "").strip().split("\n\n"))
+        for text in _help_texts(command)
+        if any("\n" in paragraph for paragraph in text.strip().split("\n\n"))
     ]
     assert wrapped == []
 

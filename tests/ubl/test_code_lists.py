@@ -63,7 +63,7 @@ def test_the_document_type_codes_are_the_official_ones() -> None:
 
 
 def _written_in(currency: str) -> bytes:
-    """A fixture (a valid Dutch Peppol invoice in EUR) written as EN 16931 in ``currency``."""
+    """A fixture (a valid Dutch NLCIUS invoice in EUR) written as EN 16931 in ``currency``."""
     document = ubl.parse(REPO_ROOT / "fixtures" / "nl-standard-21-9.xml").document
     return ubl.write(replace(document, currency=currency), "en16931")
 
