@@ -3,7 +3,8 @@
 The document classes live in :mod:`model.document` and are re-exported here.
 ``model.calculation`` holds the EN 16931 calculation rules, ``model.codes``
 the generated code lists, ``model.identifiers`` the identifier checks and
-``model.jsonio`` the JSON form of the model.
+``model.jsonio`` the JSON form of the model and :mod:`model.findings` the one
+finding type every layer reports problems in (:class:`Finding`).
 """
 
 from model.document import (
@@ -34,6 +35,7 @@ from model.document import (
     Totals,
     VatBreakdown,
 )
+from model.findings import Finding
 from model.terms import Term
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "Delivery",
     "DirectDebit",
     "DocumentKind",
+    "Finding",
     "Identifier",
     "Invoice",
     "Item",
