@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 
 import pytest
+from support.shared import SHARED, missing_shared
 
 from model.codes import (
     eas,
@@ -33,7 +33,6 @@ from model.codes import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "generate_codelists.py"
 CODES_DIR = REPO_ROOT / "model" / "codes"
-SHARED = Path(os.environ.get("LEDGERLINK_SHARED") or REPO_ROOT.parent / "shared")
 CODELIST_DIR = SHARED / "validation" / "peppol-bis3" / "codelist"
 
 MODULES = [
@@ -59,7 +58,7 @@ MODULES = [
 @pytest.fixture(scope="module")
 def codelist_dir() -> Path:
     if not CODELIST_DIR.is_dir():
-        pytest.skip(f"shared code lists missing: {CODELIST_DIR} (set LEDGERLINK_SHARED)")
+        missing_shared(CODELIST_DIR, "shared code lists missing")
     return CODELIST_DIR
 
 
