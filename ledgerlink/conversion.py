@@ -51,7 +51,8 @@ def load_document(path: Path) -> Loaded:
             exc.source = source
         raise ConversionError(str(exc)) from exc
     warnings = [
-        f"{source}:{entry.line or '?'}: {entry.path}: {entry.message}" for entry in result.report
+        f"{source}:{entry.line or '?'}: {entry.location}: {entry.message}"
+        for entry in result.report
     ]
     return Loaded(result.document, source, warnings)
 

@@ -11,9 +11,10 @@ The public API, used by the CLI and every other package::
 ``write`` refuses a model that cannot satisfy the profile (``ProfileError``,
 naming each rule id and field); ``parse`` raises ``InputError`` (file, line,
 field) for anything it cannot read, and lists content EN 16931 does not
-cover in ``ParseResult.report``. ``validate`` runs the UBL 2.1 XSD and the
-official Schematron chosen by the CustomizationID (see :mod:`ubl.validate`;
-the bundles come from :mod:`ubl.artifacts`).
+cover in ``ParseResult.report`` (each a ``model.findings.Finding`` of layer
+``parse``). ``validate`` runs the UBL 2.1 XSD and the official Schematron
+chosen by the CustomizationID (see :mod:`ubl.validate`; the bundles come
+from :mod:`ubl.artifacts`).
 
 Profiles: ``peppol-bis3`` (default), ``en16931``, ``nlcius``, and ``auto``,
 which keeps the document's own CustomizationID and ProfileID (BT-24/BT-23)
@@ -31,7 +32,7 @@ from ubl.validate import Report, validate
 
 if TYPE_CHECKING:
     from model import Invoice
-    from ubl.parser import ParseResult, ReportEntry
+    from ubl.parser import ParseResult
     from ubl.parser import parse_document as parse
     from ubl.profiles import PROFILE_NAMES, Profile, detect
 
@@ -42,7 +43,6 @@ __all__ = [
     "Profile",
     "ProfileError",
     "Report",
-    "ReportEntry",
     "UblError",
     "Violation",
     "detect",
@@ -75,7 +75,6 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
 _LAZY: dict[str, tuple[str, str]] = {
     "parse": ("ubl.parser", "parse_document"),
     "ParseResult": ("ubl.parser", "ParseResult"),
-    "ReportEntry": ("ubl.parser", "ReportEntry"),
     "PROFILE_NAMES": ("ubl.profiles", "PROFILE_NAMES"),
     "Profile": ("ubl.profiles", "Profile"),
     "detect": ("ubl.profiles", "detect"),

@@ -31,9 +31,10 @@ from model.document import (
     Totals,
     VatBreakdown,
 )
+from model.findings import Finding
 from ubl._ns import CAC, CBC, CREDIT_NOTE, INVOICE
 from ubl.errors import InputError
-from ubl.parser import ParseResult, ReportEntry, parse_document
+from ubl.parser import ParseResult, parse_document
 
 D = Decimal
 TESTFILES = "validation/en16931/tests/testfiles"
@@ -338,7 +339,7 @@ def with_extras() -> str:
 def test_report_lists_uncovered_content_with_paths_and_lines() -> None:
     xml = with_extras()
     result = parse_text(xml)
-    found = {(entry.path, entry.line) for entry in result.report}
+    found = {(entry.location, entry.line) for entry in result.report}
     line = "/Invoice/cac:InvoiceLine"
     assert found == {
         # libxml2 numbers a start tag by the line where it ends
@@ -353,10 +354,17 @@ def test_report_lists_uncovered_content_with_paths_and_lines() -> None:
             line_of(xml, 'schemeID="UN/ECE 5153"'),
         ),
     }
-    messages = {entry.path: entry.message for entry in result.report}
+    messages = {entry.location: entry.message for entry in result.report}
     assert "second value" in messages[f"{line}/cbc:Note[2]"]
     assert "BT-127" in messages[f"{line}/cbc:Note[2]"]
     assert "empty" in messages["/Invoice/cbc:BuyerReference"]
+    rules = {entry.location: entry.rule for entry in result.report}
+    assert rules.pop(f"{line}/cbc:Note[2]") == "UBL-SECOND-VALUE"
+    assert rules.pop("/Invoice/cbc:BuyerReference") == "UBL-EMPTY-ELEMENT"
+    assert set(rules.values()) == {"UBL-NOT-COVERED"}
+    # each entry is a parse-layer warning: the document is read, someone should look
+    assert {(entry.layer, entry.severity) for entry in result.report} == {("parse", "warning")}
+    assert all(isinstance(entry, Finding) and entry.field is None for entry in result.report)
     # what the binding maps is still read; the first line note wins
     assert result.document.lines[0].note == "first"
     assert result.document.buyer_reference is None
@@ -370,7 +378,7 @@ def test_other_tax_scheme_and_other_currency_are_reported() -> None:
     xml = edit(xml, '<cbc:PriceAmount currencyID="EUR">', '<cbc:PriceAmount currencyID="USD">')
     result = parse_text(xml)
     item = "/Invoice/cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cac:TaxScheme/cbc:ID"
-    assert {(entry.path, entry.line) for entry in result.report} == {
+    assert {(entry.location, entry.line) for entry in result.report} == {
         (item, line_of(xml, "GST")),
         ("/Invoice/cac:InvoiceLine/cac:Price/cbc:PriceAmount/@currencyID", line_of(xml, "USD")),
     }
@@ -408,7 +416,7 @@ def test_invoiced_object_keeps_only_its_identifier_and_one_of_them() -> None:
     assert result.document.invoiced_object == Identifier(value="OBJ-1", scheme="AAA")
     assert [d.id for d in result.document.additional_documents] == ["DOC-1"]
     reference = "/Invoice/cac:AdditionalDocumentReference"
-    assert {(entry.path, entry.line) for entry in result.report} == {
+    assert {(entry.location, entry.line) for entry in result.report} == {
         (f"{reference}[1]/cbc:DocumentDescription", line_of(xml, "meter")),
         (f"{reference}[2]", line_of(xml, "<cac:AdditionalDocumentReference>", 2)),
     }
@@ -683,7 +691,7 @@ def test_every_corpus_document_parses(path: Path | None) -> None:
     assert result.source == str(path)
     assert isinstance(result.document, Invoice)
     assert result.document.lines
-    assert all(isinstance(entry, ReportEntry) and entry.line for entry in result.report)
+    assert all(isinstance(entry, Finding) and entry.line for entry in result.report)
 
 
 @pytest.mark.parametrize(
@@ -763,8 +771,16 @@ def test_max_content_invoice_values() -> None:
     assert attachment is not None
     assert (attachment.filename, attachment.mime_code) == ("testfilnamn.abc", "text/csv")
     assert attachment.content == b"\xd3]\xb7\xe3\x9e\xbb"  # base64 "01234567"
-    assert ReportEntry("/Invoice/cbc:UBLVersionID", 22, "not covered by EN 16931: ignored") in (
-        result.report
+    assert (
+        Finding(
+            rule="UBL-NOT-COVERED",
+            layer="parse",
+            severity="warning",
+            location="/Invoice/cbc:UBLVersionID",
+            line=22,
+            message="not covered by EN 16931: ignored",
+        )
+        in result.report
     )
 
 
@@ -814,6 +830,7 @@ def test_seller_without_registration_name_takes_the_trading_name() -> None:
     result = parse_document(path)
     assert result.document.seller.name == "SupplierTradingName Ltd."
     assert any(
-        entry.path == "/Invoice/cac:AccountingSupplierParty/cac:Party" and "BT-27" in entry.message
+        entry.location == "/Invoice/cac:AccountingSupplierParty/cac:Party"
+        and "BT-27" in entry.message
         for entry in result.report
     )
