@@ -12,9 +12,12 @@ The public API, used by the CLI and every other package::
 naming each rule id and field); ``parse`` raises ``InputError`` (file, line,
 field) for anything it cannot read, and lists content EN 16931 does not
 cover in ``ParseResult.report`` (each a ``model.findings.Finding`` of layer
-``parse``). ``validate`` runs the UBL 2.1 XSD and the official Schematron
-chosen by the CustomizationID (see :mod:`ubl.validate`; the bundles come
-from :mod:`ubl.artifacts`).
+``parse``). A document over ``DEFAULT_MAX_BYTES`` (100 MiB; ``parse(...,
+max_bytes=)`` and ``Validator(max_bytes=)`` set another limit) is refused
+before it is read; ``read_file`` reads any document file under that rule.
+``validate`` runs the UBL 2.1 XSD and the official Schematron chosen by the
+CustomizationID (see :mod:`ubl.validate`; the bundles come from
+:mod:`ubl.artifacts`).
 
 Profiles: ``peppol-bis3`` (default), ``en16931``, ``nlcius``, and ``auto``,
 which keeps the document's own CustomizationID and ProfileID (BT-24/BT-23)
@@ -27,6 +30,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ubl._xml import DEFAULT_MAX_BYTES, read_file
 from ubl.errors import InputError, ProfileError, UblError, Violation
 from ubl.validate import Report, validate
 
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from ubl.profiles import PROFILE_NAMES, Profile, detect
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "PROFILE_NAMES",
     "InputError",
     "ParseResult",
@@ -47,6 +52,7 @@ __all__ = [
     "Violation",
     "detect",
     "parse",
+    "read_file",
     "validate",
     "write",
 ]

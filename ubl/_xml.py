@@ -1,25 +1,61 @@
 """Hardened XML loading shared by every reader of untrusted XML.
 
-``load`` parses bytes with an lxml parser that never touches the network,
-never resolves entities, never loads a DTD and refuses any DOCTYPE (so
-billion-laughs and XXE documents are rejected instead of expanded). Every
-failure is an :class:`~ubl.errors.InputError` naming the source and line.
+``read_file`` reads a file only when it is within the size limit (``DEFAULT_MAX_BYTES``,
+100 MiB, unless the caller sets another): the size is checked before anything is read,
+and never more than the limit plus one byte is read. ``load`` parses bytes with an lxml
+parser that never touches the network, never resolves entities, never loads a DTD and
+refuses any DOCTYPE (so billion-laughs and XXE documents are rejected instead of
+expanded). Every failure is an :class:`~ubl.errors.InputError` naming the source and
+line, with a ``rule`` id saying which kind of failure it is.
 
 Parsers are not thread-safe, so each thread builds its own once.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from lxml import etree
 
 from ubl.errors import InputError
 
-__all__ = ["load"]
+__all__ = ["DEFAULT_MAX_BYTES", "load", "read_file", "too_large"]
+
+DEFAULT_MAX_BYTES: Final = 100 * 1024 * 1024
+"""Documents larger than this (100 MiB) are refused unread."""
 
 _LOCAL = threading.local()
+
+
+def too_large(size: int, max_bytes: int, source: str = "<bytes>") -> InputError:
+    """The error for a document of ``size`` bytes over the ``max_bytes`` limit."""
+    return InputError(
+        f"document of {size:,} bytes is over the {max_bytes:,}-byte limit; not read",
+        source=source,
+        rule="INPUT-TOO-LARGE",
+    )
+
+
+def read_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of the file at ``path``; an InputError naming the file when it cannot
+    be read or is larger than ``max_bytes`` (checked before reading, and never more than
+    ``max_bytes + 1`` bytes are read, so a file that grows meanwhile is refused too)."""
+    name = os.fspath(path)
+    try:
+        size = os.stat(name).st_size
+        if size > max_bytes:
+            raise too_large(size, max_bytes, name)
+        with open(name, "rb") as file:
+            data = file.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the file: {exc.strerror or exc}", source=name, rule="INPUT-UNREADABLE"
+        ) from None
+    if len(data) > max_bytes:  # grew since stat
+        raise too_large(len(data), max_bytes, name)
+    return data
 
 
 class _RefuseResolver(etree.Resolver):

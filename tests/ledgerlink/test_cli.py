@@ -161,6 +161,42 @@ def test_bad_xml_is_one_clear_error_without_traceback(tmp_path: Path, name: str)
     assert "root:" not in result.output  # /etc/passwd never expanded
 
 
+def _sparse(path: Path, head: bytes, size: int) -> Path:
+    """A file of ``size`` bytes that starts with ``head``: quick to make, that large to stat."""
+    with path.open("wb") as file:
+        file.write(head)
+        file.truncate(size)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "head"), [("huge.xml", b"<Invoice>"), ("huge.json", b'{"number": "')]
+)
+def test_convert_refuses_a_file_over_100_mib_unread(tmp_path: Path, name: str, head: bytes) -> None:
+    path = _sparse(tmp_path / name, head, 200 * 1024 * 1024)
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert (
+        f"{path}: document of 209,715,200 bytes is over the 104,857,600-byte limit; not read"
+        in " ".join(result.stderr.split())
+    )
+    assert "--max-bytes" in result.stderr
+
+
+def test_convert_max_bytes_sets_the_limit(tmp_path: Path) -> None:
+    source = a_fixture()
+    size = source.stat().st_size
+    refused = runner.invoke(app, ["ubl", "convert", str(source), "--max-bytes", str(size - 1)])
+    assert refused.exit_code == 1
+    assert f"document of {size:,} bytes is over the {size - 1:,}-byte limit" in refused.stderr
+    xml = source.with_suffix(".xml")
+    allowed = runner.invoke(
+        app, ["ubl", "convert", str(xml), "--max-bytes", str(xml.stat().st_size)]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stdout.encode() == xml.read_bytes()
+
+
 def test_float_in_model_json_names_file_line_and_field(tmp_path: Path) -> None:
     text = a_fixture().read_text()
     data = json.loads(text)

@@ -215,6 +215,30 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     assert caught.value.source == str(missing)
 
 
+def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.xml"
+    with huge.open("wb") as file:  # sparse: quick to make, 200 MB to stat
+        file.write(MINIMAL.encode())
+        file.truncate(200 * 1024 * 1024)
+    with pytest.raises(InputError) as caught:
+        parse_document(huge)
+    error = caught.value
+    assert (error.source, error.rule) == (str(huge), "INPUT-TOO-LARGE")
+    assert error.message == (
+        "document of 209,715,200 bytes is over the 104,857,600-byte limit; not read"
+    )
+
+
+def test_max_bytes_sets_the_limit_for_files_and_bytes(tmp_path: Path) -> None:
+    data = MINIMAL.encode()
+    path = tmp_path / "invoice.xml"
+    path.write_bytes(data)
+    for source in (path, data):
+        with pytest.raises(InputError, match=f"{len(data):,} bytes is over the 100-byte limit"):
+            parse_document(source, max_bytes=100)
+        assert parse_document(source, max_bytes=len(data)).document == EXPECTED
+
+
 def test_xml_text_passed_as_str_is_read_as_a_path_with_a_hint() -> None:
     with pytest.raises(InputError, match="must be passed as bytes"):
         parse_document(MINIMAL)
