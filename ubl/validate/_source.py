@@ -2,8 +2,10 @@
 
 Anything wrong with the input itself is an ``input`` issue, never an exception: a file that
 cannot be read, one over the size limit (refused before it is read), an empty or binary
-file, malformed XML, and any DOCTYPE (DTDs and entities are never processed, see
-:mod:`ubl._xml`).
+file, malformed XML, an encoding that contradicts the XML declaration, elements nested
+deeper than the parser allows, and any DOCTYPE (DTDs and entities are never processed, see
+:mod:`ubl._xml`). The issue's rule is the InputError's (``XML-SYNTAX``, ``XML-DOCTYPE``,
+``XML-ENCODING``, ``XML-TOO-DEEP``, ``INPUT-TOO-LARGE``, ``INPUT-UNREADABLE``).
 """
 
 from __future__ import annotations
@@ -67,9 +69,9 @@ def _parse(data: bytes, name: str) -> Document | Issue:
     try:
         tree = load(data, name)
     except InputError as exc:
-        if _looks_binary(data):
+        rule = exc.rule or "XML-SYNTAX"
+        if rule == "XML-SYNTAX" and _looks_binary(data):
             return _input_issue("INPUT-BINARY", "binary data, not an XML document")
-        rule = "XML-DOCTYPE" if "DOCTYPE" in exc.message else "XML-SYNTAX"
         return _input_issue(rule, exc.message, exc.line)
     return Document(name, tree, _text_of(data, tree))
 
