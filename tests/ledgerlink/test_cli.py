@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,52 @@ def a_fixture(name: str = "") -> Path:
     return paths[0]
 
 
+HEAVY = ("lxml", "ubl.writer", "ubl.parser", "model.document", "saxonche", "pydantic_settings")
+HEAVY += ("httpx", "rich.table")
+"""Modules that ``--help`` and ``--version`` must not import: each costs start-up time."""
+
+
 def test_help_does_not_import_the_heavy_packages() -> None:
     code = (
         "import sys; from ledgerlink.cli import app; "
-        "heavy = [m for m in ('lxml', 'ubl.writer', 'ubl.parser', 'model.document', 'saxonche', "
-        "'pydantic_settings', 'httpx', 'rich.table') "
-        "if m in sys.modules]; print(heavy)"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_version_prints_the_installed_version_and_exits_0() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"ledgerlink {metadata.version('ledgerlink')}\n"
+
+
+def test_version_falls_back_to_the_package_version_when_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ledgerlink
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    monkeypatch.setattr(ledgerlink, "__version__", "9.8.7")
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout) == (0, "ledgerlink 9.8.7\n")
+
+
+def test_version_through_the_console_script_imports_nothing_heavy() -> None:
+    """As a user calls it: the console script's main(), the heavy modules checked after it
+    exits."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['ledgerlink', '--version']\n"
+        "from ledgerlink.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    status = exc.code\n"
+        f"print(status, [m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [f"ledgerlink {metadata.version('ledgerlink')}", "0 []"]
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple[str, ...]]]:
