@@ -2,10 +2,13 @@
 
 Anything wrong with the input itself is an ``input`` issue, never an exception: a file that
 cannot be read, one over the size limit (refused before it is read), an empty or binary
-file, malformed XML, an encoding that contradicts the XML declaration, elements nested
-deeper than the parser allows, and any DOCTYPE (DTDs and entities are never processed, see
-:mod:`ubl._xml`). The issue's rule is the InputError's (``XML-SYNTAX``, ``XML-DOCTYPE``,
-``XML-ENCODING``, ``XML-TOO-DEEP``, ``INPUT-TOO-LARGE``, ``INPUT-UNREADABLE``).
+file, malformed XML, and any DOCTYPE (DTDs and entities are never processed, see
+:mod:`ubl._xml`).
+
+Files are read, and bytes parsed, by :mod:`ubl._xml` as every reader does; the rule of
+its InputError is the rule reported: ``INPUT-TOO-LARGE``, ``INPUT-UNREADABLE``,
+``XML-SYNTAX``, ``XML-DOCTYPE``, ``XML-ENCODING`` (an encoding that contradicts the XML
+declaration) or ``XML-TOO-DEEP`` (elements nested deeper than libxml2 allows).
 """
 
 from __future__ import annotations
