@@ -98,6 +98,7 @@ _DECLARATION: Final = re.compile(r"""<\?xml\s[^>]*?\bencoding\s*=\s*(?:"([^"]*)"
 _SIXTEEN_BIT: Final = frozenset({"UTF-16", "ISO-10646-UCS-2", "UCS-2"})
 _WIDE_PREFIXES: Final = ("UTF-16", "UTF-32", "UCS-2", "UCS-4", "ISO-10646-UCS-")
 _HEAD: Final = 512  # bytes enough for any XML declaration
+_ENDIAN: Final = {"LE": "little-endian", "BE": "big-endian"}
 
 
 def _detected(data: bytes) -> tuple[str, str | None, bool]:
@@ -169,9 +170,6 @@ def _check_encoding(data: bytes, source: str) -> None:
     )
 
 
-_ENDIAN: Final = {"LE": "little-endian", "BE": "big-endian"}
-
-
 def _encoding_error(reason: str, source: str) -> InputError:
     return InputError(
         f"encoding contradicts the XML declaration: {reason}",
@@ -186,11 +184,12 @@ def _encoding_error(reason: str, source: str) -> InputError:
 
 _SPACE: Final = re.compile(r"\s*")
 _DEPTH: Final = re.compile(r"Excessive depth in document: (\d+)")
+_PROLOG_BYTES: Final = 1024 * 1024  # where a DOCTYPE is looked for: no real prolog is longer
 
 
 def _text(data: bytes) -> str:
-    """``data`` decoded well enough to find markup and count lines (errors replaced)."""
-    return data.decode(_detected(data)[0], "replace").removeprefix("\ufeff")
+    """The start of ``data`` decoded well enough to find markup and count lines."""
+    return data[:_PROLOG_BYTES].decode(_detected(data)[0], "replace").removeprefix("\ufeff")
 
 
 def _doctype_line(data: bytes) -> int | None:
