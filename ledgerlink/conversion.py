@@ -32,26 +32,31 @@ def _looks_like_json(data: bytes) -> bool:
     return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
-def load_document(path: Path) -> Loaded:
-    """Read a UBL Invoice/CreditNote or a model JSON file into the model."""
+def load_document(path: Path, *, max_bytes: int | None = None) -> Loaded:
+    """Read a UBL Invoice/CreditNote or a model JSON file into the model.
+
+    A file over ``max_bytes`` (default :data:`ubl.DEFAULT_MAX_BYTES`, 100 MiB) is refused
+    before it is read."""
     from model.jsonio import JsonModelError, loads
-    from ubl import InputError, parse
+    from ubl import DEFAULT_MAX_BYTES, InputError, parse, read_file
 
     source = str(path)
+    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConversionError(f"{source}: cannot read: {exc.strerror}") from exc
+        data = read_file(path, limit)
+    except InputError as exc:
+        raise ConversionError(str(exc)) from exc
     try:
         if _looks_like_json(data):
             return Loaded(loads(data, source=source), source)
-        result = parse(data)
+        result = parse(data, max_bytes=limit)
     except (JsonModelError, InputError) as exc:
         if isinstance(exc, InputError):
             exc.source = source
         raise ConversionError(str(exc)) from exc
     warnings = [
-        f"{source}:{entry.line or '?'}: {entry.path}: {entry.message}" for entry in result.report
+        f"{source}:{entry.line or '?'}: {entry.location}: {entry.message}"
+        for entry in result.report
     ]
     return Loaded(result.document, source, warnings)
 

@@ -53,15 +53,24 @@ def convert(
     strict: Annotated[
         bool, typer.Option(help="Treat missing legal invoice requirements as errors.")
     ] = False,
+    max_bytes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Refuse a larger INPUT unread (default 104857600, 100 MiB).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Convert INPUT (UBL or model JSON) to UBL under a profile, or to model JSON."""
     from ledgerlink.conversion import ConversionError, check_document, load_document
 
     try:
-        loaded = load_document(input)
+        loaded = load_document(input, max_bytes=max_bytes)
         document = check_document(loaded, profile=profile.value, totals=totals.value, strict=strict)
     except ConversionError as exc:
-        fail(str(exc))
+        too_large = getattr(exc.__cause__, "rule", None) == "INPUT-TOO-LARGE"
+        fail(f"{exc} (--max-bytes sets the limit)" if too_large else str(exc))
     for message in loaded.warnings:
         warn(message)
     if to is OutputFormat.JSON:

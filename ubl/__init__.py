@@ -11,9 +11,13 @@ The public API, used by the CLI and every other package::
 ``write`` refuses a model that cannot satisfy the profile (``ProfileError``,
 naming each rule id and field); ``parse`` raises ``InputError`` (file, line,
 field) for anything it cannot read, and lists content EN 16931 does not
-cover in ``ParseResult.report``. ``validate`` runs the UBL 2.1 XSD and the
-official Schematron chosen by the CustomizationID (see :mod:`ubl.validate`;
-the bundles come from :mod:`ubl.artifacts`).
+cover in ``ParseResult.report`` (each a ``model.findings.Finding`` of layer
+``parse``). A document over ``DEFAULT_MAX_BYTES`` (100 MiB; ``parse(...,
+max_bytes=)`` and ``Validator(max_bytes=)`` set another limit) is refused
+before it is read; ``read_file`` reads any document file under that rule.
+``validate`` runs the UBL 2.1 XSD and the official Schematron chosen by the
+CustomizationID (see :mod:`ubl.validate`; the bundles come from
+:mod:`ubl.artifacts`).
 
 Profiles: ``peppol-bis3`` (default), ``en16931``, ``nlcius``, and ``auto``,
 which keeps the document's own CustomizationID and ProfileID (BT-24/BT-23)
@@ -26,27 +30,29 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ubl._xml import DEFAULT_MAX_BYTES, read_file
 from ubl.errors import InputError, ProfileError, UblError, Violation
 from ubl.validate import Report, validate
 
 if TYPE_CHECKING:
     from model import Invoice
-    from ubl.parser import ParseResult, ReportEntry
+    from ubl.parser import ParseResult
     from ubl.parser import parse_document as parse
     from ubl.profiles import PROFILE_NAMES, Profile, detect
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "PROFILE_NAMES",
     "InputError",
     "ParseResult",
     "Profile",
     "ProfileError",
     "Report",
-    "ReportEntry",
     "UblError",
     "Violation",
     "detect",
     "parse",
+    "read_file",
     "validate",
     "write",
 ]
@@ -75,7 +81,6 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
 _LAZY: dict[str, tuple[str, str]] = {
     "parse": ("ubl.parser", "parse_document"),
     "ParseResult": ("ubl.parser", "ParseResult"),
-    "ReportEntry": ("ubl.parser", "ReportEntry"),
     "PROFILE_NAMES": ("ubl.profiles", "PROFILE_NAMES"),
     "Profile": ("ubl.profiles", "Profile"),
     "detect": ("ubl.profiles", "detect"),

@@ -25,6 +25,10 @@ class InputError(UblError):
 
     ``source`` is the file name (or ``<bytes>``), ``line`` the 1-based line
     number where known, ``field`` the UBL element or model field concerned.
+    ``rule`` says what kind of failure it is where the reader knows, as the
+    validator's ``input`` findings name it: ``INPUT-TOO-LARGE``,
+    ``INPUT-UNREADABLE``, ``XML-SYNTAX``, ``XML-DOCTYPE``, ``XML-ENCODING``,
+    ``XML-TOO-DEEP``; None for a value the parser cannot read.
     """
 
     def __init__(
@@ -34,11 +38,13 @@ class InputError(UblError):
         source: str = "<bytes>",
         line: int | None = None,
         field: str | None = None,
+        rule: str | None = None,
     ) -> None:
         self.message = message
         self.source = source
         self.line = line
         self.field = field
+        self.rule = rule
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -63,7 +63,7 @@ def test_content_en16931_does_not_cover_is_kept_in_the_parse_report(tmp_path: Pa
     result = source.parsed(record)
     assert result.report == ubl.parse(path).report
     (entry,) = result.report
-    assert entry.path.endswith("cbc:UBLVersionID")
+    assert entry.location is not None and entry.location.endswith("cbc:UBLVersionID")
     assert entry.line == line_of(path, "UBLVersionID")
     assert source.document(record) == ubl.parse(fixture(STANDARD)).document
     assert record.data["number"] == "2026-10417"

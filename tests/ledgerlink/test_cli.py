@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,52 @@ def a_fixture(name: str = "") -> Path:
     return paths[0]
 
 
+HEAVY = ("lxml", "ubl.writer", "ubl.parser", "model.document", "saxonche", "pydantic_settings")
+HEAVY += ("httpx", "rich.table")
+"""Modules that ``--help`` and ``--version`` must not import: each costs start-up time."""
+
+
 def test_help_does_not_import_the_heavy_packages() -> None:
     code = (
         "import sys; from ledgerlink.cli import app; "
-        "heavy = [m for m in ('lxml', 'ubl.writer', 'ubl.parser', 'model.document', 'saxonche', "
-        "'pydantic_settings', 'httpx', 'rich.table') "
-        "if m in sys.modules]; print(heavy)"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_version_prints_the_installed_version_and_exits_0() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"ledgerlink {metadata.version('ledgerlink')}\n"
+
+
+def test_version_falls_back_to_the_package_version_when_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ledgerlink
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    monkeypatch.setattr(ledgerlink, "__version__", "9.8.7")
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout) == (0, "ledgerlink 9.8.7\n")
+
+
+def test_version_through_the_console_script_imports_nothing_heavy() -> None:
+    """As a user calls it: the console script's main(), the heavy modules checked after it
+    exits."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['ledgerlink', '--version']\n"
+        "from ledgerlink.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    status = exc.code\n"
+        f"print(status, [m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [f"ledgerlink {metadata.version('ledgerlink')}", "0 []"]
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple[str, ...]]]:
@@ -159,6 +197,190 @@ def test_bad_xml_is_one_clear_error_without_traceback(tmp_path: Path, name: str)
     assert f"{path}{where}" in result.stderr
     assert "Traceback" not in result.output
     assert "root:" not in result.output  # /etc/passwd never expanded
+
+
+def _sparse(path: Path, head: bytes, size: int) -> Path:
+    """A file of ``size`` bytes that starts with ``head``: quick to make, that large to stat."""
+    with path.open("wb") as file:
+        file.write(head)
+        file.truncate(size)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "head"), [("huge.xml", b"<Invoice>"), ("huge.json", b'{"number": "')]
+)
+def test_convert_refuses_a_file_over_100_mib_unread(tmp_path: Path, name: str, head: bytes) -> None:
+    path = _sparse(tmp_path / name, head, 200 * 1024 * 1024)
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert (
+        f"{path}: document of 209,715,200 bytes is over the 104,857,600-byte limit; not read"
+        in " ".join(result.stderr.split())
+    )
+    assert "--max-bytes" in result.stderr
+
+
+def test_convert_max_bytes_sets_the_limit(tmp_path: Path) -> None:
+    source = a_fixture()
+    size = source.stat().st_size
+    refused = runner.invoke(app, ["ubl", "convert", str(source), "--max-bytes", str(size - 1)])
+    assert refused.exit_code == 1
+    assert f"document of {size:,} bytes is over the {size - 1:,}-byte limit" in refused.stderr
+    xml = source.with_suffix(".xml")
+    allowed = runner.invoke(
+        app, ["ubl", "convert", str(xml), "--max-bytes", str(xml.stat().st_size)]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stdout.encode() == xml.read_bytes()
+
+
+def _ubl_fixture() -> str:
+    """A committed UBL fixture, its declaration in double quotes (to edit it below)."""
+    text = a_fixture("nl-export-g").with_suffix(".xml").read_text(encoding="utf-8")
+    declaration, body = text.split("\n", 1)
+    assert declaration == "<?xml version='1.0' encoding='UTF-8'?>"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def _billion_laughs() -> bytes:
+    declaration, body = _ubl_fixture().split("\n", 1)
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    ]
+    doctype = "<!DOCTYPE Invoice [\n" + "\n".join(entities) + "\n]>\n"
+    bomb = body.replace("</cbc:ID>", "&lol9;</cbc:ID>", 1)
+    return f"{declaration}\n<!-- a comment -->\n{doctype}{bomb}".encode()
+
+
+def _nested(depth: int) -> bytes:
+    text = _ubl_fixture()
+    at = text.index("<cbc:CustomizationID>")
+    return (text[:at] + "<x>\n" * depth + "</x>" * depth + text[at:]).encode()
+
+
+def _utf16_declared() -> str:
+    return _ubl_fixture().replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+
+
+HOSTILE: dict[str, tuple[bytes, str, str]] = {
+    # name: (content, rule, words of the message)
+    "billion-laughs": (_billion_laughs(), "XML-DOCTYPE", "entity-expansion bomb"),
+    "nested-5000": (_nested(5000), "XML-TOO-DEEP", "elements nested deeper than"),
+    "utf16-declaring-utf8": (
+        _ubl_fixture().encode("utf-16"),
+        "XML-ENCODING",
+        "it declares UTF-8 but the bytes are UTF-16 (little-endian, with a byte order mark)",
+    ),
+    "utf16le-declaring-utf8": (
+        _ubl_fixture().encode("utf-16-le"),
+        "XML-ENCODING",
+        "it declares UTF-8 but the bytes are UTF-16 (little-endian, without a byte order mark)",
+    ),
+    "utf8-declaring-utf16": (
+        _utf16_declared().encode("utf-8"),
+        "XML-ENCODING",
+        "it declares UTF-16 but the bytes are 8-bit",
+    ),
+    "utf8-bom-declaring-utf16": (
+        b"\xef\xbb\xbf" + _utf16_declared().encode("utf-8"),
+        "XML-ENCODING",
+        "it declares UTF-16 but the bytes are UTF-8 (with a byte order mark)",
+    ),
+    # Python's and Saxon's readers take UTF-16 without a mark as little-endian
+    "utf16be-without-bom-declaring-utf16": (
+        _utf16_declared().encode("utf-16-be"),
+        "XML-ENCODING",
+        "it declares UTF-16 without the byte order mark XML 1.0 requires of UTF-16",
+    ),
+}
+
+
+def _expected_line(name: str, message: str) -> int:
+    """The line each hostile document is refused at: the DOCTYPE's, the first element one
+    level too deep (libxml2's limit read off the message), or the declaration's."""
+    if name == "billion-laughs":
+        return 3
+    if name == "nested-5000":
+        found = re.search(r"nested deeper than (\d+) levels at line (\d+):", message)
+        assert found is not None, message
+        limit = int(found.group(1))
+        # Invoice's start tag ends on the line of its last namespace; then one x per line
+        root_end = _ubl_fixture().index(">", _ubl_fixture().index("<Invoice"))
+        first_x = _ubl_fixture().count("\n", 0, root_end) + 2
+        assert int(found.group(2)) == first_x + limit - 1
+        return first_x + limit - 1
+    return 1
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_xml_is_named_for_what_it_is_by_convert_and_parse(
+    tmp_path: Path, name: str
+) -> None:
+    import ubl
+
+    content, rule, words = HOSTILE[name]
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(content)
+    with pytest.raises(ubl.InputError) as caught:
+        ubl.parse(path)
+    error = caught.value
+    assert words in error.message
+    assert (error.source, error.rule, error.line) == (
+        str(path),
+        rule,
+        _expected_line(name, error.message),
+    )
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert f"error: {path}:{error.line}: {error.message}" in " ".join(result.stderr.split())
+    assert "lollol" not in result.output
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_xml_is_one_input_issue_of_validate(
+    tmp_path: Path, name: str, artifacts_cache: Path
+) -> None:
+    content, rule, words = HOSTILE[name]
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(content)
+    result = runner.invoke(app, ["validate", "--format", "json", str(path)])
+    assert result.exit_code == 1, result.output
+    (document,) = json.loads(result.stdout)["documents"]
+    (issue,) = document["issues"]
+    assert (issue["layer"], issue["rule"], issue["severity"]) == ("input", rule, "fatal")
+    assert words in issue["message"]
+    assert issue["line"] == _expected_line(name, issue["message"])
+
+
+AGREEING = {
+    "utf16-bom-declaring-utf16": _utf16_declared().encode("utf-16"),
+    "utf16be-declaring-utf16be": _ubl_fixture()
+    .replace('encoding="UTF-8"', 'encoding="UTF-16BE"', 1)
+    .encode("utf-16-be"),
+}
+"""UTF-16 that says so in its declaration is read by every command: with the byte order mark
+XML 1.0 asks of UTF-16, or declaring its byte order (UTF-16BE) without one."""
+
+
+@pytest.mark.parametrize("name", sorted(AGREEING))
+def test_utf16_declaring_utf16_is_read_alike_everywhere(
+    tmp_path: Path, name: str, artifacts_cache: Path
+) -> None:
+    import ubl
+
+    utf8 = tmp_path / "utf8.xml"
+    utf8.write_text(_ubl_fixture(), encoding="utf-8")
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(AGREEING[name])
+    assert ubl.parse(path).document == ubl.parse(utf8).document
+    converted = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert converted.exit_code == 0, converted.output
+    assert converted.stdout == runner.invoke(app, ["ubl", "convert", str(utf8)]).stdout
+    validated = runner.invoke(app, ["validate", "--format", "json", str(path), str(utf8)])
+    documents = json.loads(validated.stdout)["documents"]
+    assert [document["valid"] for document in documents] == [True, True], validated.output
+    assert documents[0]["issues"] == documents[1]["issues"]
 
 
 def test_float_in_model_json_names_file_line_and_field(tmp_path: Path) -> None:

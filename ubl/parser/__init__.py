@@ -11,7 +11,10 @@ booleans ``true/false/1/0``; a bad value or missing mandatory content is an
 and the line. Content the binding does not map (``cbc:UBLVersionID``,
 ``ext:UBLExtensions``, an unmapped attribute, a second value where the model
 holds one, an empty element) is never dropped silently: it becomes a
-:class:`ReportEntry` with its path and line.
+:class:`~model.findings.Finding` in ``ParseResult.report`` (layer ``parse``, severity
+``warning``) with its path as ``location``, its line and a rule id: ``UBL-NOT-COVERED``
+(content the binding does not map), ``UBL-SECOND-VALUE`` (a repeat where the model holds
+one value) or ``UBL-EMPTY-ELEMENT`` (an element without content, read as absent).
 
 One module a job, each importing only those above it:
 :mod:`~ubl.parser._engine` (where an element is, and the table dispatch),
@@ -21,6 +24,6 @@ payment means, allowances and charges, VAT breakdown, totals), :mod:`~ubl.parser
 """
 
 from ubl.parser._document import parse_document
-from ubl.parser._result import ParseResult, ReportEntry
+from ubl.parser._result import ParseResult
 
-__all__ = ["ParseResult", "ReportEntry", "parse_document"]
+__all__ = ["ParseResult", "parse_document"]

@@ -20,7 +20,7 @@ from model.document import (
 )
 from ubl import _ns
 from ubl._ns import cac, cbc
-from ubl._xml import load
+from ubl._xml import DEFAULT_MAX_BYTES, load, read_file, too_large
 from ubl.errors import InputError
 from ubl.parser._aggregates import (
     _DOCUMENT_ALLOWANCE_CHARGE,
@@ -336,27 +336,32 @@ def _document(ctx: _Context, root: etree._Element) -> Invoice:
     return Invoice(kind=kind, **values)
 
 
-def _read(source: bytes | str | os.PathLike[str]) -> tuple[bytes, str]:
+def _read(source: bytes | str | os.PathLike[str], max_bytes: int) -> tuple[bytes, str]:
     if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > max_bytes:
+            raise too_large(len(source), max_bytes)
         return bytes(source), "<bytes>"
     name = os.fspath(source)
     try:
-        with open(name, "rb") as file:
-            return file.read(), name
-    except OSError as exc:
-        hint = " (XML text must be passed as bytes)" if name.lstrip().startswith("<") else ""
-        raise InputError(f"cannot read file: {exc.strerror or exc}{hint}", source=name) from None
+        return read_file(name, max_bytes), name
+    except InputError as exc:
+        if exc.rule == "INPUT-UNREADABLE" and name.lstrip().startswith("<"):
+            exc.message += " (XML text must be passed as bytes)"
+        raise
 
 
-def parse_document(source: bytes | str | os.PathLike[str]) -> ParseResult:
+def parse_document(
+    source: bytes | str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ParseResult:
     """Read a UBL 2.1 Invoice or CreditNote from bytes or a file path.
 
     Returns the model, the report of content EN 16931 does not cover, and the
     source name. Raises InputError (source, line, element) for anything that
-    cannot be read: malformed or hostile XML, a wrong root, a bad value or
-    missing mandatory content.
+    cannot be read: a document over ``max_bytes`` (100 MiB by default; a file's size
+    is checked before it is read), malformed or hostile XML, a wrong root, a bad
+    value or missing mandatory content.
     """
-    data, name = _read(source)
+    data, name = _read(source, max_bytes)
     ctx = _Context(name)
     document = _document(ctx, load(data, name, keep_blank_text=False).getroot())
     return ParseResult(document=document, report=tuple(ctx.report), source=name)

@@ -19,10 +19,17 @@ from model.document import (
     Price,
     TaxRepresentative,
 )
+from model.findings import Finding
 from model.terms import term_of
 from ubl import _ns
 from ubl.errors import InputError
-from ubl.parser._result import ReportEntry
+
+NOT_COVERED: Final = "UBL-NOT-COVERED"
+"""Rule id of content the EN 16931 binding does not map (an element, an attribute, text)."""
+SECOND_VALUE: Final = "UBL-SECOND-VALUE"
+"""Rule id of a repeated element where the model holds one value: the first is kept."""
+EMPTY_ELEMENT: Final = "UBL-EMPTY-ELEMENT"
+"""Rule id of an element without content, read as absent."""
 
 _XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
 _PREFIXES: Final = {
@@ -123,13 +130,29 @@ class _Context:
         self.source = source
         self.currency: str | None = None
         self.tax_currency: str | None = None
-        self.report: list[ReportEntry] = []
+        self.report: list[Finding] = []
 
-    def add(self, element: etree._Element, message: str, attribute: str | None = None) -> None:
+    def add(
+        self,
+        element: etree._Element,
+        message: str,
+        attribute: str | None = None,
+        rule: str = NOT_COVERED,
+    ) -> None:
+        """Report ``element`` (or its ``attribute``) as a ``parse`` warning under ``rule``."""
         path = _path(element)
         if attribute is not None:
             path = f"{path}/@{_qname(attribute)}"
-        self.report.append(ReportEntry(path, _line(element), message))
+        self.report.append(
+            Finding(
+                rule=rule,
+                layer="parse",
+                severity="warning",
+                location=path,
+                line=_line(element),
+                message=message,
+            )
+        )
 
     def unmapped(self, element: etree._Element) -> None:
         """Report an element the binding does not map (comments and PIs are not content)."""
@@ -137,7 +160,15 @@ class _Context:
             self.add(element, "not covered by EN 16931: ignored")
 
     def duplicate(self, element: etree._Element, owner: type[Any], field: str, role: str) -> None:
-        self.add(element, f"second value ignored: the model holds one {_label(owner, field, role)}")
+        self.add(
+            element,
+            f"second value ignored: the model holds one {_label(owner, field, role)}",
+            rule=SECOND_VALUE,
+        )
+
+    def empty(self, element: etree._Element) -> None:
+        """Report an empty element, read as absent."""
+        self.add(element, "empty element: treated as absent", rule=EMPTY_ELEMENT)
 
     def invalid(
         self, element: etree._Element, spec: _Spec, role: str, text: str, expected: str
@@ -176,7 +207,6 @@ _SINGLE: Final = 0  # one value: a second one is reported
 _MANY: Final = 1  # a tuple of values, in document order
 _MERGE: Final = 2  # the reader returns keyword arguments merged into the parent's
 _NO_ATTRIBUTES: Final[frozenset[str]] = frozenset()
-_EMPTY: Final = "empty element: treated as absent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +290,7 @@ def _first_text(children: list[etree._Element], tag: str) -> str | None:
 def _absent(ctx: _Context, element: etree._Element) -> None:
     """An aggregate that yielded nothing: report it unless its children were reported."""
     if not _has_elements(element):
-        ctx.add(element, _EMPTY)
+        ctx.empty(element)
 
 
 def _or_absent(
@@ -295,7 +325,7 @@ def _leaf(ctx: _Context, element: etree._Element, allowed: frozenset[str]) -> st
         text = text.strip()
         if text:
             return text
-    ctx.add(element, _EMPTY)
+    ctx.empty(element)
     return None
 
 
@@ -330,7 +360,7 @@ def _record(ctx: _Context, element: etree._Element, table: Table, role: str) -> 
                     _check_attributes(ctx, child, spec.allowed)
                 value = child.text
                 if value is None or not (value := value.strip()):
-                    ctx.add(child, _EMPTY)
+                    ctx.empty(child)
                     continue
             convert = spec.convert
             if convert is not None:

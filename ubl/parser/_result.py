@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.document import (
-    Invoice,
-)
+from model.document import Invoice
+from model.findings import Finding
 
-
-@dataclass(frozen=True, slots=True)
-class ReportEntry:
-    """Content of the document that EN 16931 does not cover, with where it was."""
-
-    path: str  # e.g. "/Invoice/cbc:UBLVersionID" or ".../cbc:ID/@schemeID"
-    line: int | None
-    message: str
+__all__ = ["ParseResult"]
 
 
 @dataclass(frozen=True, slots=True)
 class ParseResult:
-    """The parsed model, the report of uncovered content, and the source name."""
+    """The parsed model (BG-0), the report of uncovered content, and the source name.
+
+    ``report`` holds one :class:`~model.findings.Finding` per element or attribute the
+    EN 16931 binding does not map: layer ``parse``, severity ``warning``, ``location`` its
+    path (``/Invoice/cbc:UBLVersionID``, ``.../cbc:ID/@schemeID``), ``line`` its line and a
+    rule id saying what was done with it (see :mod:`ubl.parser._engine`).
+    """
 
     document: Invoice
-    report: tuple[ReportEntry, ...]
+    report: tuple[Finding, ...]
     source: str  # file name or "<bytes>"

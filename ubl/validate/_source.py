@@ -4,6 +4,11 @@ Anything wrong with the input itself is an ``input`` issue, never an exception: 
 cannot be read, one over the size limit (refused before it is read), an empty or binary
 file, malformed XML, and any DOCTYPE (DTDs and entities are never processed, see
 :mod:`ubl._xml`).
+
+Files are read, and bytes parsed, by :mod:`ubl._xml` as every reader does; the rule of
+its InputError is the rule reported: ``INPUT-TOO-LARGE``, ``INPUT-UNREADABLE``,
+``XML-SYNTAX``, ``XML-DOCTYPE``, ``XML-ENCODING`` (an encoding that contradicts the XML
+declaration) or ``XML-TOO-DEEP`` (elements nested deeper than libxml2 allows).
 """
 
 from __future__ import annotations
@@ -14,16 +19,13 @@ from typing import Final, TypeAlias
 
 from lxml import etree
 
-from ubl._xml import load
+from ubl._xml import DEFAULT_MAX_BYTES, load, read_file
 from ubl.errors import InputError
 from ubl.validate._report import Issue
 
 __all__ = ["DEFAULT_MAX_BYTES", "Document", "Source", "name_of", "read"]
 
 Source: TypeAlias = "bytes | str | os.PathLike[str] | etree._ElementTree | etree._Element"
-
-DEFAULT_MAX_BYTES: Final = 100 * 1024 * 1024
-"""Documents larger than this (100 MiB) are refused unread."""
 
 _UNICODE_BOMS: Final = (b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")
 _BINARY_PROBE: Final = 1024
@@ -70,24 +72,18 @@ def _parse(data: bytes, name: str) -> Document | Issue:
     try:
         tree = load(data, name)
     except InputError as exc:
-        if _looks_binary(data):
+        rule = exc.rule or "XML-SYNTAX"
+        if rule == "XML-SYNTAX" and _looks_binary(data):
             return _input_issue("INPUT-BINARY", "binary data, not an XML document")
-        rule = "XML-DOCTYPE" if "DOCTYPE" in exc.message else "XML-SYNTAX"
         return _input_issue(rule, exc.message, exc.line)
     return Document(name, tree, _text_of(data, tree))
 
 
 def _read_file(path: str, max_bytes: int) -> Document | Issue:
     try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            return _too_large(size, max_bytes)
-        with open(path, "rb") as file:
-            data = file.read(max_bytes + 1)
-    except OSError as exc:
-        return _input_issue("INPUT-UNREADABLE", f"cannot read the file: {exc.strerror or exc}")
-    if len(data) > max_bytes:  # grew since stat
-        return _too_large(len(data), max_bytes)
+        data = read_file(path, max_bytes)  # the size is checked before reading
+    except InputError as exc:
+        return _input_issue(exc.rule or "INPUT-UNREADABLE", exc.message)
     return _parse(data, path)
 
 
