@@ -6,10 +6,7 @@ prints the version and exits 0.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import typer
-from typer.core import TyperGroup
 
 from ledgerlink import (
     artifacts_commands,
@@ -21,50 +18,8 @@ from ledgerlink import (
     validate_command,
 )
 
-
-def _print_version(value: bool) -> None:
-    if value:
-        from ledgerlink import version
-
-        typer.echo(f"ledgerlink {version()}")
-        raise typer.Exit(0)
-
-
-def _version_option() -> Any:
-    """``--version`` as typer builds it, to add to the root group: eager (it runs and exits
-    before anything else is parsed) and not passed on to the root callback."""
-    probe = typer.Typer(add_completion=False)
-
-    @probe.command()
-    def _probe(
-        version: Annotated[
-            bool,
-            typer.Option(
-                "--version",
-                is_eager=True,
-                callback=_print_version,
-                help="Print the version and exit.",
-            ),
-        ] = False,
-    ) -> None:
-        """Not a command: only its option is used."""
-
-    (option,) = typer.main.get_command(probe).params
-    option.expose_value = False
-    return option
-
-
-class _Root(TyperGroup):
-    """The root group: the root callback's options (``--config``), then ``--version``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.params.append(_version_option())
-
-
 app = typer.Typer(
     name="ledgerlink",
-    cls=_Root,
     help="E-invoicing and accounting integration: EN 16931 model, UBL 2.1 (Peppol BIS 3, NLCIUS).",
     no_args_is_help=True,
     add_completion=False,

@@ -23,6 +23,15 @@ class SettingsFile:
     explicit: Path | None
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: print the installed version and exit before anything else is parsed."""
+    if value:
+        from ledgerlink import version
+
+        typer.echo(f"ledgerlink {version()}")
+        raise typer.Exit(0)
+
+
 def root(
     ctx: typer.Context,
     config: Annotated[
@@ -33,6 +42,16 @@ def root(
             dir_okay=False,
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            expose_value=False,
+            help="Print the version and exit.",
+        ),
+    ] = False,
 ) -> None:
     """E-invoicing and accounting integration: EN 16931 model, UBL 2.1 (Peppol BIS 3, NLCIUS)."""
     ctx.obj = SettingsFile(config)
