@@ -8,8 +8,10 @@ The public API, used by the CLI and every other package::
     xml = write(result.document, profile="nlcius")
     report = validate(xml)                 # Report: XSD + official Schematron
 
-``write`` refuses a model that cannot satisfy the profile (``ProfileError``,
-naming each rule id and field); ``parse`` raises ``InputError`` (file, line,
+``write`` refuses a model that cannot satisfy the profile or whose figures
+break the EN 16931 calculation rules BR-CO-10..17 (``ProfileError``, whose
+``findings`` name each rule id, field and, for a figure, the stated and the
+derived amount); ``parse`` raises ``InputError`` (file, line,
 field) for anything it cannot read, and lists content EN 16931 does not
 cover in ``ParseResult.report``. ``validate`` runs the UBL 2.1 XSD and the
 official Schematron chosen by the CustomizationID (see :mod:`ubl.validate`;
@@ -26,11 +28,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ubl.errors import InputError, ProfileError, UblError, Violation
+from ubl.errors import InputError, ProfileError, UblError
 from ubl.validate import Report, validate
 
 if TYPE_CHECKING:
     from model import Invoice
+    from model.findings import Finding
     from ubl.parser import ParseResult, ReportEntry
     from ubl.parser import parse_document as parse
     from ubl.profiles import PROFILE_NAMES, Profile, detect
@@ -44,7 +47,6 @@ __all__ = [
     "Report",
     "ReportEntry",
     "UblError",
-    "Violation",
     "detect",
     "parse",
     "validate",
@@ -56,20 +58,23 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
     """The UBL 2.1 XML of ``document`` under ``profile``, as UTF-8 bytes.
 
     The same model always gives the same bytes. Raises ``ProfileError`` when
-    the model breaks a rule of the profile or holds text XML 1.0 cannot carry
-    (a control character), and ``ValueError`` for an unknown profile name.
+    the model breaks a rule of the profile (``findings``, layer ``profile``) or
+    holds text XML 1.0 cannot carry (a control character), and ``ValueError``
+    for an unknown profile name.
     """
+    from model.findings import Finding
     from ubl.profiles import resolve
     from ubl.writer import write_document
 
     chosen = resolve(profile, document)
-    violations = chosen.check(document)
-    if violations:
-        raise ProfileError(chosen.name, violations)
+    findings = chosen.check(document)
+    if findings:
+        raise ProfileError(chosen.name, findings)
     try:
         return write_document(document, chosen)
     except ValueError as exc:  # the writer refuses characters XML cannot carry
-        raise ProfileError(chosen.name, [Violation("XML-1.0-CHAR", "text", str(exc))]) from exc
+        finding = Finding(rule="XML-1.0-CHAR", layer="profile", message=str(exc))
+        raise ProfileError(chosen.name, [finding]) from exc
 
 
 _LAZY: dict[str, tuple[str, str]] = {

@@ -41,8 +41,8 @@ from model.document import (
     Totals,
     VatBreakdown,
 )
+from model.findings import Finding
 from ubl._ns import CAC, CBC
-from ubl.errors import Violation
 from ubl.profiles import (
     EN16931_CUSTOMIZATION_ID,
     NLCIUS_CUSTOMIZATION_ID,
@@ -54,7 +54,7 @@ from ubl.profiles import (
     resolve,
     rules_for,
 )
-from ubl.rules import Context, RuleSet, violations
+from ubl.rules import Context, RuleSet, check_rules
 
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 
@@ -1626,14 +1626,14 @@ def test_two_decimals_with_trailing_zero_count_as_written() -> None:
 # --- the quick ways check() finds a document clean --------------------------------------------
 
 
-def every_rule(profile: str, doc: Invoice) -> list[Violation]:
+def every_rule(profile: str, doc: Invoice) -> list[Finding]:
     """What every rule of the profile finds, including those check() leaves out because the
     document lacks the part they are about (Rule.needs)."""
     chosen = resolve(profile, doc)
     context = Context.of(
         doc, chosen.customization_id or doc.customization_id, chosen.profile_id or doc.profile_id
     )
-    return violations(rules_for(chosen.name), context)
+    return check_rules(rules_for(chosen.name), context)
 
 
 @pytest.mark.parametrize(("mutate", "rule"), [(m, rule) for _, m, rule, _ in CASES], ids=CASE_IDS)

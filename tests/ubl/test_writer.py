@@ -643,4 +643,4 @@ def test_public_write_turns_an_unwritable_character_into_a_profile_error() -> No
     broken = dataclasses.replace(document, payment_terms="pay \x01 soon")
     with pytest.raises(ubl.ProfileError) as info:
         ubl.write(broken, profile="auto")
-    assert info.value.violations[0].rule == "XML-1.0-CHAR"
+    assert info.value.findings[0].rule == "XML-1.0-CHAR"

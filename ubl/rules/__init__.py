@@ -14,8 +14,8 @@ near 50 µs. What a family deliberately leaves out is in its docstring.
 
 :data:`RULES` holds every rule in a fixed order (the order of the families above), each
 tagged with its :class:`RuleSet`; :mod:`ubl.profiles` decides which rule sets a profile holds a
-document to. Run the :func:`applicable` ones with :func:`violations` on a :meth:`Context.of` the
-document.
+document to. Run the :func:`applicable` ones with :func:`check_rules` on a :meth:`Context.of`
+the document: it gives one :class:`model.findings.Finding` (layer ``profile``) per place.
 """
 
 from __future__ import annotations
@@ -23,10 +23,18 @@ from __future__ import annotations
 from typing import Final
 
 from ubl.rules import codelists, core, decimals, nl, peppol, syntax, vat
-from ubl.rules._base import Context, Rule, RuleSet, applicable, violations
+from ubl.rules._base import Context, Rule, RuleSet, applicable, check_rules
 from ubl.rules.codelists import CODE_LIST_NOTES
 
-__all__ = ["CODE_LIST_NOTES", "RULES", "Context", "Rule", "RuleSet", "applicable", "violations"]
+__all__ = [
+    "CODE_LIST_NOTES",
+    "RULES",
+    "Context",
+    "Rule",
+    "RuleSet",
+    "applicable",
+    "check_rules",
+]
 
 RULES: Final[tuple[Rule, ...]] = (
     *core.rules,

@@ -36,8 +36,8 @@ from model.codes import (
 from model.document import Identifier, Invoice
 from ubl.rules._base import (
     NOTHING,
+    Breach,
     Context,
-    Finding,
     Registry,
     RuleSet,
     Selection,
@@ -104,7 +104,7 @@ are registered. What the tests compare with the official Schematron."""
 
 
 @rules.rule("BR-CL-01")
-def _type_code_list(ctx: Context) -> Iterator[Finding]:
+def _type_code_list(ctx: Context) -> Iterator[Breach]:
     type_code = code(ctx.doc.type_code)
     kind = "credit note" if ctx.doc.is_credit_note else "invoice"
     allowed = _CREDIT_NOTE_TYPES if ctx.doc.is_credit_note else _INVOICE_TYPES
