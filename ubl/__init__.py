@@ -57,10 +57,15 @@ __all__ = [
 def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
     """The UBL 2.1 XML of ``document`` under ``profile``, as UTF-8 bytes.
 
-    The same model always gives the same bytes. Raises ``ProfileError`` when
-    the model breaks a rule of the profile (``findings``, layer ``profile``) or
-    holds text XML 1.0 cannot carry (a control character), and ``ValueError``
-    for an unknown profile name.
+    The same model always gives the same bytes. Before any XML is written, the
+    document is held to the rules of the profile and to the EN 16931 calculation
+    rules (:func:`model.calculation.check`: the line net amounts BT-131 under
+    PEPPOL-EN16931-R120 for ``peppol-bis3``, the VAT breakdown BG-23 and the
+    totals BR-CO-10..17, exactly). Raises ``ProfileError`` listing every rule
+    the model breaks (``findings``: layer ``profile`` or ``calculation``; a
+    figure's message states its value and the derived one), or for text XML 1.0
+    cannot carry (a control character); ``ValueError`` for an unknown profile
+    name. :func:`model.calculation.reconcile` re-derives wrong figures first.
     """
     from model.findings import Finding
     from ubl.profiles import resolve
@@ -68,6 +73,7 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
 
     chosen = resolve(profile, document)
     findings = chosen.check(document)
+    findings += _calculation(document, chosen.name)
     if findings:
         raise ProfileError(chosen.name, findings)
     try:
@@ -75,6 +81,23 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
     except ValueError as exc:  # the writer refuses characters XML cannot carry
         finding = Finding(rule="XML-1.0-CHAR", layer="profile", message=str(exc))
         raise ProfileError(chosen.name, [finding]) from exc
+
+
+def _calculation(document: Invoice, profile: str) -> list[Finding]:
+    """What :func:`model.calculation.check` finds; PEPPOL-EN16931-R120 only for ``peppol-bis3``
+    (EN 16931 and NLCIUS do not require it).
+
+    A document the calculation cannot work on (a VAT category without its rate, a price base
+    quantity of 0) raises ``ValueError`` there: that is one finding of rule ``CALCULATION``
+    (the profile rules name the cause as well).
+    """
+    from model.calculation import check
+    from model.findings import Finding
+
+    try:
+        return check(document, line_rule=profile == "peppol-bis3")
+    except ValueError as exc:
+        return [Finding(rule="CALCULATION", layer="calculation", message=str(exc))]
 
 
 _LAZY: dict[str, tuple[str, str]] = {
