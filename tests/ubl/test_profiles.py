@@ -631,6 +631,53 @@ CASES: list[Case] = [
         "PEPPOL-COMMON-R043",
         "buyer.legal_registration.value",
     ),
+    # Peppol code lists (PEPPOL-EN16931-CLnnn, from the 3.0.21 Schematron)
+    (
+        "peppol-bis3",
+        lambda d: replace(
+            d,
+            additional_documents=(
+                AdditionalDocument(
+                    id="A1", attachment=replace(ATTACHMENT, mime_code="application/xml")
+                ),
+            ),
+        ),
+        "PEPPOL-EN16931-CL001",
+        "additional_documents[0].attachment.mime_code",
+    ),
+    (
+        "peppol-bis3",
+        lambda d: replace(d, allowances_charges=(allowance(reason_code="1"),)),
+        "PEPPOL-EN16931-CL002",
+        "allowances_charges[0].reason_code",
+    ),
+    (
+        "peppol-bis3",
+        lambda d: with_line(
+            d, allowances_charges=(allowance(is_charge=True, reason_code="XYZ", reason=None),)
+        ),
+        "PEPPOL-EN16931-CL003",
+        "lines[0].allowances_charges[0].reason_code",
+    ),
+    (
+        "peppol-bis3",
+        lambda d: replace(d, tax_point_code="5"),
+        "PEPPOL-EN16931-CL006",
+        "tax_point_code",
+    ),
+    ("peppol-bis3", lambda d: replace(d, currency="BGN"), "PEPPOL-EN16931-CL007", "currency"),
+    (
+        "peppol-bis3",
+        lambda d: with_totals(replace(d, tax_currency="ANG"), vat_in_tax_currency=Decimal("25.41")),
+        "PEPPOL-EN16931-CL007",
+        "tax_currency",
+    ),
+    (
+        "peppol-bis3",
+        lambda d: with_party(d, "buyer", endpoint=Identifier(value="003712345", scheme="0037")),
+        "PEPPOL-EN16931-CL008",
+        "buyer.endpoint.scheme",
+    ),
     # Peppol, Dutch seller
     (
         "peppol-bis3",
