@@ -7,7 +7,8 @@ codes), the rules accept them too (:data:`_CEN_ONLY_CODES`), so no valid documen
 where they refuse codes the lists have (three currencies), the rules refuse them too
 (:data:`_CEN_REFUSED`). :data:`CODE_LIST_NOTES` lists the differences; a test compares every
 rule's codes with the official Schematron. BR-CL-08 (note subject code) is left out:
-:mod:`model.codes` has no UNCL4451 list.
+:mod:`model.codes` has no UNCL4451 list. The Peppol code-list rules (PEPPOL-EN16931-CLnnn) use
+the lists of the Peppol 3.0.21 Schematron instead: :mod:`ubl.rules.peppol_codes`.
 """
 
 from __future__ import annotations
