@@ -79,7 +79,12 @@ def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
     try:
         return write_document(document, chosen)
     except ValueError as exc:  # the writer refuses characters XML cannot carry
-        finding = Finding(rule="XML-1.0-CHAR", layer="profile", message=str(exc))
+        finding = Finding(
+            rule="XML-1.0-CHAR",
+            layer="profile",
+            message=str(exc),
+            hint="remove the control character from the text",
+        )
         raise ProfileError(chosen.name, [finding]) from exc
 
 
@@ -91,13 +96,23 @@ def _calculation(document: Invoice, profile: str) -> list[Finding]:
     quantity of 0) raises ``ValueError`` there: that is one finding of rule ``CALCULATION``
     (the profile rules name the cause as well).
     """
+    from dataclasses import replace
+
     from model.calculation import check
     from model.findings import Finding
 
     try:
-        return check(document, line_rule=profile == "peppol-bis3")
+        found = check(document, line_rule=profile == "peppol-bis3")
     except ValueError as exc:
         return [Finding(rule="CALCULATION", layer="calculation", message=str(exc))]
+    return [replace(finding, hint=_REDERIVE) for finding in found]
+
+
+_REDERIVE = (
+    "correct the figure at the source, or re-derive the figures first: "
+    "model.calculation.reconcile(document, Strategy.REDERIVE), ubl convert --totals rederive"
+)
+"""The hint of a calculation finding of :func:`write`."""
 
 
 _LAZY: dict[str, tuple[str, str]] = {

@@ -51,6 +51,7 @@ def test_a_payable_amount_100_too_high_is_refused_naming_the_rule_and_both_amoun
 
     [finding] = [f for f in findings if f.rule == "BR-CO-16"]
     assert (finding.layer, finding.field) == ("calculation", "totals.payable (BT-115)")
+    assert finding.hint is not None and "--totals rederive" in finding.hint
     assert f"stated {payable + 100}" in finding.message
     assert finding.message.endswith(f"= {payable}")
     with pytest.raises(ubl.ProfileError, match=rf"BR-CO-16 .*stated {payable + 100}"):
