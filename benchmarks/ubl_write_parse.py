@@ -8,8 +8,9 @@ serialise (``etree.tostring``) of the same documents, measured in this run.
 The cases of one document size run interleaved, in rounds (each case about
 0.3 s per round, 9 rounds), so that a slow spell of a noisy machine slows all
 of them alike: a case's rate is its best round, and a ratio to the floor is the
-median of the per-round ratios. Two extra rows split ``write()`` into its
-parts, the profile check (``Profile.check``) and the writer
+median of the per-round ratios. Three extra rows split ``write()`` into its
+parts: the profile check (``Profile.check``), the calculation rules it runs
+before writing (``model.calculation.check``) and the writer
 (``write_document``).
 
 Run: ``./dev bench`` or ``.venv/bin/python benchmarks/ubl_write_parse.py``.
@@ -31,6 +32,7 @@ from _sample import sample_invoice
 from lxml import etree
 
 import ubl
+from model.calculation import check as calculation_check
 from ubl.profiles import resolve
 from ubl.writer import write_document
 
@@ -76,6 +78,7 @@ def main() -> int:
     assert ubl.parse(xml).document == small
     profile = resolve("peppol-bis3", small)
     assert profile.check(small) == []
+    assert calculation_check(small) == []
 
     fast = interleaved(
         {
@@ -84,6 +87,7 @@ def main() -> int:
             "parse": lambda: ubl.parse(xml),
             "raw parse": lambda: etree.fromstring(xml),
             "check": lambda: profile.check(small),
+            "calculation": lambda: calculation_check(small),
             "writer": lambda: write_document(small, profile),
         }
     )
@@ -115,6 +119,7 @@ def main() -> int:
             best["write"] >= 3000,
         ),
         ("  check", f"{best['check']:8.0f} docs/s", share("check"), "", None),
+        ("  calculation", f"{best['calculation']:8.0f} docs/s", share("calculation"), "", None),
         ("  writer", f"{best['writer']:8.0f} docs/s", share("writer"), "", None),
         (
             "parse 10-line",

@@ -74,7 +74,6 @@ from model import (
     VatBreakdown,
 )
 from model.calculation import (
-    Discrepancy,
     Strategy,
     TotalsMismatch,
     line_net_amount,
@@ -82,6 +81,7 @@ from model.calculation import (
     with_totals,
 )
 from model.codes import eas
+from model.findings import Finding
 
 __all__ = [
     "Seller",
@@ -674,23 +674,22 @@ class _Builder:
         except TotalsMismatch as mismatch:
             reversed_note = " (the export's signs reversed: a credit note)" if sign < 0 else ""
             problems = [
-                self._explain(discrepancy, lines, where) + reversed_note
-                for discrepancy in mismatch.discrepancies
+                self._explain(finding, lines, where) + reversed_note
+                for finding in mismatch.findings
             ]
             raise _CsvError("; ".join(problems)) from None
 
-    def _explain(
-        self, discrepancy: Discrepancy, lines: Sequence[_Line], where: Mapping[str, int]
-    ) -> str:
+    def _explain(self, finding: Finding, lines: Sequence[_Line], where: Mapping[str, int]) -> str:
         """A discrepancy of the calculation, named by the CSV cell that states the figure."""
-        matched = _LINE_FIELD.match(discrepancy.field)
+        path = finding.field or ""
+        matched = _LINE_FIELD.match(path)
         if matched:
             built = lines[int(matched.group(1))]
-            return f"{self._where(built.row, 'line_amount')}: {discrepancy.reason}"
+            return f"{self._where(built.row, 'line_amount')}: {finding.message}"
         for field, name in _TOTAL_COLUMNS.items():
-            if discrepancy.field.startswith(f"totals.{field} ") and field in where:
-                return f"{self._where(where[field], name)}: {discrepancy.reason}"
-        return f"{self._where(self._first_line)}: {discrepancy.reason}"
+            if path.startswith(f"totals.{field} ") and field in where:
+                return f"{self._where(where[field], name)}: {finding.message}"
+        return f"{self._where(self._first_line)}: {finding.message}"
 
 
 def spelled(mapping: mappings.Mapping, table: str, code: str) -> str:

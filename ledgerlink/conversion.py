@@ -78,14 +78,14 @@ def check_document(
 
     target = detect(loaded.document.customization_id) if profile == "auto" else profile
     try:
-        document, discrepancies = reconcile(
+        document, rederived = reconcile(
             loaded.document, Strategy(totals), line_rule=target == "peppol-bis3"
         )
     except TotalsMismatch as exc:
         raise ConversionError(f"{loaded.source}: {exc}") from exc
-    loaded.warnings += [f"{loaded.source}: totals re-derived: {d.reason}" for d in discrepancies]
+    loaded.warnings += [f"{loaded.source}: totals re-derived: {f.message}" for f in rederived]
     findings = [
-        f"{loaded.source}: [{f.code}] {f.field}: {f.message}" for f in check_requirements(document)
+        f"{loaded.source}: [{f.rule}] {f.field}: {f.message}" for f in check_requirements(document)
     ]
     if strict and findings:
         raise ConversionError("legal requirements not met (--strict):\n  " + "\n  ".join(findings))

@@ -145,7 +145,7 @@ def _write_ubl(
         try:
             xml = ubl.write(document, PROFILE)
         except ubl.ProfileError as failure:
-            issues = tuple(_issue(v.rule, None, v.message) for v in failure.violations)
+            issues = tuple(_issue(v.rule, None, v.message) for v in failure.findings)
             quarantine.hold(record, "validation", f"refused by the {PROFILE} writer", issues)
             continue
         fatal = ubl.validate(xml).fatal

@@ -25,8 +25,10 @@ The checks are exact: the official Schematron tolerates some differences
 Public API:
 
 * :func:`line_net_amount` and :func:`derive_totals` derive amounts.
-* :func:`check` lists a document's :class:`Discrepancy` items, each with the
-  rule, the field, both values and a reason a person can act on (it names
+* :func:`check` lists a document's discrepancies, each a
+  :class:`~model.findings.Finding` of layer ``calculation`` with the rule, the
+  field and a message that states both values ("stated 1310.00, EN 16931
+  BR-CO-15 requires ... = 1210.00") and a reason a person can act on (it names
   known causes such as VAT rounded per line).
 * :func:`reconcile` refuses a document with discrepancies
   (:class:`TotalsMismatch`) or re-derives its amounts and returns the
@@ -43,11 +45,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from model.document import AllowanceCharge, Invoice, Line, Totals, VatBreakdown
+from model.findings import Finding
 from model.terms import term_of
 
 __all__ = [
     "ZERO_VAT_CATEGORIES",
-    "Discrepancy",
     "Strategy",
     "TotalsMismatch",
     "check",
@@ -82,38 +84,27 @@ _Key = tuple[str, Decimal | None]
 _Causes = tuple[tuple[Decimal | None, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Discrepancy:
-    """A figure of a document that differs from what the EN 16931 rules derive.
-
-    ``rule`` is the rule id (``BR-CO-17``, ``PEPPOL-EN16931-R120``), ``field``
-    the path with its business term (``totals.vat (BT-110)``), ``stated`` the
-    document's value (None when missing) and ``derived`` the rule's value.
-    """
-
-    rule: str
-    field: str
-    stated: Decimal | None
-    derived: Decimal
-    reason: str
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] {self.field}: {self.reason}"
+def _finding(rule: str, field: str, message: str) -> Finding:
+    """A discrepancy: ``field`` is the path with its business term (``totals.vat (BT-110)``),
+    ``message`` states the document's value and the rule's (or says the value is missing)."""
+    return Finding(rule=rule, layer="calculation", field=field, message=message)
 
 
 class TotalsMismatch(ValueError):
-    """The document's figures differ from the EN 16931 calculation; lists each discrepancy."""
+    """The document's figures differ from the EN 16931 calculation; ``findings`` lists each
+    discrepancy (layer ``calculation``), one per line of the message."""
 
-    discrepancies: tuple[Discrepancy, ...]
+    findings: tuple[Finding, ...]
 
-    def __init__(self, discrepancies: Iterable[Discrepancy]) -> None:
-        self.discrepancies = tuple(discrepancies)
-        count = len(self.discrepancies)
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.findings = tuple(findings)
+        count = len(self.findings)
         heading = f"{count} figure{'s' if count != 1 else ''} differ from the EN 16931 calculation:"
-        super().__init__("\n".join([heading, *(f"- {d}" for d in self.discrepancies)]))
+        lines = (f"- [{f.rule}] {f.field}: {f.message}" for f in self.findings)
+        super().__init__("\n".join([heading, *lines]))
 
-    def __reduce__(self) -> tuple[type[TotalsMismatch], tuple[tuple[Discrepancy, ...]]]:
-        return type(self), (self.discrepancies,)
+    def __reduce__(self) -> tuple[type[TotalsMismatch], tuple[tuple[Finding, ...]]]:
+        return type(self), (self.findings,)
 
 
 class Strategy(enum.StrEnum):
@@ -305,18 +296,19 @@ def _discrepancy(
     derived: Decimal,
     formula: str,
     causes: _Causes = (),
-) -> Discrepancy:
-    """A discrepancy whose reason names the first known cause that explains the stated value."""
+) -> Finding:
+    """A discrepancy whose message states both values and names the first known cause that
+    explains the stated value."""
     requirement = f"{'' if rule.startswith('PEPPOL') else 'EN 16931 '}{rule} requires"
     requirement = f"{requirement} {formula} = {derived}"
     if stated is None:
-        return Discrepancy(rule, field, stated, derived, f"{subject} is missing: {requirement}")
+        return _finding(rule, field, f"{subject} is missing: {requirement}")
     cause = next((text for value, text in causes if value == stated), None)
     subject = subject if cause is None else f"{subject} {cause}"
-    return Discrepancy(rule, field, stated, derived, f"{subject}: stated {stated}, {requirement}")
+    return _finding(rule, field, f"{subject}: stated {stated}, {requirement}")
 
 
-def _line_discrepancy(index: int, line: Line, derived: Decimal) -> Discrepancy:
+def _line_discrepancy(index: int, line: Line, derived: Decimal) -> Finding:
     charges, allowances = _charges_and_allowances(line.allowances_charges)
     product = _price_per_unit_times_quantity(line)
     base = line.price.base_quantity
@@ -367,7 +359,7 @@ def _category_rule(category: str, number: str) -> str:
 
 def _taxable_discrepancy(
     stated_document: Invoice, document: Invoice, stated: Decimal | None, derived: VatBreakdown
-) -> Discrepancy:
+) -> Finding:
     """BT-116 of a group differs (BR-S-08, BR-E-08, ...)."""
     key = _key(derived.category, derived.rate)
     label = _group_label(key)
@@ -391,7 +383,7 @@ def _taxable_discrepancy(
 
 def _tax_discrepancy(
     document: Invoice, stated: VatBreakdown | None, derived: VatBreakdown
-) -> Discrepancy:
+) -> Finding:
     """BT-117 of a group differs: BR-CO-17, or BR-Z-09, BR-E-09, ... for categories without VAT."""
     key = _key(derived.category, derived.rate)
     label = _group_label(key)
@@ -425,7 +417,7 @@ def _tax_discrepancy(
     )
 
 
-def _surplus_group(stated: VatBreakdown, duplicate: bool) -> Discrepancy:
+def _surplus_group(stated: VatBreakdown, duplicate: bool) -> Finding:
     label = _group_label(_key(stated.category, stated.rate))
     rule = _category_rule(stated.category, "08")
     why = (
@@ -437,16 +429,16 @@ def _surplus_group(stated: VatBreakdown, duplicate: bool) -> Discrepancy:
         f"VAT breakdown group {label} (BG-23) {why}: stated taxable {stated.taxable_amount} "
         f"and VAT {stated.tax_amount}; EN 16931 {rule} derives no such group, so it is dropped"
     )
-    return Discrepancy(rule, f"vat_breakdown[{label}]", stated.taxable_amount, _ZERO, reason)
+    return _finding(rule, f"vat_breakdown[{label}]", reason)
 
 
 def _breakdown_discrepancies(
     stated_document: Invoice, document: Invoice, derived: tuple[VatBreakdown, ...]
-) -> list[Discrepancy]:
+) -> list[Finding]:
     """The document's BG-23 against the derived groups: amounts, missing and surplus groups."""
     derived_keys = {_key(group.category, group.rate) for group in derived}
     stated_groups: dict[_Key, VatBreakdown] = {}
-    found: list[Discrepancy] = []
+    found: list[Finding] = []
     for group in stated_document.vat_breakdown:
         key = _key(group.category, group.rate)
         if key in stated_groups or key not in derived_keys:
@@ -543,8 +535,8 @@ _TOTALS_RULES: tuple[tuple[str, str, Callable[[_Context], tuple[str, _Causes]]],
 _OPTIONAL_SUMS = frozenset({"allowances", "charges"})  # absent means no allowances or charges
 
 
-def _totals_discrepancies(context: _Context) -> list[Discrepancy]:
-    found: list[Discrepancy] = []
+def _totals_discrepancies(context: _Context) -> list[Finding]:
+    found: list[Finding] = []
     for name, rule, explain in _TOTALS_RULES:
         stated: Decimal | None = getattr(context.stated, name)
         derived: Decimal | None = getattr(context.derived, name)
@@ -574,13 +566,13 @@ class _Derivation:
     lines: tuple[Line, ...]
     totals: Totals
     breakdown: tuple[VatBreakdown, ...]
-    discrepancies: tuple[Discrepancy, ...]
+    discrepancies: tuple[Finding, ...]
 
 
-def _line_discrepancies(document: Invoice) -> tuple[tuple[Line, ...], list[Discrepancy]]:
+def _line_discrepancies(document: Invoice) -> tuple[tuple[Line, ...], list[Finding]]:
     """BT-131 of each line against PEPPOL-EN16931-R120, and the lines with it re-derived."""
     lines = list(document.lines)
-    found: list[Discrepancy] = []
+    found: list[Finding] = []
     for index, line in enumerate(document.lines):
         derived = line_net_amount(line)
         if derived != line.net_amount:
@@ -607,7 +599,7 @@ def _derive(document: Invoice, line_rule: bool = True) -> _Derivation:
     return _Derivation(lines, totals, breakdown, tuple(found))
 
 
-def check(document: Invoice, *, line_rule: bool = True) -> list[Discrepancy]:
+def check(document: Invoice, *, line_rule: bool = True) -> list[Finding]:
     """Every figure of the document that differs from the EN 16931 calculation.
 
     Checks each line net amount BT-131 (PEPPOL-EN16931-R120), the VAT breakdown
@@ -665,7 +657,7 @@ def _merge_breakdown(
 
 def reconcile(
     document: Invoice, strategy: Strategy = Strategy.REFUSE, *, line_rule: bool = True
-) -> tuple[Invoice, list[Discrepancy]]:
+) -> tuple[Invoice, list[Finding]]:
     """The document with figures that satisfy the EN 16931 calculation, and what changed.
 
     A document without discrepancies comes back as it is, with an empty list.

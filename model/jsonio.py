@@ -249,8 +249,9 @@ def from_data(data: Any, *, source: str = "<json>") -> Invoice:
         exc.source = source
         raise
     except TotalsMismatch as exc:
-        first = exc.discrepancies[0]
-        raise JsonModelError(str(exc), path=first.field.split(" ")[0], source=source) from exc
+        first = exc.findings[0]
+        path = (first.field or "").split(" ")[0]
+        raise JsonModelError(str(exc), path=path, source=source) from exc
     return result
 
 

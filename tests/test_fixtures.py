@@ -153,7 +153,7 @@ def test_totals_satisfy_the_calculation_rules(source: Path) -> None:
 @pytest.mark.parametrize("source", DUTCH_SELLER_SOURCES, ids=lambda path: path.stem)
 def test_dutch_seller_meets_the_legal_requirements(source: Path) -> None:
     findings = check_requirements(document(source))
-    assert [f"{f.code} {f.field}: {f.message}" for f in findings] == []
+    assert [f"{f.rule} {f.field}: {f.message}" for f in findings] == []
 
 
 @each_fixture

@@ -8,8 +8,10 @@ The public API, used by the CLI and every other package::
     xml = write(result.document, profile="nlcius")
     report = validate(xml)                 # Report: XSD + official Schematron
 
-``write`` refuses a model that cannot satisfy the profile (``ProfileError``,
-naming each rule id and field); ``parse`` raises ``InputError`` (file, line,
+``write`` refuses a model that cannot satisfy the profile or whose figures
+break the EN 16931 calculation rules BR-CO-10..17 (``ProfileError``, whose
+``findings`` name each rule id, field and, for a figure, the stated and the
+derived amount); ``parse`` raises ``InputError`` (file, line,
 field) for anything it cannot read, and lists content EN 16931 does not
 cover in ``ParseResult.report`` (each a ``model.findings.Finding`` of layer
 ``parse``). A document over ``DEFAULT_MAX_BYTES`` (100 MiB; ``parse(...,
@@ -31,11 +33,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ubl._xml import DEFAULT_MAX_BYTES, read_file
-from ubl.errors import InputError, ProfileError, UblError, Violation
+from ubl.errors import InputError, ProfileError, UblError
 from ubl.validate import Report, validate
 
 if TYPE_CHECKING:
     from model import Invoice
+    from model.findings import Finding
     from ubl.parser import ParseResult
     from ubl.parser import parse_document as parse
     from ubl.profiles import PROFILE_NAMES, Profile, detect
@@ -49,7 +52,6 @@ __all__ = [
     "ProfileError",
     "Report",
     "UblError",
-    "Violation",
     "detect",
     "parse",
     "read_file",
@@ -61,21 +63,62 @@ __all__ = [
 def write(document: Invoice, profile: str = "peppol-bis3") -> bytes:
     """The UBL 2.1 XML of ``document`` under ``profile``, as UTF-8 bytes.
 
-    The same model always gives the same bytes. Raises ``ProfileError`` when
-    the model breaks a rule of the profile or holds text XML 1.0 cannot carry
-    (a control character), and ``ValueError`` for an unknown profile name.
+    The same model always gives the same bytes. Before any XML is written, the
+    document is held to the rules of the profile and to the EN 16931 calculation
+    rules (:func:`model.calculation.check`: the line net amounts BT-131 under
+    PEPPOL-EN16931-R120 for ``peppol-bis3``, the VAT breakdown BG-23 and the
+    totals BR-CO-10..17, exactly). Raises ``ProfileError`` listing every rule
+    the model breaks (``findings``: layer ``profile`` or ``calculation``; a
+    figure's message states its value and the derived one), or for text XML 1.0
+    cannot carry (a control character); ``ValueError`` for an unknown profile
+    name. :func:`model.calculation.reconcile` re-derives wrong figures first.
     """
+    from model.findings import Finding
     from ubl.profiles import resolve
     from ubl.writer import write_document
 
     chosen = resolve(profile, document)
-    violations = chosen.check(document)
-    if violations:
-        raise ProfileError(chosen.name, violations)
+    findings = chosen.check(document)
+    findings += _calculation(document, chosen.name)
+    if findings:
+        raise ProfileError(chosen.name, findings)
     try:
         return write_document(document, chosen)
     except ValueError as exc:  # the writer refuses characters XML cannot carry
-        raise ProfileError(chosen.name, [Violation("XML-1.0-CHAR", "text", str(exc))]) from exc
+        finding = Finding(
+            rule="XML-1.0-CHAR",
+            layer="profile",
+            message=str(exc),
+            hint="remove the control character from the text",
+        )
+        raise ProfileError(chosen.name, [finding]) from exc
+
+
+def _calculation(document: Invoice, profile: str) -> list[Finding]:
+    """What :func:`model.calculation.check` finds; PEPPOL-EN16931-R120 only for ``peppol-bis3``
+    (EN 16931 and NLCIUS do not require it).
+
+    A document the calculation cannot work on (a VAT category without its rate, a price base
+    quantity of 0) raises ``ValueError`` there: that is one finding of rule ``CALCULATION``
+    (the profile rules name the cause as well).
+    """
+    from dataclasses import replace
+
+    from model.calculation import check
+    from model.findings import Finding
+
+    try:
+        found = check(document, line_rule=profile == "peppol-bis3")
+    except ValueError as exc:
+        return [Finding(rule="CALCULATION", layer="calculation", message=str(exc))]
+    return [replace(finding, hint=_REDERIVE) for finding in found]
+
+
+_REDERIVE = (
+    "correct the figure at the source, or re-derive the figures first: "
+    "model.calculation.reconcile(document, Strategy.REDERIVE), ubl convert --totals rederive"
+)
+"""The hint of a calculation finding of :func:`write`."""
 
 
 _LAZY: dict[str, tuple[str, str]] = {

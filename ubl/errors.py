@@ -5,15 +5,20 @@ Exception tree::
     UblError
     +-- InputError      bad input: not XML, wrong root, DOCTYPE/entities, a bad
     |                   value; names the file, the line and the field
-    +-- ProfileError    the model cannot satisfy the chosen profile; carries the
-                        violated rules, each with its rule id and field
+    +-- ProfileError    the model cannot satisfy the chosen profile or the EN 16931
+                        calculation rules; carries each broken rule as a
+                        model.findings.Finding (rule id, field, message)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-__all__ = ["InputError", "ProfileError", "UblError", "Violation"]
+if TYPE_CHECKING:  # the model is imported only where a finding is made: ubl.validate stays light
+    from model.findings import Finding
+
+__all__ = ["InputError", "ProfileError", "UblError"]
 
 
 class UblError(Exception):
@@ -53,23 +58,20 @@ class InputError(UblError):
         return f"{where}:{what} {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One profile rule that a model breaks: rule id (``BR-NL-1``), model field, text."""
-
-    rule: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.rule} ({self.field}): {self.message}"
-
-
 class ProfileError(UblError):
-    """The writer refused a model that cannot satisfy the profile."""
+    """The writer refused a model: it breaks a rule of the profile, its figures break the
+    EN 16931 calculation rules, or it holds text XML 1.0 cannot carry.
 
-    def __init__(self, profile: str, violations: list[Violation]) -> None:
+    ``findings``: each broken rule as a :class:`model.findings.Finding` (layer ``profile``
+    or ``calculation``) with its rule id, model field and message, one per line of the
+    error's text.
+    """
+
+    def __init__(self, profile: str, findings: Iterable[Finding]) -> None:
         self.profile = profile
-        self.violations = tuple(violations)
-        lines = "\n".join(f"  {v}" for v in self.violations)
+        self.findings = tuple(findings)
+        lines = "\n".join(f"  {f}" for f in self.findings)
         super().__init__(f"document does not satisfy profile {profile!r}:\n{lines}")
+
+    def __reduce__(self) -> tuple[type[ProfileError], tuple[str, tuple[Finding, ...]]]:
+        return type(self), (self.profile, self.findings)

@@ -27,6 +27,7 @@ from functools import cache, lru_cache
 from typing import Final
 
 from model.document import Invoice
+from model.findings import Finding
 from ubl._ids import (
     EN16931_CUSTOMIZATION_ID,
     NLCIUS_CUSTOMIZATION_ID,
@@ -35,8 +36,7 @@ from ubl._ids import (
     PEPPOL_CUSTOMIZATION_ID,
     PEPPOL_PROFILE_ID,
 )
-from ubl.errors import Violation
-from ubl.rules import RULES, Context, Rule, RuleSet, applicable, violations
+from ubl.rules import RULES, Context, Rule, RuleSet, applicable, check_rules
 
 __all__ = [
     "EN16931_CUSTOMIZATION_ID",
@@ -90,14 +90,16 @@ class Profile:
     customization_id: str | None
     profile_id: str | None
 
-    def check(self, document: Invoice) -> list[Violation]:
-        """Every rule of this profile that ``document`` breaks, in registry order."""
+    def check(self, document: Invoice) -> list[Finding]:
+        """Every rule of this profile that ``document`` breaks, in registry order: one
+        :class:`~model.findings.Finding` (layer ``profile``) per place. The calculation rules
+        (BR-CO-10..17) are :func:`ubl.write`'s to add (:mod:`model.calculation`)."""
         context = Context.of(
             document,
             self.customization_id or document.customization_id,
             self.profile_id or document.profile_id,
         )
-        return violations(_applicable(self.name, context.present), context)
+        return check_rules(_applicable(self.name, context.present), context)
 
 
 _PROFILES: Final = {

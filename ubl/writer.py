@@ -23,8 +23,8 @@ which made a ten-line invoice take 0.4-0.9 ms against the required 3,000 documen
 second; text building plus an lxml parse and ``tostring`` still took 0.4 ms.
 Characters XML 1.0 cannot carry raise ``ValueError`` instead of producing bad XML.
 
-The writer does not check the document against the profile; :func:`ubl.write` does
-that before it calls :func:`write_document`.
+The writer does not check the document against the profile or the EN 16931 calculation
+rules; :func:`ubl.write` does that before it calls :func:`write_document`.
 """
 
 from __future__ import annotations

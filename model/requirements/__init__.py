@@ -13,7 +13,7 @@ because the invoicing rules are those of the member state where the supply is
 taxed, which for the documents this connector writes is the seller's.
 
     >>> findings = check_requirements(invoice)          # doctest: +SKIP
-    >>> [f"{f.code} {f.field}" for f in findings]       # doctest: +SKIP
+    >>> [f"{f.rule} {f.field}" for f in findings]       # doctest: +SKIP
     ['NL-FACTUUR-5 seller.legal_registration']
 
 Adding a country
@@ -21,8 +21,9 @@ Adding a country
 
 1. Write ``model/requirements/<cc>.py`` (``cc`` the ISO 3166-1 alpha-2 code in
    lower case, e.g. ``be.py``) with a function
-   ``check(document: Invoice) -> list[Finding]``. Keep it a table of small
-   rule functions as in :mod:`model.requirements.nl`; give each finding a code
+   ``check(document: Invoice) -> list[Finding]`` (:class:`model.findings.Finding`,
+   layer ``requirements``). Keep it a table of small rule functions as in
+   :mod:`model.requirements.nl`; give each finding a rule id
    ``<CC>-<NAME>-<n>``, the model field path it is about and a message that
    names the national requirement and explains it in English.
 2. Add the upper-case code to ``BUILT_IN_COUNTRIES`` below. The module is
@@ -38,32 +39,17 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from model.document import Invoice
+from model.findings import Finding
 
 __all__ = [
     "BUILT_IN_COUNTRIES",
     "Checker",
-    "Finding",
     "check_requirements",
     "checker_for",
     "register",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One national requirement that a document does not meet.
-
-    ``code`` identifies the requirement (``NL-FACTUUR-3``); ``field`` is the
-    model field path it is about (``buyer.vat_id``, ``lines[2].item.name``);
-    ``message`` names the national requirement and explains it in English.
-    """
-
-    code: str
-    field: str
-    message: str
 
 
 Checker = Callable[[Invoice], list[Finding]]

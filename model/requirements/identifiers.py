@@ -28,8 +28,8 @@ import re
 from collections.abc import Callable, Iterator
 
 from model.document import Identifier, Invoice, Party
+from model.findings import Finding
 from model.identifiers import InvalidIdentifier, betalingskenmerk, iban, ogm, rf, schemes, vat
-from model.requirements import Finding
 
 __all__ = ["check"]
 
@@ -43,7 +43,7 @@ def _finding(code: str, field: str, validate: Callable[[str], str], value: str) 
     try:
         validate(value)
     except InvalidIdentifier as exc:
-        return Finding(code, field, str(exc))
+        return Finding(rule=code, layer="requirements", field=field, message=str(exc))
     return None
 
 

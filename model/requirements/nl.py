@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from model.document import Address, Invoice
-from model.requirements import Finding
+from model.findings import Finding
 
 __all__ = ["check"]
 
@@ -57,7 +57,9 @@ _DIGIT = re.compile(r"\d")
 def check(document: Invoice) -> list[Finding]:
     """The Dutch invoice requirements that ``document`` does not meet, in rule order."""
     return [
-        Finding(code, field, message) for code, rule in _RULES for field, message in rule(document)
+        Finding(rule=code, layer="requirements", field=field, message=message)
+        for code, rule in _RULES
+        for field, message in rule(document)
     ]
 
 

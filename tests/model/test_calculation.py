@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import re
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +15,6 @@ from hypothesis import strategies as st
 from support.strategies import EXEMPTION_CODES, invoices
 
 from model.calculation import (
-    Discrepancy,
     Strategy,
     TotalsMismatch,
     check,
@@ -34,9 +34,20 @@ from model.document import (
     Totals,
     VatBreakdown,
 )
+from model.findings import Finding
 
 D = Decimal
 ZERO = D("0.00")
+_STATED_AND_DERIVED = re.compile(r": stated (\S+), .* = (\S+)$")
+
+
+def _amounts(finding: Finding) -> tuple[str, str]:
+    """The stated and the derived amount a calculation finding's message names."""
+    matched = _STATED_AND_DERIVED.search(finding.message)
+    assert matched is not None, finding.message
+    return matched.group(1), matched.group(2)
+
+
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -219,19 +230,18 @@ def test_per_line_rounding_is_refused_naming_br_co_17_and_the_category() -> None
     with pytest.raises(TotalsMismatch) as raised:
         reconcile(source, Strategy.REFUSE)
 
-    first = raised.value.discrepancies[0]
-    assert first == Discrepancy(
+    first = raised.value.findings[0]
+    assert first == Finding(
         rule="BR-CO-17",
+        layer="calculation",
         field="vat_breakdown[S 21%].tax_amount (BT-117)",
-        stated=D("5.26"),
-        derived=D("5.25"),
-        reason="VAT for S 21% computed per line and summed (the source rounds per line): "
+        message="VAT for S 21% computed per line and summed (the source rounds per line): "
         "stated 5.26, EN 16931 BR-CO-17 requires round(taxable 25.00 x 21%) = 5.25",
     )
     message = str(raised.value)
     assert message.startswith("4 figures differ from the EN 16931 calculation:")
-    for discrepancy in raised.value.discrepancies:
-        assert f"- [{discrepancy.rule}] {discrepancy.field}: {discrepancy.reason}" in message
+    for finding in raised.value.findings:
+        assert f"- [{finding.rule}] {finding.field}: {finding.message}" in message
 
 
 def test_per_line_rounding_is_rederived_and_explained() -> None:
@@ -247,15 +257,15 @@ def test_per_line_rounding_is_rederived_and_explained() -> None:
     )
     assert fixed.lines == source.lines
     assert check(fixed) == []
-    assert [(d.rule, d.field, d.stated, d.derived) for d in explanation] == [
-        ("BR-CO-17", "vat_breakdown[S 21%].tax_amount (BT-117)", D("5.26"), D("5.25")),
-        ("BR-CO-14", "totals.vat (BT-110)", D("5.26"), D("5.25")),
-        ("BR-CO-15", "totals.with_vat (BT-112)", D("30.26"), D("30.25")),
-        ("BR-CO-16", "totals.payable (BT-115)", D("30.26"), D("30.25")),
+    assert [(d.rule, d.field, _amounts(d)) for d in explanation] == [
+        ("BR-CO-17", "vat_breakdown[S 21%].tax_amount (BT-117)", ("5.26", "5.25")),
+        ("BR-CO-14", "totals.vat (BT-110)", ("5.26", "5.25")),
+        ("BR-CO-15", "totals.with_vat (BT-112)", ("30.26", "30.25")),
+        ("BR-CO-16", "totals.payable (BT-115)", ("30.26", "30.25")),
     ]
     # the totals that follow from the wrong VAT say so instead of blaming the total itself
-    assert "agrees with the stated VAT breakdown amounts (BT-117)" in explanation[1].reason
-    assert "agrees with the stated BT-109 and BT-110" in explanation[2].reason
+    assert "agrees with the stated VAT breakdown amounts (BT-117)" in explanation[1].message
+    assert "agrees with the stated BT-109 and BT-110" in explanation[2].message
 
 
 def line_with_net(line: Line, net: str) -> Line:
@@ -288,11 +298,11 @@ def test_wrong_line_net_amount_is_refused_and_rederived() -> None:
         ("BR-CO-15", "totals.with_vat (BT-112)"),
         ("BR-CO-16", "totals.payable (BT-115)"),
     ]  # the VAT, round(110.01 x 21 %) = 23.10, does not change and is not listed
-    assert explanation[0].reason == (
+    assert explanation[0].message == (
         "Line 7 net amount: stated 100.00, PEPPOL-EN16931-R120 requires "
         "round(quantity 3 x net price 33.335) = 100.01"
     )
-    assert explanation[2].reason.startswith(
+    assert explanation[2].message.startswith(
         "Sum of invoice line net amount (BT-106) agrees with the stated line net amounts (BT-131)"
     )
 
@@ -304,7 +314,7 @@ def test_unrounded_line_net_amount_is_named() -> None:
     (discrepancy,) = check(source)
 
     assert discrepancy.rule == "PEPPOL-EN16931-R120"
-    assert "is not rounded to 2 decimals" in discrepancy.reason
+    assert "is not rounded to 2 decimals" in discrepancy.message
 
 
 def test_line_ignoring_price_base_quantity_is_named() -> None:
@@ -313,7 +323,7 @@ def test_line_ignoring_price_base_quantity_is_named() -> None:
 
     (discrepancy,) = check(source)
 
-    assert "ignores the price base quantity (BT-149)" in discrepancy.reason
+    assert "ignores the price base quantity (BT-149)" in discrepancy.message
 
 
 def test_wrong_total_alone_is_named_without_blaming_its_inputs() -> None:
@@ -322,12 +332,11 @@ def test_wrong_total_alone_is_named_without_blaming_its_inputs() -> None:
 
     (discrepancy,) = check(source)
 
-    assert discrepancy == Discrepancy(
+    assert discrepancy == Finding(
         rule="BR-CO-13",
+        layer="calculation",
         field="totals.without_vat (BT-109)",
-        stated=D("170.00"),
-        derived=D("160.50"),
-        reason="Invoice total amount without VAT (BT-109): stated 170.00, "
+        message="Invoice total amount without VAT (BT-109): stated 170.00, "
         "EN 16931 BR-CO-13 requires BT-106 170.00 - BT-107 20.00 + BT-108 10.50 = 160.50",
     )
 
@@ -340,13 +349,16 @@ def test_missing_and_surplus_breakdown_groups() -> None:
 
     found = check(source)
 
-    assert [(d.rule, d.field, d.stated, d.derived) for d in found] == [
-        ("BR-S-08", "vat_breakdown[S 25%]", ZERO, ZERO),
-        ("BR-S-08", "vat_breakdown[S 9%].taxable_amount (BT-116)", None, D("60.50")),
-        ("BR-CO-17", "vat_breakdown[S 9%].tax_amount (BT-117)", None, D("5.45")),
+    assert [(d.rule, d.field) for d in found] == [
+        ("BR-S-08", "vat_breakdown[S 25%]"),
+        ("BR-S-08", "vat_breakdown[S 9%].taxable_amount (BT-116)"),
+        ("BR-CO-17", "vat_breakdown[S 9%].tax_amount (BT-117)"),
     ]
-    assert "is missing" in found[1].reason
-    assert "has no line, document allowance or charge with VAT S 25%" in found[0].reason
+    assert "stated taxable 0.00 and VAT 0.00" in found[0].message
+    assert found[1].message.endswith(" = 60.50")
+    assert found[2].message.endswith(" = 5.45")
+    assert "is missing" in found[1].message
+    assert "has no line, document allowance or charge with VAT S 25%" in found[0].message
     fixed, _ = reconcile(source, Strategy.REDERIVE)
     assert fixed.vat_breakdown == (s21, s9)
 
@@ -364,8 +376,8 @@ def test_absent_document_sums_count_as_zero() -> None:
         )
     )
     (missing,) = check(_as_source_states(with_allowance, allowances=None))
-    assert (missing.rule, missing.stated, missing.derived) == ("BR-CO-11", None, D("1.00"))
-    assert missing.reason.startswith("Sum of allowances on document level (BT-107) is missing")
+    assert missing.rule == "BR-CO-11" and missing.message.endswith(" = 1.00")
+    assert missing.message.startswith("Sum of allowances on document level (BT-107) is missing")
 
 
 def test_rederive_keeps_the_stated_notation_of_equal_values() -> None:
@@ -395,8 +407,9 @@ def test_zero_vat_category_states_vat() -> None:
 
     found = check(source)
 
-    assert (found[0].rule, found[0].derived) == ("BR-E-09", ZERO)
-    assert "0 for category E (no VAT)" in found[0].reason
+    assert found[0].rule == "BR-E-09"
+    assert _amounts(found[0]) == ("21.00", "0.00")
+    assert "0 for category E (no VAT)" in found[0].message
 
 
 def test_with_totals_keeps_exemption_reason_and_refuses_wrong_lines() -> None:
@@ -462,7 +475,7 @@ def test_zero_price_base_quantity_is_an_input_error() -> None:
 def test_totals_mismatch_pickles() -> None:
     raised = TotalsMismatch(check(_per_line_rounding_source()))
     copy = pickle.loads(pickle.dumps(raised))
-    assert (copy.discrepancies, str(copy)) == (raised.discrepancies, str(raised))
+    assert (copy.findings, str(copy)) == (raised.findings, str(raised))
 
 
 # ---------------------------------------------------------------------------
@@ -565,7 +578,8 @@ def test_one_wrong_figure_is_named_alone_and_rederived(
     found = check(source)
 
     assert [d.field for d in found] == [field]
-    assert found[0].derived == found[0].stated - delta
+    stated, derived = _amounts(found[0])
+    assert D(derived) == D(stated) - delta
     with pytest.raises(TotalsMismatch):
         reconcile(source)
     fixed, explanation = reconcile(source, Strategy.REDERIVE)
@@ -607,5 +621,5 @@ def test_per_line_rounded_vat_is_named_as_such(invoice: Invoice) -> None:
             assert field not in found
         else:
             assert (
-                "computed per line and summed (the source rounds per line)" in found[field].reason
+                "computed per line and summed (the source rounds per line)" in found[field].message
             )

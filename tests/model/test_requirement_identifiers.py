@@ -30,7 +30,7 @@ def with_payment(
 
 
 def codes(document: Invoice) -> list[tuple[str, str]]:
-    return [(f.code, f.field) for f in check(document)]
+    return [(f.rule, f.field) for f in check(document)]
 
 
 def test_fixtures_carry_only_valid_identifiers() -> None:
@@ -113,5 +113,5 @@ def test_free_text_remittance_is_not_a_structured_reference() -> None:
 def test_check_requirements_includes_the_identifier_findings() -> None:
     document = with_payment(dutch(), "9001123412341234")
     assert ("ID-BETALINGSKENMERK", "payment_means[0].remittance_info") in [
-        (f.code, f.field) for f in check_requirements(document)
+        (f.rule, f.field) for f in check_requirements(document)
     ]

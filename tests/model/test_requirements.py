@@ -24,7 +24,8 @@ from model.document import (
     Totals,
     VatBreakdown,
 )
-from model.requirements import Finding, check_requirements, checker_for, nl, register
+from model.findings import Finding
+from model.requirements import check_requirements, checker_for, nl, register
 
 SELLER = Party(
     name="Bakkerij De Zon B.V.",
@@ -143,7 +144,7 @@ def intra_eu_invoice(**changes: object) -> Invoice:
 
 
 def codes_and_fields(document: Invoice) -> list[tuple[str, str]]:
-    return [(f.code, f.field) for f in check_requirements(document)]
+    return [(f.rule, f.field) for f in check_requirements(document)]
 
 
 def _seller(**changes: object) -> Party:
@@ -300,7 +301,7 @@ def test_each_missing_requirement_gives_exactly_its_finding(
     document: Invoice, code: str, field: str
 ) -> None:
     findings = check_requirements(document)
-    assert [(f.code, f.field) for f in findings] == [(code, field)]
+    assert [(f.rule, f.field) for f in findings] == [(code, field)]
     assert findings[0].message.strip()
 
 
@@ -348,7 +349,11 @@ def test_reverse_charge_text_must_not_be_found_inside_another_word() -> None:
 def test_intra_eu_supply_without_buyer_vat_number() -> None:
     document = intra_eu_invoice(buyer=replace(intra_eu_invoice().buyer, vat_id=" "))
     [finding] = check_requirements(document)
-    assert (finding.code, finding.field) == ("NL-FACTUUR-13", "buyer.vat_id")
+    assert (finding.rule, finding.layer, finding.field) == (
+        "NL-FACTUUR-13",
+        "requirements",
+        "buyer.vat_id",
+    )
     assert "category K" in finding.message
 
 
@@ -424,12 +429,16 @@ def test_registered_checker_is_used_for_its_country(restore_registry: None) -> N
 
     def check_xa(document: Invoice) -> list[Finding]:
         seen.append(document)
-        return [Finding("XA-1", "buyer.name", "custom rule")]
+        return [
+            Finding(rule="XA-1", layer="requirements", field="buyer.name", message="custom rule")
+        ]
 
     document = dutch_invoice(seller=_seller_address(country="XA"))
     assert check_requirements(document) == []
     register("xa", check_xa)
-    assert check_requirements(document) == [Finding("XA-1", "buyer.name", "custom rule")]
+    assert check_requirements(document) == [
+        Finding(rule="XA-1", layer="requirements", field="buyer.name", message="custom rule")
+    ]
     assert seen == [document]
 
 

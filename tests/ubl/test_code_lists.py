@@ -72,7 +72,7 @@ def _written_in(currency: str) -> bytes:
 def test_a_currency_the_official_rules_refuse_is_refused_by_the_writer(currency: str) -> None:
     with pytest.raises(ProfileError) as refused:
         _written_in(currency)
-    assert [violation.rule for violation in refused.value.violations] == ["BR-CL-04"]
+    assert [finding.rule for finding in refused.value.findings] == ["BR-CL-04"]
 
 
 @pytest.mark.parametrize("currency", ["XCG", "CNH", "STD"])

@@ -643,4 +643,6 @@ def test_public_write_turns_an_unwritable_character_into_a_profile_error() -> No
     broken = dataclasses.replace(document, payment_terms="pay \x01 soon")
     with pytest.raises(ubl.ProfileError) as info:
         ubl.write(broken, profile="auto")
-    assert info.value.violations[0].rule == "XML-1.0-CHAR"
+    [finding] = info.value.findings
+    assert (finding.rule, finding.layer) == ("XML-1.0-CHAR", "profile")
+    assert finding.hint is not None and "control character" in finding.hint

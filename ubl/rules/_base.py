@@ -2,8 +2,9 @@
 the per-family :class:`Registry`, and the selectors (:func:`at`, :func:`per`,
 :func:`per_charge`, :func:`pairs`) that :meth:`Registry.each` takes.
 
-A check gets a :class:`Context` and yields ``(field, message)`` for each place the model
-breaks its rule. Most rules are one :meth:`Registry.each`: a selector (where a field occurs, by
+A check gets a :class:`Context` and yields a :data:`Breach`, ``(field, message)``, for each
+place the model breaks its rule; :func:`check_rules` turns them into
+:class:`model.findings.Finding` (layer ``profile``), so a plain pair is all a check builds. Most rules are one :meth:`Registry.each`: a selector (where a field occurs, by
 dotted path), a predicate and a message. A rule about an optional part of the document
 (allowances, a VAT category, a line period, a Dutch seller) names it as ``needs`` and is
 skipped without it: :meth:`Context.of` lists the parts a document has, and :func:`applicable`
@@ -24,7 +25,7 @@ from operator import attrgetter
 from typing import Any, Final, NamedTuple, TypeVar, TypeVarTuple, cast
 
 from model.document import Invoice
-from ubl.errors import Violation
+from model.findings import Finding
 from ubl.rules._model import (
     Level,
     Taxed,
@@ -41,9 +42,9 @@ __all__ = [
     "CHARGES",
     "COUNTED",
     "NOTHING",
+    "Breach",
     "Check",
     "Context",
-    "Finding",
     "Registry",
     "Rule",
     "RuleSet",
@@ -52,12 +53,12 @@ __all__ = [
     "all_given",
     "applicable",
     "at",
+    "check_rules",
     "pairs",
     "per",
     "per_charge",
     "register_rows",
     "selection",
-    "violations",
 ]
 
 
@@ -70,8 +71,9 @@ class RuleSet(Enum):
     BINDING = "not an official rule: what the UBL binding of ubl.writer cannot carry"
 
 
-Finding = tuple[str, str]
-"""One place a rule is broken: the model field path and the message."""
+Breach = tuple[str, str]
+"""One place a rule is broken: the model field path and the message. It stays inside
+:mod:`ubl.rules`: :func:`check_rules` makes it a :class:`~model.findings.Finding`."""
 
 OPTIONAL_GROUPS: Final = frozenset(
     {"tax_representative", "payee", "delivery", "invoice_period", "additional_documents",
@@ -200,7 +202,7 @@ class Context:
         return value
 
 
-Check = Callable[[Context], Iterable[Finding]]
+Check = Callable[[Context], Iterable[Breach]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,13 +223,15 @@ def applicable(rules: Iterable[Rule], present: Collection[str]) -> tuple[Rule, .
     return tuple(rule for rule in rules if rule.needs is None or rule.needs in present)
 
 
-def violations(rules: Iterable[Rule], context: Context) -> list[Violation]:
-    """Every rule of ``rules`` the document of ``context`` breaks, in the order given.
+def check_rules(rules: Iterable[Rule], context: Context) -> list[Finding]:
+    """Every rule of ``rules`` the document of ``context`` breaks, in the order given: one
+    :class:`~model.findings.Finding` (layer ``profile``, the rule id, the model field and the
+    message) per place.
 
     Each rule is run: pass the rules that apply to the document (:func:`applicable`).
     """
     return [
-        Violation(rule.id, place, message)
+        Finding(rule=rule.id, layer="profile", field=place, message=message)
         for rule in rules
         for place, message in rule.check(context)
     ]
@@ -434,20 +438,20 @@ def _each_check(
     (:attr:`Values.one`), then with ``clean``, else ``bad`` on each selected value."""
     select, get, among = values.select, values.one, values.among
 
-    def findings(selected: Sequence[Any], where: Callable[[int], str]) -> list[Finding]:
+    def findings(selected: Sequence[Any], where: Callable[[int], str]) -> list[Breach]:
         return [
             (where(i), message(value) if callable(message) else message)
             for i, value in enumerate(selected)
             if bad(value)
         ]
 
-    def check(ctx: Context) -> Iterable[Finding]:
+    def check(ctx: Context) -> Iterable[Breach]:
         selected, where = select(ctx.doc)
         return findings(selected, where) if any(map(bad, selected)) else ()
 
     if get is not None:
 
-        def one_check(ctx: Context) -> Iterable[Finding]:
+        def one_check(ctx: Context) -> Iterable[Breach]:
             try:
                 value = get(ctx.doc)
             except AttributeError:  # no value there: ``select`` tells
@@ -458,7 +462,7 @@ def _each_check(
     if clean is None:
         return check
 
-    def quick_check(ctx: Context) -> Iterable[Finding]:
+    def quick_check(ctx: Context) -> Iterable[Breach]:
         try:
             if among is not None and clean(among(ctx)):
                 return ()

@@ -2,7 +2,7 @@
 
 A blank string writes no element (:func:`blank`), codes are compared after
 ``normalize-space`` (:func:`code`), and the walkers yield each written value with its model
-field path, the path a :class:`~ubl.errors.Violation` names.
+field path, the ``field`` of the :class:`~model.findings.Finding` a rule reports.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ codes), the rules accept them too (:data:`_CEN_ONLY_CODES`), so no valid documen
 where they refuse codes the lists have (three currencies), the rules refuse them too
 (:data:`_CEN_REFUSED`). :data:`CODE_LIST_NOTES` lists the differences; a test compares every
 rule's codes with the official Schematron. BR-CL-08 (note subject code) is left out:
-:mod:`model.codes` has no UNCL4451 list.
+:mod:`model.codes` has no UNCL4451 list. The Peppol code-list rules (PEPPOL-EN16931-CLnnn) use
+the lists of the Peppol 3.0.21 Schematron instead: :mod:`ubl.rules.peppol_codes`.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from model.codes import (
 from model.document import Identifier, Invoice
 from ubl.rules._base import (
     NOTHING,
+    Breach,
     Context,
-    Finding,
     Registry,
     RuleSet,
     Selection,
@@ -104,7 +105,7 @@ are registered. What the tests compare with the official Schematron."""
 
 
 @rules.rule("BR-CL-01")
-def _type_code_list(ctx: Context) -> Iterator[Finding]:
+def _type_code_list(ctx: Context) -> Iterator[Breach]:
     type_code = code(ctx.doc.type_code)
     kind = "credit note" if ctx.doc.is_credit_note else "invoice"
     allowed = _CREDIT_NOTE_TYPES if ctx.doc.is_credit_note else _INVOICE_TYPES

@@ -14,8 +14,8 @@ from typing import Any, Final
 from model.codes import iso3166
 from model.document import Invoice
 from ubl.rules._base import (
+    Breach,
     Context,
-    Finding,
     Registry,
     RuleSet,
     Values,
@@ -177,13 +177,13 @@ rules.each(
 
 
 @rules.rule("BR-01")
-def _specification_identifier(ctx: Context) -> Iterator[Finding]:
+def _specification_identifier(ctx: Context) -> Iterator[Breach]:
     if not ctx.customization_id:
         yield "customization_id", "Specification identifier (BT-24) is missing"
 
 
 @rules.rule("BR-17")
-def _payee_differs(ctx: Context) -> Iterator[Finding]:
+def _payee_differs(ctx: Context) -> Iterator[Breach]:
     payee, seller = ctx.doc.payee, ctx.doc.seller
     if payee is None:
         return
@@ -197,7 +197,7 @@ def _payee_differs(ctx: Context) -> Iterator[Finding]:
 
 
 @rules.rule("BR-53")
-def _vat_in_tax_currency(ctx: Context) -> Iterator[Finding]:
+def _vat_in_tax_currency(ctx: Context) -> Iterator[Breach]:
     doc = ctx.doc
     if blank(doc.tax_currency) or doc.totals.vat_in_tax_currency is not None:
         return
@@ -210,13 +210,13 @@ def _vat_in_tax_currency(ctx: Context) -> Iterator[Finding]:
 
 
 @rules.rule("BR-CO-03")
-def _tax_point_date_or_code(ctx: Context) -> Iterator[Finding]:
+def _tax_point_date_or_code(ctx: Context) -> Iterator[Breach]:
     if ctx.doc.tax_point_date is not None and given(ctx.doc.tax_point_code):
         yield "tax_point_code", "VAT point date (BT-7) and its code (BT-8) exclude each other"
 
 
 @rules.rule("BR-CO-14")
-def _vat_total_with_breakdown(ctx: Context) -> Iterator[Finding]:
+def _vat_total_with_breakdown(ctx: Context) -> Iterator[Breach]:
     """The TaxTotal holding the breakdown needs its TaxAmount (BT-110); the sum is checked by
     :mod:`model.calculation`."""
     if ctx.doc.totals.vat is None and ctx.doc.vat_breakdown:
@@ -247,7 +247,7 @@ rules.each(
 
 
 @rules.rule("BR-CO-26")
-def _seller_identified(ctx: Context) -> Iterator[Finding]:
+def _seller_identified(ctx: Context) -> Iterator[Breach]:
     seller = ctx.doc.seller
     identified = (
         given(seller.vat_id)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 from model.document import Address, Identifier, Invoice
-from ubl.rules._base import Check, Context, Finding, Registry, RuleSet, register_rows
+from ubl.rules._base import Breach, Check, Context, Registry, RuleSet, register_rows
 from ubl.rules._model import (
     blank,
     code,
@@ -42,7 +42,7 @@ def _address_gaps(field: str, get: Callable[[Invoice], Address | None], raw: boo
     ``raw``: only when the address itself is Dutch, its country compared untrimmed (SI-UBL).
     """
 
-    def check(ctx: Context) -> Iterator[Finding]:
+    def check(ctx: Context) -> Iterator[Breach]:
         address = get(ctx.doc)
         if address is None or (raw and address.country != "NL"):
             return
@@ -60,7 +60,7 @@ def _dutch_registration(identifier: Identifier | None) -> bool:
 def _registration_scheme(field: str, get: Callable[[Invoice], Identifier | None]) -> Check:
     """NL-R-003/005: a written legal registration must be a KVK or OIN number."""
 
-    def check(ctx: Context) -> Iterator[Finding]:
+    def check(ctx: Context) -> Iterator[Breach]:
         identifier = get(ctx.doc)
         if written_id(identifier) and not _dutch_registration(identifier):
             yield f"{field}.scheme", "a Dutch legal registration must be KVK (0106) or OIN (0190)"
@@ -72,12 +72,12 @@ def _references_invoice(doc: Invoice) -> bool:
     return any(given(p.number) for p in doc.preceding_invoices)
 
 
-def _credit_note_reference(ctx: Context) -> Iterator[Finding]:
+def _credit_note_reference(ctx: Context) -> Iterator[Breach]:
     if ctx.doc.is_credit_note and not _references_invoice(ctx.doc):
         yield "preceding_invoices", "a Dutch credit note must reference the invoice (BT-25)"
 
 
-def _payment_instructions(ctx: Context) -> Iterator[Finding]:
+def _payment_instructions(ctx: Context) -> Iterator[Breach]:
     """Payment instructions when the customer pays the supplier (NL-R-007, BR-NL-11)."""
     payable = ctx.doc.totals.payable
     customer_pays = payable < 0 if ctx.doc.is_credit_note else payable > 0
@@ -85,45 +85,45 @@ def _payment_instructions(ctx: Context) -> Iterator[Finding]:
         yield "payment_means", "a Dutch supplier must give payment instructions (BG-16)"
 
 
-def _invoice_payment_instructions(ctx: Context) -> Iterable[Finding]:
+def _invoice_payment_instructions(ctx: Context) -> Iterable[Breach]:
     return () if ctx.doc.is_credit_note else _payment_instructions(ctx)
 
 
-def _dutch_payment_means(ctx: Context) -> Iterator[Finding]:
+def _dutch_payment_means(ctx: Context) -> Iterator[Breach]:
     for i, means in enumerate(ctx.doc.payment_means):
         if code(means.code) not in _DUTCH_PAYMENT_MEANS:
             yield f"payment_means[{i}].code", "payment means must be 30, 48, 49, 57, 58 or 59"
 
 
-def _order_for_order_lines(ctx: Context) -> Iterator[Finding]:
+def _order_for_order_lines(ctx: Context) -> Iterator[Breach]:
     if not has_order_reference(ctx.doc):
         for i, line in enumerate(ctx.doc.lines):
             if given(line.order_line_ref):
                 yield f"lines[{i}].order_line_ref", "an order line (BT-132) needs the order (BT-13)"
 
 
-def _supplier_registration(ctx: Context) -> Iterator[Finding]:
+def _supplier_registration(ctx: Context) -> Iterator[Breach]:
     if not _dutch_registration(ctx.doc.seller.legal_registration):
         yield "seller.legal_registration", "a Dutch supplier needs its KVK or OIN number (BT-30)"
 
 
-def _customer_registration(ctx: Context) -> Iterator[Finding]:
+def _customer_registration(ctx: Context) -> Iterator[Breach]:
     buyer = ctx.doc.buyer
     if buyer.address.country == "NL" and not _dutch_registration(buyer.legal_registration):
         yield "buyer.legal_registration", "a Dutch customer needs its KVK or OIN number (BT-47)"
 
 
-def _si_type_code(ctx: Context) -> Iterator[Finding]:
+def _si_type_code(ctx: Context) -> Iterator[Breach]:
     if ctx.doc.type_code not in {"380", "381", "384", "389"}:
         yield "type_code", f"type code {ctx.doc.type_code!r} must be 380, 381, 384 or 389"
 
 
-def _si_credit_note_scheme(ctx: Context) -> Iterator[Finding]:
+def _si_credit_note_scheme(ctx: Context) -> Iterator[Breach]:
     if (ctx.doc.type_code == "381") != ctx.doc.is_credit_note:
         yield "kind", "type code 381 is written as a UBL CreditNote, a CreditNote has type 381"
 
 
-def _corrective_reference(ctx: Context) -> Iterator[Finding]:
+def _corrective_reference(ctx: Context) -> Iterator[Breach]:
     if ctx.doc.type_code == "384" and not _references_invoice(ctx.doc):
         yield "preceding_invoices", "a corrective invoice (384) must reference the invoice (BT-25)"
 
@@ -194,7 +194,7 @@ def _dutch(
     check: Check,
     needs: str | None = "seller:NL",
 ) -> None:
-    def guarded(ctx: Context) -> Iterable[Finding]:
+    def guarded(ctx: Context) -> Iterable[Breach]:
         return check(ctx) if applies(ctx) else ()
 
     rules.add(rule_id, guarded, rule_set, needs)

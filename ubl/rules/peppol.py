@@ -15,9 +15,9 @@ from model.document import Identifier, Invoice, Line
 from ubl._ids import PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID
 from ubl.rules._base import (
     CHARGES,
+    Breach,
     Check,
     Context,
-    Finding,
     Registry,
     RuleSet,
     per,
@@ -87,58 +87,58 @@ def _peppol(rule_id: str, needs: str | None = None) -> Callable[[Check], Check]:
 
 
 @_peppol("R001")
-def _business_process(ctx: Context) -> Iterator[Finding]:
+def _business_process(ctx: Context) -> Iterator[Breach]:
     if not ctx.profile_id:
         yield "profile_id", "Business process type (BT-23) is missing"
 
 
 @_peppol("R007")
-def _approved_process(ctx: Context) -> Iterator[Finding]:
+def _approved_process(ctx: Context) -> Iterator[Breach]:
     if not _peppol_process(ctx):
         yield "profile_id", f"business process {ctx.profile_id!r} (BT-23) is not a Peppol one"
 
 
 @_peppol("R002")
-def _one_note(ctx: Context) -> Iterator[Finding]:
+def _one_note(ctx: Context) -> Iterator[Breach]:
     notes = count(given(n.text) or given(n.subject_code) for n in ctx.doc.notes)
     if notes > 1 and not _both_german(ctx):
         yield "notes", "only one invoice note (BG-1), unless seller and buyer are German"
 
 
 @_peppol("R003")
-def buyer_or_order_reference(ctx: Context) -> Iterator[Finding]:
+def buyer_or_order_reference(ctx: Context) -> Iterator[Breach]:
     """BT-10 or BT-13 (also SI-UBL BR-NL-2)."""
     if blank(ctx.doc.buyer_reference) and not has_order_reference(ctx.doc):
         yield "buyer_reference", "a buyer reference (BT-10) or order reference (BT-13) is required"
 
 
 @_peppol("R004")
-def _peppol_specification(ctx: Context) -> Iterator[Finding]:
+def _peppol_specification(ctx: Context) -> Iterator[Breach]:
     value = ctx.customization_id
     if not value.startswith(PEPPOL_CUSTOMIZATION_ID) or "::" in value:
         yield "customization_id", f"the specification id must begin with {PEPPOL_CUSTOMIZATION_ID}"
 
 
 @_peppol("R005")
-def _tax_currency_differs(ctx: Context) -> Iterator[Finding]:
+def _tax_currency_differs(ctx: Context) -> Iterator[Breach]:
     if given(ctx.doc.tax_currency) and code(ctx.doc.tax_currency) == code(ctx.doc.currency):
         yield "tax_currency", "the VAT accounting currency (BT-6) must differ from BT-5"
 
 
 @_peppol("R010")
-def _buyer_endpoint(ctx: Context) -> Iterator[Finding]:
+def _buyer_endpoint(ctx: Context) -> Iterator[Breach]:
     if not written_id(ctx.doc.buyer.endpoint):
         yield "buyer.endpoint", "Buyer electronic address (BT-49) is missing"
 
 
 @_peppol("R020")
-def _seller_endpoint(ctx: Context) -> Iterator[Finding]:
+def _seller_endpoint(ctx: Context) -> Iterator[Breach]:
     if not written_id(ctx.doc.seller.endpoint):
         yield "seller.endpoint", "Seller electronic address (BT-34) is missing"
 
 
 def _amount_from_percentage(level: Level) -> Check:
-    def check(ctx: Context) -> Iterator[Finding]:
+    def check(ctx: Context) -> Iterator[Breach]:
         for path, ac in charges(ctx.doc, level):
             if ac.base_amount is not None and ac.percentage is not None:
                 expected = ac.base_amount * ac.percentage / 100
@@ -171,7 +171,7 @@ _goes_with("PEPPOL-EN16931-R042", "base_amount", "percentage")
 
 
 @_peppol("R046", needs="lines.price.gross")
-def _net_is_gross_minus_discount(ctx: Context) -> Iterator[Finding]:
+def _net_is_gross_minus_discount(ctx: Context) -> Iterator[Breach]:
     for i, line in enumerate(ctx.doc.lines):
         price = line.price
         if price.gross is not None and price.net != price.gross - (price.discount or 0):
@@ -179,13 +179,13 @@ def _net_is_gross_minus_discount(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("R053")
-def _one_tax_total_with_breakdown(ctx: Context) -> Iterator[Finding]:
+def _one_tax_total_with_breakdown(ctx: Context) -> Iterator[Breach]:
     if not ctx.doc.vat_breakdown:
         yield "vat_breakdown", "exactly one tax total with a VAT breakdown (BG-23) is required"
 
 
 @_peppol("R054")
-def _tax_total_in_tax_currency(ctx: Context) -> Iterator[Finding]:
+def _tax_total_in_tax_currency(ctx: Context) -> Iterator[Breach]:
     totals = ctx.doc.totals
     without_breakdown = count([
         totals.vat is not None and not ctx.doc.vat_breakdown,
@@ -196,7 +196,7 @@ def _tax_total_in_tax_currency(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("R055")
-def _tax_totals_same_sign(ctx: Context) -> Iterator[Finding]:
+def _tax_totals_same_sign(ctx: Context) -> Iterator[Breach]:
     vat, converted = ctx.doc.totals.vat, ctx.doc.totals.vat_in_tax_currency
     opposite = vat is not None and converted is not None and vat * converted < 0
     if given(ctx.doc.tax_currency) and opposite:
@@ -204,7 +204,7 @@ def _tax_totals_same_sign(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("R061")
-def _direct_debit_mandate(ctx: Context) -> Iterator[Finding]:
+def _direct_debit_mandate(ctx: Context) -> Iterator[Breach]:
     for i, means in enumerate(ctx.doc.payment_means):
         debit = means.direct_debit
         if code(means.code) in {"49", "59"} and (debit is None or blank(debit.mandate)):
@@ -215,7 +215,7 @@ def _direct_debit_mandate(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("R110", needs="lines.period")
-def _line_period_starts_within(ctx: Context) -> Iterator[Finding]:
+def _line_period_starts_within(ctx: Context) -> Iterator[Breach]:
     start = ctx.doc.invoice_period.start if ctx.doc.invoice_period else None
     for i, line in enumerate(ctx.doc.lines):
         line_start = line.period.start if line.period else None
@@ -224,7 +224,7 @@ def _line_period_starts_within(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("R111", needs="lines.period")
-def _line_period_ends_within(ctx: Context) -> Iterator[Finding]:
+def _line_period_ends_within(ctx: Context) -> Iterator[Breach]:
     end = ctx.doc.invoice_period.end if ctx.doc.invoice_period else None
     for i, line in enumerate(ctx.doc.lines):
         line_end = line.period.end if line.period else None
@@ -239,7 +239,7 @@ def _line_sum(line: Line, is_charge: bool) -> Decimal:
 
 
 @_peppol("R120")
-def _line_net_amount(ctx: Context) -> Iterator[Finding]:
+def _line_net_amount(ctx: Context) -> Iterator[Breach]:
     for i, line in enumerate(ctx.doc.lines):
         base = line.price.base_quantity
         expected = line.quantity * (line.price.net / base if base else line.price.net)
@@ -253,7 +253,7 @@ def _line_net_amount(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("R121", needs="lines.price.base_quantity")
-def _base_quantity_positive(ctx: Context) -> Iterator[Finding]:
+def _base_quantity_positive(ctx: Context) -> Iterator[Breach]:
     for i, line in enumerate(ctx.doc.lines):
         base = line.price.base_quantity
         if base is not None and base <= 0:
@@ -261,7 +261,7 @@ def _base_quantity_positive(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("R130", needs="lines.price.base_quantity")
-def _base_quantity_unit(ctx: Context) -> Iterator[Finding]:
+def _base_quantity_unit(ctx: Context) -> Iterator[Breach]:
     for i, line in enumerate(ctx.doc.lines):
         price = line.price
         if (
@@ -276,7 +276,7 @@ def _base_quantity_unit(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("P0100")
-def _peppol_invoice_type(ctx: Context) -> Iterator[Finding]:
+def _peppol_invoice_type(ctx: Context) -> Iterator[Breach]:
     type_code = code(ctx.doc.type_code)
     if (
         not ctx.doc.is_credit_note
@@ -290,7 +290,7 @@ def _peppol_invoice_type(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("P0101")
-def _peppol_credit_note_type(ctx: Context) -> Iterator[Finding]:
+def _peppol_credit_note_type(ctx: Context) -> Iterator[Breach]:
     type_code = code(ctx.doc.type_code)
     if (
         ctx.doc.is_credit_note
@@ -301,7 +301,7 @@ def _peppol_credit_note_type(ctx: Context) -> Iterator[Finding]:
 
 
 @_peppol("P0112")
-def _german_type_codes(ctx: Context) -> Iterator[Finding]:
+def _german_type_codes(ctx: Context) -> Iterator[Breach]:
     type_code = code(ctx.doc.type_code)
     if not ctx.doc.is_credit_note and type_code in {"326", "384"} and not _both_german(ctx):
         yield "type_code", f"invoice type code {type_code} is only for German seller and buyer"
@@ -395,7 +395,7 @@ def _scheme_format(
     def identifiers(doc: Invoice) -> Iterator[tuple[str, Identifier]]:
         return ((f"{p}.value", x) for p, x in scheme_identifiers(doc) if x.scheme == scheme)
 
-    def check(ctx: Context) -> Iterator[Finding]:
+    def check(ctx: Context) -> Iterator[Breach]:
         if scheme in ctx.id_schemes:
             for path, identifier in identifiers(ctx.doc):
                 value = identifier.value

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Final
 
 from model.document import Invoice
-from ubl.rules._base import Context, Finding, Registry, RuleSet, Values, per, register_rows
+from ubl.rules._base import Breach, Context, Registry, RuleSet, Values, per, register_rows
 from ubl.rules._model import blank, code, count, distinct, given, party_identifiers
 
 rules = Registry(RuleSet.EN16931)
@@ -77,14 +77,14 @@ register_rows(_at_most_one, _AT_MOST_ONE)
 
 
 @rules.rule("UBL-SR-19")
-def _payee_not_seller(ctx: Context) -> Iterator[Finding]:
+def _payee_not_seller(ctx: Context) -> Iterator[Breach]:
     payee = ctx.doc.payee
     if payee is not None and (blank(payee.name) or payee.name == ctx.doc.seller.name):
         yield "payee.name", "a payee (BG-10) needs a name (BT-59) other than the seller's (BT-27)"
 
 
 @rules.rule("UBL-SR-43", needs="additional_documents")
-def _supporting_document_type(ctx: Context) -> Iterator[Finding]:
+def _supporting_document_type(ctx: Context) -> Iterator[Breach]:
     allowed = {"130", "50"} if ctx.doc.is_credit_note else {"130"}
     for i, document in enumerate(ctx.doc.additional_documents):
         type_code = code(document.type_code)
@@ -112,7 +112,7 @@ _not_on_invoiced_object("UBL-CR-673", "description")
 
 
 @rules.rule("UBL-CN-BT9", RuleSet.BINDING)
-def _credit_note_due_date(ctx: Context) -> Iterator[Finding]:
+def _credit_note_due_date(ctx: Context) -> Iterator[Breach]:
     """A UBL 2.1 CreditNote has no root DueDate: BT-9 travels as PaymentMeans/PaymentDueDate."""
     doc = ctx.doc
     if doc.is_credit_note and doc.due_date is not None and not doc.payment_means:
@@ -124,7 +124,7 @@ def _credit_note_due_date(ctx: Context) -> Iterator[Finding]:
 
 
 @rules.rule("UBL-BT111-CURRENCY", RuleSet.BINDING)
-def _vat_total_currency(ctx: Context) -> Iterator[Finding]:
+def _vat_total_currency(ctx: Context) -> Iterator[Breach]:
     """The BT-111 TaxTotal is told from the BT-110 one by its currencyID, the tax currency."""
     doc = ctx.doc
     if doc.totals.vat_in_tax_currency is not None and blank(doc.tax_currency):

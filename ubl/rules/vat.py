@@ -18,9 +18,9 @@ from typing import Final, Literal
 
 from model.document import Invoice, VatBreakdown
 from ubl.rules._base import (
+    Breach,
     Check,
     Context,
-    Finding,
     Registry,
     RuleSet,
     Values,
@@ -152,7 +152,7 @@ def _register_category(cat: _Category) -> None:
     label = f"category {cat.code} ({cat.name})"
     rate_ok, rate_text = _RATE_RULES[cat.rate]
 
-    def breakdown(ctx: Context) -> Iterator[Finding]:
+    def breakdown(ctx: Context) -> Iterator[Breach]:
         used, count = cat.code in ctx.used, ctx.breakdowns.get(cat.code, 0)
         if cat.only_one and used and count != 1:
             yield "vat_breakdown", f"{label} is used: one VAT breakdown of it needed, not {count}"
@@ -160,7 +160,7 @@ def _register_category(cat: _Category) -> None:
             yield "vat_breakdown", f"{label} needs a VAT breakdown exactly when it is used"
 
     def parties(kind: TaxedKind) -> Check:
-        def check(ctx: Context) -> Iterator[Finding]:
+        def check(ctx: Context) -> Iterator[Breach]:
             if cat.code in ctx.used and not cat.parties_ok(ctx.doc):
                 for taxed in ctx.taxed[kind]:
                     if taxed.category == cat.code:
@@ -172,7 +172,7 @@ def _register_category(cat: _Category) -> None:
     def rates(kind: TaxedKind) -> Check:
         message = f"the VAT rate of {label} {rate_text}"
 
-        def check(ctx: Context) -> Iterator[Finding]:
+        def check(ctx: Context) -> Iterator[Breach]:
             rates = ctx.fact(_category_rates)
             if rates is not None and all(
                 rate_ok(rate) for category, rate in rates[kind] if category == cat.code
@@ -186,7 +186,7 @@ def _register_category(cat: _Category) -> None:
         return check
 
     def breakdowns(field: str, bad: Callable[[VatBreakdown], bool], message: str) -> Check:
-        def check(ctx: Context) -> Iterator[Finding]:
+        def check(ctx: Context) -> Iterator[Breach]:
             if cat.code in ctx.breakdowns:
                 for i, b in enumerate(ctx.doc.vat_breakdown):
                     if _is(b.category, cat.code) and bad(b):
@@ -219,7 +219,7 @@ for _category in _CATEGORIES:
 
 
 @rules.rule("BR-IC-11", needs="breakdown:K")
-def _intra_community_supply_date(ctx: Context) -> Iterator[Finding]:
+def _intra_community_supply_date(ctx: Context) -> Iterator[Breach]:
     doc, period = ctx.doc, ctx.doc.invoice_period
     dated = (doc.delivery is not None and doc.delivery.date is not None) or (
         period is not None and (period.start is not None or period.end is not None)
@@ -229,7 +229,7 @@ def _intra_community_supply_date(ctx: Context) -> Iterator[Finding]:
 
 
 @rules.rule("BR-IC-12", needs="breakdown:K")
-def _intra_community_deliver_to(ctx: Context) -> Iterator[Finding]:
+def _intra_community_deliver_to(ctx: Context) -> Iterator[Breach]:
     if "K" in ctx.breakdowns and len(country(deliver_to(ctx.doc))) < 2:
         yield "delivery.address.country", "an intra-community supply needs the deliver to country"
 
@@ -244,7 +244,7 @@ _NOT_SUBJECT_ONLY: Final[tuple[tuple[str, Values, str], ...]] = (
 
 
 def _only_not_subject(rule_id: str, values: Values, what: str) -> None:
-    def check(ctx: Context) -> Iterator[Finding]:
+    def check(ctx: Context) -> Iterator[Breach]:
         if "O" in ctx.breakdowns:
             selected, where = values.select(ctx.doc)
             for i, category in enumerate(selected):
@@ -282,12 +282,12 @@ def _split_payment(ctx: Context) -> bool:
 
 
 @rules.rule("BR-B-01", needs="category:B")
-def _split_payment_italian(ctx: Context) -> Iterator[Finding]:
+def _split_payment_italian(ctx: Context) -> Iterator[Breach]:
     if _split_payment(ctx) and any(c != "IT" for c in _all_countries(ctx.doc)):
         yield "vat_breakdown", "category B (split payment) is only for domestic Italian invoices"
 
 
 @rules.rule("BR-B-02", needs="category:B")
-def _split_payment_not_standard(ctx: Context) -> Iterator[Finding]:
+def _split_payment_not_standard(ctx: Context) -> Iterator[Breach]:
     if _split_payment(ctx) and "S" in _all_categories(ctx.doc):
         yield "vat_breakdown", "categories B (split payment) and S (standard rated) cannot mix"
