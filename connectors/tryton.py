@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from connectors._tryton_rpc import TrytonRpc
+from connectors._tryton_rpc import TrytonRpc, WizardStep
 from connectors.base import (
     Capability,
     Cursor,
@@ -354,8 +354,8 @@ class TrytonConnector:
             "account.invoice.pay",
             ("account.invoice", invoice["id"]),
             (
-                ("choice", lambda form: {**form, **start}),
-                ("pay", lambda form: {**form, "type": "partial"}),
+                WizardStep("choice", lambda form: {**form, **start}),  # books a full payment
+                WizardStep("pay", lambda form: {**form, "type": "partial"}),  # books the rest
             ),
             record_id=record_id,
         )
