@@ -18,6 +18,10 @@ Policies, where Tryton holds no direct equivalent:
   customer's under its VAT id or party code. The endpoint is that legal id (KvK 0106, OIN 0190,
   KBO 0208) when known, else the VAT id under its EAS scheme (``<cc>_vat`` in
   ``[identifier_schemes]``, e.g. 9944 for NL).
+* Paid amount BT-113: not set. A document is the invoice as issued: BT-113 holds advance
+  payments only, which Tryton does not record, so the amount due BT-115 is the invoice total.
+  Payments booked after issue (``amount_to_pay`` dropping) travel as the ``payments`` stream
+  and never change the document or its bytes.
 * Payment means BT-81: the record's ``payment_method.`` name when present, else the mapping's
   default; the IBAN BT-84 is the company's first IBAN; remittance information BT-83 is the
   customer payment reference, else the invoice number.
@@ -297,17 +301,16 @@ class _Builder:
         )
 
     def _totals(self) -> Totals:
-        """BG-22 from Tryton's own figures; BT-113 paid = total - amount to pay."""
+        """BG-22 from Tryton's own figures as issued: no paid amount BT-113, so the amount
+        due BT-115 is the total with VAT BT-112 (``amount_to_pay`` is not read)."""
         with_vat = self._amount(self.data["total_amount"])
-        payable = self._amount(self.data["amount_to_pay"])
-        paid = with_vat - payable
         return Totals(
             line_net=sum((self._amount(line["amount"]) for line in self.data["lines"]), Decimal(0)),
             without_vat=self._amount(self.data["untaxed_amount"]),
             vat=self._amount(self.data["tax_amount"]),
             with_vat=with_vat,
-            prepaid=paid or None,
-            payable=payable,
+            prepaid=None,
+            payable=with_vat,
         )
 
 
