@@ -199,6 +199,43 @@ def test_the_ubl_of_an_invoice_does_not_change_when_a_payment_is_booked(
     assert after == before
 
 
+def test_the_buyer_reference_is_the_invoices_reference(
+    tryton: TrytonConnector, invoices: dict[str, Record], mapping: mappings.Mapping
+) -> None:
+    references = {
+        number: convert(tryton, record, mapping).buyer_reference
+        for number, record in invoices.items()
+    }
+    assert references == {
+        "INV-1": "PO-1001",
+        "INV-2": "PO-2001",
+        "INV-3": "PO-1002",
+        "CN-1": "PO-1002",
+    }
+
+
+def test_an_invoice_without_a_reference_is_held_naming_bt_10_and_the_field(
+    tryton_template: Path, tmp_path: Path, mapping: mappings.Mapping
+) -> None:
+    """On a server of its own: a user copies INV-3 (Tryton's copy drops the reference) and
+    posts the copy, INV-4, without filling it in."""
+    with run_server(tryton_template, tmp_path / "tryton") as server, connect(server) as tryton:
+        (copy,) = tryton.rpc.model("account.invoice", "copy", [3], {})
+        tryton.rpc.model("account.invoice", "post", [copy])
+        pulled = [record for page in tryton.pull(Stream.INVOICES, None) for record in page.records]
+        documents: dict[str, Invoice] = {}
+        held: dict[str, RecordError] = {}
+        for record in pulled:
+            try:
+                documents[record.data["number"]] = convert(tryton, record, mapping)
+            except RecordError as failure:
+                held[record.data["number"]] = failure
+    assert sorted(documents) == ["CN-1", "INV-1", "INV-2", "INV-3"]
+    assert list(held) == ["INV-4"] and held["INV-4"].record_id == str(copy)
+    reason = held["INV-4"].reason
+    assert "INV-4" in reason and "BT-10" in reason and "field `reference`" in reason
+
+
 def renamed_tax(record: Record, old: str, new: str) -> Record:
     """The record as Tryton would give it had tax ``old`` been named ``new``."""
 
