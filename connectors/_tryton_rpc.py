@@ -23,7 +23,8 @@ reached the server is :class:`~connectors.http.OutcomeUnknown`.
 
 Errors map onto the connectors error tree: a refused login or an unknown database is a
 :class:`ConfigurationError` naming the setting to fix; connection failures, 5xx and
-Tryton's concurrency errors are :class:`TransientError` (the HTTP helper retries first);
+Tryton's concurrency errors are :class:`TransientError` (the HTTP helper retries the
+idempotent calls first; a write whose answer was lost is its subclass ``OutcomeUnknown``);
 a ``UserError`` about one record is a :class:`RecordError`. The password is a
 ``SecretStr`` and reaches neither a log line nor a message.
 """
