@@ -10,9 +10,21 @@ ending them); the server then refuses every call with 401 before running it. A c
 that way logs in again once and is sent again; a refusal right after a fresh login is a
 :class:`ConfigurationError`, never a loop of logins.
 
+Tryton's JSON-RPC is one POST endpoint, so the HTTP helper cannot tell a read from a write:
+every call says whether it is idempotent, and only an idempotent one is repeated after a
+failure that may have reached the server (:mod:`connectors.http`). Reads (``search``,
+``search_read``, ``read``, ``search_count``, ``fields_get``, ``default_get``,
+``get_preferences``), ``common.*`` calls (``login`` included: a second session is
+harmless), and a wizard's ``create``, ``delete`` and the execution of its ``start`` state
+(which only shows a form) are idempotent; every other model method (``create``, ``write``,
+``delete``, buttons such as ``post``) and every other wizard step (a step that books) is
+not, unless the caller says so. Such a call is sent once; a failure after it may have
+reached the server is :class:`~connectors.http.OutcomeUnknown`.
+
 Errors map onto the connectors error tree: a refused login or an unknown database is a
 :class:`ConfigurationError` naming the setting to fix; connection failures, 5xx and
-Tryton's concurrency errors are :class:`TransientError` (the HTTP helper retries first);
+Tryton's concurrency errors are :class:`TransientError` (the HTTP helper retries the
+idempotent calls first; a write whose answer was lost is its subclass ``OutcomeUnknown``);
 a ``UserError`` about one record is a :class:`RecordError`. The password is a
 ``SecretStr`` and reaches neither a log line nor a message.
 """
@@ -24,6 +36,7 @@ import datetime as dt
 import itertools
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +45,7 @@ from pydantic import SecretStr
 from connectors.errors import ConfigurationError, RecordError, TransientError
 from connectors.http import HttpClient, Unauthorized
 
-__all__ = ["TrytonRpc", "decode", "encode"]
+__all__ = ["TrytonRpc", "WizardStep", "decode", "encode", "is_idempotent"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +69,46 @@ _DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 _USER_ERRORS = frozenset({"UserError", "UserWarning"})
 _TRANSIENT_ERRORS = frozenset({"ConcurrencyException", "RateLimitException", "TimeOutException"})
+# Model methods that only read: repeating one changes nothing on the server.
+_READ_METHODS = frozenset(
+    {
+        "search",
+        "search_read",
+        "search_count",
+        "read",
+        "fields_get",
+        "default_get",
+        "get_preferences",
+        "view_get",
+    }
+)
+
+
+def is_idempotent(method: str) -> bool:
+    """Whether the JSON-RPC ``method`` may be sent again after a failure that may have
+    reached the server, when its caller does not say (see the module docstring)."""
+    kind, _, rest = method.partition(".")
+    name = rest.rpartition(".")[2]
+    if kind == "common":
+        return True
+    if kind == "wizard":
+        return name in {"create", "delete"}
+    return kind == "model" and name in _READ_METHODS
+
+
+@dataclass(frozen=True, slots=True)
+class WizardStep:
+    """One button of a wizard run (:meth:`TrytonRpc.run_wizard`).
+
+    ``fill`` turns the form Tryton last showed into that form's values, or returns None to
+    skip the step when that form was not shown. ``idempotent`` says whether executing the
+    button only shows another form (True) or may write (False, the default: a step that
+    books is sent once, never repeated after a failure that may have reached the server).
+    """
+
+    button: str
+    fill: Callable[[dict[str, Any]], dict[str, Any] | None]
+    idempotent: bool = False
 
 
 def decode(value: dict[str, Any]) -> Any:
@@ -121,6 +174,7 @@ class TrytonRpc:
             user_id, session, *_bus = self._post(
                 "common.db.login",
                 [self._username, {"password": self._password.get_secret_value()}, "en"],
+                idempotent=True,
             )
         except ConfigurationError as refused:
             raise ConfigurationError(
@@ -130,22 +184,33 @@ class TrytonRpc:
             ) from None
         token = base64.b64encode(f"{self._username}:{user_id}:{session}".encode()).decode()
         self._authorization = f"Session {token}"
-        self.context = dict(self._fresh("model.res.user.get_preferences", [True, {}]))
+        self.context = dict(
+            self._fresh("model.res.user.get_preferences", [True, {}], idempotent=True)
+        )
         log.info("logged in to Tryton database %s as %s", self._database, self._username)
         return int(user_id)
 
-    def call(self, method: str, *params: Any, record_id: str | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        *params: Any,
+        record_id: str | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
         """The result of ``method(*params)``; ``record_id`` names the record a UserError
         is about, making it a :class:`RecordError` instead of a configuration problem.
+        ``idempotent`` says whether the call may be repeated after a failure that may have
+        reached the server; None leaves it to :func:`is_idempotent`.
 
         Without a session, or with one the server no longer accepts (401), it logs in
         first and sends the call in the new session (see the module docstring).
         """
+        repeatable = is_idempotent(method) if idempotent is None else idempotent
         if method.startswith("common."):
-            return self._post(method, list(params), record_id=record_id)
+            return self._post(method, list(params), record_id=record_id, idempotent=repeatable)
         if self._authorization is not None:
             try:
-                return self._post(method, list(params), record_id=record_id)
+                return self._post(method, list(params), record_id=record_id, idempotent=repeatable)
             except Unauthorized:
                 log.info(
                     "Tryton session of %s on %s has expired; logging in again",
@@ -154,12 +219,14 @@ class TrytonRpc:
                 )
                 self._authorization = None
         self.login()
-        return self._fresh(method, list(params), record_id=record_id)
+        return self._fresh(method, list(params), record_id=record_id, idempotent=repeatable)
 
-    def _fresh(self, method: str, params: list[Any], *, record_id: str | None = None) -> Any:
+    def _fresh(
+        self, method: str, params: list[Any], *, record_id: str | None = None, idempotent: bool
+    ) -> Any:
         """``_post`` in a session just opened: a 401 now is final, whatever the call."""
         try:
-            return self._post(method, params, record_id=record_id)
+            return self._post(method, params, record_id=record_id, idempotent=idempotent)
         except Unauthorized:
             raise ConfigurationError(
                 f"Tryton refused {method} in a session it had just opened for user "
@@ -167,9 +234,23 @@ class TrytonRpc:
                 "active and that the server's [session] settings let sessions last"
             ) from None
 
-    def model(self, model: str, method: str, *params: Any, record_id: str | None = None) -> Any:
-        """``model.<model>.<method>(*params, context)`` with the session's context."""
-        return self.call(f"model.{model}.{method}", *params, self.context, record_id=record_id)
+    def model(
+        self,
+        model: str,
+        method: str,
+        *params: Any,
+        record_id: str | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """``model.<model>.<method>(*params, context)`` with the session's context;
+        ``idempotent`` as in :meth:`call` (None: only the read methods are)."""
+        return self.call(
+            f"model.{model}.{method}",
+            *params,
+            self.context,
+            record_id=record_id,
+            idempotent=idempotent,
+        )
 
     def search_read(
         self,
@@ -208,18 +289,19 @@ class TrytonRpc:
         self,
         wizard: str,
         record: tuple[str, int],
-        steps: Sequence[tuple[str, Callable[[dict[str, Any]], dict[str, Any] | None]]],
+        steps: Sequence[WizardStep],
         *,
         record_id: str | None = None,
     ) -> None:
         """Run ``wizard.<wizard>`` on ``record`` (model, id) through ``steps``, then delete it.
 
-        The wizard's ``start`` state is executed first. Each step is a button (the state
-        to execute) and a function from the form Tryton last showed (``view.defaults``,
-        without the ``x.`` helper keys) to that form's values, stored under the name of
-        the form's state, or None to skip the step when that form was not shown (a
-        wizard that ends early, as the pay wizard does for a full payment). Every
-        execute sends all the values entered so far, as Tryton's client does.
+        The wizard's ``start`` state is executed first (idempotent: it only shows a form).
+        Each :class:`WizardStep` is a button (the state to execute) and a function from the
+        form Tryton last showed (``view.defaults``, without the ``x.`` helper keys) to that
+        form's values, stored under the name of the form's state, or None to skip the step
+        when that form was not shown (a wizard that ends early, as the pay wizard does for a
+        full payment). Every execute sends all the values entered so far, as Tryton's client
+        does; a step not marked idempotent is sent once (see the module docstring).
         """
         model, active_id = record
         context = {
@@ -232,9 +314,15 @@ class TrytonRpc:
         try:
             data: dict[str, Any] = {}
             result = self.call(
-                f"wizard.{wizard}.execute", session, data, start, context, record_id=record_id
+                f"wizard.{wizard}.execute",
+                session,
+                data,
+                start,
+                context,
+                record_id=record_id,
+                idempotent=True,
             )
-            for button, fill in steps:
+            for step in steps:
                 view = result.get("view") if isinstance(result, dict) else None
                 if not view:
                     return
@@ -243,20 +331,30 @@ class TrytonRpc:
                     for key, value in (view.get("defaults") or {}).items()
                     if not key.endswith(".")
                 }
-                values = fill(form)
+                values = step.fill(form)
                 if values is None:
                     return
                 data[view.get("state") or start] = values
                 result = self.call(
-                    f"wizard.{wizard}.execute", session, data, button, context, record_id=record_id
+                    f"wizard.{wizard}.execute",
+                    session,
+                    data,
+                    step.button,
+                    context,
+                    record_id=record_id,
+                    idempotent=step.idempotent,
                 )
         finally:
             self.call(f"wizard.{wizard}.delete", session, self.context)
 
-    def _post(self, method: str, params: list[Any], *, record_id: str | None = None) -> Any:
+    def _post(
+        self, method: str, params: list[Any], *, record_id: str | None = None, idempotent: bool
+    ) -> Any:
         body = {"id": next(self._ids), "method": method, "params": encode(params)}
         headers = {"Authorization": self._authorization} if self._authorization else {}
-        response = self._http.post(f"/{self._database}/rpc/", json=body, headers=headers)
+        response = self._http.post(
+            f"/{self._database}/rpc/", json=body, headers=headers, idempotent=idempotent
+        )
         try:
             reply = response.json(object_hook=decode)
         except ValueError:

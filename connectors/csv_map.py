@@ -18,7 +18,8 @@ Policies (the Tryton connector's where they apply, see :mod:`connectors.tryton_m
   EN 16931 forbids a negative item net price (BR-27); the line amount is the same.
 * Buyer reference BT-10 (Peppol needs BT-10 or BT-13): ``buyer_reference``, else, with no
   ``order_reference``, the ``customer_code``; with none of the three the invoice is refused
-  (the Tryton connector's ``"n/a"`` fallback would hide the gap from the buyer).
+  (as the Tryton source holds an invoice without its ``reference``: a placeholder such as
+  ``"n/a"`` would hide the gap from the buyer).
 * Legal registration BT-47 and electronic address BT-49: ``customer_kvk``, else the kvk, oin
   or kbo of the connection's ``[parties]`` table under the customer's VAT id or customer code;
   the address is ``customer_endpoint`` (``SCHEME:ID``), else that registration, else the VAT id

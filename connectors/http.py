@@ -1,14 +1,29 @@
 """One HTTP helper for every connector: retries, rate limits, a call budget and OAuth2.
 
-:class:`HttpClient` wraps ``httpx.Client``. It retries connection errors, 429 and 5xx with
-exponential backoff and jitter (tenacity), waiting instead as long as the source asks
-through ``Retry-After`` (seconds or an HTTP date) or its rate-limit headers
-(``X-RateLimit-Reset`` / ``RateLimit-Reset``; ``X-RateLimit-Remaining: 0`` pauses the next
-call until the reset). When the retries run out it raises :class:`TransientError` with the
-last status. Any other 4xx is a :class:`ConfigurationError`; a 401 (after an OAuth2
-refresh) is its subclass :class:`Unauthorized`, so that a caller holding a session it can
-renew (a session-based RPC) logs in again once and repeats the call, and everyone else
-stops the connection. A :class:`CallBudget` caps requests per minute and per day.
+:class:`HttpClient` wraps ``httpx.Client``. It retries with exponential backoff and jitter
+(tenacity), waiting instead as long as the source asks through ``Retry-After`` (seconds or an
+HTTP date) or its rate-limit headers (``X-RateLimit-Reset`` / ``RateLimit-Reset``;
+``X-RateLimit-Remaining: 0`` pauses the next call until the reset). When the retries run out
+it raises :class:`TransientError` with the last status.
+
+What is retried depends on whether the request may have reached the server:
+
+* a failure before anything was sent (connect error, connect timeout, no free connection in
+  the pool) and a 429 (the server refused the request) are retried for every method;
+* a failure after the request may have reached the server (a read timeout, a connection
+  reset after sending, a 5xx) is retried only for an idempotent request: one the caller marks
+  ``idempotent=True`` (a read, or a write the server deduplicates by an idempotency key).
+  GET, HEAD and OPTIONS are idempotent unless the caller says otherwise; every other method
+  (POST above all) is not. A request that is not idempotent is sent once and raises
+  :class:`OutcomeUnknown`, a :class:`TransientError` saying that the write may or may not
+  have been carried out: the caller finds out (looks for what the write would have made)
+  before it writes again.
+
+Any other 4xx is a :class:`ConfigurationError`; a 401 (after an OAuth2 refresh) is its
+subclass :class:`Unauthorized`, so that a caller holding a session it can renew (a
+session-based RPC) logs in again once and repeats the call (the server refused it before
+acting on it), and everyone else stops the connection. A :class:`CallBudget` caps requests
+per minute and per day.
 
 :class:`OAuth2RefreshAuth` is an ``httpx.Auth`` flow: bearer token on every request, one
 refresh on a 401, tokens kept in a :class:`~connectors.secrets.SecretStore`. No token,
@@ -42,6 +57,7 @@ __all__ = [
     "Clock",
     "HttpClient",
     "OAuth2RefreshAuth",
+    "OutcomeUnknown",
     "RetryPolicy",
     "SystemClock",
     "Unauthorized",
@@ -52,6 +68,13 @@ log = logging.getLogger(__name__)
 _RESET_HEADERS = ("Retry-After", "X-RateLimit-Reset", "RateLimit-Reset")
 _REMAINING_HEADERS = ("X-RateLimit-Remaining", "RateLimit-Remaining")
 _EPOCH_THRESHOLD = 1_000_000_000  # a reset value above this is a Unix time, below a delay
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Transport failures raised before any byte of the request left: safe to repeat any request.
+_NOT_SENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
 
 
 class Clock(Protocol):
@@ -164,6 +187,22 @@ class Unauthorized(ConfigurationError):
     """
 
 
+class OutcomeUnknown(TransientError):
+    """A request that is not idempotent may have reached the source, and no answer says
+    whether the source carried it out (a read timeout, a connection lost after sending, a 5xx).
+
+    It was sent once and not repeated, since repeating it could do it twice (book a payment
+    twice). ``request`` is the method and URL (without query string); ``status`` the 5xx
+    answered, None when no answer came. Whoever resolves it (the sync engine, a later run)
+    first looks in the source for what the request would have made, then writes only if it
+    is not there.
+    """
+
+    def __init__(self, message: str, *, request: str, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.request = request
+
+
 class _Retryable(Exception):
     """An attempt that may succeed when repeated; never leaves this module."""
 
@@ -214,14 +253,21 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
+    def get(self, url: str, *, idempotent: bool | None = None, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, idempotent=idempotent, **kwargs)
 
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
+    def post(self, url: str, *, idempotent: bool | None = None, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, idempotent=idempotent, **kwargs)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send one request (``httpx.Client.build_request`` arguments), retrying as needed."""
+    def request(
+        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one request (``httpx.Client.build_request`` arguments), retrying as needed.
+
+        ``idempotent`` says whether the request may be repeated after it may have reached
+        the server (see the module docstring); None means: only GET, HEAD and OPTIONS.
+        """
+        repeatable = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         retrying = Retrying(
             stop=stop_after_attempt(self._policy.attempts),
             wait=self._wait,
@@ -231,13 +277,15 @@ class HttpClient:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, method, url, kwargs)
+            return retrying(self._attempt, method, url, repeatable, kwargs)
         except _Retryable as exhausted:
             raise TransientError(
                 f"{exhausted} after {self._policy.attempts} attempts", status=exhausted.status
             ) from None
 
-    def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Response:
+    def _attempt(
+        self, method: str, url: str, repeatable: bool, kwargs: dict[str, Any]
+    ) -> httpx.Response:
         request = self._client.build_request(method, url, **kwargs)
         where = f"{method} {_public_url(request.url)}"
         self._await_rate_limit(where)
@@ -245,14 +293,30 @@ class HttpClient:
             self._budget.acquire()
         try:
             response = self._client.send(request)
-        except httpx.TransportError as failure:
+        except _NOT_SENT as failure:
             raise _Retryable(
                 f"{where} failed: {type(failure).__name__}", status=None, hint=None
             ) from None
+        except httpx.TransportError as failure:
+            failed = f"{where} failed: {type(failure).__name__}"
+            if not repeatable:
+                raise OutcomeUnknown(
+                    f"{failed} after the request may have reached the server; it was not "
+                    "sent again, as it is not idempotent: whether it was carried out is unknown",
+                    request=where,
+                ) from None
+            raise _Retryable(failed, status=None, hint=None) from None
         status = response.status_code
         if response.is_success:
             self._note_rate_limit(response)
             return response
+        if status >= 500 and not repeatable:
+            raise OutcomeUnknown(
+                f"{where} answered {status}; it was not sent again, as it is not idempotent: "
+                "whether the server carried it out is unknown",
+                request=where,
+                status=status,
+            )
         if status == 429 or status >= 500:
             hint = self._reset_delay(response)
             if hint is not None and hint > self._policy.max_wait:

@@ -14,7 +14,10 @@ Streams, as raw :class:`~connectors.base.Record` data (mapping to EN 16931 is do
 
 Pushes: a status becomes an ``ir.note`` on the invoice and the UBL its ``<number>.xml``
 attachment; a payment goes through the pay wizard (``account.invoice.pay``), partial
-payments leaving the rest open, so ``amount_to_pay`` drops by the amount paid.
+payments leaving the rest open, so ``amount_to_pay`` drops by the amount paid. Pushed
+twice, a payment is booked once. Writes are sent once (:mod:`connectors._tryton_rpc`): a
+failure after a write may have reached Tryton raises :class:`~connectors.http.OutcomeUnknown`,
+and pushing the same status or payment again later books nothing twice.
 
 Records are ordered by ``(write_date, id)``; a record never written since its creation
 has no ``write_date`` and is placed at its ``create_date``. Every fetch merges the two
@@ -25,6 +28,7 @@ records that share one timestamp.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from connectors._tryton_rpc import TrytonRpc
+from connectors._tryton_rpc import TrytonRpc, WizardStep
 from connectors.base import (
     Capability,
     Cursor,
@@ -53,6 +57,8 @@ if TYPE_CHECKING:  # mapping to the model loads only when documents are asked fo
     from model import Invoice
 
 __all__ = ["TrytonConnector"]
+
+log = logging.getLogger(__name__)
 
 _TIMESTAMPS = ("create_date", "write_date")
 
@@ -309,7 +315,16 @@ class TrytonConnector:
             )
 
     def push_payment(self, document_ref: DocumentRef, payment: Payment) -> None:
-        """Register ``payment`` on the invoice with Tryton's pay wizard.
+        """Register ``payment`` on the invoice with Tryton's pay wizard, once.
+
+        A payment already booked on the invoice is not booked again: the invoice's payment
+        lines (``account.move.line`` with ``invoice_payment`` = the invoice) are searched
+        first for one with the same reference (the description the pay wizard writes on its
+        move; no reference matches an empty description), date and amount, and when there is
+        one nothing is booked. So a push that failed with
+        :class:`~connectors.http.OutcomeUnknown` (the pay step may have been carried out) is
+        resolved by pushing the same payment again. Two payments with the same date, amount
+        and reference are one payment to ledgerlink: the reference tells them apart.
 
         A payment below the amount to pay is booked as a partial payment (the wizard's
         ``partial`` choice), leaving the rest open; the exact amount to pay settles the
@@ -323,21 +338,30 @@ class TrytonConnector:
         record_id = document_ref.record_id
         invoice = self._invoice(document_ref, ("number", "state", "amount_to_pay", "currency.code"))
         number = invoice["number"] or document_ref.number
-        if invoice["state"] == "paid":
-            raise RecordError(record_id, f"invoice {number} is already paid")
-        if invoice["state"] != "posted":
-            raise RecordError(
-                record_id, f"invoice {number} is {invoice['state']}, not posted: cannot pay it"
-            )
         currency = (invoice.get("currency.") or {}).get("code")
         if payment.currency != currency:
             raise RecordError(
                 record_id,
                 f"payment in {payment.currency} for invoice {number} in {currency}",
             )
-        to_pay: Decimal = invoice["amount_to_pay"]
         if payment.amount <= 0:
             raise RecordError(record_id, f"payment amount {payment.amount} is not positive")
+        if self._payment_booked(invoice["id"], payment):
+            log.info(
+                "payment %s of %s on %s is already booked on invoice %s; nothing booked",
+                payment.reference or "(no reference)",
+                payment.amount,
+                payment.paid_on,
+                number,
+            )
+            return
+        if invoice["state"] == "paid":
+            raise RecordError(record_id, f"invoice {number} is already paid")
+        if invoice["state"] != "posted":
+            raise RecordError(
+                record_id, f"invoice {number} is {invoice['state']}, not posted: cannot pay it"
+            )
+        to_pay: Decimal = invoice["amount_to_pay"]
         if payment.amount > to_pay:
             raise RecordError(
                 record_id,
@@ -354,10 +378,32 @@ class TrytonConnector:
             "account.invoice.pay",
             ("account.invoice", invoice["id"]),
             (
-                ("choice", lambda form: {**form, **start}),
-                ("pay", lambda form: {**form, "type": "partial"}),
+                WizardStep("choice", lambda form: {**form, **start}),  # books a full payment
+                WizardStep("pay", lambda form: {**form, "type": "partial"}),  # books the rest
             ),
             record_id=record_id,
+        )
+
+    def _payment_booked(self, invoice_id: int, payment: Payment) -> bool:
+        """Whether a payment line of the invoice has ``payment``'s reference, date and amount."""
+        lines = self.rpc.search_read(
+            "account.move.line",
+            [("invoice_payment", "=", invoice_id)],
+            fields=(
+                "date",
+                "debit",
+                "credit",
+                "amount_second_currency",
+                "second_currency",
+                "move.description",
+            ),
+        )
+        reference = payment.reference or ""
+        return any(
+            line["date"] == payment.paid_on
+            and ((line.get("move.") or {}).get("description") or "") == reference
+            and _paid_amount(line) == payment.amount
+            for line in lines
         )
 
     def _invoice(self, document_ref: DocumentRef, fields: Sequence[str]) -> dict[str, Any]:
@@ -456,6 +502,13 @@ def _after_domain(timestamp: str, after: RecordKey) -> list[Any]:
         [(timestamp, ">", moment)],
         [(timestamp, "=", moment), ("id", ">", last_id)],
     ]
+
+
+def _paid_amount(line: Mapping[str, Any]) -> Decimal:
+    """The amount a customer invoice's payment line pays, in the invoice's currency."""
+    if line.get("second_currency"):
+        return -Decimal(line["amount_second_currency"])
+    return Decimal(line["credit"]) - Decimal(line["debit"])
 
 
 def _record(row: dict[str, Any]) -> Record:

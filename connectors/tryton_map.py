@@ -11,13 +11,21 @@ Policies, where Tryton holds no direct equivalent:
 * Credit notes: Tryton has no document type; a negative ``total_amount`` makes a
   ``credit_note`` with type code 381 (BT-3), and every quantity, amount and total changes sign
   as EN 16931 expects. The invoices the lines credit (``origin``) become BG-3.
-* Buyer reference BT-10 (Peppol needs BT-10 or BT-13): the invoice's ``reference`` (the
-  customer's own reference, e.g. a PO number), else the party code, else ``"n/a"``.
+* Buyer reference BT-10 (Peppol needs BT-10 or BT-13, and Tryton holds no BT-13): the
+  invoice's ``reference`` (the customer's own reference, e.g. their PO number). Without one the
+  record is held (:class:`~connectors.errors.RecordError` naming BT-10 and the Tryton field
+  ``reference`` to fill), the policy of every source (the CSV source holds its invoice the
+  same way): neither the party code (ours, not the buyer's reference) nor a placeholder such as
+  ``"n/a"`` is written, as either would hide the gap from the buyer.
 * Legal registration BT-30/BT-47 and endpoints BT-34/BT-49: Tryton has no KvK identifier type,
   so they come from the connection's ``[parties]`` table: the company's under ``company``, a
   customer's under its VAT id or party code. The endpoint is that legal id (KvK 0106, OIN 0190,
   KBO 0208) when known, else the VAT id under its EAS scheme (``<cc>_vat`` in
   ``[identifier_schemes]``, e.g. 9944 for NL).
+* Paid amount BT-113: not set. A document is the invoice as issued: BT-113 holds advance
+  payments only, which Tryton does not record, so the amount due BT-115 is the invoice total.
+  Payments booked after issue (``amount_to_pay`` dropping) travel as the ``payments`` stream
+  and never change the document or its bytes.
 * Payment means BT-81: the record's ``payment_method.`` name when present, else the mapping's
   default; the IBAN BT-84 is the company's first IBAN; remittance information BT-83 is the
   customer payment reference, else the invoice number.
@@ -127,7 +135,6 @@ class _Builder:
         """BT-1..BT-20, the parties, payment means, lines, VAT breakdown and totals."""
         credit = self.sign < 0
         payment_term = self.data.get("payment_term.") or {}
-        party = self.data.get("party.") or {}
         return Invoice(
             kind=DocumentKind.CREDIT_NOTE if credit else DocumentKind.INVOICE,
             number=self.number,
@@ -137,7 +144,7 @@ class _Builder:
                 _nested(self.data, "currency.", "code"), record=self._where()
             ),
             due_date=_due_date(self.data.get("lines_to_pay.") or ()),
-            buyer_reference=self.data.get("reference") or party.get("code") or "n/a",
+            buyer_reference=self._buyer_reference(),
             payment_terms=payment_term.get("description") or payment_term.get("name"),
             preceding_invoices=self._preceding() if credit else (),
             seller=self._seller(),
@@ -149,6 +156,18 @@ class _Builder:
                 self._line(index, line) for index, line in enumerate(self.data["lines"], 1)
             ),
         )
+
+    def _buyer_reference(self) -> str:
+        """BT-10: the invoice's ``reference``; a missing one holds the record."""
+        reference = str(self.data.get("reference") or "").strip()
+        if not reference:
+            raise _DataError(
+                f"{self._where()} has no buyer reference (BT-10): fill the Tryton invoice "
+                "field `reference` with the customer's reference (their purchase order "
+                "number); Peppol needs a buyer reference or an order reference BT-13 "
+                "(PEPPOL-EN16931-R003)"
+            )
+        return reference
 
     def _where(self, detail: str = "") -> str:
         return f"invoice {self.number}{detail}"
@@ -297,17 +316,16 @@ class _Builder:
         )
 
     def _totals(self) -> Totals:
-        """BG-22 from Tryton's own figures; BT-113 paid = total - amount to pay."""
+        """BG-22 from Tryton's own figures as issued: no paid amount BT-113, so the amount
+        due BT-115 is the total with VAT BT-112 (``amount_to_pay`` is not read)."""
         with_vat = self._amount(self.data["total_amount"])
-        payable = self._amount(self.data["amount_to_pay"])
-        paid = with_vat - payable
         return Totals(
             line_net=sum((self._amount(line["amount"]) for line in self.data["lines"]), Decimal(0)),
             without_vat=self._amount(self.data["untaxed_amount"]),
             vat=self._amount(self.data["tax_amount"]),
             with_vat=with_vat,
-            prepaid=paid or None,
-            payable=payable,
+            prepaid=None,
+            payable=with_vat,
         )
 
 

@@ -17,12 +17,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from support.fake_clock import FakeClock
 
 from connectors.errors import ConfigurationError, TransientError
-from connectors.http import CallBudget, HttpClient, OAuth2RefreshAuth, RetryPolicy, Unauthorized
+from connectors.http import (
+    CallBudget,
+    HttpClient,
+    OAuth2RefreshAuth,
+    OutcomeUnknown,
+    RetryPolicy,
+    Unauthorized,
+)
 from connectors.secrets import FileSecretStore, MemorySecretStore
 
 SECRETS = ("old-access-token", "refresh-token-1", "client-s3cret", "new-access-token", "refresh-2")
@@ -399,3 +407,105 @@ def test_file_secret_store_is_private_and_round_trips(tmp_path: Path) -> None:
     assert reopened.get("oauth2.refresh_token") == SecretStr("refresh-token-1")
     assert [item.name for item in path.parent.iterdir()] == ["secrets.json"]
     assert_no_secret(repr(reopened), repr(reopened.get("oauth2.access_token")))
+
+
+# Writes happen once
+
+
+class Flaky:
+    """An ``httpx.MockTransport`` handler: raises or answers from ``script`` in order (the last
+    entry repeats) and records every request it was sent."""
+
+    def __init__(self, *script: Exception | int) -> None:
+        self.script = list(script)
+        self.sent: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request)
+        step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+        if isinstance(step, Exception):
+            raise step
+        return httpx.Response(step, json={"ok": step})
+
+
+def flaky_client(handler: Flaky, clock: FakeClock) -> HttpClient:
+    policy = RetryPolicy(attempts=3, backoff_base=0.01, max_backoff=0.1, clock=clock)
+    return HttpClient("http://source.example", retry=policy, transport=httpx.MockTransport(handler))
+
+
+def after_sending(kind: type[httpx.TransportError]) -> httpx.TransportError:
+    return kind("the request may have reached the server")
+
+
+MAYBE_SENT = [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteTimeout]
+NOT_SENT = [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout]
+
+
+@pytest.mark.parametrize("failure", MAYBE_SENT)
+def test_a_post_that_may_have_reached_the_server_is_sent_once_with_an_unknown_outcome(
+    clock: FakeClock, failure: type[httpx.TransportError]
+) -> None:
+    handler = Flaky(after_sending(failure), 200)
+    with flaky_client(handler, clock) as client, pytest.raises(OutcomeUnknown) as raised:
+        client.post("/payments?api_key=client-s3cret", json={"amount": "10.00"})
+    assert len(handler.sent) == 1
+    assert clock.sleeps == []
+    assert isinstance(raised.value, TransientError) and raised.value.status is None
+    assert raised.value.request == "POST http://source.example/payments"
+    assert "unknown" in str(raised.value) and failure.__name__ in str(raised.value)
+    assert_no_secret(str(raised.value), raised.value.request)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_post_answered_with_a_5xx_is_sent_once_with_an_unknown_outcome(
+    clock: FakeClock, status: int
+) -> None:
+    handler = Flaky(status, 200)
+    with flaky_client(handler, clock) as client, pytest.raises(OutcomeUnknown) as raised:
+        client.post("/payments", json={"amount": "10.00"})
+    assert len(handler.sent) == 1
+    assert raised.value.status == status
+
+
+@pytest.mark.parametrize("failure", MAYBE_SENT)
+def test_a_get_or_an_idempotent_post_is_retried_after_a_failure_that_may_have_reached_it(
+    clock: FakeClock, failure: type[httpx.TransportError]
+) -> None:
+    handler = Flaky(after_sending(failure), 503, 200)
+    with flaky_client(handler, clock) as client:
+        assert client.get("/items").json() == {"ok": 200}
+        handler.script = [after_sending(failure), 503, 200]
+        assert client.post("/search", json={}, idempotent=True).json() == {"ok": 200}
+    assert [request.method for request in handler.sent] == ["GET"] * 3 + ["POST"] * 3
+
+
+def test_a_get_marked_not_idempotent_is_sent_once(clock: FakeClock) -> None:
+    handler = Flaky(after_sending(httpx.ReadTimeout), 200)
+    with flaky_client(handler, clock) as client, pytest.raises(OutcomeUnknown):
+        client.get("/export/start", idempotent=False)
+    assert len(handler.sent) == 1
+
+
+@pytest.mark.parametrize("failure", NOT_SENT)
+def test_a_post_that_surely_was_not_sent_is_retried(
+    clock: FakeClock, failure: type[httpx.TransportError]
+) -> None:
+    handler = Flaky(failure("nothing left the client"), 200)
+    with flaky_client(handler, clock) as client:
+        assert client.post("/payments", json={}).json() == {"ok": 200}
+    assert len(handler.sent) == 2
+
+
+def test_a_post_that_never_got_through_is_transient_not_unknown(clock: FakeClock) -> None:
+    handler = Flaky(httpx.ConnectError("refused"))
+    with flaky_client(handler, clock) as client, pytest.raises(TransientError) as raised:
+        client.post("/payments", json={})
+    assert not isinstance(raised.value, OutcomeUnknown)
+    assert len(handler.sent) == 3
+
+
+def test_a_post_refused_with_429_is_retried(clock: FakeClock) -> None:
+    handler = Flaky(429, 200)
+    with flaky_client(handler, clock) as client:
+        assert client.post("/payments", json={}).json() == {"ok": 200}
+    assert len(handler.sent) == 2

@@ -4,6 +4,9 @@ The demo amounts follow tests/tryton/builder.py: every invoice has consulting ho
 95.00 (21%), two training manuals at 42.50 (9%) and travel costs of 25.50 (21%); INV-2's
 customer is Belgian, so its taxes are reverse charge (AE, 0%). INV-1 (10 hours) is paid,
 INV-2 (4 hours) has 100.00 paid, CN-1 credits INV-3 (2 hours).
+
+The module shares one server among the tests that only read; a test that writes gets a server
+of its own, so the tests pass in any order.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from tryton.server import TrytonServer, free_port
+from tryton.server import TrytonServer, free_port, run_server
 
 from connectors.base import Cursor, Page, Record, Stream
 from connectors.errors import ConfigurationError, RecordError, TransientError
@@ -206,12 +210,15 @@ def test_a_user_error_on_one_record_is_a_record_error(tryton: TrytonConnector) -
     assert refused.value.record_id == "1"
 
 
-def test_a_changed_invoice_is_pulled_again_and_nothing_else(tryton: TrytonConnector) -> None:
-    """Last in the module: it changes INV-2."""
-    pages = list(tryton.pull(Stream.INVOICES, None))
-    cursor = pages[-1].next_cursor
-    assert records(tryton.pull(Stream.INVOICES, cursor)) == []
-    tryton.rpc.model("account.invoice", "write", [2], {"comment": "sent via ledgerlink"})
-    (changed,) = records(tryton.pull(Stream.INVOICES, cursor))
+def test_a_changed_invoice_is_pulled_again_and_nothing_else(
+    tryton_template: Path, tmp_path: Path
+) -> None:
+    """On a server of its own, as it changes INV-2."""
+    with run_server(tryton_template, tmp_path / "tryton") as server, connect(server) as tryton:
+        pages = list(tryton.pull(Stream.INVOICES, None))
+        cursor = pages[-1].next_cursor
+        assert records(tryton.pull(Stream.INVOICES, cursor)) == []
+        tryton.rpc.model("account.invoice", "write", [2], {"comment": "sent via ledgerlink"})
+        (changed,) = records(tryton.pull(Stream.INVOICES, cursor))
     assert (changed.data["number"], changed.data["comment"]) == ("INV-2", "sent via ledgerlink")
     assert changed.key > cursor.key

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from lxml import etree
 from pydantic import SecretStr
-from tryton.server import TrytonServer
+from tryton.server import TrytonServer, run_server
 
 import mappings
 import ubl
-from connectors.base import Record, Stream
+from connectors.base import DocumentRef, Payment, Record, Stream
 from connectors.errors import RecordError
 from connectors.tryton import TrytonConnector
 from connectors.tryton_map import PartyTable, to_invoice
@@ -33,12 +33,14 @@ NS = {
 PARTIES: PartyTable = {"company": {"kvk": "12345678"}, "NL000099998B57": {"kvk": "87654321"}}
 
 
+def connect(server: TrytonServer) -> TrytonConnector:
+    password = SecretStr(server.password)
+    return TrytonConnector(server.url, server.database, server.username, password)
+
+
 @pytest.fixture(scope="module")
 def tryton(tryton_server: TrytonServer) -> Iterator[TrytonConnector]:
-    password = SecretStr(tryton_server.password)
-    with TrytonConnector(
-        tryton_server.url, tryton_server.database, tryton_server.username, password
-    ) as connector:
+    with connect(tryton_server) as connector:
         yield connector
 
 
@@ -133,18 +135,105 @@ def test_the_credit_note_is_a_credit_note_with_positive_figures(
     assert [invoice.number for invoice in credit_note.preceding_invoices] == ["INV-3"]
 
 
-def test_an_invoice_carries_due_date_payment_and_paid_amount(
+def test_an_invoice_carries_due_date_and_payment_means(
     tryton: TrytonConnector, invoices: dict[str, Record], mapping: mappings.Mapping
 ) -> None:
     invoice = convert(tryton, invoices["INV-2"], mapping)
     record = invoices["INV-2"].data
     assert (invoice.kind, invoice.type_code) == (DocumentKind.INVOICE, "380")
     assert invoice.due_date == record["lines_to_pay."][0]["maturity_date"]
-    assert (invoice.totals.prepaid, invoice.totals.payable) == (Decimal(100), Decimal("390.50"))
     (means,) = invoice.payment_means
     assert means.credit_transfer is not None and means.credit_transfer.account_id.startswith("NL")
     assert means.remittance_info == record["customer_payment_reference"]
     assert {line.item.vat_category for line in invoice.lines} == {"AE"}
+
+
+@pytest.mark.parametrize(
+    ("number", "total", "to_pay"),
+    [("INV-1", "1273.01", "0"), ("INV-2", "490.50", "390.50")],
+    ids=["paid", "partly-paid"],
+)
+def test_a_paid_invoice_is_written_as_issued_with_its_total_due(
+    tryton: TrytonConnector,
+    invoices: dict[str, Record],
+    mapping: mappings.Mapping,
+    number: str,
+    total: str,
+    to_pay: str,
+) -> None:
+    """BT-113 holds advance payments only; what was paid after issue is the payments stream."""
+    assert invoices[number].data["amount_to_pay"] == Decimal(to_pay)  # Tryton knows it is paid
+    totals = convert(tryton, invoices[number], mapping).totals
+    assert (totals.with_vat, totals.prepaid, totals.payable) == (
+        Decimal(total),
+        None,
+        Decimal(total),
+    )
+    xml = etree.fromstring(ubl.write(convert(tryton, invoices[number], mapping), "peppol-bis3"))
+    assert xml.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=NS) == total
+    assert xml.find("cac:LegalMonetaryTotal/cbc:PrepaidAmount", NS) is None
+
+
+def test_the_ubl_of_an_invoice_does_not_change_when_a_payment_is_booked(
+    tryton_template: Path, tmp_path: Path, mapping: mappings.Mapping
+) -> None:
+    """On a server of its own: INV-3 is paid in part between two pulls."""
+    with run_server(tryton_template, tmp_path / "tryton") as server, connect(server) as tryton:
+
+        def inv_3() -> tuple[Record, bytes]:
+            (record,) = [
+                record
+                for page in tryton.pull(Stream.INVOICES, None)
+                for record in page.records
+                if record.data["number"] == "INV-3"
+            ]
+            return record, ubl.write(convert(tryton, record, mapping), "peppol-bis3")
+
+        issued, before = inv_3()
+        payment = Payment(
+            amount=Decimal("100.00"), currency="EUR", paid_on=issued.data["invoice_date"]
+        )
+        tryton.push_payment(DocumentRef(record_id=issued.id, number="INV-3"), payment)
+        paid, after = inv_3()
+    assert paid.data["amount_to_pay"] == issued.data["amount_to_pay"] - Decimal("100.00")
+    assert after == before
+
+
+def test_the_buyer_reference_is_the_invoices_reference(
+    tryton: TrytonConnector, invoices: dict[str, Record], mapping: mappings.Mapping
+) -> None:
+    references = {
+        number: convert(tryton, record, mapping).buyer_reference
+        for number, record in invoices.items()
+    }
+    assert references == {
+        "INV-1": "PO-1001",
+        "INV-2": "PO-2001",
+        "INV-3": "PO-1002",
+        "CN-1": "PO-1002",
+    }
+
+
+def test_an_invoice_without_a_reference_is_held_naming_bt_10_and_the_field(
+    tryton_template: Path, tmp_path: Path, mapping: mappings.Mapping
+) -> None:
+    """On a server of its own: a user copies INV-3 (Tryton's copy drops the reference) and
+    posts the copy, INV-4, without filling it in."""
+    with run_server(tryton_template, tmp_path / "tryton") as server, connect(server) as tryton:
+        (copy,) = tryton.rpc.model("account.invoice", "copy", [3], {})
+        tryton.rpc.model("account.invoice", "post", [copy])
+        pulled = [record for page in tryton.pull(Stream.INVOICES, None) for record in page.records]
+        documents: dict[str, Invoice] = {}
+        held: dict[str, RecordError] = {}
+        for record in pulled:
+            try:
+                documents[record.data["number"]] = convert(tryton, record, mapping)
+            except RecordError as failure:
+                held[record.data["number"]] = failure
+    assert sorted(documents) == ["CN-1", "INV-1", "INV-2", "INV-3"]
+    assert list(held) == ["INV-4"] and held["INV-4"].record_id == str(copy)
+    reason = held["INV-4"].reason
+    assert "INV-4" in reason and "BT-10" in reason and "field `reference`" in reason
 
 
 def renamed_tax(record: Record, old: str, new: str) -> Record:

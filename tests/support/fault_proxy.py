@@ -4,14 +4,21 @@
 server (a running trytond, a local API), unless a fault armed with :meth:`FaultProxy.fail`
 answers it instead: "the next N requests get 429 with ``Retry-After: 1``", "500", "401".
 A fault can be limited to the requests a predicate picks (say, everything but the login), so
-a test says which step of a conversation fails. Every exchange is logged, forwarded or not,
-with the status the client got, so a test can check what really went over the wire.
+a test says which step of a conversation fails. :meth:`FaultProxy.lose_reply` arms the
+worst case for a write: the request reaches the upstream, which carries it out, but its
+answer never reaches the client (held until the client's read timeout gives up, or the
+connection dropped). Every exchange is logged, forwarded or not, with the status the client
+got (for a lost reply, the status the upstream answered), so a test can check what really
+went over the wire.
 """
 
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +48,7 @@ class Exchange:
     body: bytes
     status: int = 0
     injected: bool = False
+    lost: bool = False  # forwarded, but the upstream's answer never reached the client
 
     def json(self) -> Any:
         """The request body as JSON, or None when it is not JSON."""
@@ -52,12 +60,18 @@ class Exchange:
 
 @dataclass(slots=True)
 class Fault:
-    """Answer the next ``count`` requests that ``when`` picks with ``status`` and ``headers``."""
+    """Answer the next ``count`` requests that ``when`` picks with ``status`` and ``headers``;
+    or, with ``lose_reply``, forward them and keep the upstream's answer from the client
+    (``hold``: until the client gives up; else the connection is closed at once).
+    ``forwarded`` is set once such a request has been carried out upstream."""
 
     status: int
     count: int
     headers: Mapping[str, str] = field(default_factory=dict)
     when: Callable[[Exchange], bool] | None = None
+    lose_reply: bool = False
+    hold: bool = True
+    forwarded: threading.Event = field(default_factory=threading.Event)
 
     def takes(self, exchange: Exchange) -> bool:
         return self.count > 0 and (self.when is None or self.when(exchange))
@@ -89,6 +103,23 @@ class FaultProxy:
     ) -> Fault:
         """Arm a fault; faults are tried in the order they were armed."""
         fault = Fault(status, count, dict(headers or {}), when)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def lose_reply(
+        self,
+        *,
+        count: int = 1,
+        hold: bool = True,
+        when: Callable[[Exchange], bool] | None = None,
+    ) -> Fault:
+        """Arm a fault that forwards the next ``count`` requests ``when`` picks, lets the
+        upstream carry them out, and never answers the client: with ``hold`` the connection
+        stays silent until the client closes it (its read timeout), else it is closed at
+        once (the client sees the server disconnect). Wait on the fault's ``forwarded`` event
+        to know the upstream has finished."""
+        fault = Fault(0, count, {}, when, lose_reply=True, hold=hold)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -146,6 +177,9 @@ class FaultProxy:
                 body = self.rfile.read(length) if length else b""
                 request = Exchange(self.command, self.path, dict(self.headers.items()), body)
                 fault = proxy._take_fault(request)
+                if fault is not None and fault.lose_reply:
+                    self._lose_reply(request, fault)
+                    return
                 if fault is not None:
                     payload = json.dumps({"error": f"injected {fault.status}"}).encode()
                     headers: Mapping[str, str] = {
@@ -169,6 +203,28 @@ class FaultProxy:
                 }
                 self._reply(response.status_code, kept, response.content)
 
+            def _lose_reply(self, request: Exchange, fault: Fault) -> None:
+                try:
+                    response = proxy._forward(request)
+                    status = response.status_code
+                except httpx.TransportError:
+                    status = 502
+                proxy._log(
+                    Exchange(
+                        request.method,
+                        request.path,
+                        request.headers,
+                        request.body,
+                        status,
+                        injected=True,
+                        lost=True,
+                    )
+                )
+                fault.forwarded.set()
+                if fault.hold:
+                    _wait_for_close(self.connection)
+                self.close_connection = True
+
             def _reply(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
                 self.send_response(status)
                 for name, value in headers.items():
@@ -183,6 +239,16 @@ class FaultProxy:
                 return None
 
         return Handler
+
+
+def _wait_for_close(connection: socket.socket, limit: float = 60.0) -> None:
+    """Return once the client has closed ``connection`` (or sent anything), at most ``limit``
+    seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([connection], [], [], 0.05)
+        if readable:
+            return
 
 
 def _answered(request: Exchange, status: int, *, injected: bool) -> Exchange:

@@ -13,6 +13,9 @@ It prints a JSON summary on stdout. The database holds, with stable ids:
   "30 dagen", payment method "Bank";
 * INV-1 (21% + 9%, paid), INV-2 (Belgian customer, reverse charge, 100.00 paid),
   INV-3 (21% + 9%, open) and CN-1 (credit note for INV-3 made with the credit wizard);
+  each carries the customer's purchase order number as its ``reference`` (BT-10): PO-1001,
+  PO-2001, PO-1002 and, on CN-1, the order of the invoice it credits (the credit wizard
+  copies no reference);
 * with ``--extra N``, N more posted open invoices (INV-4 ...), copied and posted in batches.
 """
 
@@ -330,6 +333,8 @@ class DemoBuilder:
         credit.form.invoice_date = self.today
         credit.execute("credit")
         (credit_note,) = Invoice.find([("type", "=", "out"), ("state", "=", "draft")])
+        credit_note.reference = inv3.reference
+        credit_note.save()
         credit_note.click("post")
         self.bases = (inv1, inv2, inv3)
         documents = (inv1, inv2, inv3, credit_note)

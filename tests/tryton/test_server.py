@@ -14,7 +14,7 @@ from tryton.server import TrytonServer
 
 POSTED_OUT = [["type", "=", "out"], ["state", "in", ["posted", "paid"]]]
 FIELDS = ["number", "state", "party.name", "untaxed_amount", "tax_amount", "total_amount"]
-FIELDS += ["amount_to_pay", "taxes"]
+FIELDS += ["amount_to_pay", "taxes", "reference"]
 
 
 def decode(value: dict[str, Any]) -> Any:
@@ -114,6 +114,18 @@ def test_one_credit_note_cancels_inv_3(invoices: dict[str, dict[str, Any]]) -> N
     credit_notes = [number for number, row in invoices.items() if row["total_amount"] < 0]
     assert credit_notes == ["CN-1"]
     assert invoices["CN-1"]["total_amount"] == -invoices["INV-3"]["total_amount"]
+
+
+def test_every_posted_document_carries_the_customers_po_number(
+    invoices: dict[str, dict[str, Any]],
+) -> None:
+    references = {number: row["reference"] for number, row in invoices.items()}
+    assert references == {
+        "INV-1": "PO-1001",
+        "INV-2": "PO-2001",
+        "INV-3": "PO-1002",
+        "CN-1": "PO-1002",  # the order of the invoice it credits
+    }
 
 
 def test_payments_show_in_amount_to_pay(invoices: dict[str, dict[str, Any]]) -> None:

@@ -36,6 +36,7 @@ from .harness import BadRecord, Behaviour, HttpSide, Source
 __all__ = ["TrytonHarness", "start_tryton"]
 
 TEMPLATE_INVOICE = "INV-3"  # open, 21% and 9% lines; its copies map to valid documents
+COPY = {"reference": "PO-1002"}  # Tryton's copy drops the buyer reference BT-10
 UNMAPPED_UNIT = "Shift"
 LONG_AGO = "2000-01-01 00:00:00"  # older than any [session] max_age
 
@@ -92,7 +93,7 @@ class TrytonHarness:
 
     def seed_shared_timestamp(self, count: int) -> list[str]:
         copies: list[int] = self.admin.rpc.model(
-            "account.invoice", "copy", [self._template] * count, {}
+            "account.invoice", "copy", [self._template] * count, COPY
         )
         self.admin.rpc.model("account.invoice", "post", copies)
         return [str(invoice) for invoice in copies]
@@ -125,7 +126,7 @@ class TrytonHarness:
                 }
             ],
         )
-        (invoice,) = rpc.model("account.invoice", "copy", [self._template], {})
+        (invoice,) = rpc.model("account.invoice", "copy", [self._template], COPY)
         (first,) = rpc.search(
             "account.invoice.line",
             [("invoice", "=", invoice), ("unit", "!=", None)],
