@@ -16,8 +16,8 @@ Policies (the Tryton connector's where they apply, see :mod:`connectors.tryton_m
   expects. The ``preceding_invoice`` values of its rows become BG-3.
 * A line with a negative unit price (a discount line, ``1 x -5.00``) is written as ``-1 x 5.00``:
   EN 16931 forbids a negative item net price (BR-27); the line amount is the same.
-* Buyer reference BT-10 (Peppol needs BT-10 or BT-13): ``buyer_reference``, else, with no
-  ``order_reference``, the ``customer_code``; with none of the three the invoice is refused
+* Buyer reference BT-10 (Peppol needs BT-10 or BT-13): ``buyer_reference``; with neither it
+  nor an ``order_reference`` the invoice is refused, never filled from the customer code
   (as the Tryton source holds an invoice without its ``reference``: a placeholder such as
   ``"n/a"`` would hide the gap from the buyer).
 * Legal registration BT-47 and electronic address BT-49: ``customer_kvk``, else the kvk, oin
@@ -424,14 +424,11 @@ class _Builder:
         reference = self._text("buyer_reference")
         if reference or self._text("order_reference"):
             return reference
-        code = self._text("customer_code")
-        if code:
-            return code
         raise self._fail(
             self._first_line,
             None,
-            f"give {self.fmt.label('buyer_reference')} or {self.fmt.label('order_reference')} "
-            f"(or {self.fmt.label('customer_code')}): Peppol needs a buyer reference or a "
+            f"give {self.fmt.label('buyer_reference')} or {self.fmt.label('order_reference')}: "
+            "Peppol needs a buyer reference or a "
             "purchase order reference (PEPPOL-EN16931-R003)",
         )
 

@@ -519,13 +519,20 @@ def test_a_renamed_column_is_named_by_the_exports_header(tmp_path: Path) -> None
     assert "'1.234,50' has '.' but the decimal separator is ','" in reason
 
 
-def test_no_buyer_reference_order_reference_or_customer_code_is_refused(tmp_path: Path) -> None:
-    path = write_export(tmp_path / "export.csv", invoice_rows("INV-1", buyer_reference=""))
-    assert "PEPPOL-EN16931-R003" in refused(connector(path), "INV-1")
-    coded = write_export(
-        tmp_path / "coded.csv", invoice_rows("INV-1", buyer_reference="", customer_code="C-9")
+def test_no_buyer_reference_or_order_reference_is_refused(tmp_path: Path) -> None:
+    """One policy for every source: a customer code does not stand in for BT-10."""
+    for name, rows in {
+        "plain.csv": invoice_rows("INV-1", buyer_reference=""),
+        "coded.csv": invoice_rows("INV-1", buyer_reference="", customer_code="C-9"),
+    }.items():
+        reason = refused(connector(write_export(tmp_path / name, rows)), "INV-1")
+        assert "PEPPOL-EN16931-R003" in reason and "(BT-10)" in reason, name
+    ordered = write_export(
+        tmp_path / "ordered.csv",
+        invoice_rows("INV-1", buyer_reference="", order_reference="PO-7", customer_code="C-9"),
     )
-    assert document(connector(coded), "INV-1").buyer_reference == "C-9"
+    held = document(connector(ordered), "INV-1")
+    assert (held.buyer_reference, held.order_reference) == (None, "PO-7")
 
 
 def test_a_customer_without_any_electronic_address_is_refused(tmp_path: Path) -> None:
