@@ -19,7 +19,7 @@ harmless), and a wizard's ``create``, ``delete`` and the execution of its ``star
 (which only shows a form) are idempotent; every other model method (``create``, ``write``,
 ``delete``, buttons such as ``post``) and every other wizard step (a step that books) is
 not, unless the caller says so. Such a call is sent once; a failure after it may have
-reached the server is :class:`~connectors.http.OutcomeUnknown`.
+reached the server is :class:`~connectors.errors.OutcomeUnknown`.
 
 Errors map onto the connectors error tree: a refused login or an unknown database is a
 :class:`ConfigurationError` naming the setting to fix; connection failures, 5xx and

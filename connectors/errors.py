@@ -4,6 +4,7 @@ The exception tree, one class per decision the caller has to make::
 
     ConnectorError
     ├── TransientError       retry later: connection failed, 429, 5xx, call budget spent
+    │   └── OutcomeUnknown   a write may have reached the source: look before writing again
     ├── ConfigurationError   stop this connection; the message says what the user must fix
     └── RecordError          quarantine this one record and go on with the rest
 
@@ -13,7 +14,13 @@ and URLs are reported without their query string.
 
 from __future__ import annotations
 
-__all__ = ["ConfigurationError", "ConnectorError", "RecordError", "TransientError"]
+__all__ = [
+    "ConfigurationError",
+    "ConnectorError",
+    "OutcomeUnknown",
+    "RecordError",
+    "TransientError",
+]
 
 
 class ConnectorError(Exception):
@@ -33,6 +40,22 @@ class TransientError(ConnectorError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class OutcomeUnknown(TransientError):
+    """A request that is not idempotent may have reached the source, and no answer says
+    whether the source carried it out (a read timeout, a connection lost after sending, a 5xx).
+
+    It was sent once and not repeated, since repeating it could do it twice (book a payment
+    twice). ``request`` is the method and URL (without query string); ``status`` the 5xx
+    answered, None when no answer came. Whoever resolves it (the sync engine, a later run)
+    first looks in the source for what the request would have made, then writes only if it
+    is not there.
+    """
+
+    def __init__(self, message: str, *, request: str, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.request = request
 
 
 class ConfigurationError(ConnectorError):

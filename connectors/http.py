@@ -15,7 +15,7 @@ What is retried depends on whether the request may have reached the server:
   ``idempotent=True`` (a read, or a write the server deduplicates by an idempotency key).
   GET, HEAD and OPTIONS are idempotent unless the caller says otherwise; every other method
   (POST above all) is not. A request that is not idempotent is sent once and raises
-  :class:`OutcomeUnknown`, a :class:`TransientError` saying that the write may or may not
+  :class:`~connectors.errors.OutcomeUnknown`, a :class:`TransientError` saying that the write may or may not
   have been carried out: the caller finds out (looks for what the write would have made)
   before it writes again.
 
@@ -49,7 +49,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from connectors.errors import ConfigurationError, TransientError
+from connectors.errors import ConfigurationError, OutcomeUnknown, TransientError
 from connectors.secrets import SecretStore
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
     "Clock",
     "HttpClient",
     "OAuth2RefreshAuth",
-    "OutcomeUnknown",
     "RetryPolicy",
     "SystemClock",
     "Unauthorized",
@@ -185,22 +184,6 @@ class Unauthorized(ConfigurationError):
     the request before acting on it, so a caller that can (a session that expired) renews
     the session once and sends the same request again; a 401 right after that is final.
     """
-
-
-class OutcomeUnknown(TransientError):
-    """A request that is not idempotent may have reached the source, and no answer says
-    whether the source carried it out (a read timeout, a connection lost after sending, a 5xx).
-
-    It was sent once and not repeated, since repeating it could do it twice (book a payment
-    twice). ``request`` is the method and URL (without query string); ``status`` the 5xx
-    answered, None when no answer came. Whoever resolves it (the sync engine, a later run)
-    first looks in the source for what the request would have made, then writes only if it
-    is not there.
-    """
-
-    def __init__(self, message: str, *, request: str, status: int | None = None) -> None:
-        super().__init__(message, status=status)
-        self.request = request
 
 
 class _Retryable(Exception):

@@ -16,7 +16,7 @@ Pushes: a status becomes an ``ir.note`` on the invoice and the UBL its ``<number
 attachment; a payment goes through the pay wizard (``account.invoice.pay``), partial
 payments leaving the rest open, so ``amount_to_pay`` drops by the amount paid. Pushed
 twice, a payment is booked once. Writes are sent once (:mod:`connectors._tryton_rpc`): a
-failure after a write may have reached Tryton raises :class:`~connectors.http.OutcomeUnknown`,
+failure after a write may have reached Tryton raises :class:`~connectors.errors.OutcomeUnknown`,
 and pushing the same status or payment again later books nothing twice.
 
 Records are ordered by ``(write_date, id)``; a record never written since its creation
@@ -322,7 +322,7 @@ class TrytonConnector:
         first for one with the same reference (the description the pay wizard writes on its
         move; no reference matches an empty description), date and amount, and when there is
         one nothing is booked. So a push that failed with
-        :class:`~connectors.http.OutcomeUnknown` (the pay step may have been carried out) is
+        :class:`~connectors.errors.OutcomeUnknown` (the pay step may have been carried out) is
         resolved by pushing the same payment again. Two payments with the same date, amount
         and reference are one payment to ledgerlink: the reference tells them apart.
 

@@ -22,12 +22,11 @@ import pytest
 from pydantic import SecretStr
 from support.fake_clock import FakeClock
 
-from connectors.errors import ConfigurationError, TransientError
+from connectors.errors import ConfigurationError, OutcomeUnknown, TransientError
 from connectors.http import (
     CallBudget,
     HttpClient,
     OAuth2RefreshAuth,
-    OutcomeUnknown,
     RetryPolicy,
     Unauthorized,
 )

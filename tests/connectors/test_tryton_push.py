@@ -25,8 +25,8 @@ from tryton.server import TrytonServer, run_server
 
 from connectors.base import Capability, DocumentRef, Payment, StatusUpdate
 from connectors.base import DocumentStatus as Status
-from connectors.errors import RecordError
-from connectors.http import HttpClient, OutcomeUnknown, RetryPolicy
+from connectors.errors import OutcomeUnknown, RecordError
+from connectors.http import HttpClient, RetryPolicy
 from connectors.tryton import TrytonConnector
 
 INV_1 = DocumentRef(record_id="1", number="INV-1")

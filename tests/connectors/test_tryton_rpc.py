@@ -17,7 +17,8 @@ from pydantic import SecretStr
 from support.fake_clock import FakeClock
 
 from connectors._tryton_rpc import TrytonRpc, WizardStep, is_idempotent
-from connectors.http import HttpClient, OutcomeUnknown, RetryPolicy
+from connectors.errors import OutcomeUnknown
+from connectors.http import HttpClient, RetryPolicy
 
 ATTEMPTS = 3
 
