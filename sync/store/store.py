@@ -12,7 +12,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, func, inspect, select
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from sync.store.errors import StoreError, StoreTooNew, StoreTooOld, StoreUnavailable
@@ -94,6 +101,8 @@ class Store:
     def _translated(self) -> Iterator[None]:
         try:
             yield
+        except (IntegrityError, ProgrammingError, DataError):
+            raise  # the statement is wrong, not the store: the caller's to handle
         except (DBAPIError, sqlite3.Error) as failure:
             raise StoreUnavailable(self._describe(failure)) from failure
 
@@ -101,6 +110,8 @@ class Store:
         detail = _one_line(failure, self.engine.url.password)
         if "file is not a database" in detail or "malformed" in detail:
             return f"the store {self.shown} is not a SQLite database (a corrupt file?): {detail}"
+        if "unable to open database file" in detail:
+            detail += " (can the folder be written?)"
         return f"cannot use the store {self.shown}: {detail}"
 
     # -- revisions -------------------------------------------------------------------------
@@ -208,9 +219,8 @@ def _engine(url: str, shown: str, *, create: bool) -> Engine:
         if not path.exists() and not create:
             raise StoreUnavailable(f"no store at {shown}: the file {path} does not exist")
         if not path.parent.is_dir():
-            raise StoreUnavailable(
-                f"cannot create the store {shown}: the folder {path.parent} does not exist"
-            )
+            problem = "is not a folder" if path.parent.exists() else "does not exist"
+            raise StoreUnavailable(f"cannot create the store {shown}: {path.parent} {problem}")
     try:
         if target.startswith("sqlite"):
             engine = create_engine(target)
