@@ -2,7 +2,7 @@
 
 The source must be at the newest revision; the target must hold no rows (it is upgraded
 to the same revision first). Rows go table by table in foreign-key order, streamed in
-batches, the whole copy in one target transaction read from one source snapshot, so a
+batches (at most :data:`BATCH_SIZE` rows and about :data:`BATCH_BYTES`), the whole copy in one target transaction read from one source snapshot, so a
 failed copy leaves the target empty. On PostgreSQL the id sequences are moved past the
 copied ids. The row counts of both stores are compared per table at the end.
 """
@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Integer, Table, func, select, text
 
 from sync.store.errors import StoreNotEmpty
 from sync.store.store import Store
 
-__all__ = ["BATCH_SIZE", "TableCopy", "copy_store", "first_table_with_rows"]
+__all__ = ["BATCH_BYTES", "BATCH_SIZE", "TableCopy", "copy_store", "first_table_with_rows"]
 
 BATCH_SIZE = 1000
+"""Rows per insert at most."""
+BATCH_BYTES = 32 * 1024 * 1024
+"""Text and bytes per insert at most: documents carry their UBL (attachments make it large)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +62,27 @@ def _fix_sequence(connection: Connection, table: Table) -> None:
     )
 
 
+def _size(row: dict[str, Any]) -> int:
+    return sum(len(value) for value in row.values() if isinstance(value, bytes | str))
+
+
 def _copy_table(source: Connection, target: Connection, table: Table, batch_size: int) -> int:
     order = list(table.primary_key.columns)
-    rows = source.execution_options(yield_per=batch_size).execute(select(table).order_by(*order))
+    rows = source.execution_options(yield_per=min(batch_size, 100)).execute(
+        select(table).order_by(*order)
+    )
     copied = 0
-    for batch in rows.partitions():
-        target.execute(table.insert(), [dict(row._mapping) for row in batch])
+    batch: list[dict[str, Any]] = []
+    held = 0
+    for row in rows:
+        batch.append(dict(row._mapping))
+        held += _size(batch[-1])
+        if len(batch) >= batch_size or held >= BATCH_BYTES:
+            target.execute(table.insert(), batch)
+            copied += len(batch)
+            batch, held = [], 0
+    if batch:
+        target.execute(table.insert(), batch)
         copied += len(batch)
     return copied
 

@@ -94,8 +94,8 @@ metadata = MetaData(
     }
 )
 
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
-"""JSON: ``JSONB`` on PostgreSQL (queryable), text on SQLite."""
+JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""JSON: ``JSONB`` on PostgreSQL (queryable), text on SQLite; Python None is SQL NULL."""
 
 Money = ExactDecimal(18, 4)
 """An amount: 14 digits before the point, 4 after (covers 0-, 2- and 3-decimal currencies)."""

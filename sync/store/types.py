@@ -50,11 +50,13 @@ class ExactDecimal(TypeDecorator[Decimal]):
         exact = Decimal(value)
         if not exact.is_finite():
             raise ValueError(f"{value!r} is not a finite number")
+        if exact and exact.adjusted() >= self.precision - self.scale:
+            raise ValueError(
+                f"{value} has more than {self.precision - self.scale} digits before the point"
+            )
         quantized = exact.quantize(self._quantum)
         if quantized != exact:
             raise ValueError(f"{value} has more than {self.scale} decimals")
-        if len(quantized.as_tuple().digits) > self.precision:
-            raise ValueError(f"{value} has more than {self.precision} digits")
         if dialect.name == "sqlite":
             return int(quantized.scaleb(self.scale))
         return quantized

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError, StatementError
 from support.store_rows import ROW_TIME, fill, read_all, sample_rows
 
@@ -18,6 +18,7 @@ from sync.store import (
     StoreTooNew,
     StoreTooOld,
     StoreUnavailable,
+    copy_store,
     documents,
     open_store,
     outbox,
@@ -87,9 +88,18 @@ def test_decimals_dates_json_bytes_and_times_read_back_exactly(store: Store) -> 
     assert all(isinstance(amount, Decimal) for amount in amounts)
 
 
+def test_a_python_none_in_a_json_column_is_sql_null(store: Store) -> None:
+    fill(store)  # one document has parse_report None, the other []
+    with store.begin() as connection:
+        nulls = connection.execute(
+            select(func.count()).select_from(documents).where(documents.c.parse_report.is_(None))
+        ).scalar_one()
+    assert nulls == 1
+
+
 def test_money_refuses_floats_and_extra_decimals_instead_of_rounding(store: Store) -> None:
     fill(store)
-    for wrong in (12.5, Decimal("1.23456"), Decimal("NaN"), Decimal("1E+15")):
+    for wrong in (12.5, Decimal("1.23456"), Decimal("NaN"), Decimal("1E+14"), Decimal("1E+30")):
         with pytest.raises(StatementError), store.begin() as connection:
             connection.execute(update(documents).values(payable_amount=wrong))
     with store.begin() as connection:
@@ -182,3 +192,29 @@ def test_postgresql_urls_are_driven_by_psycopg_3(postgres_url: str) -> None:
     assert postgres_url.startswith("postgresql://")
     with open_store(postgres_url) as store:
         assert store.engine.dialect.driver == "psycopg"
+
+
+def test_copy_in_small_batches_copies_every_row(
+    sqlite_url: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.store.copy
+
+    with open_store(sqlite_url, create=True) as source:
+        source.upgrade()
+        with source.begin() as connection:
+            connection.execute(
+                tenants.insert(),
+                [
+                    {"key": f"t{n}", "name": f"Tenant {n}", "created_at": ROW_TIME}
+                    for n in range(11)
+                ],
+            )
+        monkeypatch.setattr(sync.store.copy, "BATCH_BYTES", 20)  # about two rows a batch
+        with open_store(postgres_url, create=True) as target:
+            seen: list[tuple[str, int]] = []
+            counts = copy_store(
+                source, target, batch_size=3, progress=lambda *done: seen.append(done)
+            )
+            assert read_all(target) == read_all(source)
+    assert ("tenants", 11) in seen
+    assert [(c.table, c.source, c.target) for c in counts if c.source] == [("tenants", 11, 11)]

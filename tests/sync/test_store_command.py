@@ -70,9 +70,12 @@ def test_a_store_from_a_newer_ledgerlink_is_refused_by_every_command(
     store_url: str, tmp_path: Path
 ) -> None:
     _stamp(store_url, "0099")
+    current = f"sqlite:///{tmp_path / 'current.db'}"
+    _stamp(current, "0002")
     for args in (
         ("store", "upgrade", "--store", store_url),
         ("store", "copy", store_url, f"sqlite:///{tmp_path / 'copy.db'}"),
+        ("store", "copy", current, store_url),  # as the target too
     ):
         line = _one_line_error(ledgerlink(*args))
         assert "revision 0099" in line and "upgrade ledgerlink" in line
