@@ -42,7 +42,9 @@ __all__ = [
 STORE_ENV = "LEDGERLINK_STORE"
 DEFAULT_STORE = "sqlite:///ledgerlink.db"
 
-app = typer.Typer(help="The state store: upgrade its schema, copy it to another database.")
+app = typer.Typer(
+    help="The state store: upgrade its schema, copy it to another database.", no_args_is_help=True
+)
 
 StoreOption = Annotated[
     str | None,
