@@ -2,7 +2,7 @@
 
 SQLAlchemy 2 Core tables (:mod:`sync.store.schema`) with Alembic migrations packaged in
 ``sync/store/migrations`` (no alembic.ini). SQLite in WAL mode is the embedded default
-(foreign keys on, a busy timeout); PostgreSQL is reached by URL through psycopg 3.
+(foreign keys on, a busy timeout, synchronous FULL); PostgreSQL is reached by URL through psycopg 3.
 
 >>> store = open_store("sqlite://")          # in memory; sqlite:///PATH or postgresql://...
 >>> store.upgrade()[1] == store.head

@@ -49,7 +49,9 @@ def _sqlite_connected(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at each checkpoint
+        # FULL, not WAL's usual NORMAL: a commit that records a send must survive a power
+        # loss, or the outbox would send that document again.
+        cursor.execute("PRAGMA synchronous=FULL")
     finally:
         cursor.close()
 

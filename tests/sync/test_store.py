@@ -164,9 +164,14 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_url
     with open_store(sqlite_url, create=True) as store, store.begin() as connection:
         pragma = {
             name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
         }
-    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
+    assert pragma == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 10_000,
+        "synchronous": 2,  # FULL: a recorded send survives a power loss
+    }
 
 
 def test_a_missing_sqlite_file_is_created_only_when_asked(tmp_path: Path) -> None:
