@@ -14,6 +14,7 @@ from ledgerlink import (
     demo_command,
     mappings_command,
     pull_command,
+    store_command,
     ubl_commands,
     validate_command,
 )
@@ -32,6 +33,7 @@ app.command("validate")(validate_command.validate)
 app.command("demo")(demo_command.demo)
 app.command("pull")(pull_command.pull)
 app.add_typer(mappings_command.app, name="mappings")
+app.add_typer(store_command.app, name="store")
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ def a_fixture(name: str = "") -> Path:
 
 
 HEAVY = ("lxml", "ubl.writer", "ubl.parser", "model.document", "saxonche", "pydantic_settings")
-HEAVY += ("httpx", "rich.table")
+HEAVY += ("httpx", "rich.table", "sqlalchemy", "alembic", "psycopg")
 """Modules that ``--help`` and ``--version`` must not import: each costs start-up time."""
 
 

@@ -1,0 +1,326 @@
+"""The store's tables (SQLAlchemy Core), each column documented where it is declared.
+
+The Alembic migrations in ``sync/store/migrations/versions`` build exactly this schema
+(a test compares them); change both together, adding a revision, never editing a
+released one.
+
+What must never be doubled has a unique constraint: a tenant key, a connection name per
+tenant, a cursor per connection and stream, a document per connection + source record +
+content hash, an outbox row per idempotency key, a status push per event (``pushed_at``),
+a bank transaction per identity, a match per transaction and document. No table has a
+column for a secret: the settings file names secrets (``password_env``), the store never
+holds them.
+
+Money columns are :class:`~sync.store.types.ExactDecimal` (exact on both databases),
+times are :class:`~sync.store.types.UtcDateTime` (aware, UTC). States are plain strings,
+not CHECK constraints, so the pipeline can add one without a migration; the names in use
+are listed in :data:`DOCUMENT_STATES`, :data:`OUTBOX_STATES` and
+:data:`QUARANTINE_STATES`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from sync.store.types import ExactDecimal, UtcDateTime
+
+__all__ = [
+    "DOCUMENT_STATES",
+    "OUTBOX_STATES",
+    "QUARANTINE_STATES",
+    "connections",
+    "cursors",
+    "documents",
+    "events",
+    "matches",
+    "metadata",
+    "outbox",
+    "quarantine",
+    "tenants",
+    "transactions",
+]
+
+DOCUMENT_STATES = (
+    "built",  # mapped, written as UBL and valid; not queued yet
+    "queued",
+    "sent",
+    "delivered",
+    "accepted",
+    "rejected",
+    "paid",
+    "failed",
+    "in-doubt",
+    "quarantined",  # invalid: see its quarantine row
+    "changed-after-delivery",  # the source changed a business term after delivery
+)
+OUTBOX_STATES = (
+    "queued",
+    "sent",
+    "delivered",
+    "accepted",
+    "rejected",
+    "paid",
+    "failed",
+    "in-doubt",
+)
+QUARANTINE_STATES = (
+    "held",  # waits for a mapping fix (an unmapped code); retry rebuilds it
+    "quarantined",  # could not be built or is invalid; its findings say why
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""JSON: ``JSONB`` on PostgreSQL (queryable), text on SQLite; Python None is SQL NULL."""
+
+Money = ExactDecimal(18, 4)
+"""An amount: 14 digits before the point, 4 after (covers 0-, 2- and 3-decimal currencies)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, comment="surrogate key")
+
+
+def _created() -> Column[datetime]:
+    return Column("created_at", UtcDateTime, nullable=False, default=_now, comment="row written")
+
+
+def _updated() -> Column[datetime]:
+    return Column(
+        "updated_at",
+        UtcDateTime,
+        nullable=False,
+        default=_now,
+        onupdate=_now,
+        comment="row last changed",
+    )
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    _id(),
+    Column("key", String(100), nullable=False, unique=True, comment="short name, e.g. 'default'"),
+    Column("name", Text, nullable=False, comment="the company the store works for"),
+    _created(),
+    comment="A company whose connections, documents and bank accounts the store keeps.",
+)
+
+connections = Table(
+    "connections",
+    metadata,
+    _id(),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False, comment="the settings file's connection name"),
+    Column("connector", String(100), nullable=False, comment="connector type, e.g. 'tryton'"),
+    _created(),
+    UniqueConstraint("tenant_id", "name"),
+    comment="A source system as the settings file names it (its settings and secrets stay there).",
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id"), primary_key=True),
+    Column("stream", String(50), primary_key=True, comment="invoices, parties or payments"),
+    Column("value", Text, nullable=False, comment="Cursor.value: ISO 8601 updated_at or token"),
+    Column("tie_breaker", Text, nullable=False, default="", comment="Cursor.tie_breaker: last id"),
+    _updated(),
+    comment="Where a connection's stream resumes; written in the transaction of its records.",
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    _id(),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column("source_id", String(200), nullable=False, comment="the source record's id"),
+    Column("number", String(200), nullable=False, comment="invoice number (BT-1)"),
+    Column("kind", String(20), nullable=False, comment="'invoice' or 'credit-note'"),
+    Column("type_code", String(3), nullable=False, comment="invoice type code (BT-3)"),
+    Column("issue_date", Date, nullable=False, comment="invoice issue date (BT-2)"),
+    Column("due_date", Date, nullable=True, comment="payment due date (BT-9)"),
+    Column("currency", String(3), nullable=False, comment="invoice currency code (BT-5)"),
+    Column("payable_amount", Money, nullable=False, comment="amount due for payment (BT-115)"),
+    Column("buyer_name", Text, nullable=False, comment="buyer name (BT-44)"),
+    Column("profile", String(50), nullable=False, comment="the profile the UBL was built for"),
+    Column(
+        "content_hash",
+        String(64),
+        nullable=False,
+        comment="SHA-256 (hex) of the canonical UBL bytes; one delivery per hash",
+    ),
+    Column("model", JsonDocument, nullable=False, comment="the EN 16931 model JSON"),
+    Column("ubl", LargeBinary, nullable=False, comment="the UBL 2.1 document as written"),
+    Column(
+        "validation_report",
+        JsonDocument,
+        nullable=False,
+        comment="the validator's findings: a list of Finding.to_dict()",
+    ),
+    Column(
+        "parse_report",
+        JsonDocument,
+        nullable=True,
+        comment="an inbound UBL's parse findings (Finding.to_dict()); null when built here",
+    ),
+    Column("state", String(30), nullable=False, comment="one of DOCUMENT_STATES"),
+    _created(),
+    _updated(),
+    UniqueConstraint("connection_id", "source_id", "content_hash"),
+    Index(None, "connection_id", "number"),
+    Index(None, "state"),
+    comment="An invoice or credit note as issued: a new source version is a new row.",
+)
+
+events = Table(
+    "events",
+    metadata,
+    _id(),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False, default=_now, comment="when the state changed"),
+    Column("from_state", String(30), nullable=True, comment="null for the first event"),
+    Column("to_state", String(30), nullable=False),
+    Column("cause", Text, nullable=False, comment="what changed it: pull, validation, a channel"),
+    Column("details", JsonDocument, nullable=False, comment="e.g. changed terms, MLR codes"),
+    Column(
+        "pushed_at",
+        UtcDateTime,
+        nullable=True,
+        comment="when push_status reported this event to the source; null until then",
+    ),
+    Index(None, "pushed_at"),
+    comment="A document's state history; each row is pushed to the source once.",
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _id(),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
+    Column(
+        "idempotency_key",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="keys.idempotency_key(connection, source record, content hash)",
+    ),
+    Column("channel", String(200), nullable=False, comment="the settings file's channel name"),
+    Column("state", String(30), nullable=False, comment="one of OUTBOX_STATES"),
+    Column("attempts", Integer, nullable=False, default=0, comment="sends tried so far"),
+    Column("next_attempt_at", UtcDateTime, nullable=True, comment="earliest retry; null: now"),
+    Column("last_error", Text, nullable=True, comment="the last failure, as one line"),
+    Column(
+        "remote_id",
+        Text,
+        nullable=True,
+        comment="how the channel knows it (message id, file path), to ask after a crash",
+    ),
+    Column("sent_at", UtcDateTime, nullable=True, comment="when the channel took it"),
+    Column("recorded_at", UtcDateTime, nullable=True, comment="when the send was recorded here"),
+    _created(),
+    _updated(),
+    Index(None, "state", "next_attempt_at"),
+    comment="One delivery per idempotency key: at most one send, whatever crashes.",
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    _id(),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column("source_id", String(200), nullable=False, comment="the source record's id"),
+    Column(
+        "document_id",
+        ForeignKey("documents.id"),
+        nullable=True,
+        index=True,
+        comment="the built document when validation refused it; null when none was built",
+    ),
+    Column("stage", String(30), nullable=False, comment="pull, map, build, validate or parse"),
+    Column("state", String(20), nullable=False, comment="one of QUARANTINE_STATES"),
+    Column("findings", JsonDocument, nullable=False, comment="why: a list of Finding.to_dict()"),
+    Column(
+        "record", JsonDocument, nullable=True, comment="the source record's data, to rebuild it"
+    ),
+    _created(),
+    Column("resolved_at", UtcDateTime, nullable=True, comment="when a retry built it"),
+    Index(None, "connection_id", "resolved_at"),
+    comment="What could not be built or is invalid, with its reason; nothing is lost.",
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    _id(),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
+    Column("account", String(50), nullable=False, comment="the tenant's IBAN (BT-84 side)"),
+    Column("booking_date", Date, nullable=False),
+    Column("value_date", Date, nullable=True),
+    Column("amount", Money, nullable=False, comment="signed: credit > 0, debit < 0"),
+    Column("currency", String(3), nullable=False),
+    Column("counterparty_name", Text, nullable=True),
+    Column("counterparty_account", String(50), nullable=True, comment="the payer's IBAN"),
+    Column(
+        "structured_reference",
+        String(100),
+        nullable=True,
+        comment="RF ISO 11649, betalingskenmerk or OGM, as read",
+    ),
+    Column("remittance", Text, nullable=True, comment="unstructured remittance text"),
+    Column("bank_reference", String(200), nullable=True, comment="the bank's entry reference"),
+    Column(
+        "identity",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="stable hash of account, dates, amount and references: imported once",
+    ),
+    Column("source", Text, nullable=True, comment="the statement file or feed it came from"),
+    _created(),
+    Index(None, "account", "booking_date"),
+    comment="A bank or statement transaction, for the reconciler.",
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    _id(),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=False),
+    Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
+    Column("amount", Money, nullable=False, comment="the part of the transaction for it"),
+    Column("stage", String(50), nullable=False, comment="the matching stage that found it"),
+    Column("reason", Text, nullable=False, comment="why, in words"),
+    Column("confidence", ExactDecimal(5, 4), nullable=False, comment="0 to 1"),
+    _created(),
+    UniqueConstraint("transaction_id", "document_id"),
+    comment="A transaction (or part of it) applied to a document.",
+)
