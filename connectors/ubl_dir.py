@@ -32,7 +32,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument
+from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument, file_source_type
 from connectors.base import Record
 from connectors.errors import RecordError
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the model and the UBL reader load only when documents are a
     from model import Invoice
     from ubl import ParseResult
 
-__all__ = ["DEFAULT_MAX_BYTES", "HEADER_BYTES", "UblDirectorySource"]
+__all__ = ["CONNECTOR", "DEFAULT_MAX_BYTES", "HEADER_BYTES", "UblDirectorySource"]
 
 SUFFIX = ".xml"
 HEADER_BYTES = 64 * 1024
@@ -128,3 +128,10 @@ def _header(path: Path) -> dict[str, str]:
     except etree.XMLSyntaxError:
         pass
     return summary
+
+
+CONNECTOR = file_source_type(
+    UblDirectorySource, "inbound UBL Invoice and CreditNote files in a file or a folder"
+)
+"""What the ``ledgerlink.connectors`` entry point ``ubl-dir`` names: settings ``path``,
+``page_size``, ``max_bytes`` (:class:`~connectors._file_source.FileSourceSettings`)."""
