@@ -31,12 +31,14 @@ from ubl.validate import Report, validate
 
 if TYPE_CHECKING:
     from model import Invoice
+    from ubl.header import Header, sniff
     from ubl.parser import ParseResult, ReportEntry
     from ubl.parser import parse_document as parse
     from ubl.profiles import PROFILE_NAMES, Profile, detect
 
 __all__ = [
     "PROFILE_NAMES",
+    "Header",
     "InputError",
     "ParseResult",
     "Profile",
@@ -47,6 +49,7 @@ __all__ = [
     "Violation",
     "detect",
     "parse",
+    "sniff",
     "validate",
     "write",
 ]
@@ -79,11 +82,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PROFILE_NAMES": ("ubl.profiles", "PROFILE_NAMES"),
     "Profile": ("ubl.profiles", "Profile"),
     "detect": ("ubl.profiles", "detect"),
+    "sniff": ("ubl.header", "sniff"),
+    "Header": ("ubl.header", "Header"),
 }
 """Names imported on first use: the parser and the profiles' rules (with the model) cost
 more to import than validation needs, and ``ledgerlink validate`` starts a process per run.
 ``parse`` is :func:`ubl.parser.parse_document` (read a UBL Invoice or CreditNote from bytes
-or a path)."""
+or a path); ``sniff`` is :func:`ubl.header.sniff` (what a document is, from its first bytes)."""
 
 
 def __getattr__(name: str) -> Any:
