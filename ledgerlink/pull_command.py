@@ -428,6 +428,8 @@ def pull(
                     folder.save()
                 raise
             shown.close()
+            if folder is not None:
+                folder.save()  # a pull of no page at all still says what it wrote: nothing
     except ConfigurationError as failure:
         fail(str(failure), 2)
     except ConnectorError as failure:

@@ -106,6 +106,15 @@ def test_every_record_gets_its_own_file_and_a_collision_is_reported(
     assert sorted(path.name for path in out.glob("*.xml")) == files  # the same names again
 
 
+def test_a_pull_of_nothing_still_writes_its_report(colliding: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(colliding, "pull", "m", "--ubl-dir", str(out), "--since", "2999-01-01")
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "quarantine.json").read_text(encoding="utf-8"))
+    assert (report["written"], report["quarantined"], report["stopped"]) == ([], [], None)
+    assert result.stderr.strip() == f"0 written to {out}, none quarantined"
+
+
 def test_the_table_shows_the_file_of_each_record(
     artifacts_cache: Path, colliding: Path, tmp_path: Path
 ) -> None:
