@@ -8,14 +8,18 @@ are refused with a message naming the connection and the document.
 :class:`OneFilePerDocument` adds what the sources with one document per file share: the
 records of :mod:`connectors._files` (id the path in the folder, position when the file changed),
 summarised for listings page by page as each page is handed out, and the file read back,
-within ``max_bytes``, when its document is asked for.
+within ``max_bytes``, when its document is asked for. :class:`FileSourceSettings` are their
+settings (``path``, ``page_size``, ``max_bytes``) and :func:`file_source_type` their entry in
+the connector registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._files import file_of, file_records, paged, read_limited
 from connectors.base import (
@@ -29,10 +33,22 @@ from connectors.base import (
     Stream,
 )
 from connectors.errors import ConfigurationError
+from connectors.registry import ConnectionContext, ConnectorType
 
-__all__ = ["DEFAULT_MAX_BYTES", "OneFilePerDocument", "ReadOnlySource"]
+if TYPE_CHECKING:
+    from connectors.base import Connector
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FileSourceSettings",
+    "OneFilePerDocument",
+    "ReadOnlySource",
+    "existing_path",
+    "file_source_type",
+]
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
+"""The default ``max_bytes``: a larger file is a failing record naming its size and the limit."""
 _CAPABILITIES: Final = frozenset({Capability.PULL_INVOICES})
 
 
@@ -137,3 +153,46 @@ class OneFilePerDocument(ReadOnlySource):
             updated_at=record.updated_at,
             data={"path": str(path), **self._summary(path)},
         )
+
+
+class FileSourceSettings(BaseModel):
+    """The settings of a source with one document per file (``model-json``, ``ubl-dir``).
+
+    ``path``: a file or a folder searched recursively, relative to the settings file's folder;
+    ``page_size``: files per page; ``max_bytes``: a larger file is not read, its record fails
+    naming the file, its size and the limit. Unknown keys are refused.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(min_length=1, description="a file or a folder of them")
+    page_size: int = Field(default=100, ge=1, description="files per page")
+    max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1, description="larger files fail")
+
+
+def existing_path(raw: str, context: ConnectionContext) -> Path:
+    """The setting ``path`` read from the settings file's folder; a ConfigurationError when
+    there is nothing there."""
+    path = context.path(raw)
+    if not path.exists():
+        raise ConfigurationError(f"path {raw!r}: no such file or folder ({path})")
+    return path
+
+
+def file_source_type(
+    source: type[OneFilePerDocument], summary: str
+) -> ConnectorType[FileSourceSettings]:
+    """The registry entry of a :class:`OneFilePerDocument` source: kind ``source.kind``, no
+    code mapping, opened on its existing ``path``."""
+
+    def open_source(settings: FileSourceSettings, context: ConnectionContext) -> Connector:
+        return source(
+            existing_path(settings.path, context),
+            name=context.name,
+            page_size=settings.page_size,
+            max_bytes=settings.max_bytes,
+        )
+
+    return ConnectorType(
+        kind=source.kind, settings=FileSourceSettings, open=open_source, summary=summary
+    )

@@ -38,6 +38,7 @@ __all__ = [
     "paged",
     "read_limited",
     "relative_id",
+    "too_big",
 ]
 
 
@@ -128,8 +129,12 @@ def file_of(root: Path, record: Record, suffix: str) -> Path:
 
 def read_limited(path: Path, record_id: str, max_bytes: int) -> bytes:
     """The bytes of ``path``; a RecordError naming it when it cannot be read or holds more
-    than ``max_bytes`` (never more than ``max_bytes + 1`` bytes are read)."""
+    than ``max_bytes``: its size and the limit (a file over the limit is not read at all, and
+    never more than ``max_bytes + 1`` bytes are read of one that grows while it is read)."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise RecordError(record_id, too_big(path, size, max_bytes, "the source's max_bytes"))
         with path.open("rb") as file:
             data = file.read(max_bytes + 1)
     except OSError as failure:
@@ -137,7 +142,12 @@ def read_limited(path: Path, record_id: str, max_bytes: int) -> bytes:
             record_id, f"{path}: cannot read: {failure.strerror or failure}"
         ) from None
     if len(data) > max_bytes:
-        raise RecordError(
-            record_id, f"{path}: too big: more than {max_bytes} bytes (the source's max_bytes)"
-        )
+        raise RecordError(record_id, too_big(path, None, max_bytes, "the source's max_bytes"))
     return data
+
+
+def too_big(path: Path, size: int | None, max_bytes: int, setting: str) -> str:
+    """The message for a file over its source's size limit: the file, its size (None: it grew
+    past the limit while read) and the limit, with the setting that sets it."""
+    found = f"{size} bytes" if size is not None else "it grew"
+    return f"{path}: too big: {found}, more than {max_bytes} bytes ({setting})"

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors._file_source import ReadOnlySource
-from connectors._files import changed_at, files_under, paged, relative_id
+from connectors._files import changed_at, files_under, paged, relative_id, too_big
 from connectors.base import (
     Cursor,
     Page,
@@ -51,15 +51,16 @@ from connectors.base import (
     Stream,
 )
 from connectors.csv_layout import CsvFormat, HeaderError
-from connectors.csv_settings import DEFAULT_MAX_BYTES, SellerSettings, csv_settings
+from connectors.csv_settings import DEFAULT_MAX_BYTES, CsvSettings, SellerSettings
 from connectors.errors import ConfigurationError
+from connectors.registry import ConnectionContext, ConnectorType
 
 if TYPE_CHECKING:  # mapping to the model loads only when documents are asked for
     import mappings
     from connectors.csv_map import Seller
     from model import Invoice
 
-__all__ = ["CsvConnector", "read_records"]
+__all__ = ["CONNECTOR", "CsvConnector", "read_records"]
 
 
 class CsvConnector(ReadOnlySource):
@@ -99,30 +100,6 @@ class CsvConnector(ReadOnlySource):
         self._mapping = mapping
         self._page_size = page_size
         self._seller: Seller = seller_from_settings(seller, mapping)
-
-    @classmethod
-    def from_options(
-        cls,
-        options: Mapping[str, Any],
-        *,
-        base: Path,
-        name: str,
-        parties: Mapping[str, Mapping[str, str]] | None = None,
-        mapping: mappings.Mapping | None = None,
-    ) -> CsvConnector:
-        """The connector of a ``[connections.<name>]`` table's own keys (:mod:`csv_settings`);
-        a relative ``path`` is read from ``base`` (the settings file's folder)."""
-        settings, csv_format = csv_settings(options)
-        return cls(
-            base / Path(settings.path).expanduser(),
-            seller=settings.seller,
-            csv_format=csv_format,
-            name=name,
-            parties=parties,
-            mapping=mapping,
-            page_size=settings.page_size,
-            max_bytes=settings.max_bytes,
-        )
 
     def __repr__(self) -> str:
         return f"CsvConnector(name={self._name!r}, path={str(self._root)!r})"
@@ -271,17 +248,19 @@ def _read(
 ) -> _File:
     """Read one export; a problem with the file as a whole goes into ``error``."""
     read = _File(path=path, record_id=record_id, modified=modified)
+    limit = "the connection's max_bytes; split the export or raise max_bytes"
     try:
+        size = path.stat().st_size
+        if size > max_bytes:  # refused unread
+            read.error = too_big(path, size, max_bytes, limit)
+            return read
         with path.open("rb") as file:
-            raw = file.read(max_bytes + 1)  # never more: a huge file is refused unread
+            raw = file.read(max_bytes + 1)  # never more, should the file grow meanwhile
     except OSError as failure:
         read.error = f"{path}: cannot read: {failure.strerror}"
         return read
     if len(raw) > max_bytes:
-        read.error = (
-            f"{path}: too big: more than {max_bytes} bytes (the connection's max_bytes); "
-            "split the export or raise max_bytes"
-        )
+        read.error = too_big(path, None, max_bytes, limit)
         return read
     try:
         text = raw.decode(csv_format.encoding, errors="surrogateescape")
@@ -371,3 +350,28 @@ def _bad_bytes(path: Path | None, line: int | None, csv_format: CsvFormat, where
         f"{place}{where} holds bytes that are not valid {csv_format.encoding} text; set the "
         'connection\'s encoding (e.g. encoding = "cp1252" for a Windows export)'
     )
+
+
+def _open(settings: CsvSettings, context: ConnectionContext) -> CsvConnector:
+    """The CSV connector of checked settings; a relative ``path`` is read from the settings
+    file's folder."""
+    return CsvConnector(
+        context.path(settings.path),
+        seller=settings.seller,
+        csv_format=settings.csv_format(),
+        name=context.name,
+        parties=context.parties,
+        mapping=context.mapping(),
+        page_size=settings.page_size,
+        max_bytes=settings.max_bytes,
+    )
+
+
+CONNECTOR: ConnectorType[CsvSettings] = ConnectorType(
+    kind="csv",
+    settings=CsvSettings,
+    open=_open,
+    mapping="csv",
+    summary="invoices from CSV exports (docs/csv-layout.md)",
+)
+"""What the ``ledgerlink.connectors`` entry point ``csv`` names."""

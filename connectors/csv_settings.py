@@ -20,7 +20,11 @@ Read from the connector-specific keys of a ``[connections.<name>]`` table (see
     kvk = "34567890"
     ...
 
-Unknown keys are refused (a misspelt ``delimeter`` must not silently fall back to ``,``).
+Unknown keys are refused (a misspelt ``delimeter`` must not silently fall back to ``,``);
+``connector``, ``parties`` and ``mappings_override`` are every connection's keys, read by
+:mod:`ledgerlink.connections`. ``page_size`` (invoices per page, default 100) and
+``max_bytes`` (default 64 MiB: a larger export is not read, its record fails naming the
+file, its size and the limit) complete them.
 Every problem is a :class:`~connectors.errors.ConfigurationError` naming the key.
 """
 
@@ -33,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.csv_layout import DEFAULT_DATE_FORMAT, CsvFormat
 from connectors.errors import ConfigurationError
+from connectors.registry import settings_problems
 from model.codes import iso3166
 
 __all__ = ["CsvSettings", "SellerSettings", "csv_settings"]
@@ -102,7 +107,6 @@ class CsvSettings(BaseModel):
     seller: SellerSettings
     page_size: int = Field(default=100, ge=1)
     max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1, description="larger files fail")
-    mappings_override: str | list[str] | None = None  # read by ledgerlink.connections
 
     def csv_format(self) -> CsvFormat:
         """How the exports are written; a ConfigurationError for a bad combination."""
@@ -126,9 +130,5 @@ def csv_settings(options: Mapping[str, Any]) -> tuple[CsvSettings, CsvFormat]:
     try:
         settings = CsvSettings.model_validate(dict(options))
     except ValidationError as failure:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in failure.errors(include_input=False, include_url=False)
-        )
-        raise ConfigurationError(problems) from None
+        raise ConfigurationError(settings_problems(CsvSettings, failure)) from None
     return settings, settings.csv_format()

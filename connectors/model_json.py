@@ -28,14 +28,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument
+from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument, file_source_type
 from connectors.base import Record
 from connectors.errors import RecordError
 
 if TYPE_CHECKING:  # the model loads only when documents are asked for
     from model import Invoice
 
-__all__ = ["DEFAULT_MAX_BYTES", "ModelJsonSource"]
+__all__ = ["CONNECTOR", "DEFAULT_MAX_BYTES", "ModelJsonSource"]
 
 SUFFIX = ".json"
 _SUMMARY_FIELDS = (
@@ -105,3 +105,10 @@ def _summary(path: Path, max_bytes: int) -> dict[str, str]:
     if isinstance(totals, dict) and isinstance(totals.get("payable"), str):
         summary["total_amount"] = totals["payable"]
     return summary
+
+
+CONNECTOR = file_source_type(
+    ModelJsonSource, "model-JSON documents in a file or a folder (migrations, exports)"
+)
+"""What the ``ledgerlink.connectors`` entry point ``model-json`` names: settings ``path``,
+``page_size``, ``max_bytes`` (:class:`~connectors._file_source.FileSourceSettings`)."""

@@ -1,16 +1,57 @@
-"""Pluggable storage for tokens and passwords; values are ``pydantic.SecretStr`` throughout."""
+"""Pluggable storage for tokens and passwords; values are ``pydantic.SecretStr`` throughout.
+
+A settings file never holds a secret, only a reference to it: ``<name>_env`` (an environment
+variable) or ``<name>_file`` (a file holding only the secret, relative to the settings file's
+folder like every other path of the file). :func:`read_secret` follows the reference.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-__all__ = ["FileSecretStore", "MemorySecretStore", "SecretStore"]
+from connectors.errors import ConfigurationError
+
+__all__ = ["FileSecretStore", "MemorySecretStore", "SecretStore", "read_secret"]
+
+
+def read_secret(
+    name: str,
+    options: Mapping[str, Any],
+    *,
+    base: Path,
+    environ: Mapping[str, str] | None = None,
+) -> SecretStr:
+    """The secret ``name`` (``password``) that ``options`` refer to: the environment variable
+    ``<name>_env`` names, else the text (stripped) of the file ``<name>_file`` names, read
+    relative to ``base`` (the settings file's folder) when it is a relative path.
+
+    A ConfigurationError says which reference to set or what is wrong with it, never the
+    secret itself.
+    """
+    environ = os.environ if environ is None else environ
+    variable = options.get(f"{name}_env")
+    if isinstance(variable, str):
+        value = environ.get(variable)
+        if not value:
+            raise ConfigurationError(f"the environment variable {variable} ({name}_env) is not set")
+        return SecretStr(value)
+    secret_file = options.get(f"{name}_file")
+    if isinstance(secret_file, str):
+        path = base / Path(secret_file).expanduser()
+        try:
+            return SecretStr(path.read_text(encoding="utf-8").strip())
+        except OSError as failure:
+            raise ConfigurationError(
+                f"cannot read {path} ({name}_file): {failure.strerror or failure}"
+            ) from None
+    raise ConfigurationError(f"set {name}_env or {name}_file for this connection")
 
 
 class SecretStore(Protocol):

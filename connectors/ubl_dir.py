@@ -9,8 +9,8 @@ Records (the stream policy of :mod:`connectors._files`): ``id`` the file's path 
 folder, ``updated_at`` when it changed (modified or copied in), ``data`` a small summary for listings: ``path``
 (the file), ``kind`` (``invoice`` or ``credit_note``, from the root element), ``number``
 (BT-1), ``date`` (BT-2) and ``currency`` (BT-5) when the document header states them. The
-summary reads only the start of the file (:data:`HEADER_BYTES`), with the same refusals as the
-parser (no DTD, no entities, no network); a file it cannot read gets ``path`` alone.
+summary reads only the start of the file (:data:`HEADER_BYTES`, with :func:`ubl.header.sniff_file`:
+the same refusals as the parser, no DTD, no entities, no network); a file it cannot read gets ``path`` alone.
 
 :meth:`UblDirectorySource.document` reads the file again and returns the model exactly as
 :func:`ubl.parse` gives it. Every failure is a :class:`~connectors.errors.RecordError` whose
@@ -32,7 +32,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument
+from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument, file_source_type
 from connectors.base import Record
 from connectors.errors import RecordError
 
@@ -40,22 +40,11 @@ if TYPE_CHECKING:  # the model and the UBL reader load only when documents are a
     from model import Invoice
     from ubl import ParseResult
 
-__all__ = ["DEFAULT_MAX_BYTES", "HEADER_BYTES", "UblDirectorySource"]
+__all__ = ["CONNECTOR", "DEFAULT_MAX_BYTES", "HEADER_BYTES", "UblDirectorySource"]
 
 SUFFIX = ".xml"
 HEADER_BYTES = 64 * 1024
-"""How much of each file the record summary reads."""
-
-_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-_KINDS = {f"{{{_INVOICE}}}Invoice": "invoice", f"{{{_CREDIT_NOTE}}}CreditNote": "credit_note"}
-_HEADER_FIELDS = {
-    f"{{{_CBC}}}ID": "number",
-    f"{{{_CBC}}}IssueDate": "date",
-    f"{{{_CBC}}}DocumentCurrencyCode": "currency",
-}
+"""How much of each file the record summary reads (with :func:`ubl.header.sniff_file`)."""
 
 
 class UblDirectorySource(OneFilePerDocument):
@@ -89,42 +78,24 @@ class UblDirectorySource(OneFilePerDocument):
 
 
 def _header(path: Path) -> dict[str, str]:
-    """Kind, number, issue date and currency from the start of a UBL file; empty for a file
-    that cannot be read, declares a DOCTYPE or has another root."""
-    from lxml import etree
+    """Kind, number, issue date and currency from the start of a UBL file (:func:`ubl.sniff`);
+    empty for a file that cannot be read, declares a DOCTYPE or has another root."""
+    from ubl.header import sniff_file
 
-    try:
-        with path.open("rb") as file:
-            head = file.read(HEADER_BYTES)
-    except OSError:
+    header = sniff_file(path, limit=HEADER_BYTES)
+    if header is None or header.kind is None:
         return {}
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        return {}
-    parser = etree.XMLPullParser(
-        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False
-    )
-    summary: dict[str, str] = {}
-    depth = 0
-    try:
-        parser.feed(head)
-        for event, element in parser.read_events():
-            if not isinstance(element, etree._Element):  # only start and end events come
-                continue
-            tag = str(element.tag)
-            if event == "end":
-                depth -= 1
-                key = _HEADER_FIELDS.get(tag) if depth == 1 else None
-                if key is not None and key not in summary and element.text:
-                    summary[key] = element.text.strip()
-                continue
-            depth += 1
-            if depth == 1:
-                kind = _KINDS.get(tag)
-                if kind is None:
-                    return {}
-                summary["kind"] = kind
-            elif depth == 2 and tag.startswith(f"{{{_CAC}}}"):
-                break  # the header's basic components come before the first aggregate
-    except etree.XMLSyntaxError:
-        pass
-    return summary
+    summary = {
+        "kind": header.kind,
+        "number": header.number,
+        "date": header.issue_date,
+        "currency": header.currency,
+    }
+    return {key: value for key, value in summary.items() if value is not None}
+
+
+CONNECTOR = file_source_type(
+    UblDirectorySource, "inbound UBL Invoice and CreditNote files in a file or a folder"
+)
+"""What the ``ledgerlink.connectors`` entry point ``ubl-dir`` names: settings ``path``,
+``page_size``, ``max_bytes`` (:class:`~connectors._file_source.FileSourceSettings`)."""

@@ -1,19 +1,23 @@
 """Open the connector a ``[connections.<name>]`` table of the settings file names.
 
-Connector kinds (``connector = ...``):
+``connector = ...`` names a kind of the connector registry (:mod:`connectors.registry`): each
+connector module declares its settings model and registers itself as an entry point of the
+group ``ledgerlink.connectors``, so this module names no connector. The packaged kinds:
 
-* ``tryton`` - :class:`connectors.tryton.TrytonConnector`; needs ``url``, ``database``,
-  ``username`` and the secret ``password`` (``password_env`` or ``password_file``).
-* ``model-json`` - :class:`connectors.model_json.ModelJsonSource`; needs ``path``, a model-JSON
-  file or a folder of them (``*.json``, searched recursively): migrations, exports.
-* ``ubl-dir`` - :class:`connectors.ubl_dir.UblDirectorySource`; needs ``path``, a UBL Invoice
-  or CreditNote file or a folder of them (``*.xml``, searched recursively): inbound documents.
-* ``csv`` - :class:`connectors.csv_file.CsvConnector`; needs ``path``, a CSV export or a folder
-  of them (``*.csv``), and a ``[connections.<name>.seller]`` table; the layout and the other
-  settings are in ``docs/csv-layout.md`` (:mod:`connectors.csv_settings`).
+* ``tryton`` - :mod:`connectors.tryton_settings`; needs ``url``, ``database``, ``username``
+  and the secret ``password`` (``password_env`` or ``password_file``); ``page_size``.
+* ``model-json`` - :mod:`connectors.model_json`; needs ``path``, a model-JSON file or a folder
+  of them (``*.json``, searched recursively): migrations, exports; ``page_size``, ``max_bytes``.
+* ``ubl-dir`` - :mod:`connectors.ubl_dir`; needs ``path``, a UBL Invoice or CreditNote file or
+  a folder of them (``*.xml``, searched recursively): inbound documents; ``page_size``,
+  ``max_bytes``.
+* ``csv`` - :mod:`connectors.csv_file`; needs ``path``, a CSV export or a folder of them
+  (``*.csv``), and a ``[connections.<name>.seller]`` table; the layout and the other settings
+  are in ``docs/csv-layout.md`` (:mod:`connectors.csv_settings`).
 
-A connection may also name per-tenant mapping overrides merged over the packaged
-``mappings/<system>.toml``::
+Every connection has, besides its connector's own keys, ``parties`` (identifiers the source
+cannot hold) and, for a connector that reads codes through a mapping, per-tenant mapping
+overrides merged over the packaged ``mappings/<system>.toml``::
 
     [connections.demo]
     mappings_override = "tenant-mappings.toml"   # or a list of paths, merged in order
@@ -24,31 +28,22 @@ Relative paths are read from the settings file's folder. Every problem is a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import mappings
-from connectors.base import Connector
-from connectors.csv_file import CsvConnector
 from connectors.errors import ConfigurationError
-from connectors.model_json import ModelJsonSource
-from connectors.tryton import TrytonConnector
-from connectors.ubl_dir import UblDirectorySource
+from connectors.registry import ConnectionContext, ConnectorType, connector_type
 from ledgerlink.settings import Connection, Settings
 
-__all__ = ["CONNECTORS", "connection_mapping", "open_connection", "party_table"]
+if TYPE_CHECKING:  # the mappings load only for a connector that reads codes through one
+    import mappings
+    from connectors.base import Connector
+
+__all__ = ["COMMON_KEYS", "connection_mapping", "open_connection", "party_table"]
 
 MAPPINGS_OVERRIDE = "mappings_override"
-
-
-def _required(connection: Connection, name: str, key: str, source: Path | None) -> str:
-    """The setting ``key`` of ``[connections.<name>]``, or an error naming it and the file."""
-    value = getattr(connection, key, None)
-    if value is None:
-        value = connection.option(key)
-    if not isinstance(value, str) or not value:
-        raise ConfigurationError(f'{_where(name, source)} needs {key} = "..."')
-    return value
+COMMON_KEYS = frozenset({"connector", "parties", MAPPINGS_OVERRIDE})
+"""The keys every connection has; the others are checked by the connector's settings model."""
 
 
 def _where(name: str, source: Path | None) -> str:
@@ -56,54 +51,9 @@ def _where(name: str, source: Path | None) -> str:
     return f"{table} in {source}" if source is not None else table
 
 
-def _tryton(connection: Connection, name: str, source: Path | None) -> Connector:
-    try:
-        password = connection.secret("password")
-    except ConfigurationError as failure:
-        raise ConfigurationError(f"{_where(name, source)}: {failure}") from None
-    return TrytonConnector(
-        _required(connection, name, "url", source),
-        _required(connection, name, "database", source),
-        _required(connection, name, "username", source),
-        password=password,
-        name=name,
-        parties=party_table(connection),
-        mapping=connection_mapping(connection, "tryton", name=name, source=source),
-    )
-
-
-def _existing_path(connection: Connection, name: str, source: Path | None) -> Path:
-    """The connection's ``path`` (relative to the settings file's folder), which must exist."""
-    raw = _required(connection, name, "path", source)
-    base = source.parent if source is not None else Path()
-    path = base / Path(raw).expanduser()
-    if not path.exists():
-        raise ConfigurationError(
-            f"{_where(name, source)}: path {raw!r}: no such file or folder ({path})"
-        )
-    return path
-
-
-def _model_json(connection: Connection, name: str, source: Path | None) -> Connector:
-    return ModelJsonSource(_existing_path(connection, name, source), name=name)
-
-
-def _ubl_dir(connection: Connection, name: str, source: Path | None) -> Connector:
-    return UblDirectorySource(_existing_path(connection, name, source), name=name)
-
-
-def _csv(connection: Connection, name: str, source: Path | None) -> Connector:
-    mapping = connection_mapping(connection, "csv", name=name, source=source)
-    try:
-        return CsvConnector.from_options(
-            connection.model_extra or {},
-            base=source.parent if source is not None else Path(),
-            name=name,
-            parties=party_table(connection),
-            mapping=mapping,
-        )
-    except ConfigurationError as failure:
-        raise ConfigurationError(f"{_where(name, source)}: {failure}") from None
+def _located(where: str, problem: str) -> str:
+    """``problem`` prefixed with the table and file (``needs url = ...`` reads without a colon)."""
+    return f"{where} {problem}" if problem.startswith("needs ") else f"{where}: {problem}"
 
 
 def party_table(connection: Connection) -> dict[str, dict[str, str]]:
@@ -114,33 +64,60 @@ def party_table(connection: Connection) -> dict[str, dict[str, str]]:
     }
 
 
-CONNECTORS: dict[str, Callable[[Connection, str, Path | None], Connector]] = {
-    "tryton": _tryton,
-    "model-json": _model_json,
-    "ubl-dir": _ubl_dir,
-    "csv": _csv,
-}
-
-
 def open_connection(settings: Settings, name: str, *, source: Path | None = None) -> Connector:
-    """The connector of connection ``name``; ``source`` is the settings file, for messages."""
+    """The connector of connection ``name``; ``source`` is the settings file (for messages, and
+    the folder relative paths are read from)."""
     try:
         connection = settings.connection(name)
     except ConfigurationError as failure:
         raise ConfigurationError(f"{source}: {failure}" if source else str(failure)) from None
-    build = CONNECTORS.get(connection.connector)
-    if build is None:
-        known = ", ".join(sorted(CONNECTORS))
-        raise ConfigurationError(
-            f"{_where(name, source)}: unknown connector {connection.connector!r} (known: {known})"
+    where = _where(name, source)
+    try:
+        kind = connector_type(connection.connector)
+    except ConfigurationError as failure:
+        raise ConfigurationError(f"{where}: {failure}") from None
+    base = source.parent if source is not None else connection.folder
+    options = {
+        key: value
+        for key, value in (connection.model_extra or {}).items()
+        if key not in COMMON_KEYS and key not in kind.secret_keys
+    }
+    try:
+        validated = kind.validate(options)
+        context = ConnectionContext(
+            name=name,
+            base=base,
+            parties=party_table(connection),
+            secret=lambda secret: connection.secret(secret, base=base),
+            mapping=lambda: _mapping_of(kind, connection, name=name, source=source),
         )
-    return build(connection, name, source)
+        if kind.mapping is None and connection.option(MAPPINGS_OVERRIDE) is not None:
+            raise ConfigurationError(
+                f"{MAPPINGS_OVERRIDE}: a {kind.kind} connection reads EN 16931 codes as they "
+                "are; it has no mapping to override"
+            )
+        return kind.open(validated, context)
+    except ConfigurationError as failure:
+        message = str(failure)
+        if message.startswith(where):  # already located (a mapping override problem)
+            raise
+        raise ConfigurationError(_located(where, message)) from None
+
+
+def _mapping_of(
+    kind: ConnectorType[Any], connection: Connection, *, name: str, source: Path | None
+) -> mappings.Mapping:
+    if kind.mapping is None:
+        raise ConfigurationError(f"a {kind.kind} connection has no code mapping")
+    return connection_mapping(connection, kind.mapping, name=name, source=source)
 
 
 def connection_mapping(
     connection: Connection, system: str, *, name: str, source: Path | None = None
 ) -> mappings.Mapping:
     """``mappings/<system>.toml`` with the connection's ``mappings_override`` files on top."""
+    import mappings
+
     raw = connection.option(MAPPINGS_OVERRIDE)
     if raw is None:
         paths: list[str] = []
@@ -152,7 +129,7 @@ def connection_mapping(
         raise ConfigurationError(
             f"{_where(name, source)}: {MAPPINGS_OVERRIDE} must be a path or a list of paths"
         )
-    base = source.parent if source is not None else Path()
+    base = source.parent if source is not None else connection.folder
     overrides = [base / Path(path).expanduser() for path in paths]
     for path in overrides:
         if not path.is_file():

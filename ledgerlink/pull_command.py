@@ -2,10 +2,16 @@
 
 With ``--ubl-dir DIR`` every invoice and credit note is mapped to the EN 16931 model
 (the connector's :meth:`~connectors.base.DocumentSource.document`, through the connection's
-mappings), written as Peppol BIS Billing 3.0 UBL and checked
-with the official validation. Valid documents become ``DIR/<number>.xml`` (BT-1); a record that
-fails mapping or validation is held in ``DIR/quarantine.json`` with the reason (rule ids and
-lines) and the rest goes on. The command keeps no state.
+mappings), written as Peppol BIS Billing 3.0 UBL and checked with the official validation.
+Valid documents become ``DIR/<number>.xml`` (BT-1); a record that fails mapping or validation
+is held in ``DIR/quarantine.json`` with the reason and its findings
+(:class:`model.findings.Finding`, as :meth:`~model.findings.Finding.to_dict` writes them) and
+the rest goes on. Nothing is lost: a record whose file name another record of the same pull
+took already (one number from two suppliers, an invoice and a credit note with one number,
+``CN/001`` and ``CN_001``) is written as ``<number>~<record id>.xml`` and listed under
+``renamed``. Every file is written atomically (a temporary file in ``DIR``, then renamed),
+and the pull goes page by page: a page's documents are written before the next page is
+asked for. The command keeps no state.
 
 Exit codes: 0 success, 1 a record was quarantined or the source failed, 2 a settings error.
 """
@@ -14,14 +20,16 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import typer
 
@@ -32,8 +40,18 @@ from ledgerlink.config_option import load_from
 
 if TYPE_CHECKING:  # the model, UBL, settings and connector packages load only when a command runs
     from ledgerlink.settings import Settings
+    from model.findings import Finding, Layer
 
-__all__ = ["OutputFormat", "Quarantine", "opened", "pull", "pulled_records"]
+__all__ = [
+    "DocumentFiles",
+    "OutputFormat",
+    "Quarantine",
+    "UblDirectory",
+    "opened",
+    "pull",
+    "pulled_records",
+    "write_atomically",
+]
 
 PROFILE = "peppol-bis3"
 QUARANTINE_FILE = "quarantine.json"
@@ -65,6 +83,224 @@ def opened(settings: Settings, name: str, source: Path) -> Iterator[Connector]:
             close()
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed over
+    ``path`` once complete: a reader never sees half a file, a crash never leaves one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# -- findings -----------------------------------------------------------------------------------
+
+
+def _as_finding(item: object, layer: Layer) -> Finding:
+    """``item`` as a Finding: itself when it is one, else built from its ``rule``, ``message``
+    (or ``reason``), ``field``, ``location``, ``line``, ``hint`` and ``severity`` attributes
+    (the writer's and the validator's problem types), found in ``layer`` unless it says."""
+    from model.findings import Finding, Layer
+
+    if isinstance(item, Finding):
+        return item
+    own_layer: Layer = getattr(item, "layer", None) or layer
+    severity = getattr(item, "severity", "fatal")
+    return Finding(
+        rule=str(getattr(item, "rule", "UNKNOWN")),
+        layer=own_layer if own_layer in get_args(Layer) else layer,  # a Layer of its own
+        message=str(getattr(item, "message", None) or getattr(item, "reason", None) or item),
+        severity="warning" if severity == "warning" else "fatal",
+        field=getattr(item, "field", None),
+        location=getattr(item, "location", None),
+        line=getattr(item, "line", None),
+        hint=getattr(item, "hint", None),
+    )
+
+
+def _causes(failure: BaseException) -> Iterator[BaseException]:
+    """The exceptions ``failure`` was raised from or while handling, nearest first."""
+    seen: set[int] = set()
+    current: BaseException | None = failure
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def record_findings(failure: RecordError) -> tuple[Finding, ...]:
+    """The findings of a record the connector could not turn into a document: the unmapped
+    code (layer ``mapping``, with the file to edit), the figures that break the calculation
+    rules (layer ``calculation``), else the record error itself (layer ``pull``)."""
+    import mappings
+    from model.calculation import TotalsMismatch
+    from model.findings import Finding
+
+    for cause in _causes(failure):
+        if isinstance(cause, mappings.MissingMapping):
+            return (cause.finding(),)
+        if isinstance(cause, TotalsMismatch):
+            return tuple(_as_finding(item, "calculation") for item in cause.findings)
+    return (Finding(rule="RECORD-ERROR", layer="pull", message=failure.reason),)
+
+
+# -- the UBL folder ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Quarantine:
+    """Records held back from ``--ubl-dir``, with why; written as ``quarantine.json``.
+
+    Each entry: ``record`` (its id), ``number`` (BT-1, when the record states it), ``stage``
+    (``mapping`` or ``validation``), ``reason`` (one line) and ``issues`` (the findings, as
+    :meth:`model.findings.Finding.to_dict` writes them).
+    """
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def hold(
+        self, record: Record, stage: str, reason: str, findings: Iterable[Finding] = ()
+    ) -> None:
+        self.entries.append(
+            {
+                "record": record.id,
+                "number": record.data.get("number"),
+                "stage": stage,
+                "reason": reason,
+                "issues": [finding.to_dict() for finding in findings],
+            }
+        )
+
+
+@dataclass(slots=True)
+class DocumentFiles:
+    """One file name per document of a pull, never one name for two documents.
+
+    The name is the BT-1 number with every run of characters outside ``A-Za-z0-9._-``
+    made ``_``. A name an earlier record of the same pull took (compared without case, for
+    file systems that ignore it) gets the record id after a ``~``, then a counter if that is
+    taken too: the same pull gives the same names again.
+    """
+
+    _taken: set[str] = field(default_factory=set)
+
+    def name(self, number: str, record_id: str) -> tuple[str, str | None]:
+        """The file name for the document ``number`` of record ``record_id``, and the name it
+        would have had when that was taken (None when it was free)."""
+        stem = _safe(number) or "document"
+        wanted = f"{stem}.xml"
+        chosen = wanted
+        if chosen.casefold() in self._taken:
+            chosen = f"{stem}~{_safe(record_id) or 'record'}.xml"
+            counter = 2
+            while chosen.casefold() in self._taken:
+                chosen = f"{stem}~{_safe(record_id) or 'record'}~{counter}.xml"
+                counter += 1
+        self._taken.add(chosen.casefold())
+        return chosen, (wanted if chosen != wanted else None)
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE_NAME.sub("_", text).strip(".")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ``--ubl-dir`` did with one record: the file written (None: quarantined) and, when
+    that file has another name than the number's because it was taken, the name it collides
+    with."""
+
+    file: str | None
+    collides_with: str | None = None
+
+
+@dataclass(slots=True)
+class UblDirectory:
+    """``pull --ubl-dir DIR``: each page's documents mapped, written, validated and stored."""
+
+    directory: Path
+    source: DocumentSource
+    quarantine: Quarantine = field(default_factory=Quarantine)
+    written: list[str] = field(default_factory=list)
+    renamed: list[dict[str, str | None]] = field(default_factory=list)
+    stopped: str | None = None
+    _files: DocumentFiles = field(default_factory=DocumentFiles)
+
+    def __post_init__(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def page(self, records: Sequence[Record]) -> list[Outcome]:
+        """Store one page's documents and the report so far; an outcome per record."""
+        outcomes = [self._record(record) for record in records]
+        self.save()
+        return outcomes
+
+    def _record(self, record: Record) -> Outcome:
+        import ubl
+
+        try:
+            document = self.source.document(record)
+        except RecordError as failure:
+            self.quarantine.hold(record, "mapping", failure.reason, record_findings(failure))
+            return Outcome(None)
+        try:
+            xml = ubl.write(document, PROFILE)
+        except ubl.ProfileError as failure:
+            findings = [_as_finding(item, "profile") for item in failure.findings]
+            self.quarantine.hold(record, "validation", f"refused by the {PROFILE} writer", findings)
+            return Outcome(None)
+        fatal = ubl.validate(xml).fatal
+        if fatal:
+            findings = [_as_finding(item, "schematron") for item in fatal]
+            self.quarantine.hold(record, "validation", "fatal validation issues", findings)
+            return Outcome(None)
+        name, taken = self._files.name(document.number, record.id)
+        write_atomically(self.directory / name, xml)
+        self.written.append(name)
+        if taken is not None:
+            self.renamed.append(
+                {"record": record.id, "number": document.number, "file": name, "taken": taken}
+            )
+        return Outcome(name, taken)
+
+    def report(self) -> dict[str, Any]:
+        """``quarantine.json``: ``profile``, ``written`` (file names), ``quarantined`` (the
+        entries of :class:`Quarantine`), ``renamed`` (``record``, ``number``, ``file`` and the
+        name that was ``taken``) and ``stopped`` (why the pull stopped early, else null)."""
+        return {
+            "profile": PROFILE,
+            "written": self.written,
+            "quarantined": self.quarantine.entries,
+            "renamed": self.renamed,
+            "stopped": self.stopped,
+        }
+
+    def save(self) -> None:
+        text = json.dumps(self.report(), indent=2, ensure_ascii=False) + "\n"
+        write_atomically(self.directory / QUARANTINE_FILE, text.encode("utf-8"))
+
+    def summary(self) -> str:
+        """The status line: files written (renamed ones counted), records held."""
+        text = f"{len(self.written)} written to {self.directory}"
+        if self.renamed:
+            names = ", ".join(f"{item['file']} ({item['taken']} taken)" for item in self.renamed)
+            text += f" ({len(self.renamed)} renamed: {names})"
+        if self.quarantine.entries:
+            return (
+                f"{text}, {len(self.quarantine.entries)} record(s) quarantined: "
+                f"see {self.directory / QUARANTINE_FILE}"
+            )
+        return f"{text}, none quarantined"
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
 def _summary(record: Record) -> tuple[str, str, str]:
     """Number or name, date and amount of a record of any stream, for the table."""
     data = record.data
@@ -76,91 +312,68 @@ def _summary(record: Record) -> tuple[str, str, str]:
     return str(label), str(moment), "" if amount is None else str(amount)
 
 
-def _print_table(records: list[Record], stream: Stream) -> None:
-    from rich.console import Console
-    from rich.table import Table
+class _Output:
+    """The records as they come: table rows kept small (id, label, date, amount, file), JSON
+    objects printed one by one inside one array."""
 
-    table = Table(title=f"{stream.value}: {len(records)}")
-    for column in ("id", "number/name", "date", "amount"):
-        table.add_column(column, justify="right" if column == "amount" else "left")
-    for record in records:
-        table.add_row(record.id, *_summary(record))
-    Console().print(table)
+    def __init__(self, output: OutputFormat, stream: Stream, *, files: bool) -> None:
+        self._output = output
+        self._stream = stream
+        self._files = files
+        self._rows: list[tuple[str, ...]] = []
+        self._count = 0
+
+    def add(self, record: Record, outcome: Outcome | None) -> None:
+        self._count += 1
+        if self._output is OutputFormat.TABLE:
+            files = (_file_text(outcome),) if self._files else ()
+            self._rows.append((record.id, *_summary(record), *files))
+            return
+        item: dict[str, Any] = {
+            "id": record.id,
+            "updated_at": record.updated_at.isoformat(),
+            "data": record.data,
+        }
+        if self._files:
+            item["ubl_file"] = outcome.file if outcome is not None else None
+            item["ubl_file_taken"] = outcome.collides_with if outcome is not None else None
+        text = json.dumps(item, default=str, indent=2, ensure_ascii=False)
+        opening = "[\n" if self._count == 1 else ",\n"
+        typer.echo(opening + _indented(text), nl=False)
+
+    def close(self, *, complete: bool = True) -> None:
+        """Finish the output; after a failure only JSON already begun is closed (so that what
+        was printed is still one JSON array), and no table is printed."""
+        if self._output is OutputFormat.JSON:
+            if self._count:
+                typer.echo("\n]")
+            elif complete:
+                typer.echo("[]")
+            return
+        if not complete:
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{self._stream.value}: {self._count}")
+        columns = ["id", "number/name", "date", "amount", *(["file"] if self._files else [])]
+        for column in columns:
+            table.add_column(column, justify="right" if column == "amount" else "left")
+        for row in self._rows:
+            table.add_row(*row)
+        Console().print(table)
 
 
-def _print_json(records: list[Record]) -> None:
-    rows = [
-        {"id": record.id, "updated_at": record.updated_at.isoformat(), "data": record.data}
-        for record in records
-    ]
-    typer.echo(json.dumps(rows, default=str, indent=2, ensure_ascii=False))
+def _file_text(outcome: Outcome | None) -> str:
+    if outcome is None or outcome.file is None:
+        return "quarantined"
+    if outcome.collides_with is not None:
+        return f"{outcome.file} ({outcome.collides_with} taken)"
+    return outcome.file
 
 
-@dataclass(slots=True)
-class Quarantine:
-    """Records held back from ``--ubl-dir``, with why; written as ``quarantine.json``."""
-
-    entries: list[dict[str, Any]] = field(default_factory=list)
-
-    def hold(
-        self, record: Record, stage: str, reason: str, issues: tuple[dict[str, Any], ...] = ()
-    ) -> None:
-        self.entries.append(
-            {
-                "record": record.id,
-                "number": record.data.get("number"),
-                "stage": stage,
-                "reason": reason,
-                "issues": list(issues),
-            }
-        )
-
-
-def _issue(rule: str, line: int | None, message: str) -> dict[str, Any]:
-    return {"rule": rule, "line": line, "message": message}
-
-
-def _document_file(directory: Path, number: str) -> Path:
-    return directory / f"{_UNSAFE_NAME.sub('_', number) or 'document'}.xml"
-
-
-def _write_ubl(
-    connector: Connector, records: list[Record], directory: Path
-) -> tuple[list[str], Quarantine]:
-    """Map, write and validate each invoice; valid ones to ``directory``, the rest held.
-    Returns the names of the files written and what was held."""
-    import ubl
-
-    if not isinstance(connector, DocumentSource):
-        raise ConfigurationError(f"--ubl-dir is not supported for connector {connector.name!r}")
-    quarantine = Quarantine()
-    written: list[str] = []
-    directory.mkdir(parents=True, exist_ok=True)
-    for record in records:
-        try:
-            document = connector.document(record)
-        except RecordError as failure:
-            quarantine.hold(record, "mapping", failure.reason)
-            continue
-        try:
-            xml = ubl.write(document, PROFILE)
-        except ubl.ProfileError as failure:
-            issues = tuple(_issue(v.rule, None, v.message) for v in failure.findings)
-            quarantine.hold(record, "validation", f"refused by the {PROFILE} writer", issues)
-            continue
-        fatal = ubl.validate(xml).fatal
-        if fatal:
-            issues = tuple(_issue(issue.rule, issue.line, issue.message) for issue in fatal)
-            quarantine.hold(record, "validation", "fatal validation issues", issues)
-            continue
-        target = _document_file(directory, document.number)
-        target.write_bytes(xml)
-        written.append(target.name)
-    report = {"profile": PROFILE, "written": written, "quarantined": quarantine.entries}
-    (directory / QUARANTINE_FILE).write_text(
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    return written, quarantine
+def _indented(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
 
 
 def pull(
@@ -189,27 +402,42 @@ def pull(
     cursor = Cursor.start(since) if since is not None else None
     if ubl_dir is not None and stream is not Stream.INVOICES:
         fail("--ubl-dir needs --stream invoices", 2)
-    written: list[str] | None = None
-    quarantine = Quarantine()
+    shown = _Output(output, stream, files=ubl_dir is not None)
+    folder: UblDirectory | None = None
     try:
         with opened(settings, connection, source) as connector:
-            records = list(pulled_records(connector, stream, cursor))
             if ubl_dir is not None:
-                written, quarantine = _write_ubl(connector, records, ubl_dir)
+                if not isinstance(connector, DocumentSource):
+                    raise ConfigurationError(
+                        f"--ubl-dir is not supported for connector {connector.name!r}"
+                    )
+                folder = UblDirectory(ubl_dir, connector)
+            try:
+                for page in connector.pull(stream, cursor):
+                    outcomes: list[Outcome | None] = (
+                        list(folder.page(page.records))
+                        if folder is not None
+                        else [None] * len(page.records)
+                    )
+                    for record, outcome in zip(page.records, outcomes, strict=True):
+                        shown.add(record, outcome)
+            except ConnectorError as failure:
+                shown.close(complete=False)
+                if folder is not None:  # what was written stays, and the report says so
+                    folder.stopped = str(failure)
+                    folder.save()
+                raise
+            shown.close()
+            if folder is not None:
+                folder.save()  # a pull of no page at all still says what it wrote: nothing
     except ConfigurationError as failure:
         fail(str(failure), 2)
     except ConnectorError as failure:
-        fail(str(failure), 1)
-    if output is OutputFormat.JSON:
-        _print_json(records)
-    else:
-        _print_table(records, stream)
-    if ubl_dir is None or written is None:
+        stopped = f" ({folder.summary()} before it stopped)" if folder is not None else ""
+        fail(f"{failure}{stopped}", 1)
+    if folder is None:
         return
-    if quarantine.entries:
-        fail(
-            f"{len(written)} written to {ubl_dir}, {len(quarantine.entries)} record(s) "
-            f"quarantined: see {ubl_dir / QUARANTINE_FILE}"
-        )
+    if folder.quarantine.entries:
+        fail(folder.summary())
     # a status line, not data: on stderr, so that --format json stays one JSON document
-    typer.echo(f"{len(written)} written to {ubl_dir}, none quarantined", err=True)
+    typer.echo(folder.summary(), err=True)

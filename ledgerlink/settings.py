@@ -15,9 +15,14 @@ Read with pydantic-settings from the first of: the ``--config`` path, the file n
     "NL000099998B57" = { kvk = "87654321" }
 
 Secrets never live in the file: a connection names them with ``<name>_env`` (an
-environment variable) or ``<name>_file`` (a file holding only the secret), and
+environment variable) or ``<name>_file`` (a file holding only the secret; a relative path is
+read from the settings file's folder, as every path of the file is), and
 :meth:`Connection.secret` reads them when the connection starts, as ``SecretStr``.
-Any other key is connector-specific and kept as given.
+
+Every connection has ``connector`` (its kind), ``parties`` and ``mappings_override``; any
+other key is the connector's own, kept as given here and checked by the connector's settings
+model when the connection is opened (:mod:`ledgerlink.connections`,
+:mod:`connectors.registry`): adding a connector needs no change to this module.
 """
 
 from __future__ import annotations
@@ -28,7 +33,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
 
 from connectors.errors import ConfigurationError
@@ -64,14 +77,13 @@ class Connection(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    connector: str
-    url: str | None = None
-    database: str | None = None
-    username: str | None = None
+    connector: str = Field(description="the connector kind: tryton, csv, model-json, ubl-dir, ...")
     parties: dict[str, PartyIdentifiers] = Field(
         default_factory=dict,
         description="party identifiers by 'company', VAT id or party code",
     )
+    _folder: Path = PrivateAttr(default_factory=Path)
+    """The settings file's folder: relative paths (``<name>_file`` too) are read from it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -90,27 +102,24 @@ class Connection(BaseModel):
         """A connector-specific setting, or None."""
         return (self.model_extra or {}).get(key)
 
-    def secret(self, name: str, environ: Mapping[str, str] | None = None) -> SecretStr:
-        """The secret ``name`` (e.g. ``password``) from ``<name>_env`` or ``<name>_file``."""
-        environ = os.environ if environ is None else environ
-        variable = self.option(f"{name}_env")
-        if isinstance(variable, str):
-            value = environ.get(variable)
-            if not value:
-                raise ConfigurationError(
-                    f"the environment variable {variable} ({name}_env) is not set"
-                )
-            return SecretStr(value)
-        secret_file = self.option(f"{name}_file")
-        if isinstance(secret_file, str):
-            path = Path(secret_file).expanduser()
-            try:
-                return SecretStr(path.read_text(encoding="utf-8").strip())
-            except OSError as failure:
-                raise ConfigurationError(
-                    f"cannot read {path} ({name}_file): {failure.strerror}"
-                ) from None
-        raise ConfigurationError(f"set {name}_env or {name}_file for this connection")
+    @property
+    def folder(self) -> Path:
+        """The folder relative paths of this connection are read from: the settings file's."""
+        return self._folder
+
+    def secret(
+        self, name: str, environ: Mapping[str, str] | None = None, *, base: Path | None = None
+    ) -> SecretStr:
+        """The secret ``name`` (e.g. ``password``) from ``<name>_env`` or ``<name>_file``; a
+        relative ``<name>_file`` is read from ``base``, by default the settings file's folder."""
+        from connectors.secrets import read_secret
+
+        return read_secret(
+            name,
+            self.model_extra or {},
+            base=self._folder if base is None else base,
+            environ=environ,
+        )
 
     def party(self, key: str) -> PartyIdentifiers | None:
         """Identifiers for ``company``, a VAT id or a party code, when configured."""
@@ -169,7 +178,7 @@ def load_settings(
         return Settings()
     try:
         data = TomlConfigSettingsSource(Settings, toml_file=path)()
-        return Settings(**data)
+        settings = Settings(**data)
     except tomllib.TOMLDecodeError as failure:
         raise ConfigurationError(f"{path}: not valid TOML: {failure}") from None
     except ValidationError as failure:
@@ -178,3 +187,6 @@ def load_settings(
             for error in failure.errors(include_input=False, include_url=False)
         )
         raise ConfigurationError(f"{path}: {problems}") from None
+    for connection in settings.connections.values():
+        connection._folder = path.parent  # private: set once, after validation
+    return settings

@@ -6,12 +6,18 @@
     ``E`` without an exemption reason). Raised at load time; the connection cannot run until the
     file is fixed.
   * :class:`MissingMapping` - a source record uses a code the mapping does not cover. A record
-    error: the caller holds and reports that record and goes on with the rest.
+    error: the caller holds and reports that record and goes on with the rest;
+    :meth:`MissingMapping.finding` is it as a :class:`model.findings.Finding` (layer
+    ``mapping``, with the file to edit as its hint).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from model.findings import Finding
 
 __all__ = ["MappingError", "MappingFileError", "MissingMapping"]
 
@@ -66,3 +72,20 @@ class MissingMapping(MappingError):
         self.record = record
         self.path = path
         super().__init__(message)
+
+    def finding(self) -> Finding:
+        """This error as a finding: layer ``mapping``, rule ``UNMAPPED-CODE``, the message as
+        written and a hint naming the table, the code and the file to edit."""
+        from model.findings import Finding
+
+        what = (
+            f"{self.code!r} under [{self.table}]"
+            if self.code is not None
+            else ("a default under [defaults]")
+        )
+        return Finding(
+            rule="UNMAPPED-CODE",
+            layer="mapping",
+            message=str(self),
+            hint=f"add {what} in {self.path}",
+        )

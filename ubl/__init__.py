@@ -39,6 +39,7 @@ from ubl.validate import Report, validate
 if TYPE_CHECKING:
     from model import Invoice
     from model.findings import Finding
+    from ubl.header import Header, sniff
     from ubl.parser import ParseResult
     from ubl.parser import parse_document as parse
     from ubl.profiles import PROFILE_NAMES, Profile, detect
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "PROFILE_NAMES",
+    "Header",
     "InputError",
     "ParseResult",
     "Profile",
@@ -55,6 +57,7 @@ __all__ = [
     "detect",
     "parse",
     "read_file",
+    "sniff",
     "validate",
     "write",
 ]
@@ -127,11 +130,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PROFILE_NAMES": ("ubl.profiles", "PROFILE_NAMES"),
     "Profile": ("ubl.profiles", "Profile"),
     "detect": ("ubl.profiles", "detect"),
+    "sniff": ("ubl.header", "sniff"),
+    "Header": ("ubl.header", "Header"),
 }
 """Names imported on first use: the parser and the profiles' rules (with the model) cost
 more to import than validation needs, and ``ledgerlink validate`` starts a process per run.
 ``parse`` is :func:`ubl.parser.parse_document` (read a UBL Invoice or CreditNote from bytes
-or a path)."""
+or a path); ``sniff`` is :func:`ubl.header.sniff` (what a document is, from its first bytes)."""
 
 
 def __getattr__(name: str) -> Any:

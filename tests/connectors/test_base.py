@@ -190,3 +190,12 @@ def test_a_class_with_the_protocol_members_is_a_connector() -> None:
 
     assert isinstance(Files(), Connector)
     assert not isinstance(object(), Connector)
+
+
+def test_the_package_names_its_public_surface() -> None:
+    import connectors
+    from connectors import base, errors
+
+    assert set(connectors.__all__) >= {*base.__all__, *errors.__all__, "ConnectorType", "register"}
+    for name in connectors.__all__:
+        assert getattr(connectors, name) is not None, name

@@ -599,8 +599,32 @@ def test_a_file_over_max_bytes_fails_alone_unread(tmp_path: Path) -> None:
     source = connector(tmp_path, max_bytes=small.stat().st_size)
     documents, errors = documents_and_errors(source, source.document)
     assert sorted(documents) == ["INV-1"] and sorted(errors) == ["big.csv"]
-    assert errors["big.csv"].reason.startswith(f"{big}: too big: more than")
-    assert "max_bytes" in errors["big.csv"].reason
+    assert errors["big.csv"].reason == (
+        f"{big}: too big: {big.stat().st_size} bytes, more than {small.stat().st_size} bytes "
+        "(the connection's max_bytes; split the export or raise max_bytes)"
+    )
+
+
+def test_a_200_mb_export_is_refused_with_its_size_without_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_export(tmp_path / "a.csv", invoice_rows("INV-1"))
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as file:  # sparse: 200 MB on paper, no disk used
+        file.truncate(200 * 1024 * 1024)
+    source = connector(tmp_path)  # the default limit, 64 MiB
+    real_open = Path.open
+
+    def no_reading_the_huge_file(path: Path, *args: Any, **kwargs: Any) -> Any:
+        assert path != huge, "the file over the limit was opened"
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", no_reading_the_huge_file)
+    documents, errors = documents_and_errors(source, source.document)
+    assert sorted(documents) == ["INV-1"] and sorted(errors) == ["huge.csv"]
+    assert errors["huge.csv"].reason.startswith(
+        f"{huge}: too big: 209715200 bytes, more than 67108864 bytes (the connection's max_bytes"
+    )
 
 
 def test_the_same_number_in_two_files_fails_in_the_file_changed_later(tmp_path: Path) -> None:

@@ -129,7 +129,8 @@ def test_a_file_over_max_bytes_is_refused_unread(kind: Kind, tmp_path: Path) -> 
     assert list(documents) == [kind.standard.name]
     assert list(errors) == [large.name]
     assert errors[large.name].reason == (
-        f"{tmp_path / large.name}: too big: more than {limit} bytes (the source's max_bytes)"
+        f"{tmp_path / large.name}: too big: {large.stat().st_size} bytes, more than {limit} "
+        "bytes (the source's max_bytes)"
     )
     assert sorted(copied) == sorted([*documents, *errors])
 

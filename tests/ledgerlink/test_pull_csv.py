@@ -16,6 +16,7 @@ import pytest
 from support.shared import REPO_ROOT
 from typer.testing import CliRunner, Result
 
+import mappings
 import ubl
 from ledgerlink.cli import app
 
@@ -122,11 +123,19 @@ def test_good_invoices_are_written_and_each_bad_one_is_quarantined_with_file_and
     assert held["2026-0201"]["stage"] == "mapping"
     assert held["2026-0201"]["reason"].startswith(f'{bad}:2, column "BTW" (vat_code, BT-151): ')
     assert "'hoog tarief'" in held["2026-0201"]["reason"]
+    (unmapped,) = held["2026-0201"]["issues"]  # the mapping error, as a finding
+    assert (unmapped["layer"], unmapped["rule"]) == ("mapping", "UNMAPPED-CODE")
+    assert unmapped["message"] in held["2026-0201"]["reason"]
+    assert unmapped["hint"] == f"add 'hoog tarief' under [vat] in {mappings.packaged_path('csv')}"
+    (no_number,) = held["bad.csv:3"]["issues"]
+    assert (no_number["layer"], no_number["rule"]) == ("pull", "RECORD-ERROR")
+    assert no_number["message"] == held["bad.csv:3"]["reason"]
     assert held["bad.csv:3"]["reason"].startswith(f"{bad}:3: the row has no invoice number")
     assert held["2026-0203"]["reason"].startswith(f'{bad}:5, column "Prijs" (unit_price, BT-146)')
     # mapped, but a Dutch buyer of a Dutch seller needs a street: the writer's Peppol rules
     assert held["2026-0202"]["stage"] == "validation"
     assert [issue["rule"] for issue in held["2026-0202"]["issues"]] == ["NL-R-004"]
+    assert held["2026-0202"]["issues"][0]["layer"] == "profile"
 
 
 def test_a_mapping_override_in_the_settings_maps_the_missing_code(

@@ -115,3 +115,38 @@ def test_connector_specific_keys_are_kept(tmp_path: Path) -> None:
     connection = load_settings(config, environ={}).connection("x")
     assert connection.option("page_size") == 50
     assert connection.option("token_url") == "https://id.example/token"
+
+
+def test_a_relative_password_file_is_read_from_the_settings_files_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As every relative path of the settings file: not from the working directory."""
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    write(folder / "tryton.secret", "from-the-settings-folder\n")
+    config = write(folder / "ll.toml", ISSUE_FORM.replace("password_env = ", "password_file = "))
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('"TRYTON_PASSWORD"', '"tryton.secret"'),
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(elsewhere / "tryton.secret", "from-the-working-directory\n")  # must not be read
+    monkeypatch.chdir(elsewhere)
+    demo = load_settings(Path("..") / "conf" / "ll.toml", environ={}).connection("demo")
+    assert demo.secret("password", environ={}) == SecretStr("from-the-settings-folder")
+    (folder / "tryton.secret").unlink()
+    with pytest.raises(ConfigurationError, match=r"cannot read \.\./conf/tryton\.secret"):
+        demo.secret("password", environ={})
+
+
+def test_a_tryton_connection_with_an_unknown_key_is_refused_naming_it(tmp_path: Path) -> None:
+    from ledgerlink.connections import open_connection
+
+    config = write(tmp_path / "ll.toml", ISSUE_FORM.replace("username =", "user ="))
+    with pytest.raises(ConfigurationError) as raised:
+        open_connection(load_settings(config, environ={}), "demo", source=config)
+    assert str(raised.value) == (
+        f'[connections.demo] in {config} needs username = "..."; '
+        "user: Extra inputs are not permitted"
+    )

@@ -104,6 +104,21 @@ def test_missing_mapping_names_code_record_and_packaged_file(tryton: mappings.Ma
     )
 
 
+def test_a_missing_mapping_is_a_mapping_finding_naming_the_file_to_edit(
+    tryton: mappings.Mapping,
+) -> None:
+    packaged = mappings.packaged_path("tryton")
+    with pytest.raises(MissingMapping) as caught:
+        tryton.vat("BTW 6%", record="invoice INV-3 line 2")
+    finding = caught.value.finding()
+    assert (finding.layer, finding.rule, finding.severity) == ("mapping", "UNMAPPED-CODE", "fatal")
+    assert finding.message == str(caught.value)
+    assert finding.hint == f"add 'BTW 6%' under [vat] in {packaged}"
+    with pytest.raises(MissingMapping) as caught:
+        tryton.country(None, record="party 7")
+    assert caught.value.finding().hint == f"add a default under [defaults] in {packaged}"
+
+
 def test_missing_unit_names_the_unit_table(tryton: mappings.Mapping) -> None:
     with pytest.raises(MissingMapping, match=r"unit 'Box' \(invoice INV-1 line 1\).*\[units\]"):
         tryton.unit("Box", record="invoice INV-1 line 1")
