@@ -30,7 +30,13 @@ from connectors.base import (
     record_key,
     select_after,
 )
-from connectors.errors import ConfigurationError, ConnectorError, RecordError, TransientError
+from connectors.errors import (
+    ConfigurationError,
+    ConnectorError,
+    OutcomeUnknown,
+    RecordError,
+    TransientError,
+)
 from connectors.registry import (
     ENTRY_POINT_GROUP,
     ConnectionContext,
@@ -53,6 +59,7 @@ __all__ = [
     "DocumentRef",
     "DocumentSource",
     "DocumentStatus",
+    "OutcomeUnknown",
     "Page",
     "Payment",
     "Record",
