@@ -171,13 +171,14 @@ def _load_schemas_for_forks() -> None:
 
 def _died(path: str, profile: str) -> Report:
     """The report of a document that stopped the worker validating it, twice."""
-    from ubl.validate import Issue, Report
+    from model.findings import Finding
+    from ubl.validate import Report
 
     message = (
         "the validator process stopped abruptly on this document (killed, out of memory, "
         "or crashed), and again when it was checked alone; the other documents were validated"
     )
-    return Report(path, profile, (Issue("input", VALIDATOR_DIED, "fatal", None, None, message),))
+    return Report(path, profile, (Finding(rule=VALIDATOR_DIED, layer="input", message=message),))
 
 
 def _weight(key: str, chunks: deque[list[int]]) -> int:

@@ -23,7 +23,7 @@ WARNING_ONLY_FIXTURE = FIXTURES / "xrechnung-de-unknown-cius.xml"  # UNKNOWN-CUS
 INVOICE_ROOT = '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"'
 CREDIT_NOTE_ROOT = '<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"'
 DOCUMENT_KEYS = {"path", "valid", "profile", "issues"}
-ISSUE_KEYS = {"layer", "rule", "severity", "location", "line", "message"}
+ISSUE_KEYS = {"layer", "rule", "severity", "location", "line", "message", "hint"}
 LEDGERLINK = Path(sys.executable).with_name("ledgerlink")
 _TEXT = PEPPOL_FIXTURE.read_text(encoding="utf-8")
 TOTALS_LINE = _TEXT[: _TEXT.index("<cac:LegalMonetaryTotal>")].count("\n") + 1
