@@ -28,6 +28,7 @@ import typer
 from connectors.base import Connector, Cursor, DocumentSource, Record, Stream
 from connectors.errors import ConfigurationError, ConnectorError, RecordError
 from ledgerlink._output import fail
+from ledgerlink.cache_option import CacheOption, using_cache
 from ledgerlink.config_option import load_from
 
 if TYPE_CHECKING:  # the model, UBL, settings and connector packages load only when a command runs
@@ -183,8 +184,21 @@ def pull(
         ),
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="Output.")] = OutputFormat.TABLE,
+    cache: CacheOption = None,
 ) -> None:
     """Print what a connection yields; with --ubl-dir, write validated UBL (keeps no state)."""
+    with using_cache(cache):
+        _pull(ctx, connection, stream, since, ubl_dir, output)
+
+
+def _pull(
+    ctx: typer.Context,
+    connection: str,
+    stream: Stream,
+    since: datetime | None,
+    ubl_dir: Path | None,
+    output: OutputFormat,
+) -> None:
     settings, source = load_from(ctx)
     cursor = Cursor.start(since) if since is not None else None
     if ubl_dir is not None and stream is not Stream.INVOICES:

@@ -42,12 +42,14 @@ import threading
 
 from model.findings import Finding
 from ubl.artifacts import ArtifactMissing
+from ubl.validate._hints import COMMAND_LINE_HINTS
 from ubl.validate._report import Report
 from ubl.validate._scenarios import PROFILES, SCENARIOS, Artifact, Scenario, scenario_for
 from ubl.validate._source import DEFAULT_MAX_BYTES, Source
 from ubl.validate._validator import DOCUMENT_TYPES, Validator
 
 __all__ = [
+    "COMMAND_LINE_HINTS",
     "DEFAULT_MAX_BYTES",
     "DOCUMENT_TYPES",
     "PROFILES",

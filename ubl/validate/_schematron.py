@@ -52,6 +52,7 @@ __all__ = [
     "compilations",
     "is_compiled",
     "parse",
+    "started",
     "transform",
     "untraced",
 ]
@@ -109,6 +110,12 @@ def _processor() -> PySaxonProcessor:
 def compilations() -> int:
     """How many stylesheets this process has compiled (each one is compiled once)."""
     return _compilations
+
+
+def started() -> bool:
+    """Whether this process has started the Saxon runtime (and with it Saxon's own threads).
+    A process that has not can be forked without a thought for them."""
+    return _processor.cache_info().currsize > 0
 
 
 def is_compiled(path: Path) -> bool:

@@ -48,7 +48,7 @@ def _not_ubl(root: etree._Element) -> Finding:
     namespace = name.namespace or ""
     what = (
         f"a UBL {name.localname}"
-        if namespace.startswith(_UBL_NAMESPACE)
+        if namespace == f"{_UBL_NAMESPACE}{name.localname}-2"
         else f"root element {name.localname} (namespace {namespace or 'none'})"
     )
     return _root_issue(
