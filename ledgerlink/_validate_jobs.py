@@ -132,11 +132,14 @@ def _serve(conn: Connection) -> None:
             return
         if request[0] == "validate":
             result = _validate_chunk(request[1], request[2])
-            conn.send((result, _compiled_groups()))
+            try:
+                conn.send((result, _compiled_groups()))
+            except OSError:  # the scheduler is gone: nobody wants the reports
+                return
         elif request[0] == "fork":
             handle = recv_handle(conn)
             pid = os.fork()
-            if pid == 0:  # the copy: serve on the handle it was given, for this process's parent
+            if pid == 0:  # the copy: it serves the scheduler on the handle it was given
                 try:
                     conn.close()
                     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -297,14 +300,15 @@ class _Run:
 
     def run(self) -> list[Report]:
         try:
-            try:
-                self._run()
-            except KeyboardInterrupt:
-                self._stop_all(kill=True)
-                done = sum(report is not None for report in self.reports)
-                raise Interrupted(done, len(self.paths)) from None
-        finally:
-            self._stop_all(kill=False)
+            self._run()
+        except KeyboardInterrupt:
+            self._stop_all(kill=True)
+            done = sum(report is not None for report in self.reports)
+            raise Interrupted(done, len(self.paths)) from None
+        except BaseException:
+            self._stop_all(kill=True)  # a worker may be mid-chunk: its work is not wanted
+            raise
+        self._stop_all(kill=False)  # every worker is idle: closing its connection ends it
         reports = [report for report in self.reports if report is not None]
         if len(reports) != len(self.paths):  # never: every chunk is collected or retried
             raise RuntimeError(f"{len(self.paths) - len(reports)} document(s) got no report")
