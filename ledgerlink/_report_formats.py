@@ -21,11 +21,11 @@ from rich.markup import escape
 from ledgerlink import __version__
 
 if TYPE_CHECKING:
-    from ubl.validate import Issue, Report
+    from model.findings import Finding
+    from ubl.validate import Report
 
 __all__ = ["FORMATS", "Outcome"]
 
-JSON_ISSUE_KEYS: Final = ("layer", "rule", "severity", "location", "line", "message")
 _NOT_XML_TEXT: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -49,7 +49,7 @@ class Outcome:
         return f"{len(self.reports) - self.failures} passed, {self.failures} failed"
 
 
-def _where(issue: Issue) -> str:
+def _where(issue: Finding) -> str:
     return f"line {issue.line}" if issue.line else "line ?"
 
 
@@ -58,7 +58,8 @@ def render_text(outcome: Outcome) -> str:
     lines = []
     for report in outcome.reports:
         status = "[bold red]FAIL[/]" if outcome.failed(report) else "[bold green]PASS[/]"
-        lines.append(f"{status} {escape(report.source)} [dim]{report.profile}[/]")
+        profile = f" [dim]{escape(report.profile)}[/]" if report.profile else ""
+        lines.append(f"{status} {escape(report.source)}{profile}")
         for issue in report.issues:
             colour = "red" if issue.severity == "fatal" else "yellow"
             lines.append(
@@ -72,23 +73,15 @@ def render_text(outcome: Outcome) -> str:
 
 
 def render_json(outcome: Outcome) -> str:
-    """Exactly one JSON object: ``{"documents": [...], "summary": {"passed", "failed"}}``."""
-    documents = [
-        {
-            "path": report.source,
-            "valid": report.valid,
-            "profile": report.profile,
-            "issues": [
-                {key: getattr(issue, key) for key in JSON_ISSUE_KEYS} for issue in report.issues
-            ],
-        }
-        for report in outcome.reports
-    ]
+    """Exactly one JSON object: ``{"documents": [...], "summary": {"passed", "failed"}}``, a
+    document being :meth:`ubl.validate.Report.to_dict` (``profile`` null for a document that
+    is no UBL Invoice or CreditNote)."""
+    documents = [report.to_dict() for report in outcome.reports]
     summary = {"passed": len(outcome.reports) - outcome.failures, "failed": outcome.failures}
     return json.dumps({"documents": documents, "summary": summary}, indent=2, ensure_ascii=False)
 
 
-def _issue_line(issue: Issue) -> str:
+def _issue_line(issue: Finding) -> str:
     hint = f" (hint: {issue.hint})" if issue.hint else ""
     return f"{issue.severity} {issue.rule} {_where(issue)}: {issue.message}{hint}"
 
@@ -105,7 +98,8 @@ def render_junit(outcome: Outcome) -> str:
     suite = ET.SubElement(suites, "testsuite", {"name": "ledgerlink validate", **counts})
     for report in outcome.reports:
         path = _xml_text(report.source)
-        case = ET.SubElement(suite, "testcase", classname=report.profile, name=path, file=path)
+        classname = report.profile or ""
+        case = ET.SubElement(suite, "testcase", classname=classname, name=path, file=path)
         if not report.issues:
             continue
         text = _xml_text("\n".join(_issue_line(issue) for issue in report.issues))
@@ -153,7 +147,7 @@ def _uri(path: str) -> str:
     return location.as_uri() if location.is_absolute() else quote(location.as_posix())
 
 
-def _sarif_rule(issue: Issue) -> dict[str, Any]:
+def _sarif_rule(issue: Finding) -> dict[str, Any]:
     """The rule of ``issue``, described by the first issue seen of it."""
     rule: dict[str, Any] = {
         "id": issue.rule,
@@ -165,7 +159,7 @@ def _sarif_rule(issue: Issue) -> dict[str, Any]:
     return rule
 
 
-def _sarif_result(report: Report, issue: Issue, rule_index: int) -> dict[str, Any]:
+def _sarif_result(report: Report, issue: Finding, rule_index: int) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(report.source)}}
     if issue.line:
         physical["region"] = {"startLine": issue.line}

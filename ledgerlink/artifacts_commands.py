@@ -13,21 +13,12 @@ from typing import Annotated
 import typer
 
 from ledgerlink._output import fail
+from ledgerlink.cache_option import CacheOption
 
 app = typer.Typer(
     help="Install and list the official validation artefacts (UBL XSD, Schematron XSLT).",
     no_args_is_help=True,
 )
-
-CacheOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--cache",
-        help="Cache folder (default: $LEDGERLINK_ARTIFACTS_DIR, else "
-        "$XDG_CACHE_HOME/ledgerlink/artifacts or ~/.cache/ledgerlink/artifacts).",
-        file_okay=False,
-    ),
-]
 
 
 @app.command()

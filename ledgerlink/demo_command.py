@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ledgerlink.cache_option import CacheOption, using_cache
+
 if TYPE_CHECKING:
     from ubl.validate import Report
 
@@ -40,8 +42,14 @@ def demo(
         "out/demo"
     ),
     strict: Annotated[bool, typer.Option(help="Legal requirement findings are errors.")] = False,
+    cache: CacheOption = None,
 ) -> None:
     """Convert the demo invoices in fixtures/ to UBL, read them back and validate them."""
+    with using_cache(cache):
+        _demo(fixtures, out, strict)
+
+
+def _demo(fixtures: Path, out: Path, strict: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 

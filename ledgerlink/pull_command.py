@@ -29,18 +29,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from connectors.base import Connector, Cursor, DocumentSource, Record, Stream
 from connectors.errors import ConfigurationError, ConnectorError, RecordError
 from ledgerlink._output import fail
+from ledgerlink.cache_option import CacheOption, using_cache
 from ledgerlink.config_option import load_from
 
 if TYPE_CHECKING:  # the model, UBL, settings and connector packages load only when a command runs
     from ledgerlink.settings import Settings
-    from model.findings import Finding, Layer
+    from model.findings import Finding
 
 __all__ = [
     "DocumentFiles",
@@ -101,28 +102,6 @@ def write_atomically(path: Path, data: bytes) -> None:
 # -- findings -----------------------------------------------------------------------------------
 
 
-def _as_finding(item: object, layer: Layer) -> Finding:
-    """``item`` as a Finding: itself when it is one, else built from its ``rule``, ``message``
-    (or ``reason``), ``field``, ``location``, ``line``, ``hint`` and ``severity`` attributes
-    (the writer's and the validator's problem types), found in ``layer`` unless it says."""
-    from model.findings import Finding, Layer
-
-    if isinstance(item, Finding):
-        return item
-    own_layer: Layer = getattr(item, "layer", None) or layer
-    severity = getattr(item, "severity", "fatal")
-    return Finding(
-        rule=str(getattr(item, "rule", "UNKNOWN")),
-        layer=own_layer if own_layer in get_args(Layer) else layer,  # a Layer of its own
-        message=str(getattr(item, "message", None) or getattr(item, "reason", None) or item),
-        severity="warning" if severity == "warning" else "fatal",
-        field=getattr(item, "field", None),
-        location=getattr(item, "location", None),
-        line=getattr(item, "line", None),
-        hint=getattr(item, "hint", None),
-    )
-
-
 def _causes(failure: BaseException) -> Iterator[BaseException]:
     """The exceptions ``failure`` was raised from or while handling, nearest first."""
     seen: set[int] = set()
@@ -145,7 +124,7 @@ def record_findings(failure: RecordError) -> tuple[Finding, ...]:
         if isinstance(cause, mappings.MissingMapping):
             return (cause.finding(),)
         if isinstance(cause, TotalsMismatch):
-            return tuple(_as_finding(item, "calculation") for item in cause.findings)
+            return cause.findings
     return (Finding(rule="RECORD-ERROR", layer="pull", message=failure.reason),)
 
 
@@ -251,12 +230,12 @@ class UblDirectory:
         try:
             xml = ubl.write(document, PROFILE)
         except ubl.ProfileError as failure:
-            findings = [_as_finding(item, "profile") for item in failure.findings]
+            findings = list(failure.findings)
             self.quarantine.hold(record, "validation", f"refused by the {PROFILE} writer", findings)
             return Outcome(None)
         fatal = ubl.validate(xml).fatal
         if fatal:
-            findings = [_as_finding(item, "schematron") for item in fatal]
+            findings = list(fatal)
             self.quarantine.hold(record, "validation", "fatal validation issues", findings)
             return Outcome(None)
         name, taken = self._files.name(document.number, record.id)
@@ -396,8 +375,21 @@ def pull(
         ),
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="Output.")] = OutputFormat.TABLE,
+    cache: CacheOption = None,
 ) -> None:
     """Print what a connection yields; with --ubl-dir, write validated UBL (keeps no state)."""
+    with using_cache(cache):
+        _pull(ctx, connection, stream, since, ubl_dir, output)
+
+
+def _pull(
+    ctx: typer.Context,
+    connection: str,
+    stream: Stream,
+    since: datetime | None,
+    ubl_dir: Path | None,
+    output: OutputFormat,
+) -> None:
     settings, source = load_from(ctx)
     cursor = Cursor.start(since) if since is not None else None
     if ubl_dir is not None and stream is not Stream.INVOICES:

@@ -244,7 +244,7 @@ def schematron_firings(
     """A ``fire`` for :func:`run_testset`: the Schematron layer alone (the documents are
     fragments, so no XSD) with the stylesheets of the test's configuration.
 
-    Issue severities are the SVRL flags of these stylesheets (``fatal``, ``warning``). A
+    Finding severities are the SVRL flags of these stylesheets (``fatal``, ``warning``). A
     Saxon error or unreadable input is returned as a message: it fails the test whatever
     its scope, as the rules did not run. An unknown configuration raises ``KeyError``.
     """

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ WARNING_ONLY_FIXTURE = FIXTURES / "xrechnung-de-unknown-cius.xml"  # UNKNOWN-CUS
 INVOICE_ROOT = '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"'
 CREDIT_NOTE_ROOT = '<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"'
 DOCUMENT_KEYS = {"path", "valid", "profile", "issues"}
-ISSUE_KEYS = {"layer", "rule", "severity", "location", "line", "message"}
+ISSUE_KEYS = {"layer", "rule", "severity", "location", "line", "message", "hint"}
 LEDGERLINK = Path(sys.executable).with_name("ledgerlink")
 _TEXT = PEPPOL_FIXTURE.read_text(encoding="utf-8")
 TOTALS_LINE = _TEXT[: _TEXT.index("<cac:LegalMonetaryTotal>")].count("\n") + 1
@@ -243,14 +246,99 @@ def test_each_bad_file_is_a_failed_document_and_the_run_goes_on(tmp_path: Path) 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert runner.invoke(app, ["validate"]).exit_code == 2
-    missing = invoke(tmp_path / "nope.xml")
-    assert missing.exit_code == 2
-    assert f"{tmp_path / 'nope.xml'}: no such file or folder" in missing.stderr
-    empty = invoke(tmp_path)
-    assert empty.exit_code == 2
-    assert "no *.xml documents" in empty.stderr
     assert invoke("--jobs", "0", PEPPOL_FIXTURE).exit_code == 2
     assert invoke("--format", "html", PEPPOL_FIXTURE).exit_code == 2
+
+
+def test_nothing_to_validate_at_all_is_a_usage_error_naming_each_path(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = invoke("--format", "json", tmp_path / "nope.xml", tmp_path / "empty")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{tmp_path / 'nope.xml'}: no such file or folder" in result.stderr
+    assert f"no *.xml files in {tmp_path / 'empty'}" in result.stderr
+
+
+def test_a_missing_path_and_an_empty_folder_are_failed_entries_and_the_rest_is_validated(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no xml here")
+    missing = tmp_path / "nope.xml"
+    result = invoke("--format", "json", missing, PEPPOL_FIXTURE, tmp_path / "empty")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert [d["path"] for d in data["documents"]] == [
+        str(missing),
+        str(PEPPOL_FIXTURE),
+        str(tmp_path / "empty"),
+    ]
+    gone, good, empty = data["documents"]
+    assert good["valid"] is True
+    assert gone["valid"] is False and empty["valid"] is False
+    assert [(i["layer"], i["rule"]) for i in gone["issues"]] == [("input", "INPUT-MISSING")]
+    assert gone["issues"][0]["message"] == f"{missing}: no such file or folder"
+    assert [(i["layer"], i["rule"]) for i in empty["issues"]] == [("input", "INPUT-NO-DOCUMENTS")]
+    assert empty["issues"][0]["message"].startswith(f"no *.xml files in {tmp_path / 'empty'}")
+    assert data["summary"] == {"passed": 1, "failed": 2}
+    text = invoke(missing, PEPPOL_FIXTURE).stdout.splitlines()
+    assert text[0] == f"FAIL {missing} auto"
+    assert text[-1] == "1 passed, 1 failed"
+
+
+def test_dash_validates_one_document_from_standard_input() -> None:
+    result = runner.invoke(
+        app, ["validate", "--format", "json", "-"], input=PEPPOL_FIXTURE.read_bytes()
+    )
+    assert result.exit_code == 0, result.output
+    [document] = json.loads(result.stdout)["documents"]
+    assert (document["path"], document["valid"], document["profile"]) == (
+        "-",
+        True,
+        "peppol-bis3",
+    )
+    broken = runner.invoke(app, ["validate", "-", str(PEPPOL_FIXTURE)], input=b"<not xml")
+    assert broken.exit_code == 1
+    assert broken.stdout.splitlines()[0].startswith("FAIL - ")
+    assert "XML-SYNTAX" in broken.stdout
+
+
+def test_the_unknown_customization_id_hint_names_the_profile_option() -> None:
+    [document] = as_json(WARNING_ONLY_FIXTURE)["documents"]
+    [warning] = document["issues"]
+    assert warning["rule"] == "UNKNOWN-CUSTOMIZATION-ID"
+    assert warning["message"].startswith("ledgerlink's own check, not an official Schematron rule")
+    assert "--profile" in warning["hint"] and "profile=" not in warning["hint"]
+    text = invoke(WARNING_ONLY_FIXTURE).stdout
+    assert "hint: " in text and "--profile peppol-bis3, nlcius or en16931" in text
+    github = invoke("--format", "github", WARNING_ONLY_FIXTURE).stdout
+    assert "title=UNKNOWN-CUSTOMIZATION-ID::ledgerlink's own check, not an official" in github
+
+
+def test_a_document_that_is_no_invoice_shows_no_profile(tmp_path: Path) -> None:
+    camt = tmp_path / "statement.xml"
+    camt.write_text(
+        "<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'><BkToCstmrStmt/>"
+        "</Document>"
+    )
+    lines = invoke(camt).stdout.splitlines()
+    assert lines[0] == f"FAIL {camt}"  # no profile after the path
+    assert "UBL-ROOT" in lines[1] and "root element Document" in lines[1]
+    [document] = as_json(camt)["documents"]
+    assert document["profile"] is None
+    assert [(i["layer"], i["rule"]) for i in document["issues"]] == [("input", "UBL-ROOT")]
+    junit = ET.fromstring(invoke("--format", "junit", camt).stdout.encode())
+    [case] = junit.iter("testcase")
+    assert case.get("classname") == ""
+
+
+def test_more_jobs_than_cores_warns_on_stderr_and_validates_all_the_same() -> None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    result = invoke("--jobs", str((cores or 1) + 1), PEPPOL_FIXTURE, WARNING_ONLY_FIXTURE)
+    assert result.exit_code == 0, result.output
+    assert f"is more than the {cores} core(s) this process may use" in result.stderr
+    assert result.stdout.splitlines()[-1] == "2 passed, 0 failed"
+    assert "more than" not in invoke("--jobs", "1", PEPPOL_FIXTURE).stderr
 
 
 def test_a_missing_bundle_exits_2_with_the_install_command(
@@ -361,44 +449,40 @@ import ledgerlink._validate_jobs as jobs
 from ubl.validate import _schematron
 
 real, log = jobs._validate_chunk, Path(sys.argv[1])
-compiled_here = log.with_name("compiled-here")
+compiled = log.with_name("template-compiled")
 
 def counting(paths, profile):
     before = _schematron.compilations()
     result = real(paths, profile)
-    # A worker started before this process compiled its group does not report back before
-    # that is done, however fast this machine runs it: the order under test, made certain.
+    if "peppol-bis3" in jobs._compiled_groups():
+        compiled.touch()
+    # A worker without the Peppol stylesheets (the NLCIUS one) does not report back before
+    # the template has compiled them, however fast this machine runs it: the order under
+    # test, made certain.
     deadline = time.monotonic() + 120
-    while os.getpid() != int(os.environ["PARENT"]) and not compiled_here.exists():
-        assert time.monotonic() < deadline, "the command process never compiled its group"
+    while not compiled.exists():
+        assert time.monotonic() < deadline, "the template never compiled its group"
         time.sleep(0.01)
     with log.open("a") as file:  # one line per chunk: process, compilations before, after
         file.write(f"{os.getpid()} {before} {_schematron.compilations()}\\n")
     return result
 
-validate_here = jobs._Run._validate_here
-
-def then_say_so(self, key, chunk):
-    validate_here(self, key, chunk)
-    compiled_here.touch()
-
 jobs._validate_chunk = counting
-jobs._Run._validate_here = then_say_so
 
 if __name__ == "__main__":
-    os.environ["PARENT"] = str(os.getpid())
     reports = jobs.validate_files(sys.argv[2:], "auto", 2)
-    print(json.dumps(sorted({r.profile for r in reports if r.valid})))
+    print(json.dumps([sorted({r.profile for r in reports if r.valid}), _schematron.started()]))
 """
 
 
-def test_jobs_2_compiles_each_stylesheet_once_in_all_its_processes(tmp_path: Path) -> None:
-    # This process compiles the heaviest group's stylesheets (Peppol: CEN + PEPPOL) while
+def test_jobs_2_compiles_each_stylesheet_once_and_never_in_the_command_process(
+    tmp_path: Path,
+) -> None:
+    # The template compiles the heaviest group's stylesheets (Peppol: CEN + PEPPOL) while
     # a worker compiles SI-UBL for the NLCIUS documents; the workers that validate Peppol
-    # documents after that are forked with CEN + PEPPOL compiled. One compilation per
-    # stylesheet, three in all (five before: both workers compiled CEN + PEPPOL). The driver
-    # holds the NLCIUS worker's first reply until this process has compiled, so a fast
-    # worker cannot run out of NLCIUS work first and compile CEN + PEPPOL itself.
+    # documents after that are forked from the template with CEN + PEPPOL compiled. One
+    # compilation per stylesheet, three in all (five if the NLCIUS worker compiled CEN +
+    # PEPPOL itself). The command process itself never starts Saxon, so it may fork at will.
     nlcius, folder = FIXTURES / "nl-standard-21-9.xml", tmp_path / "docs"
     paths = [copy(nlcius, folder, f"nl-{index:03d}.xml") for index in range(40)]
     paths += [copy(PEPPOL_FIXTURE, folder, f"pe-{index:03d}.xml") for index in range(160)]
@@ -411,7 +495,7 @@ def test_jobs_2_compiles_each_stylesheet_once_in_all_its_processes(tmp_path: Pat
         timeout=300,
         check=True,
     )
-    assert json.loads(done.stdout) == ["nlcius", "peppol-bis3"]  # every document valid
+    assert json.loads(done.stdout) == [["nlcius", "peppol-bis3"], False]  # all valid
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     for line in log.read_text().splitlines():
@@ -419,4 +503,167 @@ def test_jobs_2_compiles_each_stylesheet_once_in_all_its_processes(tmp_path: Pat
         first.setdefault(pid, int(before))
         last[pid] = int(after)
     assert sum(last[pid] - first[pid] for pid in first) == 3
-    assert len(first) >= 3  # this process, the NLCIUS worker and at least one fork
+    assert len(first) >= 3  # the template, the NLCIUS worker and at least one fork
+    assert str(os.getpid()) not in first
+
+
+def test_a_template_that_dies_on_its_first_chunk_loses_nothing(tmp_path: Path) -> None:
+    # The template validates the smallest files of the heaviest group first (ties: the
+    # first ones), so poison.xml at the start stops the template itself.
+    names = ["poison.xml", *(f"{index:02d}.xml" for index in range(1, 20))]
+    reports = _with_dying_workers(tmp_path, names)
+    assert [name for name, _, _ in reports] == names
+    assert reports[0] == ["poison.xml", False, ["VALIDATOR-DIED"]]
+    assert all(valid and issues == [] for _, valid, issues in reports[1:])
+
+
+def test_a_worker_killed_mid_chunk_gives_each_document_exactly_one_report(
+    tmp_path: Path,
+) -> None:
+    # Chunks of 2 after the template's; poison.xml is the second of its chunk, so its
+    # worker dies after validating the first: that one must come back once, not twice.
+    names = [f"{index:02d}.xml" for index in range(40)]
+    names[5] = "poison.xml"
+    reports = _with_dying_workers(tmp_path, names)
+    assert [name for name, _, _ in reports] == names  # no document lost, none twice
+    assert reports[5] == ["poison.xml", False, ["VALIDATOR-DIED"]]
+    assert sum(not valid for _, valid, _ in reports) == 1
+
+
+_INTERRUPTIBLE = """
+import os, sys, time
+from ubl.validate import Validator
+import ledgerlink.cli
+
+real = Validator.validate
+
+def slow(self, source, *args, **kwargs):
+    open(os.environ["STARTED"], "a").close()
+    time.sleep(0.2)
+    return real(self, source, *args, **kwargs)
+
+Validator.validate = slow
+sys.argv = ["ledgerlink", "validate", *sys.argv[1:]]
+ledgerlink.cli.main()
+"""
+
+
+def test_ctrl_c_during_jobs_says_what_it_stopped_and_exits_130(tmp_path: Path) -> None:
+    paths = [copy(PEPPOL_FIXTURE, tmp_path / "docs", f"{index:03d}.xml") for index in range(60)]
+    driver, started = tmp_path / "interruptible.py", tmp_path / "started"
+    driver.write_text(_INTERRUPTIBLE)
+    process = subprocess.Popen(
+        [sys.executable, str(driver), "--jobs", "2", *map(str, paths)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"STARTED": str(started)},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists():  # a worker is validating
+            assert process.poll() is None and time.monotonic() < deadline, process.poll()
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    found = re.search(r"interrupted: (\d+) of 60 document\(s\) validated, (\d+) not", stderr)
+    assert found, stderr
+    assert int(found[1]) + int(found[2]) == 60 and int(found[2]) > 0
+    assert stdout == ""
+
+
+_AFTER_SAXON = """
+import json, sys
+from ledgerlink._validate_jobs import _can_fork_here, validate_files
+from ubl.validate import validate
+
+validate(sys.argv[1])  # a library caller that has validated already: Saxon runs here
+assert not _can_fork_here()
+reports = validate_files(sys.argv[1:], "auto", 2)
+print(json.dumps([[r.source, r.valid] for r in reports]))
+"""
+
+
+def test_jobs_from_a_process_that_runs_saxon_start_new_interpreters(tmp_path: Path) -> None:
+    paths = [copy(PEPPOL_FIXTURE, tmp_path, f"{index:02d}.xml") for index in range(12)]
+    paths.append(write_unpayable(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", _AFTER_SAXON, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert json.loads(done.stdout) == [[str(path), path.name != "unpayable.xml"] for path in paths]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", str(PEPPOL_FIXTURE)],
+        ["demo", "--out", "{out}"],
+        [
+            *("--config", str(FIXTURES / "csv" / "ledgerlink.toml")),
+            *("pull", "lindeboom", "--ubl-dir", "{out}"),
+        ],
+    ],
+    ids=["validate", "demo", "pull"],
+)
+def test_cache_dir_overrides_the_configured_cache_for_every_command_that_validates(
+    tmp_path: Path, artifacts_cache: Path, command: list[str]
+) -> None:
+    # As the README promises: LEDGERLINK_ARTIFACTS_DIR names an empty cache, --cache the
+    # installed one, and --cache wins.
+    assert LEDGERLINK.exists(), f"{LEDGERLINK} not installed"
+    args = [part.format(out=tmp_path / "out") for part in command]
+    env = os.environ | {"LEDGERLINK_ARTIFACTS_DIR": str(tmp_path / "empty-cache")}
+
+    def cli(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(LEDGERLINK), *args, *extra],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+            cwd=tmp_path,
+        )
+
+    without = cli()
+    assert without.returncode != 0
+    assert "ledgerlink artifacts install" in without.stderr
+    given = cli("--cache", str(artifacts_cache))
+    assert given.returncode == 0, given.stdout + given.stderr
+
+
+def _pre_commit_files_pattern() -> str:
+    """The ``files:`` regex of the README's pre-commit hook for ``ledgerlink validate``."""
+    readme = (FIXTURES.parent / "README.md").read_text(encoding="utf-8")
+    snippet = readme[readme.index("id: ledgerlink-validate") :]
+    snippet = snippet[: snippet.index("```")]
+    [pattern] = re.findall(r"^\s*files:\s*(\S+)\s*$", snippet, flags=re.MULTILINE)
+    return pattern
+
+
+@pytest.mark.parametrize(
+    ("path", "validated"),
+    [
+        ("invoices/INV-2026-001.xml", True),
+        ("invoices/2026/03/credit-note.xml", True),
+        ("pom.xml", False),
+        ("backend/pom.xml", False),
+        ("docs/logo.svg.xml", False),
+        ("invoices/README.md", False),
+    ],
+)
+def test_the_readme_pre_commit_hook_runs_on_the_invoice_folder_only(
+    path: str, validated: bool
+) -> None:
+    # pre-commit matches `files` with re.search against each staged path.
+    assert bool(re.search(_pre_commit_files_pattern(), path)) is validated

@@ -3,50 +3,42 @@ through the command in test_validate_command.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import threading
+import subprocess
+import sys
 from pathlib import Path
 
-from ledgerlink._validate_jobs import _others_asleep, _Run
+from ledgerlink._validate_jobs import _Run
+
+_FORKABLE = """
+import threading
+from ledgerlink._validate_jobs import _can_fork_here
+from ubl.validate import _schematron
+
+fresh = _can_fork_here()
+release = threading.Event()
+waiter = threading.Thread(target=release.wait)
+waiter.start()
+with_a_thread = _can_fork_here()
+release.set()
+waiter.join()
+after_the_thread = _can_fork_here()
+_schematron._processor()
+print(fresh, with_a_thread, after_the_thread, _can_fork_here())
+"""
 
 
-def test_others_asleep_is_false_while_another_thread_runs_native_code() -> None:
-    # Forking is safe only while every other thread waits in the kernel; hashlib releases
-    # the GIL on large buffers, so this thread runs outside Python as Saxon's would.
-    data = bytes(50_000_000)
-    stop = threading.Event()
-
-    def hash_until_stopped() -> None:
-        while not stop.is_set():
-            hashlib.sha256(data).digest()
-
-    worker = threading.Thread(target=hash_until_stopped)
-    worker.start()
-    try:
-        assert not _others_asleep(patience=0.05)
-    finally:
-        stop.set()
-        worker.join()
+def test_this_process_forks_its_workers_only_before_saxon_starts_and_with_no_other_thread() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKABLE], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["True", "False", "True", "False"]
 
 
-def test_others_asleep_is_true_while_the_other_threads_wait() -> None:
-    release = threading.Event()
-    waiters = [threading.Thread(target=release.wait) for _ in range(2)]
-    for waiter in waiters:
-        waiter.start()
-    try:
-        assert _others_asleep()
-    finally:
-        release.set()
-        for waiter in waiters:
-            waiter.join()
-
-
-def test_this_process_takes_a_chunk_of_the_smallest_files_and_the_rest_keep_their_order(
+def test_the_template_takes_a_chunk_of_the_smallest_files_and_the_rest_keep_their_order(
     tmp_path: Path,
 ) -> None:
-    # The smallest files are the least likely to exhaust this process's memory; the others
-    # stay in input order, in chunks of the same size.
+    # The smallest files are the least likely to stop the template, whose forks do the
+    # heaviest group; the others stay in input order, in chunks of the same size.
     paths = []
     for index in range(40):
         path = tmp_path / f"{index:02d}.xml"

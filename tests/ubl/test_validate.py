@@ -17,13 +17,13 @@ import pytest
 from lxml import etree
 from support.shared import SHARED, require_shared
 
+from model.findings import Finding
 from ubl import artifacts
 from ubl._ns import CAC, CBC, INVOICE
 from ubl.errors import UblError
 from ubl.validate import (
     SCENARIOS,
     ArtifactMissing,
-    Issue,
     Report,
     Validator,
     _schematron,
@@ -87,7 +87,7 @@ def _fatal_rules(report: Report, layer: str | None = None) -> set[str]:
     return {i.rule for i in report.fatal if layer is None or i.layer == layer}
 
 
-def _only_issue(report: Report) -> Issue:
+def _only_issue(report: Report) -> Finding:
     assert len(report.issues) == 1, report.issues
     assert not report.valid
     return report.issues[0]
@@ -263,6 +263,19 @@ def test_an_unknown_customization_id_is_checked_against_en16931_with_a_warning(
     assert report.valid  # a warning does not fail the document
 
 
+def test_the_unknown_customization_id_warning_says_it_is_no_official_rule_and_names_profile(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    peppol_example.getroot().remove(peppol_example.find("cbc:CustomizationID", NS))
+    [warning] = validator.validate(_bytes(peppol_example)).warnings
+    assert warning.rule == "UNKNOWN-CUSTOMIZATION-ID"
+    assert warning.message.startswith(
+        "ledgerlink's own check, not an official Schematron rule: no CustomizationID (BT-24)"
+    )
+    assert warning.hint is not None and "profile=" in warning.hint  # the library's argument
+    assert "--profile" not in warning.hint
+
+
 def test_two_registration_names_are_a_saxon_error_not_a_crash_or_a_pass(
     validator: Validator, peppol_example: etree._ElementTree
 ) -> None:
@@ -284,6 +297,44 @@ def test_two_registration_names_are_a_saxon_error_not_a_crash_or_a_pass(
     assert "more than one item" in saxon.message
 
 
+def _nested(tree: etree._ElementTree, levels: int) -> etree._ElementTree:
+    """``tree`` given ``levels`` nested elements inside a UBL extension's ExtensionContent."""
+    ext = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
+    extensions = etree.Element(f"{{{ext}}}UBLExtensions")
+    content = etree.SubElement(
+        etree.SubElement(extensions, f"{{{ext}}}UBLExtension"), f"{{{ext}}}ExtensionContent"
+    )
+    for _ in range(levels):
+        content = etree.SubElement(content, "{urn:example:deep}level")
+    tree.getroot().insert(0, extensions)
+    return tree
+
+
+def test_101_levels_inside_extension_content_are_validated_not_a_saxon_error(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    # The JDK parser inside Saxon stops at 100 levels by default; lxml takes 2048.
+    report = validator.validate(_bytes(_nested(peppol_example, 101)))
+    rules = {issue.rule for issue in report.issues}
+    assert "SAXON-ERROR" not in rules and "VALIDATOR-LIMIT" not in rules
+    assert "UBL-CR-001" in rules  # the official rules ran: "should not include extensions"
+
+
+def test_a_tree_nested_deeper_than_saxon_takes_is_a_validator_limit_with_its_depth(
+    validator: Validator, peppol_example: etree._ElementTree
+) -> None:
+    # A tree is handed over as it is built, so it can be deeper than lxml parses a file.
+    report = validator.validate(_nested(peppol_example, 2100))
+    [limit] = [issue for issue in report.issues if issue.layer == "schematron"]
+    assert (limit.rule, limit.severity) == ("VALIDATOR-LIMIT", "fatal")
+    assert limit.message.startswith(
+        "the document is nested 2104 levels deep, deeper than the Schematron engine (Saxon) "
+        "can process"
+    )
+    assert "limit of the validator, not a broken rule" in limit.message
+    assert not report.valid
+
+
 # --- the Schematron layer alone (rule unit tests on fragments) --------------------------------
 
 FRAGMENT = f"""<Invoice xmlns="{INVOICE}" xmlns:cbc="{CBC}">
@@ -291,7 +342,7 @@ FRAGMENT = f"""<Invoice xmlns="{INVOICE}" xmlns:cbc="{CBC}">
 </Invoice>""".encode()
 
 
-def _rules(issues: list[Issue]) -> set[str]:
+def _rules(issues: list[Finding]) -> set[str]:
     return {issue.rule for issue in issues}
 
 
@@ -574,9 +625,36 @@ def test_a_credit_note_checked_against_the_invoice_schema_is_one_xsd_issue(
     assert validator.validate(credit_note, document_type="creditnote").valid
 
 
-def test_a_document_that_is_not_ubl_is_one_xsd_issue(validator: Validator) -> None:
-    issue = _only_issue(validator.validate(b"<Order xmlns='urn:x'/>"))
-    assert (issue.layer, issue.rule, issue.line) == ("xsd", "UBL-ROOT", 1)
+@pytest.mark.parametrize(
+    ("document", "found"),
+    [
+        (
+            b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'>"
+            b"<BkToCstmrStmt/></Document>",
+            "root element Document (namespace urn:iso:std:iso:20022:tech:xsd:camt.053.001.02)",
+        ),
+        (
+            b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>",
+            "a UBL Order",
+        ),
+        (b"<Order xmlns='urn:x'/>", "root element Order (namespace urn:x)"),
+    ],
+)
+@pytest.mark.parametrize("profile", ["auto", "peppol-bis3"])
+def test_a_document_that_is_not_an_invoice_or_credit_note_has_no_profile_and_one_input_finding(
+    validator: Validator, document: bytes, found: str, profile: str
+) -> None:
+    report = validator.validate(document, profile)
+    assert report.profile is None and report.to_dict()["profile"] is None
+    issue = _only_issue(report)
+    assert (issue.layer, issue.rule, issue.line, issue.severity) == (
+        "input",
+        "UBL-ROOT",
+        1,
+        "fatal",
+    )
+    assert issue.message.startswith(f"{found} is no UBL 2.1 Invoice or CreditNote")
+    assert "only Invoice and CreditNote documents are validated" in issue.message
 
 
 # --- installation and reuse -------------------------------------------------------------------
@@ -630,8 +708,12 @@ def test_the_report_has_the_json_shape_of_the_cli(
 
 
 def test_report_splits_fatal_issues_from_warnings() -> None:
-    warning = Issue("schematron", "BR-NL-19", "warning", None, None, "not recommended")
-    fatal = Issue("xsd", "SCHEMAV_ELEMENT_CONTENT", "fatal", "/*/cbc:X", 3, "unexpected")
+    warning = Finding(
+        rule="BR-NL-19", layer="schematron", severity="warning", message="not recommended"
+    )
+    fatal = Finding(
+        rule="SCHEMAV_ELEMENT_CONTENT", layer="xsd", location="/*/cbc:X", line=3, message="x"
+    )
     assert Report("a.xml", "nlcius", (warning,)).valid
     report = Report("a.xml", "nlcius", (warning, fatal))
     assert (report.valid, report.fatal, report.warnings) == (False, (fatal,), (warning,))
@@ -728,18 +810,20 @@ def test_fd2_capture_in_a_forked_child_does_not_share_the_parents_spool(
     capfd.readouterr()
 
 
-def test_validating_imports_neither_the_writer_nor_the_parser_nor_the_model() -> None:
-    # `ledgerlink validate` starts a process per run: only the validator is imported, and
-    # `ubl.validate` stays the function even after its submodules were imported.
+def test_validating_imports_neither_the_writer_nor_the_parser_nor_the_model_rules() -> None:
+    # `ledgerlink validate` starts a process per run: only the validator is imported (and
+    # the finding type from the model), and `ubl.validate` stays the function even after its
+    # submodules were imported.
     code = (
         "import sys, ubl, ubl.validate._validator; "
         "print(callable(ubl.validate), sorted(m for m in ('ubl.writer', 'ubl.parser', "
-        "'ubl.profiles', 'model') if m in sys.modules))"
+        "'ubl.profiles', 'model.calculation', 'model.codes', 'model.jsonio', "
+        "'model.findings') if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    assert done.stdout.strip() == "True []"
+    assert done.stdout.strip() == "True ['model.findings']"
 
 
 def test_the_lazy_names_of_ubl_are_the_parser_and_profile_objects() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["HINTS", "hint_for"]
+__all__ = ["COMMAND_LINE_HINTS", "HINTS", "hint_for"]
 
 _NL_ADDRESS: Final = "add cbc:StreetName, cbc:CityName and cbc:PostalZone to {}/cac:PostalAddress"
 _NL_LEGAL_ID: Final = (
@@ -169,15 +169,29 @@ HINTS: Final[dict[str, str]] = {
         "picks the schema) or pass the matching one"
     ),
     "UBL-ROOT": (
-        "only UBL 2.1 Invoice and CreditNote documents can be validated: check the root "
-        "element's name and namespace (urn:oasis:names:specification:ubl:schema:xsd:Invoice-2)"
+        "only UBL 2.1 Invoice and CreditNote documents can be validated: leave other documents "
+        "out, or check the root element's name and namespace "
+        "(urn:oasis:names:specification:ubl:schema:xsd:Invoice-2)"
+    ),
+    "VALIDATOR-LIMIT": (
+        "flatten the nesting (it is usually inside ext:ExtensionContent); the official rules "
+        "cannot be run on the document as it is"
     ),
     "SCHEMAV_ELEMENT_CONTENT": (
         "UBL fixes the order and the number of child elements: move or remove the element "
         "named, or add the one the schema expects"
     ),
 }
-"""Fix hints by rule id."""
+"""Fix hints by rule id, as the library call (``ubl.validate.validate``) is told them."""
+
+COMMAND_LINE_HINTS: Final[dict[str, str]] = {
+    "UNKNOWN-CUSTOMIZATION-ID": (
+        "set cbc:CustomizationID (BT-24) to the specification the document follows, or pass "
+        "--profile peppol-bis3, nlcius or en16931 to choose the rules"
+    ),
+}
+"""The hints that name a library argument, as ``ledgerlink validate`` words them (its
+option instead of the argument)."""
 
 
 def hint_for(rule: str) -> str | None:

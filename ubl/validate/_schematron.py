@@ -21,7 +21,9 @@ Saxon failures never escape: a document Saxon cannot parse, or a stylesheet that
 with a dynamic error (the CEN rules raise XPTY0004 on a party with two RegistrationName
 elements), is a fatal issue with rule ``SAXON-ERROR`` that carries Saxon's message and
 where in the stylesheet it stopped; the diagnostic Saxon would print to standard error goes
-into the issue instead (:mod:`ubl.validate._stderr`).
+into the finding instead (:mod:`ubl.validate._stderr`). A document nested deeper than Saxon
+takes (:data:`MAX_DEPTH` levels for its parser; its stack gives out somewhat later) is a
+fatal ``VALIDATOR-LIMIT`` finding saying so: a limit of the validator, not a broken rule.
 """
 
 from __future__ import annotations
@@ -36,16 +38,27 @@ from typing import Any, Final
 from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor
 
+from model.findings import Finding, Severity
 from ubl._xml import load
 from ubl.errors import InputError
 from ubl.validate._hints import hint_for
 from ubl.validate._locate import line_of
-from ubl.validate._report import Issue, Severity
 from ubl.validate._stderr import Fd2Capture
 
-__all__ = ["SAXON_ERROR", "compilations", "is_compiled", "parse", "transform", "untraced"]
+__all__ = [
+    "MAX_DEPTH",
+    "SAXON_ERROR",
+    "VALIDATOR_LIMIT",
+    "compilations",
+    "is_compiled",
+    "parse",
+    "started",
+    "transform",
+    "untraced",
+]
 
 SAXON_ERROR: Final = "SAXON-ERROR"
+VALIDATOR_LIMIT: Final = "VALIDATOR-LIMIT"
 _SVRL: Final = "{http://purl.oclc.org/dsdl/svrl}"
 _FINDINGS: Final = (f"{_SVRL}failed-assert", f"{_SVRL}successful-report")
 _LEADING_ID: Final = re.compile(r"\s*\[([^\]\s]+)\]\s*-?\s*")
@@ -73,15 +86,36 @@ _EMPTY_FIRED_RULE: Final = re.compile(
 )
 _compilations = 0
 
+MAX_DEPTH: Final = 2048
+"""How deep Saxon's parser lets a document be nested (the JDK's own limit,
+``jdk.xml.maxElementDepth``, is 100: 101 levels inside ``ext:ExtensionContent`` pass the XSD
+and stopped Saxon). 2048 is as deep as lxml parses a file (libxml2 with ``huge_tree``); the
+official stylesheets were tried on 3,000 levels without trouble."""
+_MAX_DEPTH_PROPERTY: Final = (
+    "http://saxon.sf.net/feature/parserProperty?uri=jdk.xml.maxElementDepth"
+)
+_TOO_DEEP: Final = re.compile(r"JAXP00010006|maxElementDepth|SXLM0001|Too many nested")
+"""Saxon's messages for a document nested deeper than its parser or its stack takes."""
+
 
 @cache
 def _processor() -> PySaxonProcessor:
-    return PySaxonProcessor(license=False)
+    """The process's Saxon processor, whose XML parser accepts documents nested as deep as
+    lxml parses them (:data:`MAX_DEPTH` levels) instead of the JDK's 100."""
+    processor = PySaxonProcessor(license=False)
+    processor.set_configuration_property(_MAX_DEPTH_PROPERTY, str(MAX_DEPTH))
+    return processor
 
 
 def compilations() -> int:
     """How many stylesheets this process has compiled (each one is compiled once)."""
     return _compilations
+
+
+def started() -> bool:
+    """Whether this process has started the Saxon runtime (and with it Saxon's own threads).
+    A process that has not can be forked without a thought for them."""
+    return _processor.cache_info().currsize > 0
 
 
 def is_compiled(path: Path) -> bool:
@@ -151,22 +185,48 @@ def _executable(path: Path) -> Any:
     return executable
 
 
-def _saxon_error(stylesheet: str, exc: BaseException, diagnostic: str = "") -> Issue:
+def _saxon_error(stylesheet: str, exc: BaseException, diagnostic: str = "") -> Finding:
     """A SAXON-ERROR issue with Saxon's message and, from the diagnostic it wrote to standard
     error, its first line: where in the stylesheet the error arose."""
     message = " ".join(str(exc).split()) or type(exc).__name__
     where = diagnostic.strip().splitlines()[0].rstrip(":") if diagnostic.strip() else ""
     if where and where not in message:
         message = f"{message} [{where}]"
-    return Issue("schematron", SAXON_ERROR, "fatal", None, None, f"{stylesheet}: {message}")
+    return Finding(rule=SAXON_ERROR, layer="schematron", message=f"{stylesheet}: {message}")
 
 
-def parse(text: str) -> Any | Issue:
-    """The document parsed into Saxon (a ``PyXdmNode``), or a SAXON-ERROR issue."""
+def depth_of(root: etree._Element) -> int:
+    """How many levels deep the elements under ``root`` are nested (``root`` alone: 1)."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _too_deep(root: etree._Element, stylesheet: str | None = None) -> Finding:
+    """The VALIDATOR-LIMIT finding of a document nested deeper than Saxon can process."""
+    where = f"the stylesheet {stylesheet} recursed" if stylesheet else "its parser stopped"
+    return Finding(
+        rule=VALIDATOR_LIMIT,
+        layer="schematron",
+        message=f"the document is nested {depth_of(root)} levels deep, deeper than the "
+        f"Schematron engine (Saxon) can process ({where}; it takes {MAX_DEPTH} levels): the "
+        "official rules were not run on it. This is a limit of the validator, not a broken "
+        "rule",
+        hint=hint_for(VALIDATOR_LIMIT),
+    )
+
+
+def parse(text: str, root: etree._Element) -> Any | Finding:
+    """The document parsed into Saxon (a ``PyXdmNode``), or a SAXON-ERROR finding (a
+    VALIDATOR-LIMIT one when it is nested too deep); ``root`` is its lxml root element."""
     try:
         with _LOCK, _CAPTURE:
             node = _processor().parse_xml(xml_text=text, encoding="UTF-8")
     except (PySaxonApiError, UnicodeError) as exc:
+        if _TOO_DEEP.search(f"{exc} {_CAPTURE.text}"):
+            return _too_deep(root)
         return _saxon_error("Saxon could not parse the document", exc, _CAPTURE.text)
     _CAPTURE.pass_on()
     if node is None:
@@ -174,7 +234,7 @@ def parse(text: str) -> Any | Issue:
     return node
 
 
-def transform(path: Path, node: Any, root: etree._Element) -> list[Issue]:
+def transform(path: Path, node: Any, root: etree._Element) -> list[Finding]:
     """Run the stylesheet at ``path`` on the Saxon ``node`` of the document whose lxml root is
     ``root`` (used for line numbers); every failed assert and successful report is an issue."""
     executable = _executable(path)
@@ -182,6 +242,8 @@ def transform(path: Path, node: Any, root: etree._Element) -> list[Issue]:
         with _LOCK, _CAPTURE:
             svrl = executable.transform_to_string(xdm_node=node)
     except (PySaxonApiError, UnicodeError) as exc:
+        if _TOO_DEEP.search(f"{exc} {_CAPTURE.text}"):
+            return [_too_deep(root, path.name)]
         return [_saxon_error(path.name, exc, _CAPTURE.text)]
     _CAPTURE.pass_on()
     if not svrl or "schematron-output" not in svrl:
@@ -203,7 +265,7 @@ def _text(element: etree._Element | None) -> str:
     return " ".join(text.split())
 
 
-def _issues(report: etree._ElementTree, root: etree._Element) -> list[Issue]:
+def _issues(report: etree._ElementTree, root: etree._Element) -> list[Finding]:
     """An issue per ``svrl:failed-assert`` and ``svrl:successful-report`` of ``report``."""
     issues = []
     for finding in report.iter(*_FINDINGS):
@@ -213,7 +275,7 @@ def _issues(report: etree._ElementTree, root: etree._Element) -> list[Issue]:
         message = text[leading.end() :] if leading else text
         location = finding.get("location") or None
         issues.append(
-            Issue(
+            Finding(
                 layer="schematron",
                 rule=rule,
                 severity=_SEVERITIES.get((finding.get("flag") or "fatal").lower(), "fatal"),

@@ -1,6 +1,6 @@
 """Reading what the caller hands to the validator: bytes, a path or a parsed tree.
 
-Anything wrong with the input itself is an ``input`` issue, never an exception: a file that
+Anything wrong with the input itself is an ``input`` finding, never an exception: a file that
 cannot be read, one over the size limit (refused before it is read), an empty or binary
 file, malformed XML, and any DOCTYPE (DTDs and entities are never processed, see
 :mod:`ubl._xml`).
@@ -19,9 +19,9 @@ from typing import Final, TypeAlias
 
 from lxml import etree
 
+from model.findings import Finding
 from ubl._xml import DEFAULT_MAX_BYTES, load, read_file
 from ubl.errors import InputError
-from ubl.validate._report import Issue
 
 __all__ = ["DEFAULT_MAX_BYTES", "Document", "Source", "name_of", "read"]
 
@@ -40,11 +40,11 @@ class Document:
     text: str
 
 
-def _input_issue(rule: str, message: str, line: int | None = None) -> Issue:
-    return Issue("input", rule, "fatal", None, line, message)
+def _input_issue(rule: str, message: str, line: int | None = None) -> Finding:
+    return Finding(rule=rule, layer="input", message=message, line=line)
 
 
-def _too_large(size: int, max_bytes: int) -> Issue:
+def _too_large(size: int, max_bytes: int) -> Finding:
     return _input_issue(
         "INPUT-TOO-LARGE",
         f"document of {size:,} bytes is over the {max_bytes:,}-byte limit; not read",
@@ -66,7 +66,7 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head and not head.startswith(_UNICODE_BOMS)
 
 
-def _parse(data: bytes, name: str) -> Document | Issue:
+def _parse(data: bytes, name: str) -> Document | Finding:
     if not data.strip():
         return _input_issue("INPUT-EMPTY", "empty document: no XML in it")
     try:
@@ -79,7 +79,7 @@ def _parse(data: bytes, name: str) -> Document | Issue:
     return Document(name, tree, _text_of(data, tree))
 
 
-def _read_file(path: str, max_bytes: int) -> Document | Issue:
+def _read_file(path: str, max_bytes: int) -> Document | Finding:
     try:
         data = read_file(path, max_bytes)  # the size is checked before reading
     except InputError as exc:
@@ -103,8 +103,8 @@ def name_of(source: Source) -> str:
     return os.fspath(source)
 
 
-def read(source: Source, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | Issue:
-    """``source`` read and parsed, or the one ``input`` issue that stops it.
+def read(source: Source, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | Finding:
+    """``source`` read and parsed, or the one ``input`` finding that stops it.
 
     ``bytes`` are a document; ``str`` and path-likes name a file; an lxml tree or element is
     taken as already parsed (its own line numbers are reported).

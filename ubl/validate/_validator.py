@@ -8,12 +8,13 @@ from typing import Final
 
 from lxml import etree
 
+from model.findings import Finding, Layer
 from ubl import artifacts
 from ubl._ns import CBC, CREDIT_NOTE, INVOICE
 from ubl.validate import _schematron
 from ubl.validate._hints import hint_for
 from ubl.validate._locate import source_line
-from ubl.validate._report import Issue, Report
+from ubl.validate._report import Report
 from ubl.validate._scenarios import AUTO, PROFILES, SCENARIOS, SCHEMAS, Artifact, scenario_for
 from ubl.validate._source import DEFAULT_MAX_BYTES, Document, Source, name_of, read
 from ubl.validate._xsd import schema_at
@@ -25,45 +26,63 @@ DOCUMENT_TYPES: Final = {"invoice": "Invoice", "creditnote": "CreditNote"}
 
 _ROOTS: Final = {f"{{{INVOICE}}}Invoice": "Invoice", f"{{{CREDIT_NOTE}}}CreditNote": "CreditNote"}
 _CUSTOMIZATION_ID: Final = f"{{{CBC}}}CustomizationID"
+_UBL_NAMESPACE: Final = "urn:oasis:names:specification:ubl:schema:xsd:"
 UNKNOWN_CUSTOMIZATION_ID: Final = "UNKNOWN-CUSTOMIZATION-ID"
+OWN_CHECK: Final = "ledgerlink's own check, not an official Schematron rule"
+"""How the message of a finding ledgerlink makes beside the official rules begins."""
 
 
-def _root_issue(rule: str, root: etree._Element, message: str) -> Issue:
-    location = f"/{etree.QName(root).localname}"
-    return Issue("xsd", rule, "fatal", location, source_line(root), message, hint_for(rule))
-
-
-def _not_ubl(root: etree._Element) -> Issue:
-    name = etree.QName(root)
-    return _root_issue(
-        "UBL-ROOT",
-        root,
-        f"root element {name.localname} (namespace {name.namespace or 'none'}) is not a "
-        "UBL 2.1 Invoice or CreditNote",
+def _root_issue(rule: str, layer: Layer, root: etree._Element, message: str) -> Finding:
+    return Finding(
+        rule=rule,
+        layer=layer,
+        message=message,
+        location=f"/{etree.QName(root).localname}",
+        line=source_line(root),
+        hint=hint_for(rule),
     )
 
 
-def _wrong_type(root: etree._Element, found: str, expected: str) -> Issue:
+def _not_ubl(root: etree._Element) -> Finding:
+    name = etree.QName(root)
+    namespace = name.namespace or ""
+    what = (
+        f"a UBL {name.localname}"
+        if namespace == f"{_UBL_NAMESPACE}{name.localname}-2"
+        else f"root element {name.localname} (namespace {namespace or 'none'})"
+    )
+    return _root_issue(
+        "UBL-ROOT",
+        "input",
+        root,
+        f"{what} is no UBL 2.1 Invoice or CreditNote: only Invoice and CreditNote documents "
+        "are validated, so no profile applies to it",
+    )
+
+
+def _wrong_type(root: etree._Element, found: str, expected: str) -> Finding:
     return _root_issue(
         "UBL-DOCUMENT-TYPE",
+        "xsd",
         root,
         f"root element {found}: this is a UBL {found}, validated against the {expected} schema",
     )
 
 
-def _unknown_customization(document: Document, customization_id: str | None) -> Issue:
+def _unknown_customization(document: Document, customization_id: str | None) -> Finding:
     element = document.tree.getroot().find(_CUSTOMIZATION_ID)
     if customization_id and customization_id.strip():
         what = f"unknown CustomizationID (BT-24) {customization_id.strip()!r}"
     else:
         what = "no CustomizationID (BT-24)"
-    return Issue(
-        layer="schematron",
+    return Finding(
         rule=UNKNOWN_CUSTOMIZATION_ID,
+        layer="schematron",
         severity="warning",
         location=document.tree.getpath(element) if element is not None else None,
         line=source_line(element if element is not None else document.tree.getroot()),
-        message=f"{what}: checked against the XSD and the EN 16931 (CEN) rules only",
+        message=f"{OWN_CHECK}: {what}, so it was checked against the XSD and the EN 16931 "
+        "(CEN) rules only",
         hint=hint_for(UNKNOWN_CUSTOMIZATION_ID),
     )
 
@@ -143,14 +162,15 @@ class Validator:
                 f"{', '.join(DOCUMENT_TYPES)}"
             )
         document = read(source, self.max_bytes)
-        if isinstance(document, Issue):
+        if isinstance(document, Finding):
             return Report(name_of(source), profile, (document,))
         return Report(document.name, *self._check(document, profile, document_type))
 
     def _check(
         self, document: Document, profile: str, document_type: str | None
-    ) -> tuple[str, tuple[Issue, ...]]:
-        """The scenario's profile name and the issues of a parsed ``document``."""
+    ) -> tuple[str | None, tuple[Finding, ...]]:
+        """The scenario's profile name (None for a document no scenario applies to: not a UBL
+        Invoice or CreditNote) and the findings of a parsed ``document``."""
         root = document.tree.getroot()
         customization_id = root.findtext(_CUSTOMIZATION_ID)
         if profile == AUTO:
@@ -159,7 +179,7 @@ class Validator:
             scenario, known = SCENARIOS[profile], True
         found = _ROOTS.get(root.tag) if isinstance(root.tag, str) else None
         if found is None:
-            return scenario.profile, (_not_ubl(root),)
+            return None, (_not_ubl(root),)
         expected = DOCUMENT_TYPES[document_type] if document_type else found
         if expected != found:
             return scenario.profile, (_wrong_type(root, found, expected),)
@@ -167,7 +187,9 @@ class Validator:
         cache = self._cache()
         schema = schema_at(self._file(SCHEMAS[found], cache))
         stylesheets = [self._file(artifact, cache) for artifact in scenario.stylesheets]
-        issues = [] if known else [_unknown_customization(document, customization_id)]
+        issues: list[Finding] = (
+            [] if known else [_unknown_customization(document, customization_id)]
+        )
         issues += schema.check(document.tree)
         issues += _run_stylesheets(document, stylesheets)
         return scenario.profile, tuple(issues)
@@ -194,7 +216,7 @@ class Validator:
             return False
         return all(_schematron.is_compiled(path) for path in paths)
 
-    def schematron(self, source: Source, stylesheets: Sequence[Artifact]) -> list[Issue]:
+    def schematron(self, source: Source, stylesheets: Sequence[Artifact]) -> list[Finding]:
         """Run only the Schematron layer: ``stylesheets`` (compiled XSLT files of installed
         bundles, e.g. ``SCENARIOS["en16931"].stylesheets``), in order, on ``source``.
 
@@ -207,16 +229,16 @@ class Validator:
         cache = self._cache()
         paths = [self._file(artifact, cache) for artifact in stylesheets]
         document = read(source, self.max_bytes)
-        if isinstance(document, Issue):
+        if isinstance(document, Finding):
             return [document]
         return _run_stylesheets(document, paths)
 
 
-def _run_stylesheets(document: Document, stylesheets: Sequence[Path]) -> list[Issue]:
+def _run_stylesheets(document: Document, stylesheets: Sequence[Path]) -> list[Finding]:
     """Every issue the stylesheets at ``stylesheets`` find in ``document``, which is parsed
     into Saxon once and given to each of them."""
-    node = _schematron.parse(document.text)
-    if isinstance(node, Issue):
+    node = _schematron.parse(document.text, document.tree.getroot())
+    if isinstance(node, Finding):
         return [node]
     issues = []
     for stylesheet in stylesheets:

@@ -9,9 +9,9 @@ from typing import Any, Final, cast
 
 from lxml import etree
 
+from model.findings import Finding
 from ubl._ns import CAC, CBC, CREDIT_NOTE, EXT, INVOICE
 from ubl.validate._hints import hint_for
-from ubl.validate._report import Issue
 
 __all__ = ["XsdSchema", "schema_at"]
 
@@ -39,17 +39,16 @@ class XsdSchema:
         self._schema = etree.XMLSchema(etree.parse(str(path)))
         self._lock = threading.Lock()  # the error log belongs to the schema object
 
-    def check(self, tree: etree._ElementTree) -> list[Issue]:
-        """One fatal ``xsd`` issue per schema error (rule: lxml's error type name)."""
+    def check(self, tree: etree._ElementTree) -> list[Finding]:
+        """One fatal ``xsd`` finding per schema error (rule: lxml's error type name)."""
         with self._lock:
             if self._schema.validate(tree):
                 return []
             errors: list[Any] = list(cast("Iterable[Any]", self._schema.error_log))
         return [
-            Issue(
+            Finding(
                 layer="xsd",
                 rule=error.type_name,
-                severity="fatal",
                 location=error.path or None,
                 line=error.line or None,
                 message=_shorten(error.message),
