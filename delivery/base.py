@@ -535,6 +535,9 @@ class PeppolApSettings(_ChannelSettingsBase):
     token_env: str | None = None
     timeout: float = Field(10.0, gt=0, description="seconds per request")
     attempts: int = Field(4, ge=1, le=20, description="tries per request on 5xx and timeouts")
+    backoff: float = Field(
+        0.5, ge=0, description="seconds before the first retry, doubled each time"
+    )
 
 
 class SmtpSettings(_ChannelSettingsBase):
@@ -609,6 +612,7 @@ def open_channel(
             token=token,
             timeout=settings.timeout,
             attempts=settings.attempts,
+            backoff=settings.backoff,
         )
     password = secret(settings.password_env)
     from delivery.smtp import SmtpChannel
