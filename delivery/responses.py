@@ -287,7 +287,8 @@ def _party(parent: etree._Element, local: str, endpoint: Identifier | None) -> N
 
 def to_ubl(response: Response) -> bytes:
     """``response`` as a UBL 2.1 ApplicationResponse with the Peppol CustomizationID and
-    ProfileID of its kind (UTF-8, with an XML declaration)."""
+    ProfileID of its kind (UTF-8, with an XML declaration). Peppol requires both parties'
+    EndpointID: a sender or receiver that is not known is written as ``0088:unknown``."""
     root = etree.Element(f"{{{APPLICATION_RESPONSE}}}ApplicationResponse", nsmap=cast(Any, _NSMAP))
     _sub(root, _CBC, "CustomizationID", CUSTOMIZATION_IDS[response.kind])
     _sub(root, _CBC, "ProfileID", PROFILE_IDS[response.kind])
