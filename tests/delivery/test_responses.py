@@ -126,8 +126,8 @@ def test_ubl_and_json_read_back_to_the_same_response(response: Response) -> None
 def test_the_identifiers_are_those_of_the_reference() -> None:
     text = require_shared(REFERENCE).read_text(encoding="utf-8")
     for kind in ("invoice-response", "mlr"):
-        assert CUSTOMIZATION_IDS[kind] in text  # type: ignore[index]
-        assert PROFILE_IDS[kind] in text  # type: ignore[index]
+        assert CUSTOMIZATION_IDS[kind] in text
+        assert PROFILE_IDS[kind] in text
 
 
 def _section(text: str, start: str, end: str) -> str:
