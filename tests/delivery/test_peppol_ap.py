@@ -313,3 +313,19 @@ def test_an_unreadable_answer_is_a_finding() -> None:
     assert events[1].findings[0].rule == RULE_RESPONSE_UNREADABLE
     assert "DOCTYPE" in events[1].findings[0].message
     assert events[1].state is S.DELIVERED
+
+
+def test_a_real_credit_note_goes_through_and_the_emulator_reads_its_number(ap: ApEmulator) -> None:
+    from model.jsonio import loads
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    invoice = loads((fixtures / "creditnote-billing-reference.json").read_text())
+    ubl_bytes = (fixtures / "creditnote-billing-reference.xml").read_bytes()
+    env = Envelope.for_invoice(invoice, ubl_bytes, idempotency_key="cn", connection="shop")
+    channel = channel_for(ap)
+    receipt = channel.send(env)
+    stored = ap.stored("cn")
+    assert stored is not None and stored.number == "HBE-CN-26-0042" and stored.ubl == ubl_bytes
+    events = channel.poll(env, receipt.remote_id or "")
+    assert events[-1].state is S.ACCEPTED
+    assert "HBE-CN-26-0042" in events[-1].message
