@@ -539,7 +539,7 @@ class PeppolApSettings(_ChannelSettingsBase):
     :mod:`delivery.peppol_ap`), bearer token from the variable ``token_env``."""
 
     type: Literal["peppol-ap"]
-    url: str
+    url: str = Field(pattern=r"^https?://[^\s/]+", description="the API's base URL, http(s)")
     token_env: str | None = None
     timeout: float = Field(10.0, gt=0, description="seconds per request")
     attempts: int = Field(4, ge=1, le=20, description="tries per request on 5xx and timeouts")

@@ -30,7 +30,8 @@ The API (``{url}`` is the channel's ``url``; every request carries
     "issued", "reasons": [{"list_id", "code", "text"}], "description", "lines":
     [{"line_id", "reason", "description"}]}``; a UBL ApplicationResponse in the JSON,
     ``{"id", "content_type": "application/xml", "content_base64": "..."}``; or a link
-    to it, ``{"id", "content_type": "application/xml", "href": "/documents/{id}/responses/{rid}"}``.
+    to it, ``{"id", "content_type": "application/xml", "href": "/documents/{id}/responses/{rid}"}``
+    (a path under ``{url}``, like every path here).
 ``GET {url}/documents/{id}/responses/{rid}``
     ``200`` with the UBL ApplicationResponse (``Content-Type: application/xml``).
 
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import quote
 
 import httpx
 
@@ -214,7 +216,8 @@ class PeppolApChannel:
         and folded under the code rules each time, so the states are those of the whole
         sequence)."""
         doing = f"the status request of {envelope.number}"
-        answer = self._http.request("GET", f"/documents/{remote_id}/responses", idempotent=True)
+        path = f"/documents/{quote(remote_id, safe='')}/responses"
+        answer = self._http.request("GET", path, idempotent=True)
         if answer.status_code != 200:
             raise self._refused(answer, doing)
         items = self._http.json(answer)

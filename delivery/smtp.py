@@ -132,7 +132,12 @@ class SmtpChannel:
             raise ChannelRefused(
                 f"{envelope.number} has no buyer e-mail address (BT-58)", channel=self._name
             )
-        message = build_message(envelope, settings.sender, recipient)
+        try:
+            message = build_message(envelope, settings.sender, recipient)
+        except ValueError as exc:  # a line break in a header, an address that is none
+            raise ChannelRefused(
+                f"cannot write the mail for {envelope.number!r}: {exc}", channel=self._name
+            ) from None
         server = f"{settings.host}:{settings.port}"
         data_sent = False
         try:

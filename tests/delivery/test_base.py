@@ -141,3 +141,14 @@ def test_delivery_imports_only_ubl_and_model_of_ours() -> None:
             for name in names:
                 top = name.split(".")[0]
                 assert top not in ours - {"model", "ubl", "delivery"}, f"{path.name} imports {name}"
+
+
+def test_the_states_are_the_outbox_states_of_the_store() -> None:
+    from sync.store.schema import OUTBOX_STATES
+
+    assert [state.value for state in DeliveryState] == list(OUTBOX_STATES)
+
+
+def test_an_access_point_url_must_be_http() -> None:
+    with pytest.raises(ValidationError, match="url"):
+        parse_channel_settings({"type": "peppol-ap", "url": "ap.example/api"})

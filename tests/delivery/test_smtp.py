@@ -257,3 +257,17 @@ def test_a_connection_lost_after_the_data_is_an_unknown_outcome(
     )
     with pytest.raises(OutcomeUnknown, match="may have been sent"):
         channel.send(envelope())
+
+
+def test_a_number_that_would_inject_a_header_is_refused_not_sent() -> None:
+    bad = Envelope(
+        idempotency_key="k",
+        connection="shop",
+        number="1\r\nBcc: victim@example.com",
+        kind=DocumentKind.INVOICE,
+        ubl=UBL,
+        file_name="1.xml",
+        buyer_email="buyer@example.com",
+    )
+    with pytest.raises(ChannelRefused, match="cannot write the mail"):
+        SmtpChannel("mail", settings(free_port())).send(bad)
