@@ -56,7 +56,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -90,12 +90,12 @@ __all__ = [
 
 CONFIG_ENV = "LEDGERLINK_CONFIG"
 DEFAULT_CONFIG = Path("ledgerlink.toml")
-DEFAULT_PROFILE = "peppol-bis3"
-"""The profile a connection builds UBL for when it names none (as ``pull --ubl-dir`` does)."""
 DEFAULT_LOOKBACK = timedelta(minutes=5)
 """How far back a file source's cursor reads by default (see :attr:`Connection.lookback`)."""
 Profile: TypeAlias = Literal["auto", "peppol-bis3", "en16931", "nlcius"]
 """A connection's ``profile``: ``auto`` keeps the document's own CustomizationID (BT-24)."""
+DEFAULT_PROFILE: Final[Profile] = "peppol-bis3"
+"""The profile a connection builds UBL for when it names none (as ``pull --ubl-dir`` does)."""
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
