@@ -6,13 +6,6 @@ EN 16931 term it carries (:func:`model.terms.term_of`), e.g. ``lines[1].quantity
 or ``due_date (BT-9)``: the lines (BG-25), the totals (BG-22), the parties (BG-4, BG-7),
 the dates and the references, whatever the model holds.
 
->>> from model.jsonio import loads
->>> from pathlib import Path
->>> old = loads(Path("fixtures/nl-standard-21-9.json").read_bytes())
->>> import dataclasses
->>> new = dataclasses.replace(old, due_date=None)
->>> changed_terms(old, new)
-['due_date (BT-9)']
 """
 
 from __future__ import annotations

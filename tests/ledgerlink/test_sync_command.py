@@ -129,3 +129,10 @@ def test_a_store_that_cannot_be_used_says_so_and_nothing_is_sent(
     assert result.exit_code == 2
     assert complaint in result.stderr
     assert not (folder / "delivered").exists()
+
+
+def test_a_postgresql_store_that_is_down_says_so_and_nothing_is_sent(folder: Path) -> None:
+    result = ledgerlink(folder, "sync", "--store", "postgresql://ledgerlink@127.0.0.1:1/none")
+    assert result.exit_code == 2
+    assert "cannot use the store postgresql://ledgerlink@127.0.0.1:1/none" in result.stderr
+    assert not (folder / "delivered").exists()

@@ -226,3 +226,35 @@ def test_a_store_lost_mid_cycle_keeps_the_cursor_of_the_last_commit_and_the_next
     resumed = cycle(store, inbox, archive, lookback=timedelta(0))
     assert resumed.pulled == 1  # the cursor of the first page: only the rest is pulled
     assert len(delivered_files(archive)) == 3 and count(store, outbox) == 3
+
+
+def test_a_csv_row_added_later_with_an_older_updated_at_is_taken_within_the_look_back(
+    store: Store, tmp_path: Path
+) -> None:
+    import csv
+
+    from support.csv_export import CUSTOMER, SELLER
+
+    from connectors.csv_file import CsvConnector
+
+    def rows(number: str, updated_at: str) -> list[dict[str, str]]:
+        line = {"description": "Papier", "quantity": "2", "unit": "stuk", "unit_price": "10.00"}
+        return [{"number": number, **CUSTOMER, **line, "vat_code": "21", "updated_at": updated_at}]
+
+    def export(*invoices: list[dict[str, str]]) -> None:
+        every = [row for invoice in invoices for row in invoice]
+        with (tmp_path / "export.csv").open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=list(every[0]))
+            writer.writeheader()
+            writer.writerows(every)
+
+    archive = tmp_path / "out"
+    export(rows("INV-1", "2026-01-02T10:00:00"))
+    source = CsvConnector(tmp_path / "export.csv", seller=SELLER, name="shop")
+    first = cycle(store, tmp_path, archive, source=source, profile="peppol-bis3")
+    assert first.delivered == 1, first
+    export(rows("INV-1", "2026-01-02T10:00:00"), rows("INV-2", "2026-01-02T09:58:00"))
+    assert cycle(store, tmp_path, archive, source=source, lookback=timedelta(0)).pulled == 0
+    later = cycle(store, tmp_path, archive, source=source, profile="peppol-bis3")
+    assert (later.delivered, later.unchanged) == (1, 1)
+    assert delivered_files(archive) == ["INV-1.xml", "INV-2.xml"]
