@@ -258,3 +258,38 @@ def test_a_csv_row_added_later_with_an_older_updated_at_is_taken_within_the_look
     later = cycle(store, tmp_path, archive, source=source, profile="peppol-bis3")
     assert (later.delivered, later.unchanged) == (1, 1)
     assert delivered_files(archive) == ["INV-1.xml", "INV-2.xml"]
+
+
+def test_postgresql_lost_mid_cycle_stops_it_and_the_next_cycle_resumes_at_the_last_commit(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real loss: the server ends the session of the second page's transaction."""
+    from sqlalchemy import create_engine, text
+
+    from sync.store.urls import driver_url
+
+    store = open_store(postgres_url, create=True)
+    store.ensure()
+    killer = create_engine(driver_url(postgres_url))
+    save, calls = pipeline._save_cursor, {"n": 0}
+
+    def lost_on_the_second_page(conn: Any, connection: int, cursor: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with killer.begin() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        save(conn, connection, cursor)
+
+    monkeypatch.setattr(pipeline, "_save_cursor", lost_on_the_second_page)
+    inbox, archive = inbox_with(tmp_path / "inbox", XML), tmp_path / "out"
+    try:
+        with pytest.raises(StoreUnavailable, match="cannot use the store"):
+            cycle(store, inbox, archive)
+        assert count(store, documents) == 2  # page 1 and its cursor; page 2 rolled back
+        resumed = cycle(store, inbox, archive, lookback=timedelta(0))
+        assert (resumed.pulled, resumed.delivered) == (1, 3)
+        assert len(delivered_files(archive)) == 3 and count(store, outbox) == 3
+    finally:
+        killer.dispose()
+        store.close()
