@@ -81,6 +81,8 @@ def _channels(settings: Settings, name: str) -> list[Channel]:
 
 def _names(settings: Settings, given: list[str] | None) -> list[str]:
     names = list(given or settings.connections)
+    if not names:
+        fail("no [connections.NAME] in the settings file: nothing to sync", 2)
     if unknown := [name for name in names if name not in settings.connections]:
         known = ", ".join(sorted(settings.connections)) or "none"
         fail(f"no connection {unknown[0]!r} in the settings file (known: {known})", 2)

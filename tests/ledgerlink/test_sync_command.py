@@ -136,3 +136,11 @@ def test_a_postgresql_store_that_is_down_says_so_and_nothing_is_sent(folder: Pat
     assert result.exit_code == 2
     assert "cannot use the store postgresql://ledgerlink@127.0.0.1:1/none" in result.stderr
     assert not (folder / "delivered").exists()
+
+
+def test_a_settings_file_without_connections_has_nothing_to_sync(folder: Path) -> None:
+    (folder / "ledgerlink.toml").write_text('[store]\nurl = "sqlite:///ll.db"\n', encoding="utf-8")
+    result = ledgerlink(folder, "sync")
+    assert result.exit_code == 2 and "nothing to sync" in result.stderr
+    unknown = ledgerlink(folder, "sync", "shop")
+    assert unknown.exit_code == 2 and "no connection 'shop'" in unknown.stderr
