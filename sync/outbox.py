@@ -312,7 +312,15 @@ class _Locks:
 
     def __exit__(self, *exc: object) -> None:
         if self._session is not None:
-            self._session.close()  # ends the session: its advisory locks go with it
+            # the connection goes back to the pool: its session must not keep the locks
+            try:
+                self._session.rollback()
+                self._session.execute(select(func.pg_advisory_unlock_all()))
+                self._session.commit()
+            except Exception:
+                self._session.invalidate()  # a closed session drops its locks too
+            finally:
+                self._session.close()
         if self._file is not None:
             self._file.close()
 
