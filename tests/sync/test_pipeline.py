@@ -293,3 +293,48 @@ def test_postgresql_lost_mid_cycle_stops_it_and_the_next_cycle_resumes_at_the_la
     finally:
         killer.dispose()
         store.close()
+
+
+def test_an_unmapped_code_is_held_naming_the_code_and_the_file_and_retry_builds_it_after_the_fix(
+    store: Store, tmp_path: Path
+) -> None:
+    import csv
+
+    from support.csv_export import CUSTOMER, SELLER
+
+    import mappings
+    from connectors.csv_file import CsvConnector
+
+    line = {"description": "Papier", "quantity": "2", "unit": "stuk", "unit_price": "10.00"}
+    row = {"number": "INV-7", **CUSTOMER, **line, "vat_code": "super-hoog"}
+    with (tmp_path / "export.csv").open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    archive = tmp_path / "out"
+    source = CsvConnector(tmp_path / "export.csv", seller=SELLER, name="shop")
+    held = cycle(store, tmp_path, archive, source=source, profile="peppol-bis3")
+    assert (held.held, held.delivered, held.troubled) == (1, 0, True)
+    with store.begin() as conn:
+        row_held = conn.execute(select(quarantine)).one()
+    (finding,) = row_held.findings
+    assert finding["layer"] == "mapping" and "super-hoog" in finding["message"]
+    assert "csv.toml" in (finding["hint"] or "") + finding["message"]
+    assert row_held.record["data"]["rows"]  # the record data, to rebuild it
+    override = tmp_path / "tenant.toml"
+    override.write_text('[vat."super-hoog"]\ncategory = "S"\nrate = "21"\n', encoding="utf-8")
+    fixed = CsvConnector(
+        tmp_path / "export.csv",
+        seller=SELLER,
+        name="shop",
+        mapping=mappings.load("csv", overrides=[override]),
+    )
+    retried = pipeline.retry_connection(
+        store,
+        name="shop",
+        connector=fixed,
+        kind="csv",
+        channels=[DirectoryChannel("archive", archive)],
+    )
+    assert (retried.held, retried.delivered) == (0, 1)
+    assert delivered_files(archive) == ["INV-7.xml"]
