@@ -151,10 +151,10 @@ def test_a_change_before_delivery_replaces_the_queued_version(store: Store, tmp_
     model_json(inbox, "inv.json", due_date="2027-03-31")
     set_mtime(path, SHARED_MTIME)
     replaced = cycle(store, inbox, archive, source=source, profile="peppol-bis3")
-    assert (replaced.changed, replaced.queued, replaced.delivered) == (0, 1, 1)
-    assert count(store, outbox, outbox.c.state == "cancelled") == 1
+    assert (replaced.changed, replaced.queued, replaced.delivered, replaced.failed) == (0, 1, 1, 0)
     (sent,) = archive.glob("*.xml")
-    assert "2027-03-31" in sent.read_text(encoding="utf-8")
+    assert "2027-03-31" in sent.read_text(encoding="utf-8")  # the new version, not the old
+    assert count(store, outbox, outbox.c.state == "cancelled") == 1
     assert count(store, documents, documents.c.state == "superseded") == 1
 
 
