@@ -210,3 +210,13 @@ def test_sync_keys_that_cannot_work_are_refused_naming_table_and_file(
     with pytest.raises(ConfigurationError, match=complaint) as raised:
         load_settings(path, environ={})
     assert str(path) in str(raised.value)
+
+
+def test_the_sync_keys_never_reach_the_connectors_own_settings(tmp_path: Path) -> None:
+    from ledgerlink.connections import open_connection
+
+    (tmp_path / "inbox").mkdir()
+    path = write(tmp_path / "ll.toml", SYNC_FORM + 'lookback = "1h"\n')
+    settings = load_settings(path, environ={})
+    connector = open_connection(settings, "shop", source=path)  # FileSourceSettings forbid extras
+    assert connector.name == "shop"
