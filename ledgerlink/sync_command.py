@@ -231,6 +231,46 @@ def _documents(store: Store, connection: str | None, state: str | None, number: 
         return conn.execute(query).all()
 
 
+def _unbuilt(store: Store, connection: str | None, state: str | None, number: str | None) -> Any:
+    """The open quarantine rows with no document: held, or refused by the writer."""
+    from sqlalchemy import select
+
+    from sync.store import connections, quarantine
+
+    query = (
+        select(
+            quarantine.c.id,
+            quarantine.c.source_id,
+            quarantine.c.state,
+            quarantine.c.stage,
+            quarantine.c.findings,
+            quarantine.c.record,
+            quarantine.c.created_at,
+            connections.c.name.label("connection"),
+        )
+        .join(connections, connections.c.id == quarantine.c.connection_id)
+        .where(quarantine.c.document_id.is_(None), quarantine.c.resolved_at.is_(None))
+        .order_by(quarantine.c.id)
+    )
+    if connection:
+        query = query.where(connections.c.name == connection)
+    if state:
+        query = query.where(quarantine.c.state == state)
+    with store.begin() as conn:
+        rows = conn.execute(query).all()
+    if number is None:
+        return rows
+    return [row for row in rows if number in (_number_of(row), row.source_id)]
+
+
+def _number_of(row: Any) -> str:
+    """The invoice number (BT-1) a held record states, else its source record id."""
+    record = row.record if isinstance(row.record, dict) else {}
+    data = record.get("data")
+    number = data.get("number") if isinstance(data, dict) else None
+    return str(number or row.source_id)
+
+
 def status(
     ctx: typer.Context,
     connection: Annotated[str | None, typer.Option("--connection", help="Only this one.")] = None,
@@ -238,9 +278,10 @@ def status(
     output: FormatOption = OutputFormat.TEXT,
     store: StoreOption = None,
 ) -> None:
-    """List the documents: number, connection, state, channel, last change."""
+    """List the documents (and held records): number, connection, state, channel, last change."""
     with _store(ctx, store, create=False) as opened:
         rows = _documents(opened, connection, state, None)
+        unbuilt = _unbuilt(opened, connection, state, None)
     items = [
         {
             "number": row.number,
@@ -251,6 +292,16 @@ def status(
             "updated_at": row.updated_at.isoformat(),
         }
         for row in rows
+    ] + [
+        {
+            "number": _number_of(row),
+            "connection": row.connection,
+            "source_id": row.source_id,
+            "state": row.state,
+            "channel": None,
+            "updated_at": row.created_at.isoformat(),
+        }
+        for row in unbuilt
     ]
     if output is OutputFormat.JSON:
         typer.echo(json.dumps({"documents": items}, ensure_ascii=False))
@@ -283,9 +334,20 @@ def show(
 
     with _store(ctx, store, create=False) as opened:
         rows = _documents(opened, connection, None, number)
-        if not rows:
+        unbuilt = _unbuilt(opened, connection, None, number)
+        if not rows and not unbuilt:
             where = f" of connection {connection}" if connection else ""
             fail(f"no document {number!r}{where} in the store {opened.shown}", 1)
+        for held in unbuilt:
+            typer.echo(
+                f"{_number_of(held)} ({held.connection}, source record {held.source_id}): "
+                f"{held.state} at stage {held.stage}, since {held.created_at.isoformat()}"
+            )
+            for item in held.findings or ():
+                found = Finding.from_dict(item)
+                hint = f" (fix: {found.hint})" if found.hint else ""
+                typer.echo(f"    [{found.severity}] {found}{hint}")
+            typer.echo("  no UBL was built; `ledgerlink retry` rebuilds it after the fix")
         for row in rows:
             with opened.begin() as conn:
                 history = conn.execute(

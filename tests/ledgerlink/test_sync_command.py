@@ -96,6 +96,12 @@ def test_a_held_record_exits_1_and_retry_delivers_it_after_the_fix(folder: Path)
     held = ledgerlink(folder, "sync", "--format", "json")
     assert held.exit_code == 1
     assert json.loads(held.stdout)["connections"]["shop"]["held"] == 1
+    listed = json.loads(ledgerlink(folder, "status", "--state", "held", "--format", "json").stdout)
+    assert [(item["number"], item["state"]) for item in listed["documents"]] == [
+        ("broken.xml", "held")
+    ]
+    shown = ledgerlink(folder, "show", "broken.xml")
+    assert shown.exit_code == 0 and "RECORD-ERROR" in shown.stdout and "retry" in shown.stdout
     shutil.copyfile(FIXTURES / "be-buyer-ogm.xml", folder / "inbox" / "broken.xml")
     retried = ledgerlink(folder, "retry", "--connection", "shop", "--format", "json")
     assert retried.exit_code == 0, retried.output
