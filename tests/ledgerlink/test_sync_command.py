@@ -109,15 +109,24 @@ def test_a_held_record_exits_1_and_retry_delivers_it_after_the_fix(folder: Path)
     assert len(list((folder / "delivered").glob("*.xml"))) == 3
 
 
-def test_an_unreachable_source_reports_its_error_and_the_others_go_on(folder: Path) -> None:
+def test_an_unreachable_source_reports_its_error_and_the_others_go_on(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ERP_PASSWORD", "x")
     settings = folder / "ledgerlink.toml"
     settings.write_text(
-        ISSUE_FILE + '[connections.erp]\nconnector = "ubl-dir"\npath = "gone"\n', encoding="utf-8"
+        ISSUE_FILE
+        + '[connections.erp]\nconnector = "tryton"\nurl = "http://127.0.0.1:1"\n'
+        + 'database = "erp"\nusername = "admin"\npassword_env = "ERP_PASSWORD"\n'
+        + '[connections.gone]\nconnector = "ubl-dir"\npath = "gone"\n',
+        encoding="utf-8",
     )
-    result = ledgerlink(folder, "sync", "erp", "shop", "--format", "json")
+    result = ledgerlink(folder, "sync", "erp", "gone", "shop", "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)["connections"]
-    assert "gone" in report["erp"]["error"] and report["shop"]["delivered"] == 2
+    assert "127.0.0.1:1" in report["erp"]["error"]  # a server that does not answer
+    assert "gone" in report["gone"]["error"]  # a folder that is not there
+    assert report["shop"]["delivered"] == 2 and report["shop"]["error"] is None
 
 
 @pytest.mark.parametrize(
