@@ -338,3 +338,33 @@ def test_an_unmapped_code_is_held_naming_the_code_and_the_file_and_retry_builds_
     )
     assert (retried.held, retried.delivered) == (0, 1)
     assert delivered_files(archive) == ["INV-7.xml"]
+
+
+class NoBuyerAddress:
+    """A channel that carries nothing (as e-mail does for a buyer without an address)."""
+
+    name, kind = "mail", "smtp"
+
+    def accepts(self, envelope: Any) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_document_no_channel_accepts_is_failed_with_the_reason_and_counted(
+    store: Store, tmp_path: Path
+) -> None:
+    inbox = inbox_with(tmp_path / "inbox", XML[:1])
+    summary = pipeline.sync_connection(
+        store,
+        name="shop",
+        connector=UblDirectorySource(inbox, name="shop"),
+        kind="ubl-dir",
+        channels=[NoBuyerAddress()],  # type: ignore[list-item]
+    )
+    assert (summary.failed, summary.queued, summary.troubled) == (1, 0, True)
+    with store.begin() as conn:
+        state = conn.execute(select(documents.c.state)).scalar_one()
+        reason = conn.execute(select(events.c.details)).scalar_one()["reason"]
+    assert state == "failed" and "no channel of connection shop accepts" in reason
