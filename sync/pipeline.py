@@ -51,7 +51,15 @@ from sqlalchemy import Connection, and_, select, update
 from connectors.base import Capability, Cursor, DocumentSource, Record, Stream
 from connectors.errors import ConnectorError
 from sync.documents import Built, Held, Refused, build, record_data, record_from, validate
-from sync.store.schema import connections, cursors, documents, outbox, quarantine, tenants
+from sync.store.schema import (
+    connections,
+    cursors,
+    documents,
+    events,
+    outbox,
+    quarantine,
+    tenants,
+)
 
 if TYPE_CHECKING:
     from connectors.base import Connector
@@ -326,8 +334,6 @@ class _Recorder:
     def _supersede(self, conn: Connection, source_id: str, new_hash: str) -> None:
         """Older versions of ``source_id`` not delivered yet give way to the new one: a
         queued outbox row is cancelled, the document superseded (nothing to tell the source)."""
-        from sync.outbox import _record
-
         older = conn.execute(
             select(documents.c.id).where(
                 documents.c.connection_id == self.connection,
@@ -341,13 +347,23 @@ class _Recorder:
                 .where(outbox.c.document_id == document_id, outbox.c.state == "queued")
                 .values(state="cancelled", last_error="replaced by a newer version")
             )
-            _record(
-                conn,
-                document_id=document_id,
-                state="superseded",
-                cause="pull: replaced before delivery by a newer version of the source record",
-                details={"content_hash": new_hash},
-                pushed=True,
+            state = conn.execute(
+                select(documents.c.state).where(documents.c.id == document_id)
+            ).scalar_one()
+            now = _now()
+            conn.execute(  # pushed_at set: the source changed it, there is nothing to tell it
+                events.insert().values(
+                    document_id=document_id,
+                    at=now,
+                    from_state=state,
+                    to_state="superseded",
+                    cause="pull: replaced before delivery by a newer version of the source record",
+                    details={"content_hash": new_hash},
+                    pushed_at=now,
+                )
+            )
+            conn.execute(
+                update(documents).where(documents.c.id == document_id).values(state="superseded")
             )
 
     def _insert(

@@ -156,6 +156,8 @@ def test_a_change_before_delivery_replaces_the_queued_version(store: Store, tmp_
     assert "2027-03-31" in sent.read_text(encoding="utf-8")  # the new version, not the old
     assert count(store, outbox, outbox.c.state == "cancelled") == 1
     assert count(store, documents, documents.c.state == "superseded") == 1
+    superseded = (events.c.to_state == "superseded", events.c.pushed_at.is_not(None))
+    assert count(store, events, *superseded) == 1  # nothing to tell the source about it
 
 
 def test_an_invalid_document_is_quarantined_with_an_event_naming_rules_and_hints(
