@@ -238,6 +238,17 @@ class DocumentStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     FAILED = "failed"
+    QUEUED = "queued"
+    """In ledgerlink's outbox, waiting for its channel."""
+    PAID = "paid"
+    """The buyer announced full payment (Peppol Invoice Response PD)."""
+    IN_DOUBT = "in-doubt"
+    """A crash came between send and record on a channel that cannot be asked: the user
+    decides (``ledgerlink outbox resolve``)."""
+    REJECTED_BY_VALIDATION = "rejected-by-validation"
+    """Built but invalid, so never sent; the message names the rule ids and fix hints."""
+    CHANGED_AFTER_DELIVERY = "changed-after-delivery"
+    """The source changed a business term after delivery; a credit note is the user's call."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -15,6 +15,7 @@ from ledgerlink import (
     mappings_command,
     pull_command,
     store_command,
+    sync_command,
     ubl_commands,
     validate_command,
 )
@@ -34,6 +35,10 @@ app.command("demo")(demo_command.demo)
 app.command("pull")(pull_command.pull)
 app.add_typer(mappings_command.app, name="mappings")
 app.add_typer(store_command.app, name="store")
+app.command("sync")(sync_command.sync)
+app.command("status")(sync_command.status)
+app.command("show")(sync_command.show)
+app.command("retry")(sync_command.retry)
 
 
 def main() -> None:

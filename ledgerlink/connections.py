@@ -22,6 +22,10 @@ overrides merged over the packaged ``mappings/<system>.toml``::
     [connections.demo]
     mappings_override = "tenant-mappings.toml"   # or a list of paths, merged in order
 
+The sync engine's keys (``profile``, ``channels``, ``lookback``; see
+:mod:`ledgerlink.settings`) belong to the connection, not to its connector: they are never
+passed to the connector's settings model.
+
 Relative paths are read from the settings file's folder. Every problem is a
 :class:`~connectors.errors.ConfigurationError` naming the setting and the file.
 """
@@ -42,8 +46,12 @@ if TYPE_CHECKING:  # the mappings load only for a connector that reads codes thr
 __all__ = ["COMMON_KEYS", "connection_mapping", "open_connection", "party_table"]
 
 MAPPINGS_OVERRIDE = "mappings_override"
-COMMON_KEYS = frozenset({"connector", "parties", MAPPINGS_OVERRIDE})
-"""The keys every connection has; the others are checked by the connector's settings model."""
+COMMON_KEYS = frozenset(
+    {"connector", "parties", MAPPINGS_OVERRIDE, "profile", "channels", "lookback"}
+)
+"""The keys every connection has (``profile``, ``channels`` and ``lookback`` are the sync
+engine's, :class:`~ledgerlink.settings.Connection`); the others are checked by the
+connector's settings model, which never sees these."""
 
 
 def _where(name: str, source: Path | None) -> str:

@@ -23,15 +23,40 @@ Every connection has ``connector`` (its kind), ``parties`` and ``mappings_overri
 other key is the connector's own, kept as given here and checked by the connector's settings
 model when the connection is opened (:mod:`ledgerlink.connections`,
 :mod:`connectors.registry`): adding a connector needs no change to this module.
+
+The sync engine (``ledgerlink sync``) reads three more things::
+
+    [store]
+    url = "sqlite:///ledgerlink.db"      # or postgresql://user@host/db (never a password)
+
+    [channels.archive]                   # a delivery channel: directory, peppol-ap or smtp
+    type = "directory"
+    path = "delivered"
+
+    [connections.shop]
+    connector = "ubl-dir"
+    path = "inbox"
+    profile = "auto"                     # peppol-bis3 (default), en16931, nlcius or auto
+    channels = ["archive"]               # tried in order: the first that accepts a document
+    lookback = "10m"                     # how far a file source's cursor reads back (default 5m)
+
+``[store] url`` is read here only (:func:`store_url_in`); a relative SQLite path is relative
+to the settings file. Each ``[channels.NAME]`` table is checked with the channel settings
+models of :mod:`delivery.base` (:func:`delivery.base.parse_channel_settings`); a relative
+``path`` is relative to the settings file. A connection's ``channels`` must name declared
+channels. ``profile = "auto"`` keeps an inbound document's own CustomizationID (BT-24), as
+``ubl convert --profile auto`` does.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -40,6 +65,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
@@ -49,15 +75,51 @@ from connectors.errors import ConfigurationError
 __all__ = [
     "CONFIG_ENV",
     "DEFAULT_CONFIG",
+    "DEFAULT_LOOKBACK",
+    "DEFAULT_PROFILE",
     "Connection",
     "PartyIdentifiers",
+    "Profile",
     "Settings",
+    "StoreSettings",
     "config_path",
     "load_settings",
+    "parse_duration",
+    "store_url_in",
 ]
 
 CONFIG_ENV = "LEDGERLINK_CONFIG"
 DEFAULT_CONFIG = Path("ledgerlink.toml")
+DEFAULT_LOOKBACK = timedelta(minutes=5)
+"""How far back a file source's cursor reads by default (see :attr:`Connection.lookback`)."""
+Profile: TypeAlias = Literal["auto", "peppol-bis3", "en16931", "nlcius"]
+"""A connection's ``profile``: ``auto`` keeps the document's own CustomizationID (BT-24)."""
+DEFAULT_PROFILE: Final[Profile] = "peppol-bis3"
+"""The profile a connection builds UBL for when it names none (as ``pull --ubl-dir`` does)."""
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"90s"``, ``"10m"``, ``"2h"``, ``"1d"`` or a number of seconds as a timedelta.
+
+    >>> parse_duration("10m")
+    datetime.timedelta(seconds=600)
+    """
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"a duration is a string like '10m' or a number of seconds, not {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative ({value})")
+        return timedelta(seconds=value)
+    found = _DURATION.match(value)
+    if found is None:
+        raise ValueError(f"{value!r} is no duration: write e.g. '90s', '10m', '2h' or '1d'")
+    return timedelta(seconds=int(found.group(1)) * _UNITS[found.group(2) or "s"])
+
+
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "passphrase")
 
 
@@ -82,6 +144,17 @@ class Connection(BaseModel):
         default_factory=dict,
         description="party identifiers by 'company', VAT id or party code",
     )
+    profile: Profile = Field(
+        default=DEFAULT_PROFILE,
+        description="the UBL profile the sync engine builds (auto: the document's own BT-24)",
+    )
+    channels: tuple[str, ...] = Field(
+        default=(), description="names of [channels.NAME] tables, tried in order"
+    )
+    lookback: timedelta = Field(
+        default=DEFAULT_LOOKBACK,
+        description="how far a file source's stored cursor reads back ('10m', '90s', ...)",
+    )
     _folder: Path = PrivateAttr(default_factory=Path)
     """The settings file's folder: relative paths (``<name>_file`` too) are read from it."""
 
@@ -97,6 +170,11 @@ class Connection(BaseModel):
                         f"name an environment variable with {key}_env or a file with {key}_file"
                     )
         return data
+
+    @field_validator("lookback", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
 
     def option(self, key: str) -> Any:
         """A connector-specific setting, or None."""
@@ -126,12 +204,96 @@ class Connection(BaseModel):
         return self.parties.get(key)
 
 
+class StoreSettings(BaseModel):
+    """The ``[store]`` table: ``url``, the state store's SQLAlchemy URL (no password)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str | None = Field(default=None, description="sqlite:///PATH or postgresql://USER@HOST/DB")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checked(cls, data: Any) -> Any:
+        from sync.store.urls import redact
+
+        if not isinstance(data, Mapping):
+            raise ValueError("[store] must be a table with a url key")
+        if unknown := sorted(set(data) - {"url"}):
+            raise ValueError(f"[store] has unknown key {unknown[0]!r} (known: url)")
+        url = data.get("url")
+        if url is None:
+            return data
+        if not isinstance(url, str) or not url.strip():
+            raise ValueError("[store] url must be a non-empty string")
+        if redact(url) != url:
+            raise ValueError(
+                f"[store] url must not hold a password (it shows as {redact(url)}): "
+                "let libpq read it from PGPASSWORD or ~/.pgpass, or set LEDGERLINK_STORE"
+            )
+        return data
+
+
+def _channel_settings(data: Any) -> Any:
+    from delivery.base import parse_channel_settings
+
+    if not isinstance(data, Mapping):
+        raise ValueError("must be a table with a type key")
+    return parse_channel_settings(data)
+
+
 class Settings(BaseSettings):
     """All settings; only the file given to :func:`load_settings` feeds them."""
 
     model_config = {"extra": "forbid", "frozen": True}
 
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    channels: dict[str, Any] = Field(
+        default_factory=dict,
+        description="[channels.NAME]: delivery.base channel settings, told apart by type",
+    )
     connections: dict[str, Connection] = Field(default_factory=dict)
+    _folder: Path = PrivateAttr(default_factory=Path)
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channels(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValueError("[channels] must hold one table per channel")
+        checked: dict[str, Any] = {}
+        for name, table in value.items():
+            try:
+                checked[str(name)] = _channel_settings(table)
+            except ValidationError as failure:
+                raise ValueError(f"[channels.{name}] {_problems(failure)}") from None
+            except ValueError as failure:
+                raise ValueError(f"[channels.{name}] {failure}") from None
+        return checked
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> Settings:
+        for name, connection in self.connections.items():
+            for channel in connection.channels:
+                if channel not in self.channels:
+                    known = ", ".join(sorted(self.channels)) or "none declared"
+                    raise ValueError(
+                        f"[connections.{name}] channels: no [channels.{channel}] table "
+                        f"(known: {known})"
+                    )
+        return self
+
+    @property
+    def folder(self) -> Path:
+        """The settings file's folder: relative paths of the file are read from it."""
+        return self._folder
+
+    @property
+    def store_url(self) -> str | None:
+        """``[store] url``, a relative SQLite path made relative to the settings file."""
+        from sync.store.urls import with_sqlite_base
+
+        if self.store.url is None:
+            return None
+        return with_sqlite_base(self.store.url, self._folder.resolve())
 
     @classmethod
     def settings_customise_sources(
@@ -182,11 +344,47 @@ def load_settings(
     except tomllib.TOMLDecodeError as failure:
         raise ConfigurationError(f"{path}: not valid TOML: {failure}") from None
     except ValidationError as failure:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in failure.errors(include_input=False, include_url=False)
-        )
-        raise ConfigurationError(f"{path}: {problems}") from None
+        raise ConfigurationError(f"{path}: {_problems(failure)}") from None
+    settings._folder = path.parent  # private: set once, after validation
     for connection in settings.connections.values():
-        connection._folder = path.parent  # private: set once, after validation
+        connection._folder = path.parent
     return settings
+
+
+def _problems(failure: ValidationError) -> str:
+    """Each error as ``location: message`` (a message of ours without pydantic's prefix)."""
+    problems = []
+    for error in failure.errors(include_input=False, include_url=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error["loc"])
+        located = where and not message.startswith("[")  # ours name their table already
+        problems.append(f"{where}: {message}" if located else message)
+    return "; ".join(problems)
+
+
+def store_url_in(path: Path) -> str | None:
+    """The ``[store] url`` of the settings file at ``path`` (a relative SQLite path made
+    relative to the file), or None when the file or the key is absent. Only the ``[store]``
+    table is read, so a command on the store works whatever the rest of the file holds.
+
+    Raises :class:`~connectors.errors.ConfigurationError` naming the file for TOML that
+    cannot be read, a ``[store]`` that is no table, an unknown key, a url that is no
+    string or holds a password.
+    """
+    from sync.store.urls import with_sqlite_base
+
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as failure:
+        raise ConfigurationError(f"{path}: cannot read the settings file: {failure}") from None
+    if "store" not in data:
+        return None
+    try:
+        store = StoreSettings.model_validate(data["store"])
+    except ValidationError as failure:
+        raise ConfigurationError(f"{path}: {_problems(failure)}") from None
+    if store.url is None:
+        return None
+    return with_sqlite_base(store.url, path.resolve().parent)

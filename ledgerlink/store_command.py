@@ -17,7 +17,6 @@ name the URL without its password. SQLAlchemy and Alembic load only when a comma
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -59,37 +58,19 @@ StoreOption = Annotated[
 
 def settings_store_url(path: Path) -> str | None:
     """The ``[store] url`` of the settings file at ``path`` (relative SQLite paths made
-    relative to the file), or None when the file or the key is absent.
+    relative to the file), or None when the file or the key is absent: read by
+    :func:`ledgerlink.settings.store_url_in`, the one place that reads it.
 
     Raises ``ValueError`` naming the file for TOML that cannot be read, a ``[store]`` that
     is no table, an unknown key, a url that is no string or holds a password.
     """
-    from sync.store.urls import redact, with_sqlite_base
+    from connectors.errors import ConfigurationError
+    from ledgerlink.settings import store_url_in
 
-    if not path.is_file():
-        return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as failure:
-        raise ValueError(f"{path}: cannot read the settings file: {failure}") from None
-    table = data.get("store")
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise ValueError(f"{path}: [store] must be a table with a url key")
-    if unknown := sorted(set(table) - {"url"}):
-        raise ValueError(f"{path}: [store] has unknown key {unknown[0]!r} (known: url)")
-    url = table.get("url")
-    if url is None:
-        return None
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError(f"{path}: [store] url must be a non-empty string")
-    if redact(url) != url:
-        raise ValueError(
-            f"{path}: [store] url must not hold a password (it shows as {redact(url)}): "
-            f"let libpq read it from PGPASSWORD or ~/.pgpass, or set {STORE_ENV}"
-        )
-    return with_sqlite_base(url, path.resolve().parent)
+        return store_url_in(path)
+    except ConfigurationError as failure:
+        raise ValueError(str(failure)) from None
 
 
 def store_url(ctx: typer.Context, given: str | None) -> str:

@@ -1,7 +1,11 @@
-"""The sync engine: the state store now; the pipeline, outbox and daemon build on it.
+"""The sync engine: the state store, the pipeline and the outbox.
 
 ``sync.store`` keeps what ledgerlink has pulled, built, validated and delivered, so that a
 cycle can be re-run without doing anything twice (see its module docstring).
+:mod:`sync.pipeline` runs one cycle of a connection (pull, map, build, validate, record,
+enqueue, deliver) and rebuilds held and quarantined records (``retry``);
+:mod:`sync.documents` builds one record, :mod:`sync.changes` names the business terms a
+changed record changed; :mod:`sync.outbox` delivers each document at most once.
 """
 
 __all__: list[str] = []

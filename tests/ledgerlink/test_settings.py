@@ -150,3 +150,73 @@ def test_a_tryton_connection_with_an_unknown_key_is_refused_naming_it(tmp_path: 
         f'[connections.demo] in {config} needs username = "..."; '
         "user: Extra inputs are not permitted"
     )
+
+
+SYNC_FORM = """\
+[store]
+url = "sqlite:///ledgerlink.db"
+[channels.archive]
+type = "directory"
+path = "delivered"
+[connections.shop]
+connector = "ubl-dir"
+path = "inbox"
+profile = "auto"
+channels = ["archive"]
+"""
+
+
+def test_the_sync_form_of_the_issue_loads(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from delivery.base import DirectorySettings
+    from ledgerlink.settings import DEFAULT_LOOKBACK
+
+    settings = load_settings(write(tmp_path / "ll.toml", SYNC_FORM), environ={})
+    assert settings.store_url == f"sqlite:///{(tmp_path / 'ledgerlink.db').resolve()}"
+    assert settings.channels == {"archive": DirectorySettings(type="directory", path="delivered")}
+    shop = settings.connection("shop")
+    assert (shop.profile, shop.channels, shop.lookback) == ("auto", ("archive",), DEFAULT_LOOKBACK)
+    assert shop.option("path") == "inbox"  # the connector's own key, passed through
+    assert shop.option("profile") is None and shop.option("channels") is None
+    later = load_settings(write(tmp_path / "l2.toml", SYNC_FORM + 'lookback = "90s"\n'))
+    assert later.connection("shop").lookback == timedelta(seconds=90)
+
+
+def test_a_connection_without_sync_keys_builds_peppol_bis3_and_has_no_channels(
+    tmp_path: Path,
+) -> None:
+    demo = load_settings(write(tmp_path / "ll.toml", ISSUE_FORM), environ={}).connection("demo")
+    assert (demo.profile, demo.channels) == ("peppol-bis3", ())
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        (
+            ('["archive"]', '["archive", "peppol"]'),
+            r"\[connections\.shop\] channels: no \[channels\.peppol\] table \(known: archive\)",
+        ),
+        (('type = "directory"', 'type = "fax"'), r"\[channels\.archive\].*fax"),
+        (('path = "delivered"', 'folder = "delivered"'), r"\[channels\.archive\].*path"),
+        (('profile = "auto"', 'profile = "xrechnung"'), r"connections\.shop\.profile"),
+        (('profile = "auto"', 'lookback = "soon"'), r"'soon' is no duration"),
+    ],
+)
+def test_sync_keys_that_cannot_work_are_refused_naming_table_and_file(
+    tmp_path: Path, change: tuple[str, str], complaint: str
+) -> None:
+    path = write(tmp_path / "ll.toml", SYNC_FORM.replace(*change))
+    with pytest.raises(ConfigurationError, match=complaint) as raised:
+        load_settings(path, environ={})
+    assert str(path) in str(raised.value)
+
+
+def test_the_sync_keys_never_reach_the_connectors_own_settings(tmp_path: Path) -> None:
+    from ledgerlink.connections import open_connection
+
+    (tmp_path / "inbox").mkdir()
+    path = write(tmp_path / "ll.toml", SYNC_FORM + 'lookback = "1h"\n')
+    settings = load_settings(path, environ={})
+    connector = open_connection(settings, "shop", source=path)  # FileSourceSettings forbid extras
+    assert connector.name == "shop"

@@ -1,0 +1,395 @@
+"""``ledgerlink sync``, ``status``, ``show`` and ``retry``: the sync engine from the command line.
+
+``sync [CONNECTION...]`` runs one cycle (:func:`sync.pipeline.sync_connection`) for the named
+connections, all of the settings file when none is named, and prints a summary;
+``--format json`` prints exactly one object::
+
+    {"connections": {NAME: {"pulled": int, "unchanged": int, "delivered": int,
+                            "quarantined": int, "held": int, "failed": int,
+                            "changed_after_delivery": int, "queued": int, "error": str | null}}}
+
+A connection that cannot be opened or whose source is unreachable reports its ``error``;
+the others go on. ``status`` lists the documents (number, connection, state, channel, last
+change), ``show NUMBER`` one document's events, validation report and where its UBL is
+(``--ubl FILE`` writes it there), ``retry`` rebuilds held and quarantined records from their
+stored record data after a fix (:func:`sync.pipeline.retry_connection`).
+
+The store is chosen as for ``ledgerlink store`` (``--store``, ``$LEDGERLINK_STORE``, the
+settings file's ``[store] url``, ``ledgerlink.db`` next to the settings file).
+
+Exit codes: 0 done; 1 a record was quarantined, held or failed in this run, or a connection
+reported an error (a held record waits for a mapping fix, so it is not silent either);
+2 a settings error or a store that cannot be used (not writable, corrupt, unreachable, lost
+mid-cycle: the cursors stay where the last committed page left them, and the next
+``sync`` resumes there).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledgerlink._output import fail
+from ledgerlink.config_option import load_from
+from ledgerlink.store_command import StoreOption, store_url
+
+if TYPE_CHECKING:
+    from delivery.base import Channel
+    from ledgerlink.settings import Settings
+    from sync.pipeline import CycleSummary
+    from sync.store import Store
+
+__all__ = ["OutputFormat", "retry", "show", "status", "sync"]
+
+
+class OutputFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output.")]
+
+
+def _store(ctx: typer.Context, given: str | None, *, create: bool) -> Store:
+    from sync.store import StoreError, open_store
+
+    url = store_url(ctx, given)
+    try:
+        store = open_store(url, create=create)
+        if create:
+            store.ensure()
+        else:
+            store.check()
+    except StoreError as failure:
+        fail(str(failure), 2)
+    return store
+
+
+def _channels(settings: Settings, name: str) -> list[Channel]:
+    from delivery.base import open_channel
+
+    connection = settings.connection(name)
+    return [
+        open_channel(channel, settings.channels[channel], base_dir=settings.folder)
+        for channel in connection.channels
+    ]
+
+
+def _names(settings: Settings, given: list[str] | None) -> list[str]:
+    names = list(given or settings.connections)
+    if not names:
+        fail("no [connections.NAME] in the settings file: nothing to sync", 2)
+    if unknown := [name for name in names if name not in settings.connections]:
+        known = ", ".join(sorted(settings.connections)) or "none"
+        fail(f"no connection {unknown[0]!r} in the settings file (known: {known})", 2)
+    return names
+
+
+def _run(
+    ctx: typer.Context, given: list[str] | None, store_option: str | None, *, retrying: bool
+) -> dict[str, CycleSummary]:
+    from connectors.errors import ConfigurationError, ConnectorError
+    from delivery.base import ChannelError
+    from ledgerlink.pull_command import opened
+    from sync.pipeline import CycleSummary, retry_connection, sync_connection
+    from sync.store import StoreError
+
+    settings, source = load_from(ctx)
+    names = _names(settings, given)
+    results: dict[str, CycleSummary] = {}
+    with _store(ctx, store_option, create=True) as store:
+        for name in names:
+            connection = settings.connection(name)
+            channels: list[Channel] = []
+            try:
+                channels = _channels(settings, name)
+                with opened(settings, name, source) as connector:
+                    if retrying:
+                        results[name] = retry_connection(
+                            store,
+                            name=name,
+                            connector=connector,
+                            kind=connection.connector,
+                            profile=connection.profile,
+                            channels=channels,
+                        )
+                    else:
+                        results[name] = sync_connection(
+                            store,
+                            name=name,
+                            connector=connector,
+                            kind=connection.connector,
+                            profile=connection.profile,
+                            lookback=connection.lookback,
+                            channels=channels,
+                        )
+            except StoreError as failure:
+                fail(
+                    f"{failure}; the cycle stopped at connection {name}: its cursor stays "
+                    "where the last committed page left it, run the command again to resume",
+                    2,
+                )
+            except (ConfigurationError, ConnectorError, ChannelError) as failure:
+                results[name] = CycleSummary(error=str(failure))
+            finally:
+                for channel in channels:
+                    channel.close()
+    return results
+
+
+def _report(results: dict[str, CycleSummary], output: OutputFormat, verb: str) -> None:
+    if output is OutputFormat.JSON:
+        payload = {"connections": {name: result.to_dict() for name, result in results.items()}}
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        for name, result in results.items():
+            counts = result.to_dict()
+            text = ", ".join(
+                f"{counts[key]} {key.replace('_', ' ')}"
+                for key in ("pulled", "unchanged", "queued", "delivered", "quarantined", "held")
+            )
+            text += f", {counts['failed']} failed, {counts['changed_after_delivery']} changed"
+            text += " after delivery"
+            typer.echo(f"{name}: {text}")
+            if result.error:
+                typer.echo(f"{name}: error: {result.error}")
+            for finding in result.findings:
+                typer.echo(f"{name}: {finding}")
+    if troubled := [name for name, result in results.items() if result.troubled]:
+        fail(
+            f"{verb}: {', '.join(troubled)} had quarantined, held or failed documents or an "
+            "error: see `ledgerlink status` and `ledgerlink show NUMBER`",
+            1,
+        )
+
+
+def sync(
+    ctx: typer.Context,
+    connections: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[CONNECTION]...", help="Connections to run (default: all)."),
+    ] = None,
+    output: FormatOption = OutputFormat.TEXT,
+    store: StoreOption = None,
+) -> None:
+    """Run one sync cycle: pull, build, validate, record, deliver, push status."""
+    _report(_run(ctx, connections, store, retrying=False), output, "sync")
+
+
+def retry(
+    ctx: typer.Context,
+    connection: Annotated[
+        str | None, typer.Option("--connection", help="Only this connection.")
+    ] = None,
+    output: FormatOption = OutputFormat.TEXT,
+    store: StoreOption = None,
+) -> None:
+    """Rebuild held and quarantined documents after a fix; what builds now is delivered."""
+    _report(_run(ctx, [connection] if connection else None, store, retrying=True), output, "retry")
+
+
+def _documents(store: Store, connection: str | None, state: str | None, number: str | None) -> Any:
+    from sqlalchemy import select
+
+    from sync.store import connections, documents, outbox
+
+    channel = (
+        select(outbox.c.channel)
+        .where(outbox.c.document_id == documents.c.id)
+        .order_by(outbox.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            documents.c.id,
+            documents.c.number,
+            documents.c.source_id,
+            documents.c.state,
+            documents.c.updated_at,
+            documents.c.content_hash,
+            documents.c.profile,
+            documents.c.validation_report,
+            documents.c.parse_report,
+            connections.c.name.label("connection"),
+            channel.label("channel"),
+        )
+        .join(connections, connections.c.id == documents.c.connection_id)
+        .order_by(documents.c.id)
+    )
+    if connection:
+        query = query.where(connections.c.name == connection)
+    if state:
+        query = query.where(documents.c.state == state)
+    if number:
+        query = query.where(documents.c.number == number)
+    with store.begin() as conn:
+        return conn.execute(query).all()
+
+
+def _unbuilt(store: Store, connection: str | None, state: str | None, number: str | None) -> Any:
+    """The open quarantine rows with no document: held, or refused by the writer."""
+    from sqlalchemy import select
+
+    from sync.store import connections, quarantine
+
+    query = (
+        select(
+            quarantine.c.id,
+            quarantine.c.source_id,
+            quarantine.c.state,
+            quarantine.c.stage,
+            quarantine.c.findings,
+            quarantine.c.record,
+            quarantine.c.created_at,
+            connections.c.name.label("connection"),
+        )
+        .join(connections, connections.c.id == quarantine.c.connection_id)
+        .where(quarantine.c.document_id.is_(None), quarantine.c.resolved_at.is_(None))
+        .order_by(quarantine.c.id)
+    )
+    if connection:
+        query = query.where(connections.c.name == connection)
+    if state:
+        query = query.where(quarantine.c.state == state)
+    with store.begin() as conn:
+        rows = conn.execute(query).all()
+    if number is None:
+        return rows
+    return [row for row in rows if number in (_number_of(row), row.source_id)]
+
+
+def _number_of(row: Any) -> str:
+    """The invoice number (BT-1) a held record states, else its source record id."""
+    record = row.record if isinstance(row.record, dict) else {}
+    data = record.get("data")
+    number = data.get("number") if isinstance(data, dict) else None
+    return str(number or row.source_id)
+
+
+def status(
+    ctx: typer.Context,
+    connection: Annotated[str | None, typer.Option("--connection", help="Only this one.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only this state.")] = None,
+    output: FormatOption = OutputFormat.TEXT,
+    store: StoreOption = None,
+) -> None:
+    """List the documents (and held records): number, connection, state, channel, last change."""
+    with _store(ctx, store, create=False) as opened:
+        rows = _documents(opened, connection, state, None)
+        unbuilt = _unbuilt(opened, connection, state, None)
+    items = [
+        {
+            "number": row.number,
+            "connection": row.connection,
+            "source_id": row.source_id,
+            "state": row.state,
+            "channel": row.channel,
+            "updated_at": row.updated_at.isoformat(),
+        }
+        for row in rows
+    ] + [
+        {
+            "number": _number_of(row),
+            "connection": row.connection,
+            "source_id": row.source_id,
+            "state": row.state,
+            "channel": None,
+            "updated_at": row.created_at.isoformat(),
+        }
+        for row in unbuilt
+    ]
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps({"documents": items}, ensure_ascii=False))
+        return
+    columns = ("number", "connection", "state", "channel", "updated_at")
+    widths = {
+        key: max([len(key), *(len(str(item[key] or "-")) for item in items)]) for key in columns
+    }
+    typer.echo("  ".join(key.ljust(widths[key]) for key in columns).rstrip())
+    for item in items:
+        typer.echo("  ".join(str(item[key] or "-").ljust(widths[key]) for key in columns).rstrip())
+    typer.echo(f"{len(items)} document(s)", err=True)
+
+
+def show(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="The invoice number (BT-1).")],
+    connection: Annotated[str | None, typer.Option("--connection", help="Only this one.")] = None,
+    ubl: Annotated[
+        Path | None,
+        typer.Option("--ubl", help="Write the document's UBL to this file.", dir_okay=False),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Show a document: its events, its validation report and where its UBL is."""
+    from sqlalchemy import select
+
+    from model.findings import Finding
+    from sync.store import documents, events, outbox
+
+    with _store(ctx, store, create=False) as opened:
+        rows = _documents(opened, connection, None, number)
+        unbuilt = _unbuilt(opened, connection, None, number)
+        if not rows and not unbuilt:
+            where = f" of connection {connection}" if connection else ""
+            fail(f"no document {number!r}{where} in the store {opened.shown}", 1)
+        for held in unbuilt:
+            typer.echo(
+                f"{_number_of(held)} ({held.connection}, source record {held.source_id}): "
+                f"{held.state} at stage {held.stage}, since {held.created_at.isoformat()}"
+            )
+            for item in held.findings or ():
+                found = Finding.from_dict(item)
+                hint = f" (fix: {found.hint})" if found.hint else ""
+                typer.echo(f"    [{found.severity}] {found}{hint}")
+            typer.echo("  no UBL was built; `ledgerlink retry` rebuilds it after the fix")
+        for row in rows:
+            with opened.begin() as conn:
+                history = conn.execute(
+                    select(events).where(events.c.document_id == row.id).order_by(events.c.id)
+                ).all()
+                sends = conn.execute(
+                    select(outbox.c.channel, outbox.c.state, outbox.c.remote_id).where(
+                        outbox.c.document_id == row.id
+                    )
+                ).all()
+                data = conn.execute(
+                    select(documents.c.ubl).where(documents.c.id == row.id)
+                ).scalar_one()
+            typer.echo(
+                f"{row.number} ({row.connection}, source record {row.source_id}): {row.state}"
+            )
+            typer.echo(f"  profile {row.profile}, content hash {row.content_hash}")
+            for send in sends:
+                where = f" at {send.remote_id}" if send.remote_id else ""
+                typer.echo(f"  outbox: channel {send.channel}, {send.state}{where}")
+            typer.echo("  events:")
+            for event in history:
+                typer.echo(
+                    f"    {event.at.isoformat()}  {event.from_state or '-'} -> {event.to_state}"
+                    f"  {event.cause}"
+                )
+                if changed := (event.details or {}).get("changed"):
+                    typer.echo(f"      changed: {', '.join(changed)}")
+            report = [Finding.from_dict(item) for item in row.validation_report or ()]
+            typer.echo(f"  validation report: {len(report)} finding(s)")
+            for finding in report:
+                hint = f" (fix: {finding.hint})" if finding.hint else ""
+                typer.echo(f"    [{finding.severity}] {finding}{hint}")
+            if row.parse_report:
+                typer.echo(f"  parse report: {len(row.parse_report)} finding(s)")
+                for item in row.parse_report:
+                    typer.echo(f"    {Finding.from_dict(item)}")
+            if ubl is not None and len(rows) == 1:
+                ubl.write_bytes(data)
+                typer.echo(f"  UBL written to {ubl}")
+            else:
+                typer.echo(
+                    f"  UBL: in the store {opened.shown}, documents row {row.id} "
+                    "(--ubl FILE writes it out)"
+                )

@@ -1,0 +1,766 @@
+"""The outbox: each document delivered at most once per idempotency key, whatever crashes.
+
+:func:`enqueue` puts a built, valid document in the outbox, in the caller's transaction.
+:func:`deliver` then, for one connection:
+
+1. recovers what a crash left ``sending`` (the row was claimed, the send may or may not
+   have happened): the channel is asked (:meth:`~delivery.base.Channel.lookup`); found,
+   it is recorded as sent and never sent again; surely not sent, it is sent; a channel
+   that cannot tell (SMTP) makes the document ``in-doubt``, for ``ledgerlink outbox
+   resolve`` (:func:`sync.recover.resolve`);
+2. claims each queued row that is due (PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``,
+   so two workers never take one row), marks it ``sending`` and commits that *before*
+   the send, sends it through the row's channel, and records the
+   :class:`~delivery.base.Receipt` and its events in one transaction. A channel that is
+   down (:class:`~delivery.base.ChannelUnavailable`) is retried on a later run within
+   the :class:`RetryBudget` (attempts, backoff, the next attempt time kept in the row),
+   then the document is ``failed`` with the reason; a refusal
+   (:class:`~delivery.base.ChannelRefused`) fails it at once. The rest goes on;
+3. polls the channels for the receivers' answers on sent documents and applies them
+   through the state machine (:func:`delivery.base.transition`); a move the machine
+   refuses becomes a :class:`~model.findings.Finding`, not a crash;
+4. pushes every event not pushed yet to the source (:mod:`sync.push`), exactly once.
+
+A ``sending`` row belongs to a live worker while that worker holds the row's lock: on
+PostgreSQL a session advisory lock on the row id, on SQLite the store's outbox lock file
+(one deliverer per SQLite store at a time). The lock dies with the process, so after a
+``kill -9`` the next run knows the row is its to recover.
+
+:data:`checkpoint` is called at the named points of a delivery (``claimed``,
+``sent``, ``recorded``, ``pushed``); a no-op, which the fault-injection test replaces
+to stop the worker exactly there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import func, select, update
+
+from sync.store.keys import idempotency_key
+from sync.store.schema import connections, documents, events, outbox
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from connectors.base import Connector
+    from delivery.base import Channel, Envelope, Receipt, StatusEvent
+    from model.findings import Finding
+    from sync.store import Store
+
+__all__ = [
+    "SENDING",
+    "DeliverySummary",
+    "RetryBudget",
+    "checkpoint",
+    "deliver",
+    "enqueue",
+    "envelope_of",
+    "record_event",
+]
+
+SENDING: Final = "sending"
+"""The outbox state of a row claimed for a send: committed before the send, so a crash
+after it is visible to the next run."""
+
+checkpoint: Callable[[str], None] = lambda point: None  # noqa: E731
+"""Called with the name of each point a delivery passes; the fault-injection seam."""
+
+_POLLED: Final = ("sent", "delivered", "accepted")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryBudget:
+    """How often and how long a channel that is down (a 5xx, a timeout) is retried.
+
+    ``attempts``: sends tried in all before the document becomes ``failed``.
+    ``backoff``: the wait before the second attempt, doubled after each one, at most
+    ``max_backoff``.
+    """
+
+    attempts: int = 5
+    backoff: timedelta = timedelta(seconds=30)
+    max_backoff: timedelta = timedelta(hours=1)
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt."""
+        wait: timedelta = self.backoff * (2 ** max(attempts - 1, 0))
+        return min(wait, self.max_backoff)
+
+
+@dataclass(slots=True, kw_only=True)
+class DeliverySummary:
+    """What one :func:`deliver` run did, for one connection."""
+
+    delivered: int = 0
+    """Documents a channel took (sent or delivered), recovered ones included."""
+    failed: int = 0
+    """Documents refused by their channel, or past the retry budget."""
+    in_doubt: int = 0
+    """Documents a crash left between send and record on a channel that cannot be asked."""
+    pushed: int = 0
+    """Events reported to the source system through ``push_status``."""
+    retrying: int = 0
+    """Documents left queued for a later attempt (the channel was unavailable)."""
+    findings: list[Finding] = field(default_factory=list)
+    """What went wrong without stopping the run (a refused transition, a push that failed)."""
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+def record_event(
+    conn: Connection,
+    *,
+    document_id: int,
+    state: str,
+    cause: str,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Record that document ``document_id`` is now ``state`` because of ``cause``: an
+    ``events`` row (from the document's current state, not pushed yet) and the
+    document's new state, in the caller's transaction."""
+    _record(conn, document_id=document_id, state=state, cause=cause, details=details)
+
+
+def _record(
+    conn: Connection,
+    *,
+    document_id: int,
+    state: str,
+    cause: str,
+    details: Mapping[str, Any] | None,
+    pushed: bool = False,
+) -> int:
+    current = conn.execute(
+        select(documents.c.state).where(documents.c.id == document_id)
+    ).scalar_one_or_none()
+    if current is None:
+        raise ValueError(f"no document {document_id} in the store")
+    now = _now()
+    event_id: int = conn.execute(
+        events.insert()
+        .values(
+            document_id=document_id,
+            at=now,
+            from_state=current,
+            to_state=state,
+            cause=cause,
+            details=dict(details or {}),
+            pushed_at=now if pushed else None,
+        )
+        .returning(events.c.id)
+    ).scalar_one()
+    if state != current:
+        conn.execute(update(documents).where(documents.c.id == document_id).values(state=state))
+    return event_id
+
+
+# -- enqueue -----------------------------------------------------------------------------
+
+
+def _identifier(value: Any) -> dict[str, str | None] | None:
+    return None if value is None else {"value": value.value, "scheme": value.scheme}
+
+
+def _envelope_details(envelope: Envelope) -> dict[str, Any]:
+    return {
+        "number": envelope.number,
+        "kind": str(envelope.kind),
+        "file_name": envelope.file_name,
+        "buyer_endpoint": _identifier(envelope.buyer_endpoint),
+        "buyer_email": envelope.buyer_email,
+        "seller_endpoint": _identifier(envelope.seller_endpoint),
+    }
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    document_id: int,
+    connection: str,
+    source_id: str,
+    content_hash: str,
+    envelope: Envelope,
+    channels: Sequence[Channel],
+) -> bool:
+    """Queue document ``document_id`` for delivery, in the caller's transaction.
+
+    The channel is the first of ``channels`` whose ``accepts(envelope)``. The envelope's
+    addresses (buyer BT-49 and e-mail, seller BT-34, the file name) are kept on the
+    ``queued`` event, so a later run rebuilds it (:func:`envelope_of`) with the
+    document's UBL. Returns True when the document was queued now; False, doing nothing,
+    when the idempotency key (connection, source record, content hash;
+    :func:`sync.store.keys.idempotency_key`) is already in the outbox, and False when
+    no channel accepts the envelope: the document is then ``failed`` with that reason
+    (an event), and no outbox row is written, so a later enqueue (after a settings fix)
+    can queue it.
+    """
+    key = idempotency_key(connection, source_id, content_hash)
+    if conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key)).first():
+        return False
+    chosen = next((channel for channel in channels if channel.accepts(envelope)), None)
+    if chosen is None:
+        names = ", ".join(channel.name for channel in channels) or "none"
+        reason = (
+            f"no channel of connection {connection} accepts invoice {envelope.number}"
+            f" (channels: {names}; a Peppol channel needs the buyer's endpoint BT-49,"
+            " e-mail needs an address)"
+        )
+        _record(
+            conn,
+            document_id=document_id,
+            state="failed",
+            cause="outbox: no channel",
+            details={"reason": reason},
+        )
+        return False
+    conn.execute(
+        outbox.insert().values(
+            document_id=document_id,
+            idempotency_key=key,
+            channel=chosen.name,
+            state="queued",
+            attempts=0,
+        )
+    )
+    _record(
+        conn,
+        document_id=document_id,
+        state="queued",
+        cause=f"outbox: channel {chosen.name}",
+        details={"channel": chosen.name, "envelope": _envelope_details(envelope)},
+    )
+    return True
+
+
+def envelope_of(conn: Connection, outbox_id: int) -> Envelope:
+    """The envelope of outbox row ``outbox_id``, rebuilt from its document's UBL and the
+    addresses its ``queued`` event keeps."""
+    from delivery.base import Envelope
+    from model.document import DocumentKind, Identifier
+
+    row = conn.execute(
+        select(
+            outbox.c.idempotency_key,
+            outbox.c.document_id,
+            documents.c.ubl,
+            documents.c.number,
+            documents.c.kind,
+            connections.c.name,
+        )
+        .join(documents, documents.c.id == outbox.c.document_id)
+        .join(connections, connections.c.id == documents.c.connection_id)
+        .where(outbox.c.id == outbox_id)
+    ).one()
+    details = conn.execute(
+        select(events.c.details)
+        .where(events.c.document_id == row.document_id, events.c.to_state == "queued")
+        .order_by(events.c.id.desc())
+    ).scalars()
+    kept: Mapping[str, Any] = next(
+        (each["envelope"] for each in details if isinstance(each, Mapping) and "envelope" in each),
+        {},
+    )
+
+    def identifier(value: Any) -> Identifier | None:
+        return Identifier(value=value["value"], scheme=value.get("scheme")) if value else None
+
+    from delivery.base import safe_file_name
+
+    return Envelope(
+        idempotency_key=row.idempotency_key,
+        connection=row.name,
+        number=row.number,
+        kind=DocumentKind(str(kept.get("kind") or row.kind).replace("-", "_")),
+        ubl=bytes(row.ubl),
+        file_name=kept.get("file_name") or safe_file_name(row.number),
+        buyer_endpoint=identifier(kept.get("buyer_endpoint")),
+        buyer_email=kept.get("buyer_email"),
+        seller_endpoint=identifier(kept.get("seller_endpoint")),
+    )
+
+
+# -- who owns a sending row --------------------------------------------------------------
+
+_LOCK_CLASS: Final = 0x6C6C  # "ll": the advisory-lock namespace of outbox rows
+
+
+class _Locks:
+    """The row locks of one deliver run: a PostgreSQL session advisory lock per row being
+    sent (held on a connection of its own), or one lock file for a SQLite store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.postgres = store.engine.dialect.name == "postgresql"
+        self._session: Connection | None = None
+        self._file: Any = None
+
+    def __enter__(self) -> _Locks:
+        if self.postgres:
+            self._session = self.store.engine.connect()
+        else:
+            self._file = _lock_file(self.store)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._session is not None:
+            # the connection goes back to the pool: its session must not keep the locks
+            try:
+                self._session.rollback()
+                self._session.execute(select(func.pg_advisory_unlock_all()))
+                self._session.commit()
+            except Exception:
+                self._session.invalidate()  # a closed session drops its locks too
+            finally:
+                self._session.close()
+        if self._file is not None:
+            self._file.close()
+
+    def take(self, outbox_id: int) -> bool:
+        """True when this run now owns row ``outbox_id`` (no live worker holds it)."""
+        if self._session is None:
+            return True  # SQLite: the lock file makes this run the only deliverer
+        got = self._session.execute(
+            select(func.pg_try_advisory_lock(_LOCK_CLASS, outbox_id))
+        ).scalar_one()
+        self._session.commit()
+        return bool(got)
+
+    def release(self, outbox_id: int) -> None:
+        if self._session is not None:
+            self._session.execute(select(func.pg_advisory_unlock(_LOCK_CLASS, outbox_id)))
+            self._session.commit()
+
+
+def _lock_file(store: Store) -> Any:
+    import fcntl
+    import time
+
+    from sync.store.errors import StoreUnavailable
+    from sync.store.urls import sqlite_file
+
+    path = sqlite_file(store.url)
+    if path is None:  # an in-memory database: one process by nature
+        return None
+    handle = open(f"{path}.outbox-lock", "a")  # noqa: SIM115 - held for the run
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                raise StoreUnavailable(
+                    f"another ledgerlink delivers from the store {store.shown}"
+                    f" (it holds {path}.outbox-lock); try again when it is done"
+                ) from None
+            time.sleep(0.2)
+
+
+# -- deliver -----------------------------------------------------------------------------
+
+
+def _connection_rows(connection: str) -> Any:
+    return (
+        select(outbox)
+        .join(documents, documents.c.id == outbox.c.document_id)
+        .join(connections, connections.c.id == documents.c.connection_id)
+        .where(connections.c.name == connection)
+    )
+
+
+def deliver(
+    store: Store,
+    *,
+    connection: str,
+    channels: Mapping[str, Channel],
+    source: Connector | None,
+    budget: RetryBudget | None = None,
+) -> DeliverySummary:
+    """Deliver the queued documents of ``connection`` and push their events to ``source``.
+
+    ``channels`` maps the settings' channel names to open channels; a row whose channel
+    is not among them is left as it is, with a finding. ``source`` None skips the status
+    push (the events stay unpushed for a later run). Steps and guarantees: see the
+    module docstring.
+    """
+    budget = budget or RetryBudget()
+    summary = DeliverySummary()
+    with _Locks(store) as locks:
+        _recover(store, locks, connection, channels, budget, summary)
+        _send_queued(store, locks, connection, channels, budget, summary)
+    _poll(store, connection, channels, summary)
+    if source is not None:
+        from sync.push import push_events
+
+        push_events(store, connection=connection, source=source, summary=summary)
+    return summary
+
+
+def _finding(message: str, *, rule: str = "OUTBOX", hint: str | None = None) -> Finding:
+    from model.findings import Finding
+
+    return Finding(rule=rule, layer="delivery", message=message, hint=hint)
+
+
+def _claim(store: Store, locks: _Locks, connection: str, skip: set[int]) -> tuple[int, str] | None:
+    """The next due queued row, marked ``sending`` and committed; None when none is left."""
+    while True:
+        with store.begin() as conn:
+            now = _now()
+            query = (
+                _connection_rows(connection)
+                .where(
+                    outbox.c.state == "queued",
+                    outbox.c.next_attempt_at.is_(None) | (outbox.c.next_attempt_at <= now),
+                )
+                .order_by(outbox.c.id)
+                .limit(1)
+            )
+            if skip:
+                query = query.where(outbox.c.id.not_in(skip))
+            if locks.postgres:
+                query = query.with_for_update(skip_locked=True, of=outbox)
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            if not locks.take(row.id):
+                skip.add(row.id)
+                continue
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(state=SENDING, attempts=outbox.c.attempts + 1, updated_at=now)
+            )
+        checkpoint("claimed")
+        return row.id, row.channel
+
+
+def _send_queued(
+    store: Store,
+    locks: _Locks,
+    connection: str,
+    channels: Mapping[str, Channel],
+    budget: RetryBudget,
+    summary: DeliverySummary,
+) -> None:
+    skip: set[int] = set()
+    while (claimed := _claim(store, locks, connection, skip)) is not None:
+        outbox_id, name = claimed
+        skip.add(outbox_id)
+        channel = channels.get(name)
+        with store.begin() as conn:
+            envelope = envelope_of(conn, outbox_id)
+            if channel is None:
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == outbox_id)
+                    .values(state="queued", attempts=outbox.c.attempts - 1)
+                )
+                summary.findings.append(_unknown_channel(name, envelope.number))
+                locks.release(outbox_id)
+                continue
+        _send(store, outbox_id, channel, envelope, budget, summary)
+        locks.release(outbox_id)
+
+
+def _unknown_channel(name: str, number: str) -> Finding:
+    return _finding(
+        f"invoice {number} waits for channel {name}, which this run does not have",
+        hint=f"declare [channels.{name}] in the settings file or name it on the connection",
+    )
+
+
+def _send(
+    store: Store,
+    outbox_id: int,
+    channel: Channel,
+    envelope: Envelope,
+    budget: RetryBudget,
+    summary: DeliverySummary,
+) -> None:
+    from delivery.base import ChannelRefused, ChannelUnavailable
+
+    try:
+        receipt = channel.send(envelope)
+    except ChannelUnavailable as failure:
+        _unavailable(store, outbox_id, channel, failure.reason, budget, summary)
+        return
+    except ChannelRefused as failure:
+        _fail(store, outbox_id, f"channel {channel.name} refused it: {failure.reason}")
+        summary.failed += 1
+        return
+    checkpoint("sent")
+    _record_receipt(store, outbox_id, channel, receipt, cause=f"channel {channel.name}")
+    summary.delivered += 1
+    checkpoint("recorded")
+
+
+def _unavailable(
+    store: Store,
+    outbox_id: int,
+    channel: Channel,
+    reason: str,
+    budget: RetryBudget,
+    summary: DeliverySummary,
+) -> None:
+    with store.begin() as conn:
+        attempts = conn.execute(
+            select(outbox.c.attempts).where(outbox.c.id == outbox_id)
+        ).scalar_one()
+        if attempts < budget.attempts:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == outbox_id)
+                .values(
+                    state="queued",
+                    next_attempt_at=_now() + budget.delay(attempts),
+                    last_error=f"channel {channel.name} unavailable: {reason}",
+                )
+            )
+            summary.retrying += 1
+            return
+    _fail(
+        store,
+        outbox_id,
+        f"channel {channel.name} stayed unavailable after {attempts} attempts: {reason}",
+    )
+    summary.failed += 1
+
+
+def _fail(store: Store, outbox_id: int, reason: str) -> None:
+    with store.begin() as conn:
+        document_id = _set_row(conn, outbox_id, state="failed", last_error=reason)
+        _record(
+            conn,
+            document_id=document_id,
+            state="failed",
+            cause="outbox",
+            details={"reason": reason},
+        )
+
+
+def _set_row(conn: Connection, outbox_id: int, **values: Any) -> int:
+    document_id: int = conn.execute(
+        update(outbox)
+        .where(outbox.c.id == outbox_id)
+        .values(**values)
+        .returning(outbox.c.document_id)
+    ).scalar_one()
+    return document_id
+
+
+def _record_receipt(
+    store: Store, outbox_id: int, channel: Channel, receipt: Receipt, *, cause: str
+) -> None:
+    """The receipt and its events, in one transaction."""
+    now = _now()
+    with store.begin() as conn:
+        document_id = _set_row(
+            conn,
+            outbox_id,
+            state=str(receipt.state),
+            remote_id=receipt.remote_id,
+            sent_at=now,
+            recorded_at=now,
+            last_error=None,
+            next_attempt_at=None,
+        )
+        _record(
+            conn,
+            document_id=document_id,
+            state=str(receipt.state),
+            cause=cause,
+            details={"channel": channel.name, "remote_id": receipt.remote_id},
+        )
+        for status in receipt.events:
+            _apply(conn, outbox_id, document_id, channel, status, [])
+
+
+# -- recovery ----------------------------------------------------------------------------
+
+
+def _recover(
+    store: Store,
+    locks: _Locks,
+    connection: str,
+    channels: Mapping[str, Channel],
+    budget: RetryBudget,
+    summary: DeliverySummary,
+) -> None:
+    """Rows a crash left ``sending``: ask the channel; never send twice."""
+    from delivery.base import CannotAsk, ChannelUnavailable
+
+    with store.begin() as conn:
+        rows = conn.execute(
+            _connection_rows(connection).where(outbox.c.state == SENDING).order_by(outbox.c.id)
+        ).all()
+    for row in rows:
+        if not locks.take(row.id):
+            continue  # a live worker is sending it right now
+        try:
+            with store.begin() as conn:
+                envelope = envelope_of(conn, row.id)
+            channel = channels.get(row.channel)
+            if channel is None:
+                summary.findings.append(_unknown_channel(row.channel, envelope.number))
+                continue
+            try:
+                receipt = channel.lookup(envelope)
+            except CannotAsk as failure:
+                _in_doubt(store, row.id, channel, failure.reason)
+                summary.in_doubt += 1
+                continue
+            except ChannelUnavailable as failure:
+                summary.findings.append(
+                    _finding(
+                        f"invoice {envelope.number}: a crash left it being sent, and channel"
+                        f" {channel.name} cannot be asked now: {failure.reason}",
+                        hint="the next run asks again",
+                    )
+                )
+                continue
+            if receipt is not None:
+                cause = f"channel {channel.name} (found after a crash, not sent again)"
+                _record_receipt(store, row.id, channel, receipt, cause=cause)
+                summary.delivered += 1
+            else:
+                _send(store, row.id, channel, envelope, budget, summary)
+        finally:
+            locks.release(row.id)
+
+
+def _in_doubt(store: Store, outbox_id: int, channel: Channel, reason: str) -> None:
+    message = (
+        f"a crash came between the send and its record, and channel {channel.name}"
+        f" cannot tell whether it was sent ({reason})"
+    )
+    with store.begin() as conn:
+        document_id = _set_row(conn, outbox_id, state="in-doubt", last_error=message)
+        _record(
+            conn,
+            document_id=document_id,
+            state="in-doubt",
+            cause="outbox: recovery",
+            details={"reason": message},
+        )
+
+
+# -- polling -----------------------------------------------------------------------------
+
+
+def _poll(
+    store: Store,
+    connection: str,
+    channels: Mapping[str, Channel],
+    summary: DeliverySummary,
+) -> None:
+    from delivery.base import ChannelError
+
+    with store.begin() as conn:
+        rows = conn.execute(
+            _connection_rows(connection)
+            .where(outbox.c.state.in_(_POLLED), outbox.c.remote_id.is_not(None))
+            .order_by(outbox.c.id)
+        ).all()
+    for row in rows:
+        channel = channels.get(row.channel)
+        if channel is None:
+            continue
+        with store.begin() as conn:
+            envelope = envelope_of(conn, row.id)
+        try:
+            answers = channel.poll(envelope, row.remote_id)
+        except ChannelError as failure:
+            summary.findings.append(
+                _finding(f"invoice {envelope.number}: polling {channel.name}: {failure.reason}")
+            )
+            continue
+        if not answers:
+            continue
+        with store.begin() as conn:
+            for status in answers:
+                _apply(conn, row.id, row.document_id, channel, status, summary.findings)
+
+
+def _apply(
+    conn: Connection,
+    outbox_id: int,
+    document_id: int,
+    channel: Channel,
+    status: StatusEvent,
+    findings: list[Finding],
+) -> None:
+    """One status event of a channel, through the state machine; a refused move is
+    recorded (with a finding) without changing the state, and not pushed."""
+    from delivery.base import DeliveryState, TransitionRefused, transition
+
+    if status.response_id is not None and _seen(conn, document_id, status.response_id):
+        return
+    current = DeliveryState(
+        conn.execute(select(outbox.c.state).where(outbox.c.id == outbox_id)).scalar_one()
+    )
+    details: dict[str, Any] = {
+        "channel": channel.name,
+        "kind": status.kind,
+        "code": status.code,
+        "reasons": [list(reason) for reason in status.reasons],
+        "message": status.message,
+        "response_id": status.response_id,
+        "findings": [finding.to_dict() for finding in status.findings],
+    }
+    refused: str | None = None
+    if status.breaks_rules:
+        refused = status.message or "the response breaks the Peppol code rules"
+    else:
+        try:
+            new = transition(
+                current,
+                status.state,
+                kind=status.kind,
+                code=status.code,
+                reasons=status.reasons,
+            )
+        except TransitionRefused as failure:
+            refused = str(failure)
+    if refused is not None:
+        finding = _finding(f"channel {channel.name}: {refused}", rule="TRANSITION-REFUSED")
+        findings.append(finding)
+        details["refused"] = refused
+        _record(
+            conn,
+            document_id=document_id,
+            state=str(current),
+            cause=f"channel {channel.name}: refused answer",
+            details=details,
+            pushed=True,  # nothing changed for the source
+        )
+        return
+    if new != current:
+        conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(state=str(new)))
+    what = f"{status.kind} {status.code}" if status.code else status.kind
+    _record(
+        conn,
+        document_id=document_id,
+        state=str(new),
+        cause=f"channel {channel.name}: {what}",
+        details=details,
+    )
+
+
+def _seen(conn: Connection, document_id: int, response_id: str) -> bool:
+    for details in conn.execute(
+        select(events.c.details).where(events.c.document_id == document_id)
+    ).scalars():
+        if isinstance(details, Mapping) and details.get("response_id") == response_id:
+            return True
+    return False

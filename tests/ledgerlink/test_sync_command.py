@@ -1,0 +1,161 @@
+"""``ledgerlink sync``, ``status``, ``show`` and ``retry`` as a user calls them, with the
+issue's settings file; a bad store or an unreachable source says so and loses nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from support.file_sources import FIXTURES
+from typer.testing import CliRunner, Result
+
+from ledgerlink.cli import app
+
+pytestmark = pytest.mark.usefixtures("artifacts_cache")
+runner = CliRunner()
+XML = ["nl-standard-21-9.xml", "nl-export-g.xml"]
+ISSUE_FILE = """\
+[store]
+url = "sqlite:///ledgerlink.db"
+[channels.archive]
+type = "directory"
+path = "delivered"
+[connections.shop]
+connector = "ubl-dir"
+path = "inbox"
+profile = "auto"
+channels = ["archive"]
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("LEDGERLINK_STORE", raising=False)
+    monkeypatch.delenv("LEDGERLINK_CONFIG", raising=False)
+    (tmp_path / "inbox").mkdir()
+    for name in XML:
+        shutil.copyfile(FIXTURES / name, tmp_path / "inbox" / name)
+    (tmp_path / "ledgerlink.toml").write_text(ISSUE_FILE, encoding="utf-8")
+    return tmp_path
+
+
+def ledgerlink(folder: Path, *args: str) -> Result:
+    return runner.invoke(app, ["--config", str(folder / "ledgerlink.toml"), *args])
+
+
+def test_the_issue_file_delivers_each_valid_document_once_however_often_sync_runs(
+    folder: Path,
+) -> None:
+    first = ledgerlink(folder, "sync", "shop", "--format", "json")
+    assert first.exit_code == 0, first.output
+    counts = json.loads(first.stdout)["connections"]["shop"]
+    assert {key: counts[key] for key in ("pulled", "delivered", "quarantined", "held")} == {
+        "pulled": 2,
+        "delivered": 2,
+        "quarantined": 0,
+        "held": 0,
+    }
+    delivered = sorted(path.name for path in (folder / "delivered").glob("*.xml"))
+    assert len(delivered) == 2 and (folder / "ledgerlink.db").exists()
+    for _ in range(2):
+        again = ledgerlink(folder, "sync", "--format", "json")
+        assert again.exit_code == 0, again.output
+        shop = json.loads(again.stdout)["connections"]["shop"]
+        assert (shop["delivered"], shop["unchanged"]) == (0, 2)
+    assert sorted(path.name for path in (folder / "delivered").glob("*.xml")) == delivered
+
+
+def test_status_and_show_tell_what_happened(folder: Path) -> None:
+    assert ledgerlink(folder, "sync").exit_code == 0
+    listed = ledgerlink(folder, "status", "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    items = json.loads(listed.stdout)["documents"]
+    assert {(item["connection"], item["state"], item["channel"]) for item in items} == {
+        ("shop", "delivered", "archive")
+    }
+    number = items[0]["number"]
+    assert ledgerlink(folder, "status", "--state", "quarantined", "--format", "json").stdout
+    assert json.loads(
+        ledgerlink(folder, "status", "--state", "quarantined", "--format", "json").stdout
+    ) == {"documents": []}
+    shown = ledgerlink(folder, "show", number, "--ubl", str(folder / "copy.xml"))
+    assert shown.exit_code == 0, shown.output
+    assert "queued -> delivered" in shown.stdout and "validation report" in shown.stdout
+    assert (folder / "copy.xml").read_bytes() == next(
+        path.read_bytes()
+        for path in (folder / "delivered").glob("*.xml")
+        if number.replace("/", "_") in path.name
+    )
+    assert ledgerlink(folder, "show", "NO-SUCH").exit_code == 1
+
+
+def test_a_held_record_exits_1_and_retry_delivers_it_after_the_fix(folder: Path) -> None:
+    (folder / "inbox" / "broken.xml").write_text("<Invoice", encoding="utf-8")
+    held = ledgerlink(folder, "sync", "--format", "json")
+    assert held.exit_code == 1
+    assert json.loads(held.stdout)["connections"]["shop"]["held"] == 1
+    listed = json.loads(ledgerlink(folder, "status", "--state", "held", "--format", "json").stdout)
+    assert [(item["number"], item["state"]) for item in listed["documents"]] == [
+        ("broken.xml", "held")
+    ]
+    shown = ledgerlink(folder, "show", "broken.xml")
+    assert shown.exit_code == 0 and "RECORD-ERROR" in shown.stdout and "retry" in shown.stdout
+    shutil.copyfile(FIXTURES / "be-buyer-ogm.xml", folder / "inbox" / "broken.xml")
+    retried = ledgerlink(folder, "retry", "--connection", "shop", "--format", "json")
+    assert retried.exit_code == 0, retried.output
+    assert json.loads(retried.stdout)["connections"]["shop"]["delivered"] == 1
+    assert len(list((folder / "delivered").glob("*.xml"))) == 3
+
+
+def test_an_unreachable_source_reports_its_error_and_the_others_go_on(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ERP_PASSWORD", "x")
+    settings = folder / "ledgerlink.toml"
+    settings.write_text(
+        ISSUE_FILE
+        + '[connections.erp]\nconnector = "tryton"\nurl = "http://127.0.0.1:1"\n'
+        + 'database = "erp"\nusername = "admin"\npassword_env = "ERP_PASSWORD"\n'
+        + '[connections.gone]\nconnector = "ubl-dir"\npath = "gone"\n',
+        encoding="utf-8",
+    )
+    result = ledgerlink(folder, "sync", "erp", "gone", "shop", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)["connections"]
+    assert "127.0.0.1:1" in report["erp"]["error"]  # a server that does not answer
+    assert "gone" in report["gone"]["error"]  # a folder that is not there
+    assert report["shop"]["delivered"] == 2 and report["shop"]["error"] is None
+
+
+@pytest.mark.parametrize(
+    ("store", "complaint"),
+    [
+        ("sqlite:///missing-folder/ll.db", "does not exist"),
+        ("sqlite:///corrupt.db", "not a SQLite database"),
+    ],
+)
+def test_a_store_that_cannot_be_used_says_so_and_nothing_is_sent(
+    folder: Path, store: str, complaint: str
+) -> None:
+    (folder / "corrupt.db").write_bytes(b"this is no database" * 100)
+    result = ledgerlink(folder, "sync", "--store", f"sqlite:///{folder / store[10:]}")
+    assert result.exit_code == 2
+    assert complaint in result.stderr
+    assert not (folder / "delivered").exists()
+
+
+def test_a_postgresql_store_that_is_down_says_so_and_nothing_is_sent(folder: Path) -> None:
+    result = ledgerlink(folder, "sync", "--store", "postgresql://ledgerlink@127.0.0.1:1/none")
+    assert result.exit_code == 2
+    assert "cannot use the store postgresql://ledgerlink@127.0.0.1:1/none" in result.stderr
+    assert not (folder / "delivered").exists()
+
+
+def test_a_settings_file_without_connections_has_nothing_to_sync(folder: Path) -> None:
+    (folder / "ledgerlink.toml").write_text('[store]\nurl = "sqlite:///ll.db"\n', encoding="utf-8")
+    result = ledgerlink(folder, "sync")
+    assert result.exit_code == 2 and "nothing to sync" in result.stderr
+    unknown = ledgerlink(folder, "sync", "shop")
+    assert unknown.exit_code == 2 and "no connection 'shop'" in unknown.stderr

@@ -1,0 +1,55 @@
+"""The worker the kill -9 test starts: one ``deliver`` run over a store, to be killed.
+
+``python -m support.outbox_worker STORE_URL CHANNEL_DIR SOURCE_DIR`` delivers connection
+``shop`` through a :class:`~support.outbox_doubles.FileChannel` and pushes to a
+:class:`~support.outbox_doubles.NoteSource`. With ``LEDGERLINK_KILL_POINT=NAME:COUNT``
+and ``LEDGERLINK_KILL_MARKER=PATH`` it stops at the COUNT-th pass of the outbox
+checkpoint NAME: it writes PATH and sleeps, so the test can kill it right there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import sync.outbox
+from support.outbox_doubles import FileChannel, NoteSource
+from sync.outbox import deliver
+from sync.store import open_store
+
+
+def _install_pause() -> None:
+    point, _, count = os.environ.get("LEDGERLINK_KILL_POINT", "").partition(":")
+    marker = os.environ.get("LEDGERLINK_KILL_MARKER")
+    if not point or not marker:
+        return
+    left = int(count or 1)
+
+    def pause(name: str) -> None:
+        nonlocal left
+        if name != point:
+            return
+        left -= 1
+        if left == 0:
+            Path(marker).write_text(name, encoding="utf-8")
+            time.sleep(120)  # the test kills us here; the sleep only bounds a lost test
+
+    sync.outbox.checkpoint = pause
+
+
+def main(argv: list[str]) -> int:
+    url, channel_dir, source_dir = argv
+    _install_pause()
+    channel = FileChannel(Path(channel_dir))
+    source = NoteSource(Path(source_dir))
+    with open_store(url) as store:
+        summary = deliver(store, connection="shop", channels={"ap": channel}, source=source)
+    print(json.dumps({"delivered": summary.delivered, "pushed": summary.pushed}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

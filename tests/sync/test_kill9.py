@@ -1,0 +1,142 @@
+"""Fault injection: a delivery worker killed with SIGKILL at random points, restarted
+until it is done, delivers every one of 200 documents exactly once and leaves exactly
+one note per status transition at the source.
+
+The points are seeded: the seed is printed, and ``LEDGERLINK_KILL9_SEED=N`` replays a
+run (``LEDGERLINK_KILL9_KILLS`` sets how many kills, 20 by default).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+from support.outbox_doubles import ANSWERS, FileChannel, NoteSource, add_document, envelope_for
+
+from sync.outbox import enqueue
+from sync.store import events, open_store, outbox
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = 200
+WAIT = 90.0
+"""Seconds any one worker may take before the test gives up (no hang)."""
+
+
+def _fill(url: str, channel: FileChannel) -> None:
+    with open_store(url, create=True) as store:
+        store.ensure()
+        with store.begin() as conn:
+            for index in range(DOCUMENTS):
+                number = f"INV-{index:04d}"
+                document_id, source_id, digest = add_document(conn, number)
+                assert enqueue(
+                    conn,
+                    document_id=document_id,
+                    connection="shop",
+                    source_id=source_id,
+                    content_hash=digest,
+                    envelope=envelope_for(number, source_id, digest),
+                    channels=[channel],
+                )
+
+
+def _pick(rng: random.Random, url: str, sends: bool) -> str:
+    """A random point the next run will still pass: with ``sends`` among the sends left
+    (the claim, or after the send before its record), otherwise among the pushes left
+    (each event not pushed yet, and those the remaining sends and answers will add)."""
+    with open_store(url) as store, store.begin() as conn:
+        unsent = conn.execute(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.state.in_(("queued", "sending")))
+        ).scalar_one()
+        unpushed = conn.execute(
+            select(func.count()).select_from(events).where(events.c.pushed_at.is_(None))
+        ).scalar_one()
+    if sends and unsent:
+        name = rng.choice(["claimed", "sent"])
+        return f"{name}:{rng.randint(1, min(unsent, 20))}"
+    pushes = unpushed + unsent * (1 + len(ANSWERS))
+    return f"pushed:{rng.randint(1, max(1, min(pushes, 100)))}"
+
+
+def _run(url: str, tmp: Path, point: str | None) -> str:
+    """One worker: 'killed' when it reached ``point`` and was killed, 'done' when it ended."""
+    marker = tmp / "paused"
+    marker.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
+    env.pop("LEDGERLINK_KILL_POINT", None)
+    if point is not None:
+        env |= {"LEDGERLINK_KILL_POINT": point, "LEDGERLINK_KILL_MARKER": str(marker)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "support.outbox_worker", url, str(tmp / "ap"), str(tmp / "source")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + WAIT
+    try:
+        while time.monotonic() < deadline:
+            if marker.exists():
+                worker.send_signal(signal.SIGKILL)
+                worker.wait(timeout=WAIT)
+                return "killed"
+            if worker.poll() is not None:
+                _, errors = worker.communicate(timeout=WAIT)
+                assert worker.returncode == 0, errors.decode()
+                return "done"
+            time.sleep(0.01)
+        raise AssertionError(f"the worker took more than {WAIT} s (point {point})")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=WAIT)
+
+
+def test_kill_9_at_random_points_delivers_each_document_once(
+    store_url: str, tmp_path: Path
+) -> None:
+    seed = int(os.environ.get("LEDGERLINK_KILL9_SEED") or random.SystemRandom().randrange(10**6))
+    kills = int(os.environ.get("LEDGERLINK_KILL9_KILLS", "20"))
+    print(f"kill -9 seed {seed} (replay: LEDGERLINK_KILL9_SEED={seed})")
+    rng = random.Random(seed)
+    channel = FileChannel(tmp_path / "ap")
+    _fill(store_url, channel)
+
+    killed: Counter[str] = Counter()
+    for _ in range(3 * kills):
+        if sum(killed.values()) == kills:
+            break
+        sending = killed["claimed"] + killed["sent"] < kills // 2
+        point = _pick(rng, store_url, sending)
+        if _run(store_url, tmp_path, point) == "killed":
+            killed[point.partition(":")[0]] += 1
+    assert _run(store_url, tmp_path, None) == "done"
+    print(f"seed {seed}: killed at {dict(killed)}")
+
+    sends = channel.sends()
+    assert len(sends) == DOCUMENTS, f"seed {seed}: {DOCUMENTS - len(sends)} documents lost"
+    assert set(sends.values()) == {1}, f"seed {seed}: sent twice: {sends.most_common(3)}"
+    with open_store(store_url) as store, store.begin() as conn:
+        final = Counter(conn.execute(select(outbox.c.state)).scalars())
+        transitions = conn.execute(select(func.count()).select_from(events)).scalar_one()
+        unpushed = conn.execute(
+            select(func.count()).select_from(events).where(events.c.pushed_at.is_(None))
+        ).scalar_one()
+    assert final == {"accepted": DOCUMENTS}, f"seed {seed}"
+    assert unpushed == 0
+    assert transitions == DOCUMENTS * (2 + len(ANSWERS))  # queued, sent and each answer
+    notes = NoteSource(tmp_path / "source").notes()
+    per_transition = Counter((note["record"], note["message"]) for note in notes)
+    assert len(notes) == transitions and set(per_transition.values()) == {1}, f"seed {seed}"
+    per_document = Counter(note["record"] for note in notes)
+    assert set(per_document.values()) == {2 + len(ANSWERS)}, f"seed {seed}"
+    assert killed["claimed"] + killed["sent"] > 0 and killed["pushed"] > 0, f"seed {seed}"
