@@ -151,6 +151,41 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "resolved_at": None,
             }
         ],
+        "migrations": [
+            {
+                "id": 1,
+                "connection_id": 1,
+                "target": "/srv/export/shop",
+                "since": "2026-01-01",
+                "cursor_value": "2026-03-01T12:00:00+00:00",
+                "cursor_tie_breaker": "inbox/a.xml",
+                "created_at": ROW_TIME,
+                "updated_at": ROW_TIME,
+            }
+        ],
+        "migration_items": [
+            {
+                "id": 1,
+                "migration_id": 1,
+                "source_id": "inbox/a.xml",
+                "item_key": "a" * 64,
+                "number": "INV-1/2026",
+                "kind": "invoice",
+                "issue_date": date(2026, 3, 1),
+                "buyer_name": "Café Ünïcode",
+                "buyer_id": "NL123456789B01",
+                "net": Decimal("100.0000"),
+                "vat": Decimal("21.0000"),
+                "payable": Decimal("121.0000"),
+                "currency": "EUR",
+                "state": "written",
+                "file": "INV-1_2026.xml",
+                "reason": None,
+                "findings": None,
+                "document_id": 1,
+                "created_at": ROW_TIME,
+            }
+        ],
     }
 
 
