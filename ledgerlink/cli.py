@@ -13,6 +13,7 @@ from ledgerlink import (
     config_option,
     demo_command,
     mappings_command,
+    migrate_command,
     pull_command,
     store_command,
     sync_command,
@@ -39,6 +40,7 @@ app.command("sync")(sync_command.sync)
 app.command("status")(sync_command.status)
 app.command("show")(sync_command.show)
 app.command("retry")(sync_command.retry)
+app.command("migrate")(migrate_command.migrate)
 
 
 def main() -> None:

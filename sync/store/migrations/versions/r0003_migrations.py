@@ -70,9 +70,7 @@ def upgrade() -> None:
             nullable=False,
             comment="the content hash of the UBL, or of the record data when none was built",
         ),
-        sa.Column(
-            "number", sa.String(length=200), nullable=True, comment="invoice number (BT-1)"
-        ),
+        sa.Column("number", sa.String(length=200), nullable=True, comment="invoice number (BT-1)"),
         sa.Column(
             "kind", sa.String(length=20), nullable=True, comment="'invoice' or 'credit-note'"
         ),
@@ -90,9 +88,7 @@ def upgrade() -> None:
             nullable=True,
             comment="invoice total amount without VAT (BT-109)",
         ),
-        sa.Column(
-            "vat", _exact(18, 4), nullable=True, comment="invoice total VAT amount (BT-110)"
-        ),
+        sa.Column("vat", _exact(18, 4), nullable=True, comment="invoice total VAT amount (BT-110)"),
         sa.Column(
             "payable", _exact(18, 4), nullable=True, comment="amount due for payment (BT-115)"
         ),
