@@ -451,12 +451,14 @@ def _described(document: Invoice | None, record: Record) -> dict[str, Any]:
     }
 
 
-def _reason(findings: Sequence[Finding]) -> str:
-    """The findings in one line: rule id, message and the fix (the mapping file to edit)."""
+def _reason(findings: Sequence[Finding], said: str = "") -> str:
+    """The findings in one line: rule id, message (unless ``said`` has it already) and the
+    fix (for an unmapped code: the mapping file to edit)."""
     parts = []
     for finding in findings:
+        head = finding.rule if finding.message in said else str(finding)
         hint = f" (fix: {finding.hint})" if finding.hint else ""
-        parts.append(f"{finding}{hint}")
+        parts.append(f"{head}{hint}")
     return "; ".join(parts)
 
 
@@ -508,7 +510,11 @@ class _Run:
                 source_id=record.id,
                 key=key,
                 state="held" if isinstance(outcome, Held) else "quarantined",
-                reason=f"{outcome.reason}: {_reason(found)}" if found else outcome.reason,
+                reason=(
+                    f"{outcome.reason} - {_reason(found, outcome.reason)}"
+                    if found
+                    else outcome.reason
+                ),
                 findings=[finding.to_dict() for finding in found],
                 **_described(outcome.document if isinstance(outcome, Refused) else None, record),
             )
