@@ -243,3 +243,30 @@ def test_a_run_killed_with_sigkill_resumes_and_nothing_is_written_or_sent_twice(
     delivered = xml_files(folder / "delivered")
     assert len(delivered) == 7  # each valid document sent once
     assert {row["delivery"] for row in rows if row["state"] == "written"} == {"delivered"}
+
+
+def test_after_ctrl_c_the_same_command_continues_where_it_stopped(
+    folder: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.migrate
+
+    real = sync.migrate.validate
+    calls: list[int] = []
+
+    def interrupted(built: object) -> object:
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(built)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync.migrate, "validate", interrupted)
+    out = folder / "out"
+    stopped = ledgerlink(folder, store_url, "m", "--to", str(out))
+    assert stopped.exit_code == 130
+    assert "run the same command again to continue" in stopped.stderr
+    assert len(index(out)) == 4 == len(xml_files(out))  # what was done is kept and listed
+    monkeypatch.setattr(sync.migrate, "validate", real)
+    resumed = ledgerlink(folder, store_url, "m", "--to", str(out))
+    assert "4 taken in this run, 4 by an earlier run" in resumed.stdout, resumed.output
+    assert len(index(out)) == 8 and len(xml_files(out)) == 7
+    assert not any("~" in name for name in xml_files(out))
