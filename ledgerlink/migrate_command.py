@@ -185,14 +185,24 @@ def _store(ctx: typer.Context, given: str | None) -> Store:
 
 def migrate(
     ctx: typer.Context,
-    connection: Annotated[str, typer.Argument(help="A \\[connections.NAME] of the settings file.")],
+    connection: Annotated[
+        str,
+        typer.Argument(metavar="CONNECTION", help="A \\[connections.NAME] of the settings file."),
+    ],
     to: Annotated[
         Path,
-        typer.Option("--to", help="The folder of the UBL files and index.csv.", show_default=False),
+        typer.Option(
+            "--to",
+            metavar="DIR",
+            help="The folder of the UBL files and index.csv.",
+            show_default=False,
+        ),
     ],
     since: Annotated[
         str | None,
-        typer.Option(help="Start at the records changed at or after this day (YYYY-MM-DD)."),
+        typer.Option(
+            metavar="DATE", help="Start at the records changed at or after this day (YYYY-MM-DD)."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Build and validate only: write and send nothing.")
