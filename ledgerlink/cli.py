@@ -13,6 +13,7 @@ from ledgerlink import (
     config_option,
     demo_command,
     mappings_command,
+    outbox_command,
     pull_command,
     store_command,
     ubl_commands,
@@ -34,6 +35,7 @@ app.command("demo")(demo_command.demo)
 app.command("pull")(pull_command.pull)
 app.add_typer(mappings_command.app, name="mappings")
 app.add_typer(store_command.app, name="store")
+app.add_typer(outbox_command.app, name="outbox")
 
 
 def main() -> None:
