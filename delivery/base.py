@@ -23,7 +23,8 @@ by PD, and AB/IP/UQ/CA never move a state backwards.
 A channel (:class:`Channel`) gets an :class:`Envelope` and answers with a
 :class:`Receipt` (the state reached, ``sent`` or ``delivered``) or one of the errors:
 :class:`ChannelUnavailable` (transient, the document stays queued and is retried
-within a budget), :class:`ChannelRefused` (permanent, the document becomes failed) and,
+within a budget), :class:`ChannelRefused` (permanent, the document becomes failed),
+:class:`OutcomeUnknown` (the send may have happened: resolve it as after a crash) and,
 from :meth:`Channel.lookup`, :class:`CannotAsk`. No error message ever holds a secret.
 
 Channels are declared in the settings file (``[channels.NAME]``, one of
@@ -79,6 +80,7 @@ __all__ = [
     "DeliveryState",
     "DirectorySettings",
     "Envelope",
+    "OutcomeUnknown",
     "PeppolApSettings",
     "Receipt",
     "ResponseKind",
@@ -455,6 +457,12 @@ class ChannelRefused(ChannelError):
     """Permanent (a 4xx, a bad address): the document becomes failed with this reason."""
 
 
+class OutcomeUnknown(ChannelError):
+    """The send may or may not have gone through (an SMTP connection lost after the message
+    data was handed over): do not retry blindly; treat it as a crash between send and
+    record (ask :meth:`Channel.lookup`; where that raises CannotAsk, the document is in-doubt)."""
+
+
 class CannotAsk(ChannelError):
     """The channel cannot tell whether a key was sent (SMTP); the document becomes in-doubt."""
 
@@ -531,15 +539,20 @@ class PeppolApSettings(_ChannelSettingsBase):
     :mod:`delivery.peppol_ap`), bearer token from the variable ``token_env``."""
 
     type: Literal["peppol-ap"]
-    url: str
+    url: str = Field(pattern=r"^https?://[^\s/]+", description="the API's base URL, http(s)")
     token_env: str | None = None
     timeout: float = Field(10.0, gt=0, description="seconds per request")
     attempts: int = Field(4, ge=1, le=20, description="tries per request on 5xx and timeouts")
+    backoff: float = Field(
+        0.5, ge=0, description="seconds before the first retry, doubled each time"
+    )
 
 
 class SmtpSettings(_ChannelSettingsBase):
     """``type = "smtp"``: e-mail the UBL as an attachment. ``from`` is the sender,
-    ``to`` (optional) overrides the buyer's address, ``bcc`` gets a copy of each."""
+    ``to`` (optional) overrides the buyer's address, ``bcc`` gets a copy of each. The
+    password comes from the variable ``password_env``; ``ca_file`` (relative to the
+    settings file's folder) trusts a private CA for STARTTLS."""
 
     type: Literal["smtp"]
     host: str
@@ -550,6 +563,10 @@ class SmtpSettings(_ChannelSettingsBase):
     sender: str = Field(alias="from")
     to: str | None = None
     bcc: tuple[str, ...] = ()
+    ca_file: Path | None = Field(
+        None,
+        description="PEM file of the CA that signed the server's certificate (a private relay)",
+    )
     timeout: float = Field(30.0, gt=0, description="seconds per SMTP conversation step")
 
 
@@ -609,8 +626,12 @@ def open_channel(
             token=token,
             timeout=settings.timeout,
             attempts=settings.attempts,
+            backoff=settings.backoff,
         )
     password = secret(settings.password_env)
     from delivery.smtp import SmtpChannel
 
-    return SmtpChannel(name, settings, password=password)
+    ca_file = settings.ca_file
+    if ca_file is not None and not ca_file.is_absolute():
+        ca_file = base_dir / ca_file
+    return SmtpChannel(name, settings, password=password, ca_file=ca_file)

@@ -83,3 +83,72 @@ def test_a_receipt_reaches_sent_or_delivered_only() -> None:
     assert Receipt(remote_id=None, state=DeliveryState.DELIVERED).state is DeliveryState.DELIVERED
     with pytest.raises(ValueError, match="sent or delivered"):
         Receipt(remote_id=None, state=DeliveryState.ACCEPTED)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_envelope_for_invoice_takes_bt1_bt49_bt58_and_bt34() -> None:
+    from model.jsonio import loads
+
+    invoice = loads((REPO / "fixtures" / "creditnote-billing-reference.json").read_text())
+    ubl = (REPO / "fixtures" / "creditnote-billing-reference.xml").read_bytes()
+    env = Envelope.for_invoice(invoice, ubl, idempotency_key="k", connection="shop")
+    assert (env.number, env.kind, env.file_name) == (
+        "HBE-CN-26-0042",
+        DocumentKind.CREDIT_NOTE,
+        "HBE-CN-26-0042.xml",
+    )
+    assert env.buyer_endpoint == invoice.buyer.endpoint is not None
+    assert env.seller_endpoint == invoice.seller.endpoint is not None
+    assert env.buyer_email == "inkoop@bakkerijjansen.example"
+    assert env.ubl == ubl
+    override = Envelope.for_invoice(
+        invoice, ubl, idempotency_key="k", connection="shop", buyer_email="ap@x.example"
+    )
+    assert override.buyer_email == "ap@x.example"
+
+
+def test_the_readme_channel_settings_parse() -> None:
+    import re
+    import tomllib
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Delivery channels") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    channels = tomllib.loads(block.group(1))["channels"]
+    kinds = {name: type(parse_channel_settings(table)) for name, table in channels.items()}
+    assert kinds == {
+        "archive": DirectorySettings,
+        "peppol": PeppolApSettings,
+        "mail": SmtpSettings,
+    }
+
+
+def test_delivery_imports_only_ubl_and_model_of_ours() -> None:
+    import ast
+
+    ours = {"model", "ubl", "delivery", "connectors", "mappings", "sync", "ledgerlink", "reconcile"}
+    for path in sorted((REPO / "delivery").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in ours - {"model", "ubl", "delivery"}, f"{path.name} imports {name}"
+
+
+def test_the_states_are_the_outbox_states_of_the_store() -> None:
+    from sync.store.schema import OUTBOX_STATES
+
+    assert [state.value for state in DeliveryState] == list(OUTBOX_STATES)
+
+
+def test_an_access_point_url_must_be_http() -> None:
+    with pytest.raises(ValidationError, match="url"):
+        parse_channel_settings({"type": "peppol-ap", "url": "ap.example/api"})

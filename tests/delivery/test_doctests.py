@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["delivery.base"]
+MODULES = ["delivery.base", "delivery.responses", "delivery.ap_emulator"]
 
 
 @pytest.mark.parametrize("name", MODULES)
