@@ -380,3 +380,32 @@ def test_events_of_another_connection_are_left_alone(store: Store, tmp_path: Pat
     summary = deliver(store, connection="other", channels={"ap": channel}, source=None)
 
     assert summary.delivered == 0 and channel.sends() == {}
+
+
+def test_two_workers_at_once_never_send_one_document_twice(store: Store, tmp_path: Path) -> None:
+    import threading
+
+    channel = FileChannel(tmp_path / "ap", answers=())
+    numbers = [f"INV-{index:02d}" for index in range(40)]
+    queue(store, channel, *numbers)
+    summaries = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            summaries.append(
+                deliver(store, connection="shop", channels={"ap": channel}, source=None)
+            )
+        except BaseException as failure:
+            failures.append(failure)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+
+    assert not failures and len(summaries) == 2
+    assert sum(summary.delivered for summary in summaries) == len(numbers)
+    assert len(channel.sends()) == len(numbers) and set(channel.sends().values()) == {1}
+    assert set(states(store).values()) == {"sent"}
