@@ -500,7 +500,14 @@ def _send(
         summary.failed += 1
         return
     checkpoint("sent")
-    _record_receipt(store, outbox_id, channel, receipt, cause=f"channel {channel.name}")
+    _record_receipt(
+        store,
+        outbox_id,
+        channel,
+        receipt,
+        cause=f"channel {channel.name}",
+        findings=summary.findings,
+    )
     summary.delivered += 1
     checkpoint("recorded")
 
@@ -560,7 +567,13 @@ def _set_row(conn: Connection, outbox_id: int, **values: Any) -> int:
 
 
 def _record_receipt(
-    store: Store, outbox_id: int, channel: Channel, receipt: Receipt, *, cause: str
+    store: Store,
+    outbox_id: int,
+    channel: Channel,
+    receipt: Receipt,
+    *,
+    cause: str,
+    findings: list[Finding],
 ) -> None:
     """The receipt and its events, in one transaction."""
     now = _now()
@@ -583,7 +596,7 @@ def _record_receipt(
             details={"channel": channel.name, "remote_id": receipt.remote_id},
         )
         for status in receipt.events:
-            _apply(conn, outbox_id, document_id, channel, status, [])
+            _apply(conn, outbox_id, document_id, channel, status, findings)
 
 
 # -- recovery ----------------------------------------------------------------------------
@@ -631,7 +644,9 @@ def _recover(
                 continue
             if receipt is not None:
                 cause = f"channel {channel.name} (found after a crash, not sent again)"
-                _record_receipt(store, row.id, channel, receipt, cause=cause)
+                _record_receipt(
+                    store, row.id, channel, receipt, cause=cause, findings=summary.findings
+                )
                 summary.delivered += 1
             else:
                 _send(store, row.id, channel, envelope, budget, summary)

@@ -190,11 +190,17 @@ def _connection_id(conn: Connection, name: str) -> int:
 
 
 def add_document(
-    conn: Connection, number: str, *, connection: str = "shop", state: str = "built"
+    conn: Connection,
+    number: str,
+    *,
+    connection: str = "shop",
+    state: str = "built",
+    source_id: str | None = None,
 ) -> tuple[int, str, str]:
-    """A built document row for invoice ``number``: (document id, source id, hash)."""
+    """A built document row for invoice ``number`` (source record ``rec-<number>`` unless
+    ``source_id`` is given): (document id, source id, hash)."""
     ubl = ubl_of(number)
-    source_id = f"rec-{number}"
+    source_id = source_id or f"rec-{number}"
     digest = content_hash(ubl)
     document_id = conn.execute(
         documents.insert()
