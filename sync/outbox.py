@@ -70,6 +70,10 @@ checkpoint: Callable[[str], None] = lambda point: None  # noqa: E731
 """Called with the name of each point a delivery passes; the fault-injection seam."""
 
 _POLLED: Final = ("sent", "delivered", "accepted")
+"""The states a receiver may still answer to (nothing follows rejected or paid)."""
+_SILENT: Final = frozenset({"directory", "smtp"})
+"""Channel kinds that never answer (their ``poll`` is always empty): not polled, which
+saves reading every delivered document on every run."""
 
 
 def _now() -> datetime:
@@ -126,7 +130,13 @@ def record_event(
 ) -> None:
     """Record that document ``document_id`` is now ``state`` because of ``cause``: an
     ``events`` row (from the document's current state, not pushed yet) and the
-    document's new state, in the caller's transaction."""
+    document's new state, in the caller's transaction.
+
+    The next :func:`deliver` pushes the event to the source (:mod:`sync.push`):
+    ``details["reason"]`` and ``details["message"]`` are shown in the note, and
+    ``details["findings"]`` (a list of ``Finding.to_dict()``) gives the rule ids and fix
+    hints; a ``quarantined`` state is pushed as rejected by validation.
+    """
     _record(conn, document_id=document_id, state=state, cause=cause, details=details)
 
 
@@ -681,10 +691,17 @@ def _poll(
 ) -> None:
     from delivery.base import ChannelError
 
+    asked = [name for name, channel in channels.items() if channel.kind not in _SILENT]
+    if not asked:
+        return
     with store.begin() as conn:
         rows = conn.execute(
             _connection_rows(connection)
-            .where(outbox.c.state.in_(_POLLED), outbox.c.remote_id.is_not(None))
+            .where(
+                outbox.c.state.in_(_POLLED),
+                outbox.c.remote_id.is_not(None),
+                outbox.c.channel.in_(asked),
+            )
             .order_by(outbox.c.id)
         ).all()
     for row in rows:
