@@ -632,6 +632,11 @@ def _recover(
             continue  # a live worker is sending it right now
         try:
             with store.begin() as conn:
+                state = conn.execute(
+                    select(outbox.c.state).where(outbox.c.id == row.id)
+                ).scalar_one()
+                if state != SENDING:
+                    continue  # its worker recorded it between our read and our lock
                 envelope = envelope_of(conn, row.id)
             channel = channels.get(row.channel)
             if channel is None:
