@@ -13,6 +13,7 @@ from ledgerlink import (
     config_option,
     demo_command,
     mappings_command,
+    outbox_command,
     pull_command,
     store_command,
     sync_command,
@@ -39,6 +40,7 @@ app.command("sync")(sync_command.sync)
 app.command("status")(sync_command.status)
 app.command("show")(sync_command.show)
 app.command("retry")(sync_command.retry)
+app.add_typer(outbox_command.app, name="outbox")
 
 
 def main() -> None:
