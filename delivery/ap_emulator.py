@@ -430,6 +430,7 @@ class ApEmulator:
 def _handler_for(emulator: ApEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms stall)
         server_version = "ledgerlink-ap-emulator"
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet

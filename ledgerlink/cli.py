@@ -14,6 +14,7 @@ from ledgerlink import (
     demo_command,
     mappings_command,
     migrate_command,
+    outbox_command,
     pull_command,
     store_command,
     sync_command,
@@ -40,6 +41,7 @@ app.command("sync")(sync_command.sync)
 app.command("status")(sync_command.status)
 app.command("show")(sync_command.show)
 app.command("retry")(sync_command.retry)
+app.add_typer(outbox_command.app, name="outbox")
 app.command("migrate")(migrate_command.migrate)
 
 

@@ -70,6 +70,10 @@ checkpoint: Callable[[str], None] = lambda point: None  # noqa: E731
 """Called with the name of each point a delivery passes; the fault-injection seam."""
 
 _POLLED: Final = ("sent", "delivered", "accepted")
+"""The states a receiver may still answer to (nothing follows rejected or paid)."""
+_SILENT: Final = frozenset({"directory", "smtp"})
+"""Channel kinds that never answer (their ``poll`` is always empty): not polled, which
+saves reading every delivered document on every run."""
 
 
 def _now() -> datetime:
@@ -126,7 +130,13 @@ def record_event(
 ) -> None:
     """Record that document ``document_id`` is now ``state`` because of ``cause``: an
     ``events`` row (from the document's current state, not pushed yet) and the
-    document's new state, in the caller's transaction."""
+    document's new state, in the caller's transaction.
+
+    The next :func:`deliver` pushes the event to the source (:mod:`sync.push`):
+    ``details["reason"]`` and ``details["message"]`` are shown in the note, and
+    ``details["findings"]`` (a list of ``Finding.to_dict()``) gives the rule ids and fix
+    hints; a ``quarantined`` state is pushed as rejected by validation.
+    """
     _record(conn, document_id=document_id, state=state, cause=cause, details=details)
 
 
@@ -500,7 +510,14 @@ def _send(
         summary.failed += 1
         return
     checkpoint("sent")
-    _record_receipt(store, outbox_id, channel, receipt, cause=f"channel {channel.name}")
+    _record_receipt(
+        store,
+        outbox_id,
+        channel,
+        receipt,
+        cause=f"channel {channel.name}",
+        findings=summary.findings,
+    )
     summary.delivered += 1
     checkpoint("recorded")
 
@@ -560,7 +577,13 @@ def _set_row(conn: Connection, outbox_id: int, **values: Any) -> int:
 
 
 def _record_receipt(
-    store: Store, outbox_id: int, channel: Channel, receipt: Receipt, *, cause: str
+    store: Store,
+    outbox_id: int,
+    channel: Channel,
+    receipt: Receipt,
+    *,
+    cause: str,
+    findings: list[Finding],
 ) -> None:
     """The receipt and its events, in one transaction."""
     now = _now()
@@ -583,7 +606,7 @@ def _record_receipt(
             details={"channel": channel.name, "remote_id": receipt.remote_id},
         )
         for status in receipt.events:
-            _apply(conn, outbox_id, document_id, channel, status, [])
+            _apply(conn, outbox_id, document_id, channel, status, findings)
 
 
 # -- recovery ----------------------------------------------------------------------------
@@ -609,6 +632,11 @@ def _recover(
             continue  # a live worker is sending it right now
         try:
             with store.begin() as conn:
+                state = conn.execute(
+                    select(outbox.c.state).where(outbox.c.id == row.id)
+                ).scalar_one()
+                if state != SENDING:
+                    continue  # its worker recorded it between our read and our lock
                 envelope = envelope_of(conn, row.id)
             channel = channels.get(row.channel)
             if channel is None:
@@ -631,7 +659,9 @@ def _recover(
                 continue
             if receipt is not None:
                 cause = f"channel {channel.name} (found after a crash, not sent again)"
-                _record_receipt(store, row.id, channel, receipt, cause=cause)
+                _record_receipt(
+                    store, row.id, channel, receipt, cause=cause, findings=summary.findings
+                )
                 summary.delivered += 1
             else:
                 _send(store, row.id, channel, envelope, budget, summary)
@@ -666,10 +696,17 @@ def _poll(
 ) -> None:
     from delivery.base import ChannelError
 
+    asked = [name for name, channel in channels.items() if channel.kind not in _SILENT]
+    if not asked:
+        return
     with store.begin() as conn:
         rows = conn.execute(
             _connection_rows(connection)
-            .where(outbox.c.state.in_(_POLLED), outbox.c.remote_id.is_not(None))
+            .where(
+                outbox.c.state.in_(_POLLED),
+                outbox.c.remote_id.is_not(None),
+                outbox.c.channel.in_(asked),
+            )
             .order_by(outbox.c.id)
         ).all()
     for row in rows:

@@ -9,6 +9,7 @@ new attempt under the same idempotency key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select, update
@@ -18,7 +19,7 @@ from sync.store.schema import connections, documents, outbox
 if TYPE_CHECKING:
     from sync.store import Store
 
-__all__ = ["NotInDoubt", "Resolved", "resolve"]
+__all__ = ["NotInDoubt", "OutboxRow", "Resolved", "outbox_rows", "resolve"]
 
 
 class NotInDoubt(LookupError):
@@ -92,3 +93,54 @@ def resolve(
             },
         )
     return Resolved(number=number, connection=row.name, state=state)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxRow:
+    """One delivery as ``ledgerlink outbox list`` shows it: the invoice number (BT-1),
+    connection, channel, state, attempts so far, the next attempt time and the last error."""
+
+    number: str
+    connection: str
+    channel: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+
+
+def outbox_rows(
+    store: Store, *, connection: str | None = None, state: str | None = None
+) -> list[OutboxRow]:
+    """The outbox's deliveries, oldest first, of ``connection`` and in ``state`` when given."""
+    query = (
+        select(
+            documents.c.number,
+            connections.c.name,
+            outbox.c.channel,
+            outbox.c.state,
+            outbox.c.attempts,
+            outbox.c.next_attempt_at,
+            outbox.c.last_error,
+        )
+        .join(documents, documents.c.id == outbox.c.document_id)
+        .join(connections, connections.c.id == documents.c.connection_id)
+        .order_by(outbox.c.id)
+    )
+    if connection is not None:
+        query = query.where(connections.c.name == connection)
+    if state is not None:
+        query = query.where(outbox.c.state == state)
+    with store.begin() as conn:
+        return [
+            OutboxRow(
+                number=row.number,
+                connection=row.name,
+                channel=row.channel,
+                state=row.state,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                last_error=row.last_error,
+            )
+            for row in conn.execute(query)
+        ]

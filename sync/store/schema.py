@@ -70,6 +70,7 @@ DOCUMENT_STATES = (
     "in-doubt",
     "quarantined",  # invalid: see its quarantine row
     "changed-after-delivery",  # the source changed a business term after delivery
+    "superseded",  # replaced by a newer version of the record before it was delivered
 )
 OUTBOX_STATES = (
     "queued",
@@ -80,6 +81,8 @@ OUTBOX_STATES = (
     "paid",
     "failed",
     "in-doubt",
+    "sending",  # claimed and committed before the send: found so at start, a crash interrupted it
+    "cancelled",  # a newer version of the document was queued before this one was sent
 )
 QUARANTINE_STATES = (
     "held",  # waits for a mapping fix (an unmapped code); retry rebuilds it

@@ -25,7 +25,7 @@ from delivery.base import (
     Receipt,
     StatusEvent,
 )
-from model.document import DocumentKind
+from model.document import DocumentKind, Identifier
 from sync.store import connections, content_hash, documents, idempotency_key, tenants
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "NoteSource",
     "add_document",
     "envelope_for",
+    "ubl_of",
 ]
 
 ANSWERS: tuple[tuple[DeliveryState, str, str], ...] = (
@@ -161,6 +162,15 @@ class NoteSource:
         raise NotImplementedError
 
 
+def ubl_of(number: str) -> bytes:
+    """A small UBL document with invoice number ``number`` (BT-1): what a channel sends."""
+    return (
+        '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"'
+        ' xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+        f"<cbc:ID>{number}</cbc:ID></Invoice>"
+    ).encode()
+
+
 def _connection_id(conn: Connection, name: str) -> int:
     found = conn.execute(select(connections.c.id).where(connections.c.name == name)).scalar()
     if found is not None:
@@ -180,11 +190,17 @@ def _connection_id(conn: Connection, name: str) -> int:
 
 
 def add_document(
-    conn: Connection, number: str, *, connection: str = "shop", state: str = "built"
+    conn: Connection,
+    number: str,
+    *,
+    connection: str = "shop",
+    state: str = "built",
+    source_id: str | None = None,
 ) -> tuple[int, str, str]:
-    """A built document row for invoice ``number``: (document id, source id, hash)."""
-    ubl = f"<Invoice><ID>{number}</ID></Invoice>".encode()
-    source_id = f"rec-{number}"
+    """A built document row for invoice ``number`` (source record ``rec-<number>`` unless
+    ``source_id`` is given): (document id, source id, hash)."""
+    ubl = ubl_of(number)
+    source_id = source_id or f"rec-{number}"
     digest = content_hash(ubl)
     document_id = conn.execute(
         documents.insert()
@@ -218,7 +234,8 @@ def envelope_for(number: str, source_id: str, digest: str, connection: str = "sh
         connection=connection,
         number=number,
         kind=DocumentKind.INVOICE,
-        ubl=f"<Invoice><ID>{number}</ID></Invoice>".encode(),
+        ubl=ubl_of(number),
         file_name=f"{number}.xml",
+        buyer_endpoint=Identifier(value="12345678", scheme="0106"),
         buyer_email="ap@jansen.example",
     )

@@ -1,8 +1,10 @@
 """The worker the kill -9 test starts: one ``deliver`` run over a store, to be killed.
 
-``python -m support.outbox_worker STORE_URL CHANNEL_DIR SOURCE_DIR`` delivers connection
-``shop`` through a :class:`~support.outbox_doubles.FileChannel` and pushes to a
-:class:`~support.outbox_doubles.NoteSource`. With ``LEDGERLINK_KILL_POINT=NAME:COUNT``
+``python -m support.outbox_worker STORE_URL CHANNEL SOURCE_DIR`` delivers connection
+``shop`` through channel ``ap`` and pushes to a :class:`~support.outbox_doubles.NoteSource`
+in SOURCE_DIR. CHANNEL is ``http://...`` (the access-point emulator: a
+:class:`~delivery.peppol_ap.PeppolApChannel`) or a folder (a
+:class:`~support.outbox_doubles.FileChannel`). With ``LEDGERLINK_KILL_POINT=NAME:COUNT``
 and ``LEDGERLINK_KILL_MARKER=PATH`` it stops at the COUNT-th pass of the outbox
 checkpoint NAME: it writes PATH and sleeps, so the test can kill it right there.
 """
@@ -16,6 +18,8 @@ import time
 from pathlib import Path
 
 import sync.outbox
+from delivery.base import Channel
+from delivery.peppol_ap import PeppolApChannel
 from support.outbox_doubles import FileChannel, NoteSource
 from sync.outbox import deliver
 from sync.store import open_store
@@ -41,9 +45,13 @@ def _install_pause() -> None:
 
 
 def main(argv: list[str]) -> int:
-    url, channel_dir, source_dir = argv
+    url, where, source_dir = argv
     _install_pause()
-    channel = FileChannel(Path(channel_dir))
+    channel: Channel
+    if where.startswith("http"):
+        channel = PeppolApChannel("ap", where, timeout=30, attempts=1)
+    else:
+        channel = FileChannel(Path(where))
     source = NoteSource(Path(source_dir))
     with open_store(url) as store:
         summary = deliver(store, connection="shop", channels={"ap": channel}, source=source)

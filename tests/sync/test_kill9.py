@@ -1,6 +1,7 @@
 """Fault injection: a delivery worker killed with SIGKILL at random points, restarted
-until it is done, delivers every one of 200 documents exactly once and leaves exactly
-one note per status transition at the source.
+until it is done, delivers every one of 200 documents exactly once to the access-point
+emulator (which runs in the test process and counts the POSTs per idempotency key) and
+leaves exactly one note per status transition at the source.
 
 The points are seeded: the seed is printed, and ``LEDGERLINK_KILL9_SEED=N`` replays a
 run (``LEDGERLINK_KILL9_KILLS`` sets how many kills, 20 by default).
@@ -18,8 +19,9 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import func, select
-from support.outbox_doubles import ANSWERS, FileChannel, NoteSource, add_document, envelope_for
+from support.outbox_doubles import NoteSource, add_document, envelope_for
 
+from delivery.ap_emulator import ApEmulator, default_script
 from sync.outbox import enqueue
 from sync.store import events, open_store, outbox
 
@@ -29,7 +31,11 @@ WAIT = 90.0
 """Seconds any one worker may take before the test gives up (no hang)."""
 
 
-def _fill(url: str, channel: FileChannel) -> None:
+ANSWERS = len(default_script("INV-0000"))
+"""The emulator's answers to each document (MLR AB, Invoice Response AB, AP)."""
+
+
+def _fill(url: str) -> None:
     with open_store(url, create=True) as store:
         store.ensure()
         with store.begin() as conn:
@@ -43,8 +49,17 @@ def _fill(url: str, channel: FileChannel) -> None:
                     source_id=source_id,
                     content_hash=digest,
                     envelope=envelope_for(number, source_id, digest),
-                    channels=[channel],
+                    channels=[_Peppol()],
                 )
+
+
+class _Peppol:
+    """Stands for the worker's access-point channel when queueing: it accepts all."""
+
+    name = "ap"
+
+    def accepts(self, envelope: object) -> bool:
+        return True
 
 
 def _pick(rng: random.Random, url: str, sends: bool) -> str:
@@ -63,11 +78,11 @@ def _pick(rng: random.Random, url: str, sends: bool) -> str:
     if sends and unsent:
         name = rng.choice(["claimed", "sent"])
         return f"{name}:{rng.randint(1, min(unsent, 20))}"
-    pushes = unpushed + unsent * (1 + len(ANSWERS))
+    pushes = unpushed + unsent * (1 + ANSWERS)
     return f"pushed:{rng.randint(1, max(1, min(pushes, 100)))}"
 
 
-def _run(url: str, tmp: Path, point: str | None) -> str:
+def _run(url: str, ap: str, tmp: Path, point: str | None) -> str:
     """One worker: 'killed' when it reached ``point`` and was killed, 'done' when it ended."""
     marker = tmp / "paused"
     marker.unlink(missing_ok=True)
@@ -76,7 +91,7 @@ def _run(url: str, tmp: Path, point: str | None) -> str:
     if point is not None:
         env |= {"LEDGERLINK_KILL_POINT": point, "LEDGERLINK_KILL_MARKER": str(marker)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "support.outbox_worker", url, str(tmp / "ap"), str(tmp / "source")],
+        [sys.executable, "-m", "support.outbox_worker", url, ap, str(tmp / "source")],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -108,21 +123,22 @@ def test_kill_9_at_random_points_delivers_each_document_once(
     kills = int(os.environ.get("LEDGERLINK_KILL9_KILLS", "20"))
     print(f"kill -9 seed {seed} (replay: LEDGERLINK_KILL9_SEED={seed})")
     rng = random.Random(seed)
-    channel = FileChannel(tmp_path / "ap")
-    _fill(store_url, channel)
+    _fill(store_url)
 
     killed: Counter[str] = Counter()
-    for _ in range(3 * kills):
-        if sum(killed.values()) == kills:
-            break
-        sending = killed["claimed"] + killed["sent"] < kills // 2
-        point = _pick(rng, store_url, sending)
-        if _run(store_url, tmp_path, point) == "killed":
-            killed[point.partition(":")[0]] += 1
-    assert _run(store_url, tmp_path, None) == "done"
+    with ApEmulator() as emulator:
+        for _ in range(3 * kills):
+            if sum(killed.values()) == kills:
+                break
+            sending = killed["claimed"] + killed["sent"] < kills // 2
+            point = _pick(rng, store_url, sending)
+            if _run(store_url, emulator.url, tmp_path, point) == "killed":
+                killed[point.partition(":")[0]] += 1
+        assert _run(store_url, emulator.url, tmp_path, None) == "done"
     print(f"seed {seed}: killed at {dict(killed)}")
 
-    sends = channel.sends()
+    sends = emulator.posts
+    assert len(emulator.documents) == len(sends)
     assert len(sends) == DOCUMENTS, f"seed {seed}: {DOCUMENTS - len(sends)} documents lost"
     assert set(sends.values()) == {1}, f"seed {seed}: sent twice: {sends.most_common(3)}"
     with open_store(store_url) as store, store.begin() as conn:
@@ -133,10 +149,10 @@ def test_kill_9_at_random_points_delivers_each_document_once(
         ).scalar_one()
     assert final == {"accepted": DOCUMENTS}, f"seed {seed}"
     assert unpushed == 0
-    assert transitions == DOCUMENTS * (2 + len(ANSWERS))  # queued, sent and each answer
+    assert transitions == DOCUMENTS * (2 + ANSWERS)  # queued, sent and each answer
     notes = NoteSource(tmp_path / "source").notes()
     per_transition = Counter((note["record"], note["message"]) for note in notes)
     assert len(notes) == transitions and set(per_transition.values()) == {1}, f"seed {seed}"
     per_document = Counter(note["record"] for note in notes)
-    assert set(per_document.values()) == {2 + len(ANSWERS)}, f"seed {seed}"
+    assert set(per_document.values()) == {2 + ANSWERS}, f"seed {seed}"
     assert killed["claimed"] + killed["sent"] > 0 and killed["pushed"] > 0, f"seed {seed}"

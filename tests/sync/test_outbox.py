@@ -380,3 +380,62 @@ def test_events_of_another_connection_are_left_alone(store: Store, tmp_path: Pat
     summary = deliver(store, connection="other", channels={"ap": channel}, source=None)
 
     assert summary.delivered == 0 and channel.sends() == {}
+
+
+def test_two_workers_at_once_never_send_one_document_twice(store: Store, tmp_path: Path) -> None:
+    import threading
+
+    channel = FileChannel(tmp_path / "ap", answers=())
+    numbers = [f"INV-{index:02d}" for index in range(40)]
+    queue(store, channel, *numbers)
+    summaries = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            summaries.append(
+                deliver(store, connection="shop", channels={"ap": channel}, source=None)
+            )
+        except BaseException as failure:
+            failures.append(failure)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+
+    assert not failures and len(summaries) == 2
+    assert sum(summary.delivered for summary in summaries) == len(numbers)
+    assert len(channel.sends()) == len(numbers) and set(channel.sends().values()) == {1}
+    assert set(states(store).values()) == {"sent"}
+
+
+def test_a_row_its_worker_records_while_another_waits_for_it_is_not_recovered_again(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = FileChannel(tmp_path / "ap", answers=())
+    ids = queue(store, channel, "INV-1")
+
+    def crash(point: str) -> None:
+        if point == "sent":
+            raise Crash(point)
+
+    monkeypatch.setattr(sync.outbox, "checkpoint", crash)
+    with pytest.raises(Crash):
+        deliver(store, connection="shop", channels={"ap": channel}, source=None)
+    monkeypatch.setattr(sync.outbox, "checkpoint", lambda point: None)
+    take = sync.outbox._Locks.take
+
+    def recorded_first(locks: sync.outbox._Locks, outbox_id: int) -> bool:
+        # the worker that sent it records it and lets go just before this run takes it
+        with store.begin() as conn:
+            conn.execute(outbox.update().values(state="sent"))
+            record_event(conn, document_id=ids["INV-1"], state="sent", cause="the other worker")
+        return take(locks, outbox_id)
+
+    monkeypatch.setattr(sync.outbox._Locks, "take", recorded_first)
+    summary = deliver(store, connection="shop", channels={"ap": channel}, source=None)
+
+    assert summary.delivered == 0
+    assert history(store, ids["INV-1"]) == ["queued", "sent"]
