@@ -264,7 +264,7 @@ class _Ledger:
         self._files: set[str] = set()
         self._memory: list[Item] = []
 
-    def open(self, name: str, kind: str, since: date | None) -> None:
+    def open(self, name: str, kind: str, since: date | None, *, deliver: bool = False) -> None:
         if self.store is None:
             return
         from sync.pipeline import connection_id
@@ -298,14 +298,25 @@ class _Ledger:
             self.migration = int(row.id)
             if row.cursor_value is not None:
                 self.cursor = Cursor(value=row.cursor_value, tie_breaker=row.cursor_tie_breaker)
+            delivering: set[bool] = set()
             for item in conn.execute(
                 select(
-                    migration_items.c.source_id, migration_items.c.item_key, migration_items.c.file
+                    migration_items.c.source_id,
+                    migration_items.c.item_key,
+                    migration_items.c.file,
+                    migration_items.c.document_id,
                 ).where(migration_items.c.migration_id == self.migration)
             ):
                 self._done.add((item.source_id, item.item_key))
                 if item.file:
                     self._files.add(item.file.casefold())
+                    delivering.add(item.document_id is not None)
+        if delivering and delivering != {deliver}:
+            began = "with --deliver" if True in delivering else "without --deliver"
+            raise MigrationError(
+                f"the migration of {name} into {self.target} began {began}; continue it "
+                f"the same way, or choose another --to folder"
+            )
 
     def done(self, source_id: str, key: str) -> bool:
         return (source_id, key) in self._done
@@ -334,12 +345,14 @@ class _Ledger:
             if recorder is not None:
                 recorder.record(conn, _Job(record, outcome, tuple(_report_of(outcome, item))))
                 if isinstance(outcome, Built):
-                    item.document_id = conn.execute(
-                        select(documents.c.id).where(
+                    item.document_id = conn.execute(  # by hash: a renamed file is the same
+                        select(documents.c.id)
+                        .where(
                             documents.c.connection_id == self.connection,
-                            documents.c.source_id == record.id,
                             documents.c.content_hash == outcome.content_hash,
                         )
+                        .order_by(documents.c.id.desc())
+                        .limit(1)
                     ).scalar()
             conn.execute(migration_items.insert().values(**_values(item, self.migration)))
 
@@ -599,7 +612,7 @@ def migrate(
     target = target.resolve()
     summary = MigrationSummary(target=target, dry_run=store is None)
     ledger = _Ledger(store, target)
-    ledger.open(name, kind, since)
+    ledger.open(name, kind, since, deliver=deliver)
     start = ledger.cursor
     if start is None and since is not None:
         start = Cursor.start(datetime.combine(since, time(), UTC))
@@ -625,6 +638,9 @@ def migrate(
                     _deliver(store, name, connector, channels, summary)
         except ConnectorError as failure:
             summary.error = str(failure)
+        else:  # what a stopped run queued after its last page is sent even with no new page
+            if recorder is not None and store is not None:
+                _deliver(store, name, connector, channels, summary)
         finally:
             summary.items = ledger.items()
             if store is not None:

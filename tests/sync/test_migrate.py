@@ -270,3 +270,34 @@ def test_after_ctrl_c_the_same_command_continues_where_it_stopped(
     assert "4 taken in this run, 4 by an earlier run" in resumed.stdout, resumed.output
     assert len(index(out)) == 8 and len(xml_files(out)) == 7
     assert not any("~" in name for name in xml_files(out))
+
+
+def test_a_migration_continues_only_the_way_it_began_with_or_without_deliver(
+    folder: Path, store_url: str
+) -> None:
+    out, other = folder / "out", folder / "other"
+    ledgerlink(folder, store_url, "m", "--to", str(out))
+    refused = ledgerlink(folder, store_url, "m", "--to", str(out), "--deliver")
+    assert refused.exit_code == 2 and "began without --deliver" in refused.stderr
+    assert not (folder / "delivered").exists()
+    ledgerlink(folder, store_url, "m", "--to", str(other), "--deliver")
+    assert len(xml_files(folder / "delivered")) == 7
+    plain = ledgerlink(folder, store_url, "m", "--to", str(other))
+    assert plain.exit_code == 2 and "began with --deliver" in plain.stderr
+
+
+def test_deliver_links_a_document_sync_took_under_another_record_id(
+    folder: Path, store_url: str
+) -> None:
+    synced = runner.invoke(
+        app, ["--config", str(folder / "ledgerlink.toml"), "sync", "--store", store_url]
+    )
+    assert synced.exit_code == 1, synced.output  # the refused record
+    delivered = xml_files(folder / "delivered")
+    for path in sorted((folder / "export").rglob("*.json")):  # every file renamed
+        path.rename(path.with_name(f"renamed-{path.name}"))
+    out = folder / "out"
+    result = ledgerlink(folder, store_url, "m", "--to", str(out), "--deliver")
+    assert result.exit_code == 1, result.output
+    assert xml_files(folder / "delivered") == delivered  # same content: never sent again
+    assert {row["delivery"] for row in index(out) if row["state"] == "written"} == {"delivered"}
