@@ -431,6 +431,8 @@ def _handler_for(emulator: ApEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "ledgerlink-ap-emulator"
+        disable_nagle_algorithm = True  # headers and body go out as two writes: without
+        # TCP_NODELAY each answer waits for the client's delayed ACK (about 40 ms)
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
