@@ -58,8 +58,7 @@ def demo(
     strict: Annotated[bool, typer.Option(help="Legal requirement findings are errors.")] = False,
     cache: CacheOption = None,
 ) -> None:
-    """Convert the demo invoices in fixtures/ to UBL, read them back, validate them, then
-    deliver them through the sync engine and show what came back."""
+    """Check the demo invoices, deliver them through the sync engine, show the answers."""
     with using_cache(cache):
         _demo(fixtures, out, strict)
 
