@@ -8,11 +8,20 @@ Failing documents are quarantined with their reason in ``OUT/quarantine.json``
 (a document the validator rejects: its rule ids and lines, and its UBL in
 ``OUT/quarantine/``); the others go on. A validation bundle that is not
 installed stops the demo with exit code 2 and the command that installs it.
+
+Then it runs the whole cycle through the sync engine (:mod:`ledgerlink.demo_cycle`): a
+fresh SQLite store in ``OUT/sync/``, the fixtures as a model-json connection, the access
+point emulator on 127.0.0.1 and the directory channel; it shows the answers coming back
+poll by poll and prints what a credit manager looks at: per document its number, buyer,
+amount due, due date, channel, state and last response, then the totals (sent, accepted,
+rejected, open amount by state). Exit code 1 when a document failed or ended otherwise
+than the emulator's demo script says, with the reason.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +30,12 @@ import typer
 from ledgerlink.cache_option import CacheOption, using_cache
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ledgerlink.demo_cycle import CycleResult
     from ubl.validate import Report
+
+__all__ = ["DEFAULT_FIXTURES", "demo", "rejection"]
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -44,7 +58,7 @@ def demo(
     strict: Annotated[bool, typer.Option(help="Legal requirement findings are errors.")] = False,
     cache: CacheOption = None,
 ) -> None:
-    """Convert the demo invoices in fixtures/ to UBL, read them back and validate them."""
+    """Check the demo invoices, deliver them through the sync engine, show the answers."""
     with using_cache(cache):
         _demo(fixtures, out, strict)
 
@@ -103,5 +117,73 @@ def _demo(fixtures: Path, out: Path, strict: bool) -> None:
         console.print(f"[red]quarantined[/red] {item['reason']}")
     passed = len(sources) - len(quarantine)
     console.print(f"{passed} passed, {len(quarantine)} failed; UBL in {out}")
-    if quarantine:
+    unexpected = _sync(fixtures, out, console)
+    if quarantine or unexpected:
         raise typer.Exit(1)
+
+
+def _sync(fixtures: Path, out: Path, console: Console) -> list[str]:
+    """The sync engine's cycle on the fixtures; what went unexpectedly (printed too)."""
+    from ledgerlink._output import fail
+    from ledgerlink.demo_cycle import DemoUnusable, run_cycle
+
+    console.print()
+    console.print("[bold]Sync[/bold]: store, outbox, access point emulator and folder")
+    try:
+        result = run_cycle(fixtures, out, echo=console.print)
+    except DemoUnusable as exc:
+        fail(str(exc), code=2)
+    _credit_view(result, console)
+    for reason in result.unexpected:
+        console.print(f"[red]unexpected[/red] {reason}")
+    console.print(
+        "Reconciliation (bank payments matched to these invoices) arrives with the "
+        "reconciler issue; `paid` here is the buyer's Invoice Response PD, not a bank line."
+    )
+    console.print(
+        f"Store, settings and delivered folder in {result.folder}: "
+        f"`ledgerlink --config {result.folder / 'ledgerlink.toml'} status`"
+    )
+    return result.unexpected
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def _credit_view(result: CycleResult, console: Console) -> None:
+    """Per document what a credit manager looks at, then the totals."""
+    from collections import Counter, defaultdict
+
+    from rich.table import Table
+
+    table = Table("number", "buyer", "amount due", "due date", "channel", "state", "last response")
+    for column in table.columns[:-1]:
+        column.no_wrap = True
+    for row in result.rows:
+        table.add_row(
+            row.number,
+            row.buyer,
+            _money(row.amount, row.currency),
+            row.due_date.isoformat() if row.due_date else "-",
+            row.channel,
+            row.state,
+            row.response,
+        )
+    console.print(table)
+    states = Counter(row.state for row in result.rows)
+    sent = sum(1 for row in result.rows if row.channel != "-")
+    console.print(
+        f"documents sent: {sent}; accepted {states['accepted']}, rejected "
+        f"{states['rejected']}, paid {states['paid']}, delivered (no answer yet or under "
+        f"query) {states['delivered']}"
+    )
+    open_amounts: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in result.rows:
+        if row.state != "paid":
+            open_amounts[row.state, row.currency] += row.amount
+    text = "; ".join(
+        f"{state} {_money(amount, currency)}"
+        for (state, currency), amount in sorted(open_amounts.items())
+    )
+    console.print(f"open amount by state: {text or 'nothing open'}")

@@ -228,6 +228,8 @@ class _Recorder:
         self.connection = connection
         self.channels = channels
         self.summary = summary
+        self._page_seen: set[str] | None = None
+        self._page_known: set[str] | None = None
 
     def seen(self, conn: Connection, hashes: Iterable[str]) -> set[str]:
         wanted = sorted(set(hashes))
@@ -242,19 +244,61 @@ class _Recorder:
             ).scalars()
         )
 
+    def _known(self, conn: Connection, source_ids: Iterable[str]) -> set[str]:
+        """The source ids with a document or an open quarantine row of this connection: the
+        only ones an earlier version can be resolved, superseded or compared for."""
+        wanted = sorted(set(source_ids))
+        if not wanted:
+            return set()
+        stored = select(documents.c.source_id).where(
+            documents.c.connection_id == self.connection, documents.c.source_id.in_(wanted)
+        )
+        held = select(quarantine.c.source_id).where(
+            quarantine.c.connection_id == self.connection,
+            quarantine.c.source_id.in_(wanted),
+            quarantine.c.resolved_at.is_(None),
+        )
+        return set(conn.execute(stored.union(held)).scalars())
+
+    def record_page(self, conn: Connection, jobs: Sequence[_Job]) -> None:
+        """Record a page's jobs in ``conn``: one query for the content hashes the store
+        holds and one for the source ids it knows, instead of four per record (a new
+        record, the common case, needs none of the per-record look-ups)."""
+        hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
+        self._page_seen = self.seen(conn, hashes)
+        self._page_known = self._known(conn, [job.record.id for job in jobs])
+        try:
+            for job in jobs:
+                self.record(conn, job)
+        finally:
+            self._page_seen = self._page_known = None
+
     def record(self, conn: Connection, job: _Job) -> None:
         if isinstance(job.outcome, Held | Refused):
             self._quarantine(conn, job.record, job.outcome)
+            if self._page_known is not None:
+                self._page_known.add(job.record.id)
             return
         built = job.outcome
-        if self.seen(conn, [built.content_hash]):
+        page_seen = self._page_seen
+        if (
+            built.content_hash in page_seen
+            if page_seen is not None
+            else self.seen(conn, [built.content_hash])
+        ):
             self.summary.unchanged += 1
             return
-        self._resolve(conn, job.record.id)
-        delivered = self._delivered_version(conn, job.record.id)
-        if delivered is None:
-            self._supersede(conn, job.record.id, built.content_hash)
+        delivered = None
+        if self._page_known is None or job.record.id in self._page_known:
+            self._resolve(conn, job.record.id)
+            delivered = self._delivered_version(conn, job.record.id)
+            if delivered is None:
+                self._supersede(conn, job.record.id, built.content_hash)
         document_id = self._insert(conn, job.record, built, job.report)
+        if page_seen is not None:
+            page_seen.add(built.content_hash)
+        if self._page_known is not None:
+            self._page_known.add(job.record.id)
         if delivered is not None:
             self._changed(conn, document_id, delivered, built.document)
             return
@@ -534,8 +578,7 @@ def sync_connection(
             jobs = _jobs(connector, page.records, profile, recorder, store)
             stored = _later(stored, page.next_cursor)
             with store.begin() as conn:
-                for job in jobs:
-                    recorder.record(conn, job)
+                recorder.record_page(conn, jobs)
                 _save_cursor(conn, connection, stored)
             summary.pulled += len(page.records)
     except ConnectorError as failure:

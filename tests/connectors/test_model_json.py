@@ -31,7 +31,7 @@ def fixture(name: str) -> Path:
 
 def test_every_fixture_comes_back_as_jsonio_reads_it(tmp_path: Path) -> None:
     copied = copy_fixtures(tmp_path, fixture_files(".json"))
-    assert len(copied) == 24
+    assert len(copied) == 25
     source = ModelJsonSource(tmp_path, page_size=7)
     records = all_records(source)
     assert sorted(record.id for record in records) == sorted(copied)
