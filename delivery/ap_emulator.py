@@ -430,7 +430,6 @@ class ApEmulator:
 def _handler_for(emulator: ApEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms stall)
         server_version = "ledgerlink-ap-emulator"
         disable_nagle_algorithm = True  # headers and body go out as two writes: without
         # TCP_NODELAY each answer waits for the client's delayed ACK (about 40 ms)
