@@ -229,7 +229,7 @@ def test_a_tampered_source_file_refuses_the_whole_bundle(tmp_path: Path) -> None
     assert refused.value.path == PEPPOL_XSLT
     assert PEPPOL_XSLT in str(refused.value) and str(tampered) in str(refused.value)
     assert refused.value.actual == hashlib.sha256(data).hexdigest()
-    assert list((cache / "peppol-bis3").iterdir()) == []  # no version dir, no leftovers
+    assert not (cache / "peppol-bis3").exists()  # no version dir, no leftovers, no empty folder
     assert installed(cache) == []
 
 
@@ -317,7 +317,7 @@ def test_download_of_a_corrupted_file_is_refused(
         install(manifest=demo_manifest(base), cache=cache)
     assert refused.value.path == "xslt/demo.xslt"
     assert refused.value.origin == f"{base}/xslt/demo.xslt"
-    assert list((cache / "demo").iterdir()) == []
+    assert not (cache / "demo").exists()  # no empty bundle folder left behind
     assert installed(cache) == []
 
 
@@ -327,6 +327,7 @@ def test_a_failed_download_is_a_fetch_error(http_folder: tuple[Path, str], tmp_p
     with pytest.raises(FetchError, match=r"demo\.xslt failed: HTTP 404"):
         install(manifest=demo_manifest(base), cache=tmp_path / "cache")
     assert installed(tmp_path / "cache") == []
+    assert not (tmp_path / "cache" / "demo").exists()
 
 
 def test_download_of_the_pinned_peppol_bundle_from_a_mirror(

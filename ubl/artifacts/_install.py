@@ -8,6 +8,7 @@ mismatch or a failed download leaves nothing of that bundle behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -66,6 +67,7 @@ def _install_bundle(spec: BundleSpec, root: Path, source: _Source) -> Bundle:
     current = matches(target, spec)
     if current is not None:
         return current
+    created = not target.parent.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{spec.version}.", suffix=".partial", dir=target.parent)
@@ -78,6 +80,12 @@ def _install_bundle(spec: BundleSpec, root: Path, source: _Source) -> Bundle:
         (staging / MARKER).write_text(_json(marker_for(spec)), encoding="utf-8")
         if matches(target, spec) is None:  # another process may have finished first
             _move_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:  # a failed install leaves no empty <cache>/<bundle>/ behind
+            with contextlib.suppress(OSError):
+                target.parent.rmdir()
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     bundle = matches(target, spec)
