@@ -155,22 +155,32 @@ def _credit_view(result: CycleResult, console: Console) -> None:
     """Per document what a credit manager looks at, then the totals."""
     from collections import Counter, defaultdict
 
-    from rich.table import Table
-
-    table = Table("number", "buyer", "amount due", "due date", "channel", "state", "last response")
-    for column in table.columns[:-1]:
-        column.no_wrap = True
-    for row in result.rows:
-        table.add_row(
+    # One line of short facts per document, aligned, and the last answer indented below it:
+    # readable in a terminal of any width (a seven-column table truncates at 80 columns).
+    heading = ("number", "buyer", "amount due", "due date", "channel", "state")
+    facts = [
+        (
             row.number,
             row.buyer,
             _money(row.amount, row.currency),
             row.due_date.isoformat() if row.due_date else "-",
             row.channel,
             row.state,
-            row.response,
         )
-    console.print(table)
+        for row in result.rows
+    ]
+    widths = [max(len(cells[i]) for cells in [heading, *facts]) for i in range(len(heading))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(
+            cell.rjust(width) if i == 2 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    console.print(line(heading), style="bold", markup=False, highlight=False, soft_wrap=True)
+    for row, cells in zip(result.rows, facts, strict=True):
+        console.print(line(cells), markup=False, highlight=False, soft_wrap=True)
+        console.print(f"    {row.response}", markup=False, highlight=False, soft_wrap=True)
     states = Counter(row.state for row in result.rows)
     sent = sum(1 for row in result.rows if row.channel != "-")
     console.print(
