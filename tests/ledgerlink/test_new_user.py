@@ -71,7 +71,9 @@ def test_missing_bundles_are_all_named_with_the_install_command_and_nothing_is_d
     empty = tmp_path / "empty-cache"
     args = [part.format(folder=folder) for part in command]
     if with_cache:
-        result = ledgerlink("--config", str(folder / "ledgerlink.toml"), *args, "--cache", str(empty))
+        result = ledgerlink(
+            "--config", str(folder / "ledgerlink.toml"), *args, "--cache", str(empty)
+        )
     else:
         env = {"LEDGERLINK_ARTIFACTS_DIR": str(empty)}
         result = ledgerlink("--config", str(folder / "ledgerlink.toml"), *args, env=env)
@@ -130,3 +132,26 @@ def test_a_settings_error_in_migrate_is_exit_2_before_the_target_is_made(folder:
     )
     assert "[connections.shop]" in line and "pth" in line
     nothing_happened(folder, "out")
+
+
+# -- 3. no settings file -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sync"],
+        ["retry"],
+        ["pull", "shop"],
+        ["mappings", "check", "shop"],
+        ["migrate", "shop", "--to", "out"],
+    ],
+)
+def test_without_a_settings_file_every_command_reading_connections_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(ledgerlink(*command))
+    assert f"settings file ./ledgerlink.toml not found (in {tmp_path})" in line
+    assert "--config" in line and "LEDGERLINK_CONFIG" in line
+    assert list(tmp_path.iterdir()) == []
