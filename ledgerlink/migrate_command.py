@@ -40,7 +40,7 @@ import typer
 from ledgerlink._output import fail
 from ledgerlink.cache_option import CacheOption, using_cache
 from ledgerlink.config_option import load_from
-from ledgerlink.store_command import StoreOption, store_url
+from ledgerlink.store_command import StoreOption, store_problem, store_url
 from ledgerlink.sync_command import checked
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def _store(ctx: typer.Context, given: str | None) -> Store:
         store = open_store(store_url(ctx, given), create=True)
         store.ensure()
     except StoreError as failure:
-        fail(str(failure), 2)
+        fail(store_problem(ctx, failure), 2)
     return store
 
 

@@ -36,7 +36,7 @@ import typer
 from ledgerlink._output import fail
 from ledgerlink.cache_option import CacheOption, using_cache
 from ledgerlink.config_option import load_from
-from ledgerlink.store_command import StoreOption, store_url
+from ledgerlink.store_command import StoreOption, store_problem, store_url
 
 if TYPE_CHECKING:
     from delivery.base import Channel
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from sync.pipeline import CycleSummary
     from sync.store import Store
 
-__all__ = ["OutputFormat", "checked", "retry", "show", "status", "sync"]
+__all__ = ["OutputFormat", "checked", "known_state", "retry", "show", "status", "sync"]
 
 
 class OutputFormat(enum.StrEnum):
@@ -66,8 +66,14 @@ def _store(ctx: typer.Context, given: str | None, *, create: bool) -> Store:
         else:
             store.check()
     except StoreError as failure:
-        fail(str(failure), 2)
+        fail(store_problem(ctx, failure), 2)
     return store
+
+
+def known_state(state: str | None, known: tuple[str, ...]) -> None:
+    """Exit 2 for a ``--state`` that is none of ``known``, listing them."""
+    if state is not None and state not in known:
+        fail(f"--state {state!r} is no state; the states are: {', '.join(known)}", 2)
 
 
 def _channels(settings: Settings, name: str) -> list[Channel]:
@@ -325,6 +331,9 @@ def status(
     store: StoreOption = None,
 ) -> None:
     """List the documents (and held records): number, connection, state, channel, last change."""
+    from sync.store.schema import DOCUMENT_STATES, QUARANTINE_STATES
+
+    known_state(state, tuple(dict.fromkeys((*DOCUMENT_STATES, *QUARANTINE_STATES))))
     with _store(ctx, store, create=False) as opened:
         rows = _documents(opened, connection, state, None)
         unbuilt = _unbuilt(opened, connection, state, None)
