@@ -58,13 +58,24 @@ def root(
 
 
 def load_from(ctx: typer.Context) -> tuple[Settings, Path]:
-    """The settings the root ``--config`` option names and the file read; exits 2 on error."""
+    """The settings the root ``--config`` option names and the file read; exits 2 on error.
+
+    Every command that calls this reads connections, so a settings file that is not there is
+    an error even when it is the default ``./ledgerlink.toml`` (saying where it was looked
+    for and how to name another), never an empty list of connections.
+    """
     from connectors.errors import ConfigurationError
-    from ledgerlink.settings import config_path, load_settings
+    from ledgerlink.settings import CONFIG_ENV, config_path, load_settings
 
     stored = ctx.find_root().obj
     explicit = stored.explicit if isinstance(stored, SettingsFile) else None
-    path, _ = config_path(explicit)
+    path, required = config_path(explicit)
+    if not required and not path.is_file():
+        fail(
+            f"settings file ./{path} not found (in {Path.cwd()}): name one with "
+            f"--config FILE or {CONFIG_ENV}, or create ./{path} with a [connections.NAME] table",
+            2,
+        )
     try:
         return load_settings(explicit), path
     except ConfigurationError as failure:

@@ -43,7 +43,13 @@ if TYPE_CHECKING:  # the mappings load only for a connector that reads codes thr
     import mappings
     from connectors.base import Connector
 
-__all__ = ["COMMON_KEYS", "connection_mapping", "open_connection", "party_table"]
+__all__ = [
+    "COMMON_KEYS",
+    "check_connection",
+    "connection_mapping",
+    "open_connection",
+    "party_table",
+]
 
 MAPPINGS_OVERRIDE = "mappings_override"
 COMMON_KEYS = frozenset(
@@ -72,9 +78,57 @@ def party_table(connection: Connection) -> dict[str, dict[str, str]]:
     }
 
 
-def open_connection(settings: Settings, name: str, *, source: Path | None = None) -> Connector:
-    """The connector of connection ``name``; ``source`` is the settings file (for messages, and
-    the folder relative paths are read from)."""
+def check_connection(
+    settings: Settings, name: str, *, source: Path | None = None, channels: bool = True
+) -> None:
+    """Everything of connection ``name`` the settings file alone decides, checked without
+    opening its source: the connector kind, the connector's own keys (a misspelt or missing
+    one), its secrets (an unset ``password_env``), its mapping and ``mappings_override``
+    files, and (unless ``channels`` is false) every channel it names (an unset
+    ``token_env`` / ``password_env``). A
+    ConfigurationError naming the table and the file.
+
+    What is known only when the source is opened - a server that does not answer, a ``path``
+    that is not there (a share not mounted yet) - is not checked: that is a run-time error of
+    the connection (:func:`open_connection` raises it), not a settings error.
+    """
+    kind, _, context, connection = _prepared(settings, name, source)
+    where = _where(name, source)
+    try:
+        for secret in kind.secrets:
+            context.secret(secret)
+        if kind.mapping is not None:
+            context.mapping()
+    except ConfigurationError as failure:
+        message = str(failure)
+        if message.startswith(where):
+            raise
+        raise ConfigurationError(_located(where, message)) from None
+    for channel in connection.channels if channels else ():
+        problem = _channel_problem(settings.channels[channel])
+        if problem is not None:
+            shown = f"[channels.{channel}]"
+            located = f"{shown} in {source}" if source is not None else shown
+            raise ConfigurationError(f"{located} (a channel of {where}): {problem}")
+
+
+def _channel_problem(channel: Any) -> str | None:
+    """What makes a channel's settings unusable before it is opened: a secret variable it
+    names (``token_env``, ``password_env``) that is unset."""
+    import os
+
+    for key in ("token_env", "password_env"):
+        variable = getattr(channel, key, None)
+        if isinstance(variable, str) and variable not in os.environ:
+            return f"{key}: the environment variable {variable} is not set"
+    return None
+
+
+def _prepared(
+    settings: Settings, name: str, source: Path | None
+) -> tuple[ConnectorType[Any], Any, ConnectionContext, Connection]:
+    """The connection's kind, its validated connector settings and its context; a
+    ConfigurationError naming the table and the file for anything the settings get wrong."""
     try:
         connection = settings.connection(name)
     except ConfigurationError as failure:
@@ -92,18 +146,29 @@ def open_connection(settings: Settings, name: str, *, source: Path | None = None
     }
     try:
         validated = kind.validate(options)
-        context = ConnectionContext(
-            name=name,
-            base=base,
-            parties=party_table(connection),
-            secret=lambda secret: connection.secret(secret, base=base),
-            mapping=lambda: _mapping_of(kind, connection, name=name, source=source),
-        )
         if kind.mapping is None and connection.option(MAPPINGS_OVERRIDE) is not None:
             raise ConfigurationError(
                 f"{MAPPINGS_OVERRIDE}: a {kind.kind} connection reads EN 16931 codes as they "
                 "are; it has no mapping to override"
             )
+    except ConfigurationError as failure:
+        raise ConfigurationError(_located(where, str(failure))) from None
+    context = ConnectionContext(
+        name=name,
+        base=base,
+        parties=party_table(connection),
+        secret=lambda secret: connection.secret(secret, base=base),
+        mapping=lambda: _mapping_of(kind, connection, name=name, source=source),
+    )
+    return kind, validated, context, connection
+
+
+def open_connection(settings: Settings, name: str, *, source: Path | None = None) -> Connector:
+    """The connector of connection ``name``; ``source`` is the settings file (for messages, and
+    the folder relative paths are read from)."""
+    kind, validated, context, _ = _prepared(settings, name, source)
+    where = _where(name, source)
+    try:
         return kind.open(validated, context)
     except ConfigurationError as failure:
         message = str(failure)

@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledgerlink._output import fail
+from ledgerlink.cache_option import CacheOption, using_cache
 from ledgerlink.config_option import load_from
-from ledgerlink.store_command import StoreOption, store_url
+from ledgerlink.store_command import StoreOption, store_problem, store_url
+from ledgerlink.sync_command import checked
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -179,7 +181,7 @@ def _store(ctx: typer.Context, given: str | None) -> Store:
         store = open_store(store_url(ctx, given), create=True)
         store.ensure()
     except StoreError as failure:
-        fail(str(failure), 2)
+        fail(store_problem(ctx, failure), 2)
     return store
 
 
@@ -212,8 +214,23 @@ def migrate(
         typer.Option("--deliver", help="Also deliver through the connection's channels, once."),
     ] = False,
     store: StoreOption = None,
+    cache: CacheOption = None,
 ) -> None:
     """Export a connection's history as validated UBL with an index.csv (resumable)."""
+    with using_cache(cache):
+        _migrate(ctx, connection, to, since, dry_run, deliver, store, cache)
+
+
+def _migrate(
+    ctx: typer.Context,
+    connection: str,
+    to: Path,
+    since: str | None,
+    dry_run: bool,
+    deliver: bool,
+    store: str | None,
+    cache: Path | None,
+) -> None:
     from connectors.errors import ConfigurationError, ConnectorError
     from delivery.base import ChannelError
     from ledgerlink.pull_command import opened
@@ -226,6 +243,7 @@ def migrate(
     if connection not in settings.connections:
         known = ", ".join(sorted(settings.connections)) or "none"
         fail(f"no connection {connection!r} in the settings file (known: {known})", 2)
+    checked(settings, [connection], source, cache, channels=deliver and not dry_run)
     _writable(to, create=not dry_run)
     settings_of = settings.connection(connection)
     channels: list[Channel] = []

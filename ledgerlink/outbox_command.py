@@ -34,14 +34,16 @@ ConnectionOption = Annotated[
 ]
 
 
-def _store(url: str) -> Store:
+def _store(ctx: typer.Context, url: str) -> Store:
     from sync.store import StoreError, open_store
 
     try:
         store = open_store(url)
         store.check()
     except StoreError as failure:
-        fail(str(failure), 2)
+        from ledgerlink.store_command import store_problem
+
+        fail(store_problem(ctx, failure), 2)
     return store
 
 
@@ -55,10 +57,14 @@ def list_(
     store: StoreOption = None,
 ) -> None:
     """List the deliveries: number, connection, channel, state, attempts, last error."""
+    from ledgerlink.sync_command import known_state
     from sync.recover import outbox_rows
     from sync.store import StoreError
+    from sync.store.schema import OUTBOX_STATES
 
-    with _store(store_url(ctx, store)) as opened:
+    known_state(state, OUTBOX_STATES)
+
+    with _store(ctx, store_url(ctx, store)) as opened:
         try:
             rows = outbox_rows(opened, connection=connection, state=state)
         except StoreError as failure:
@@ -96,7 +102,7 @@ def resolve(
 
     if sent == resend:
         fail("say what happened: --sent (it went out) or --resend (send it again)", 2)
-    with _store(store_url(ctx, store)) as opened:
+    with _store(ctx, store_url(ctx, store)) as opened:
         try:
             done = decide(
                 opened, number, decision="sent" if sent else "resend", connection=connection

@@ -379,7 +379,7 @@ def pull(
 ) -> None:
     """Print what a connection yields; with --ubl-dir, write validated UBL (keeps no state)."""
     with using_cache(cache):
-        _pull(ctx, connection, stream, since, ubl_dir, output)
+        _pull(ctx, connection, stream, since, ubl_dir, output, cache)
 
 
 def _pull(
@@ -389,11 +389,16 @@ def _pull(
     since: datetime | None,
     ubl_dir: Path | None,
     output: OutputFormat,
+    cache: Path | None,
 ) -> None:
     settings, source = load_from(ctx)
     cursor = Cursor.start(since) if since is not None else None
     if ubl_dir is not None and stream is not Stream.INVOICES:
         fail("--ubl-dir needs --stream invoices", 2)
+    if ubl_dir is not None:  # before the folder is made or a record pulled
+        from ledgerlink.bundles import require_bundles
+
+        require_bundles([PROFILE], cache)
     shown = _Output(output, stream, files=ubl_dir is not None)
     folder: UblDirectory | None = None
     try:

@@ -34,6 +34,7 @@ __all__ = [
     "app",
     "copy",
     "settings_store_url",
+    "store_problem",
     "store_url",
     "upgrade",
 ]
@@ -94,6 +95,35 @@ def store_url(ctx: typer.Context, given: str | None) -> str:
     if from_settings is not None:
         return from_settings
     return with_sqlite_base(DEFAULT_STORE, path.resolve().parent)
+
+
+def store_problem(ctx: typer.Context, failure: Exception) -> str:
+    """The message of a store error, its ``ledgerlink store upgrade`` hint naming the store as
+    the running command chose it: the same ``--store`` (or ``$LEDGERLINK_STORE``, or
+    ``--config``), so that the upgrade runs on that store and not on the default one."""
+    from sync.store.urls import redact
+
+    given = ctx.params.get("store")
+    message = str(failure)
+    hint = "`ledgerlink store upgrade`"
+    if hint not in message:
+        return message
+    stored = ctx.find_root().obj
+    explicit = stored.explicit if isinstance(stored, SettingsFile) else None
+    if given:
+        shown = redact(given)
+        command = (
+            f"`ledgerlink store upgrade --store {given}`"
+            if shown == given
+            else f"{hint} with the same --store ({shown})"
+        )
+    elif os.environ.get(STORE_ENV, "").strip():
+        command = f"{hint} with the same {STORE_ENV}"
+    elif explicit is not None:
+        command = f"`ledgerlink --config {explicit} store upgrade`"
+    else:
+        return message
+    return message.replace(hint, command)
 
 
 def _opened(url: str, *, create: bool) -> Store:

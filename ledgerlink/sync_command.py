@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledgerlink._output import fail
+from ledgerlink.cache_option import CacheOption, using_cache
 from ledgerlink.config_option import load_from
-from ledgerlink.store_command import StoreOption, store_url
+from ledgerlink.store_command import StoreOption, store_problem, store_url
 
 if TYPE_CHECKING:
     from delivery.base import Channel
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from sync.pipeline import CycleSummary
     from sync.store import Store
 
-__all__ = ["OutputFormat", "retry", "show", "status", "sync"]
+__all__ = ["OutputFormat", "checked", "known_state", "retry", "show", "status", "sync"]
 
 
 class OutputFormat(enum.StrEnum):
@@ -65,8 +66,14 @@ def _store(ctx: typer.Context, given: str | None, *, create: bool) -> Store:
         else:
             store.check()
     except StoreError as failure:
-        fail(str(failure), 2)
+        fail(store_problem(ctx, failure), 2)
     return store
+
+
+def known_state(state: str | None, known: tuple[str, ...]) -> None:
+    """Exit 2 for a ``--state`` that is none of ``known``, listing them."""
+    if state is not None and state not in known:
+        fail(f"--state {state!r} is no state; the states are: {', '.join(known)}", 2)
 
 
 def _channels(settings: Settings, name: str) -> list[Channel]:
@@ -89,8 +96,49 @@ def _names(settings: Settings, given: list[str] | None) -> list[str]:
     return names
 
 
+def checked(
+    settings: Settings,
+    names: list[str],
+    source: Path,
+    cache: Path | None,
+    *,
+    channels: bool = True,
+) -> None:
+    """Before a command that builds documents runs anything: exit 2 for a settings error of
+    any named connection (:func:`ledgerlink.connections.check_connection`) or, when
+    ``channels``, of a channel it names; then for the validation bundles their profiles need
+    (:func:`ledgerlink.bundles.require_bundles`)."""
+    from connectors.errors import ConfigurationError
+    from ledgerlink.bundles import require_bundles
+    from ledgerlink.connections import check_connection
+
+    for name in names:
+        try:
+            check_connection(settings, name, source=source, channels=channels)
+        except ConfigurationError as failure:
+            fail(f"{failure}; nothing was run", 2)
+    require_bundles(sorted({settings.connection(name).profile for name in names}), cache)
+
+
 def _run(
-    ctx: typer.Context, given: list[str] | None, store_option: str | None, *, retrying: bool
+    ctx: typer.Context,
+    given: list[str] | None,
+    store_option: str | None,
+    cache: Path | None,
+    *,
+    retrying: bool,
+) -> dict[str, CycleSummary]:
+    with using_cache(cache):
+        return _cycle(ctx, given, store_option, cache, retrying=retrying)
+
+
+def _cycle(
+    ctx: typer.Context,
+    given: list[str] | None,
+    store_option: str | None,
+    cache: Path | None,
+    *,
+    retrying: bool,
 ) -> dict[str, CycleSummary]:
     from connectors.errors import ConfigurationError, ConnectorError
     from delivery.base import ChannelError
@@ -100,6 +148,7 @@ def _run(
 
     settings, source = load_from(ctx)
     names = _names(settings, given)
+    checked(settings, names, source, cache)
     results: dict[str, CycleSummary] = {}
     with _store(ctx, store_option, create=True) as store:
         for name in names:
@@ -175,9 +224,10 @@ def sync(
     ] = None,
     output: FormatOption = OutputFormat.TEXT,
     store: StoreOption = None,
+    cache: CacheOption = None,
 ) -> None:
     """Run one sync cycle: pull, build, validate, record, deliver, push status."""
-    _report(_run(ctx, connections, store, retrying=False), output, "sync")
+    _report(_run(ctx, connections, store, cache, retrying=False), output, "sync")
 
 
 def retry(
@@ -187,9 +237,11 @@ def retry(
     ] = None,
     output: FormatOption = OutputFormat.TEXT,
     store: StoreOption = None,
+    cache: CacheOption = None,
 ) -> None:
     """Rebuild held and quarantined documents after a fix; what builds now is delivered."""
-    _report(_run(ctx, [connection] if connection else None, store, retrying=True), output, "retry")
+    chosen = [connection] if connection else None
+    _report(_run(ctx, chosen, store, cache, retrying=True), output, "retry")
 
 
 def _documents(store: Store, connection: str | None, state: str | None, number: str | None) -> Any:
@@ -279,6 +331,9 @@ def status(
     store: StoreOption = None,
 ) -> None:
     """List the documents (and held records): number, connection, state, channel, last change."""
+    from sync.store.schema import DOCUMENT_STATES, QUARANTINE_STATES
+
+    known_state(state, tuple(dict.fromkeys((*DOCUMENT_STATES, *QUARANTINE_STATES))))
     with _store(ctx, store, create=False) as opened:
         rows = _documents(opened, connection, state, None)
         unbuilt = _unbuilt(opened, connection, state, None)

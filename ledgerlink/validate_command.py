@@ -185,7 +185,9 @@ def validate(
         try:
             validated = iter(validate_files(files, profile.value, jobs))
         except SetupError as exc:
-            fail(str(exc), code=2)
+            from ledgerlink.bundles import with_cache
+
+            fail(with_cache(str(exc), cache), code=2)
         except Interrupted as stopped:
             fail(
                 f"interrupted: {stopped.done} of {stopped.total} document(s) validated, "
