@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from sync.store.keys import idempotency_key
 from sync.store.schema import connections, documents, events, outbox
@@ -254,11 +254,20 @@ def enqueue(
 def envelope_of(conn: Connection, outbox_id: int) -> Envelope:
     """The envelope of outbox row ``outbox_id``, rebuilt from its document's UBL and the
     addresses its ``queued`` event keeps."""
-    from delivery.base import Envelope
+    return _envelopes(conn, [outbox_id])[outbox_id]
+
+
+def _envelopes(conn: Connection, outbox_ids: Sequence[int]) -> dict[int, Envelope]:
+    """:func:`envelope_of` for each of ``outbox_ids``, in two queries (a row that is not
+    in the store raises ``KeyError`` when looked up)."""
+    from delivery.base import Envelope, safe_file_name
     from model.document import DocumentKind, Identifier
 
-    row = conn.execute(
+    if not outbox_ids:
+        return {}
+    rows = conn.execute(
         select(
+            outbox.c.id,
             outbox.c.idempotency_key,
             outbox.c.document_id,
             documents.c.ubl,
@@ -268,34 +277,41 @@ def envelope_of(conn: Connection, outbox_id: int) -> Envelope:
         )
         .join(documents, documents.c.id == outbox.c.document_id)
         .join(connections, connections.c.id == documents.c.connection_id)
-        .where(outbox.c.id == outbox_id)
-    ).one()
-    details = conn.execute(
-        select(events.c.details)
-        .where(events.c.document_id == row.document_id, events.c.to_state == "queued")
+        .where(outbox.c.id.in_(sorted(outbox_ids)))
+        .order_by(outbox.c.id)
+    ).all()
+    kept: dict[int, Mapping[str, Any]] = {}
+    queued = conn.execute(
+        select(events.c.document_id, events.c.details)
+        .where(
+            events.c.document_id.in_(sorted({row.document_id for row in rows})),
+            events.c.to_state == "queued",
+        )
         .order_by(events.c.id.desc())
-    ).scalars()
-    kept: Mapping[str, Any] = next(
-        (each["envelope"] for each in details if isinstance(each, Mapping) and "envelope" in each),
-        {},
-    )
+    ).all()
+    for each in queued:  # newest first: the first envelope found per document is kept
+        details = each.details if isinstance(each.details, Mapping) else {}
+        if each.document_id not in kept and isinstance(found := details.get("envelope"), Mapping):
+            kept[each.document_id] = found
 
     def identifier(value: Any) -> Identifier | None:
         return Identifier(value=value["value"], scheme=value.get("scheme")) if value else None
 
-    from delivery.base import safe_file_name
-
-    return Envelope(
-        idempotency_key=row.idempotency_key,
-        connection=row.name,
-        number=row.number,
-        kind=DocumentKind(str(kept.get("kind") or row.kind).replace("-", "_")),
-        ubl=bytes(row.ubl),
-        file_name=kept.get("file_name") or safe_file_name(row.number),
-        buyer_endpoint=identifier(kept.get("buyer_endpoint")),
-        buyer_email=kept.get("buyer_email"),
-        seller_endpoint=identifier(kept.get("seller_endpoint")),
-    )
+    built: dict[int, Envelope] = {}
+    for row in rows:
+        addresses = kept.get(row.document_id, {})
+        built[row.id] = Envelope(
+            idempotency_key=row.idempotency_key,
+            connection=row.name,
+            number=row.number,
+            kind=DocumentKind(str(addresses.get("kind") or row.kind).replace("-", "_")),
+            ubl=bytes(row.ubl),
+            file_name=addresses.get("file_name") or safe_file_name(row.number),
+            buyer_endpoint=identifier(addresses.get("buyer_endpoint")),
+            buyer_email=addresses.get("buyer_email"),
+            seller_endpoint=identifier(addresses.get("seller_endpoint")),
+        )
+    return built
 
 
 # -- who owns a sending row --------------------------------------------------------------
@@ -344,9 +360,33 @@ class _Locks:
         self._session.commit()
         return bool(got)
 
+    def take_all(self, outbox_ids: Sequence[int]) -> list[int]:
+        """:meth:`take` for each of ``outbox_ids`` in one round trip: those now owned."""
+        if self._session is None or not outbox_ids:
+            return list(outbox_ids)
+        got = self._session.execute(
+            text(
+                "SELECT id FROM unnest(CAST(:ids AS integer[])) AS id"
+                " WHERE pg_try_advisory_lock(:lock_class, id) ORDER BY id"
+            ),
+            {"ids": list(outbox_ids), "lock_class": _LOCK_CLASS},
+        ).scalars()
+        owned = [int(each) for each in got]
+        self._session.commit()
+        return owned
+
     def release(self, outbox_id: int) -> None:
-        if self._session is not None:
-            self._session.execute(select(func.pg_advisory_unlock(_LOCK_CLASS, outbox_id)))
+        self.release_all([outbox_id])
+
+    def release_all(self, outbox_ids: Sequence[int]) -> None:
+        if self._session is not None and outbox_ids:
+            self._session.execute(
+                text(
+                    "SELECT pg_advisory_unlock(:lock_class, id)"
+                    " FROM unnest(CAST(:ids AS integer[])) AS id"
+                ),
+                {"ids": list(outbox_ids), "lock_class": _LOCK_CLASS},
+            )
             self._session.commit()
 
 
@@ -422,37 +462,56 @@ def _finding(message: str, *, rule: str = "OUTBOX", hint: str | None = None) -> 
     return Finding(rule=rule, layer="delivery", message=message, hint=hint)
 
 
-def _claim(store: Store, locks: _Locks, connection: str, skip: set[int]) -> tuple[int, str] | None:
-    """The next due queued row, marked ``sending`` and committed; None when none is left."""
-    while True:
-        with store.begin() as conn:
-            now = _now()
-            query = (
-                _connection_rows(connection)
-                .where(
-                    outbox.c.state == "queued",
-                    outbox.c.next_attempt_at.is_(None) | (outbox.c.next_attempt_at <= now),
-                )
-                .order_by(outbox.c.id)
-                .limit(1)
+_BATCH: Final = 100
+"""Queued rows claimed per query: their envelopes are read together, their row locks
+taken and released together; each row is still marked ``sending`` (and committed) on its
+own, right before its send."""
+
+
+def _claim_batch(
+    store: Store, locks: _Locks, connection: str, after: int
+) -> tuple[int, dict[int, Envelope], dict[int, str]] | None:
+    """The next due queued rows with an id above ``after`` (at most :data:`_BATCH`, in id
+    order): the highest id looked at, and, of the rows this run now owns (no live worker
+    holds them), the envelopes and channel names by row id. None when no row is left.
+
+    The rows stay ``queued``: :func:`_mark_sending` marks each one before its send.
+    Reading by id (keyset) keeps each query as cheap as the first, however many rows the
+    run has handled.
+    """
+    with store.begin() as conn:
+        query = (
+            _connection_rows(connection)
+            .with_only_columns(outbox.c.id, outbox.c.channel)
+            .where(
+                outbox.c.state == "queued",
+                outbox.c.id > after,
+                outbox.c.next_attempt_at.is_(None) | (outbox.c.next_attempt_at <= _now()),
             )
-            if skip:
-                query = query.where(outbox.c.id.not_in(skip))
-            if locks.postgres:
-                query = query.with_for_update(skip_locked=True, of=outbox)
-            row = conn.execute(query).first()
-            if row is None:
-                return None
-            if not locks.take(row.id):
-                skip.add(row.id)
-                continue
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row.id)
-                .values(state=SENDING, attempts=outbox.c.attempts + 1, updated_at=now)
-            )
-        checkpoint("claimed")
-        return row.id, row.channel
+            .order_by(outbox.c.id)
+            .limit(_BATCH)
+        )
+        if locks.postgres:
+            query = query.with_for_update(skip_locked=True, of=outbox)
+        rows = conn.execute(query).all()
+        if not rows:
+            return None
+        names = {row.id: row.channel for row in rows}
+        owned = locks.take_all(list(names))
+        envelopes = _envelopes(conn, owned)
+    return rows[-1].id, envelopes, {outbox_id: names[outbox_id] for outbox_id in owned}
+
+
+def _mark_sending(store: Store, outbox_id: int) -> bool:
+    """Row ``outbox_id`` becomes ``sending`` (one more attempt), committed before its
+    send; False when it is no longer queued (the pipeline replaced its document)."""
+    with store.begin() as conn:
+        marked = conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id, outbox.c.state == "queued")
+            .values(state=SENDING, attempts=outbox.c.attempts + 1, updated_at=_now())
+        ).rowcount
+    return bool(marked)
 
 
 def _send_queued(
@@ -463,24 +522,21 @@ def _send_queued(
     budget: RetryBudget,
     summary: DeliverySummary,
 ) -> None:
-    skip: set[int] = set()
-    while (claimed := _claim(store, locks, connection, skip)) is not None:
-        outbox_id, name = claimed
-        skip.add(outbox_id)
-        channel = channels.get(name)
-        with store.begin() as conn:
-            envelope = envelope_of(conn, outbox_id)
-            if channel is None:
-                conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == outbox_id)
-                    .values(state="queued", attempts=outbox.c.attempts - 1)
-                )
-                summary.findings.append(_unknown_channel(name, envelope.number))
-                locks.release(outbox_id)
-                continue
-        _send(store, outbox_id, channel, envelope, budget, summary)
-        locks.release(outbox_id)
+    after = 0
+    while (batch := _claim_batch(store, locks, connection, after)) is not None:
+        after, envelopes, names = batch
+        try:
+            for outbox_id, envelope in envelopes.items():
+                channel = channels.get(names[outbox_id])
+                if channel is None:
+                    summary.findings.append(_unknown_channel(names[outbox_id], envelope.number))
+                    continue
+                if not _mark_sending(store, outbox_id):
+                    continue
+                checkpoint("claimed")
+                _send(store, outbox_id, channel, envelope, budget, summary)
+        finally:
+            locks.release_all(list(names))
 
 
 def _unknown_channel(name: str, number: str) -> Finding:
@@ -709,12 +765,16 @@ def _poll(
             )
             .order_by(outbox.c.id)
         ).all()
-    for row in rows:
+    envelopes: dict[int, Envelope] = {}
+    for at, row in enumerate(rows):
         channel = channels.get(row.channel)
         if channel is None:
             continue
-        with store.begin() as conn:
-            envelope = envelope_of(conn, row.id)
+        if row.id not in envelopes:  # read by batches of the rows that follow
+            envelopes.clear()
+            with store.begin() as conn:
+                envelopes = _envelopes(conn, [each.id for each in rows[at : at + _BATCH]])
+        envelope = envelopes[row.id]
         try:
             answers = channel.poll(envelope, row.remote_id)
         except ChannelError as failure:
