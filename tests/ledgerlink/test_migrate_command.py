@@ -24,6 +24,15 @@ from sync.migrate import file_name
 
 runner = CliRunner()
 REFUSED = "nl-corrective-384-nlcius.json"
+WRITTEN = (  # seven fixtures the Peppol writer takes (named, so a new fixture changes nothing)
+    "attachment-pdf.json",
+    "be-buyer-ogm.json",
+    "be-outside-scope-o.json",
+    "creditnote-billing-reference.json",
+    "large-120-lines.json",
+    "nl-card-payment-prepaid.json",
+    "nl-creditnote-nlcius-return.json",
+)
 SETTINGS = """\
 [channels.archive]
 type = "directory"
@@ -41,7 +50,7 @@ ANSI = re.compile(r"\x1b\[")
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Eight model-JSON fixtures (one refused by the Peppol writer) and a settings file."""
     monkeypatch.delenv("LEDGERLINK_STORE", raising=False)
-    chosen = [path for path in sorted(FIXTURES.glob("*.json")) if path.name != REFUSED][:7]
+    chosen = [FIXTURES / name for name in WRITTEN]
     copy_fixtures(tmp_path / "export", [*chosen, FIXTURES / REFUSED])
     (tmp_path / "ledgerlink.toml").write_text(SETTINGS, encoding="utf-8")
     return tmp_path
