@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.file_sources import FIXTURES, copy_fixtures
+from support.file_sources import FIXTURES, PEPPOL_REFUSED, PEPPOL_WRITTEN, copy_fixtures
 from typer.testing import CliRunner, Result
 
 from ledgerlink import migrate_command
@@ -23,16 +23,7 @@ from ledgerlink.pull_command import DocumentFiles
 from sync.migrate import file_name
 
 runner = CliRunner()
-REFUSED = "nl-corrective-384-nlcius.json"
-WRITTEN = (  # seven fixtures the Peppol writer takes (named, so a new fixture changes nothing)
-    "attachment-pdf.json",
-    "be-buyer-ogm.json",
-    "be-outside-scope-o.json",
-    "creditnote-billing-reference.json",
-    "large-120-lines.json",
-    "nl-card-payment-prepaid.json",
-    "nl-creditnote-nlcius-return.json",
-)
+REFUSED = PEPPOL_REFUSED
 SETTINGS = """\
 [channels.archive]
 type = "directory"
@@ -50,7 +41,7 @@ ANSI = re.compile(r"\x1b\[")
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Eight model-JSON fixtures (one refused by the Peppol writer) and a settings file."""
     monkeypatch.delenv("LEDGERLINK_STORE", raising=False)
-    chosen = [FIXTURES / name for name in WRITTEN]
+    chosen = [FIXTURES / name for name in PEPPOL_WRITTEN]
     copy_fixtures(tmp_path / "export", [*chosen, FIXTURES / REFUSED])
     (tmp_path / "ledgerlink.toml").write_text(SETTINGS, encoding="utf-8")
     return tmp_path

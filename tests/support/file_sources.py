@@ -92,3 +92,18 @@ def documents_and_errors(
             assert failure.record_id == record.id
             errors[record.id] = failure
     return documents, errors
+
+
+PEPPOL_WRITTEN = (
+    "attachment-pdf.json",
+    "be-buyer-ogm.json",
+    "be-outside-scope-o.json",
+    "creditnote-billing-reference.json",
+    "large-120-lines.json",
+    "nl-card-payment-prepaid.json",
+    "nl-creditnote-nlcius-return.json",
+)
+"""Seven model-JSON fixtures the Peppol writer takes, named so that a new fixture changes
+nothing in the tests that use them."""
+PEPPOL_REFUSED = "nl-corrective-384-nlcius.json"
+"""A fixture the Peppol writer refuses (type code 384 is for German seller and buyer only)."""

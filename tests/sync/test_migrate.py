@@ -15,7 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from support.file_sources import FIXTURES, SHARED_MTIME, copy_fixtures, set_mtime
+from support.file_sources import (
+    FIXTURES,
+    PEPPOL_REFUSED,
+    PEPPOL_WRITTEN,
+    SHARED_MTIME,
+    copy_fixtures,
+    set_mtime,
+)
 from typer.testing import CliRunner, Result
 
 import ubl
@@ -25,7 +32,7 @@ from sync.migrate import INDEX_COLUMNS, KILL_ENV
 pytestmark = pytest.mark.usefixtures("artifacts_cache")
 runner = CliRunner()
 JSON_FIXTURES = sorted(FIXTURES.glob("*.json"))
-REFUSED = "nl-corrective-384-nlcius.json"  # type code 384 is refused by the Peppol writer
+REFUSED = PEPPOL_REFUSED
 SETTINGS = """\
 [channels.archive]
 type = "directory"
@@ -42,7 +49,7 @@ channels = ["archive"]
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A settings file with a model-JSON connection over eight fixtures (one refused)."""
     monkeypatch.delenv("LEDGERLINK_STORE", raising=False)
-    chosen = [path for path in JSON_FIXTURES if path.name != REFUSED][:7]
+    chosen = [FIXTURES / name for name in PEPPOL_WRITTEN]
     copy_fixtures(tmp_path / "export", [*chosen, FIXTURES / REFUSED])
     (tmp_path / "ledgerlink.toml").write_text(SETTINGS, encoding="utf-8")
     return tmp_path
