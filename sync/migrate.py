@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from sqlalchemy import select, update
 
-from connectors.base import Capability, Cursor, DocumentSource, Record, Stream
+from connectors.base import Cursor, DocumentSource, Record, Stream
 from connectors.errors import ConnectorError
 from sync.documents import Built, Held, Refused, build, record_data, validate
 from sync.store.schema import documents, migration_items, migrations
@@ -655,15 +655,9 @@ def _deliver(
     channels: Sequence[Channel],
     summary: MigrationSummary,
 ) -> None:
-    from sync.outbox import deliver
+    from sync.pipeline import deliver_queued
 
-    source = connector if Capability.PUSH_STATUS in connector.capabilities else None
-    done = deliver(
-        store,
-        connection=name,
-        channels={channel.name: channel for channel in channels},
-        source=source,
-    )
+    done = deliver_queued(store, name, connector, channels)
     summary.delivered += done.delivered
     summary.failed += done.failed
     summary.findings.extend(done.findings)

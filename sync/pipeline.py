@@ -66,12 +66,14 @@ if TYPE_CHECKING:
     from delivery.base import Channel
     from model import Invoice
     from model.findings import Finding
+    from sync.outbox import DeliverySummary
     from sync.store import Store
 
 __all__ = [
     "DELIVERED_STATES",
     "TENANT",
     "CycleSummary",
+    "deliver_queued",
     "retry_connection",
     "sync_connection",
 ]
@@ -588,6 +590,22 @@ def sync_connection(
     return summary
 
 
+def deliver_queued(
+    store: Store, name: str, connector: Connector, channels: Sequence[Channel]
+) -> DeliverySummary:
+    """Send what connection ``name`` has queued through its ``channels`` and push each status
+    back to ``connector`` when it takes statuses (:func:`sync.outbox.deliver`)."""
+    from sync.outbox import deliver
+
+    source = connector if Capability.PUSH_STATUS in connector.capabilities else None
+    return deliver(
+        store,
+        connection=name,
+        channels={channel.name: channel for channel in channels},
+        source=source,
+    )
+
+
 def _deliver(
     store: Store,
     name: str,
@@ -595,15 +613,7 @@ def _deliver(
     channels: Sequence[Channel],
     summary: CycleSummary,
 ) -> None:
-    from sync.outbox import deliver
-
-    source = connector if Capability.PUSH_STATUS in connector.capabilities else None
-    done = deliver(
-        store,
-        connection=name,
-        channels={channel.name: channel for channel in channels},
-        source=source,
-    )
+    done = deliver_queued(store, name, connector, channels)
     summary.delivered += done.delivered
     summary.failed += done.failed
     summary.findings.extend(done.findings)
