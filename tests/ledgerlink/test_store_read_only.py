@@ -7,12 +7,12 @@ Tests run as root, where file permissions do not stop a write; a read-only mount
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.file_sources import FIXTURES
+from support.mounts import tmpfs
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
@@ -23,19 +23,8 @@ runner = CliRunner()
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
     """A folder on a read-only tmpfs (needs mount; skipped where not allowed)."""
-    mount = tmp_path / "read-only"
-    mount.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {result.stderr.decode().strip()}")
-    try:
+    with tmpfs(tmp_path / "read-only", "ro,size=64k") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_store_upgrade_on_a_read_only_folder_says_so(read_only: Path) -> None:
