@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,11 +89,13 @@ __all__ = [
     "StatusReason",
     "TransitionRefused",
     "allowed",
+    "can_ask",
     "is_partial_payment",
     "open_channel",
     "parse_channel_settings",
     "response_state",
     "safe_file_name",
+    "send_batch",
     "transition",
 ]
 
@@ -503,6 +505,37 @@ class Channel(Protocol):
     def close(self) -> None:
         """Release connections; the channel is not used afterwards."""
         ...
+
+
+def can_ask(channel: Channel) -> bool:
+    """True when :meth:`Channel.lookup` can tell whether a key was sent (the channel's
+    ``askable`` attribute, default True; SMTP says False). The outbox sends to a channel
+    that cannot be asked one document at a time, so that a crash leaves at most one
+    document in-doubt."""
+    return bool(getattr(channel, "askable", True))
+
+
+def send_batch(channel: Channel, envelopes: Sequence[Envelope]) -> list[Receipt | ChannelError]:
+    """Send each envelope once, in order: per envelope its Receipt, or the ChannelError its
+    send raised (one failure never stops the others). A channel with a ``send_batch``
+    method of its own does the batch its way (the directory channel makes the whole
+    batch durable with one fsync of its folder); any other is sent one by one."""
+    own = getattr(channel, "send_batch", None)
+    if own is not None:
+        results: list[Receipt | ChannelError] = own(envelopes)
+        if len(results) != len(envelopes):
+            raise RuntimeError(
+                f"channel {channel.name}: send_batch gave {len(results)} results "
+                f"for {len(envelopes)} envelopes"
+            )
+        return results
+    results = []
+    for envelope in envelopes:
+        try:
+            results.append(channel.send(envelope))
+        except ChannelError as failure:
+            results.append(failure)
+    return results
 
 
 # -- settings --------------------------------------------------------------------------

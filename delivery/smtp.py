@@ -85,6 +85,8 @@ class SmtpChannel:
     """Sends each document as an e-mail attachment through one SMTP server."""
 
     kind: Final = "smtp"
+    askable: Final = False
+    """:meth:`lookup` cannot tell whether a message went out (see :func:`delivery.base.can_ask`)."""
 
     def __init__(
         self,
