@@ -7,7 +7,13 @@ import importlib
 
 import pytest
 
-MODULES = ["delivery.base", "delivery.responses", "delivery.ap_emulator"]
+MODULES = [
+    "delivery.base",
+    "delivery.states",
+    "delivery.channel",
+    "delivery.responses",
+    "delivery.ap_emulator",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
