@@ -242,8 +242,8 @@ def can_ask(channel: Channel) -> bool:
 def send_batch(channel: Channel, envelopes: Sequence[Envelope]) -> list[Receipt | ChannelError]:
     """Send each envelope once, in order: per envelope its Receipt, or the ChannelError its
     send raised (one failure never stops the others). A channel with a ``send_batch``
-    method of its own does the batch its way (the directory channel makes the whole
-    batch durable with one fsync of its folder); any other is sent one by one."""
+    method of its own does the batch its way (the directory channel fsyncs each file but
+    its folder once per batch); any other is sent one by one."""
     own = getattr(channel, "send_batch", None)
     if own is not None:
         results: list[Receipt | ChannelError] = own(envelopes)

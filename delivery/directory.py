@@ -1,27 +1,58 @@
 """The directory channel (``type = "directory"``): drop each document into a folder, atomically.
 
-A send writes ``<path>/<file name>`` so that nobody ever sees half a file: the bytes go
-into a hidden temporary file in the same folder (``.<file name>.<random>.tmp``), the
-file is fsynced, moved into place with :func:`os.replace`, and the folder is fsynced so
-the rename survives a power loss. Then a small receipt is written under
-``<path>/.ledgerlink/<file name>.json`` holding the idempotency key and the SHA-256 of
-the bytes (written the same atomic way). The receipt lives apart from the documents
-so that whatever watches the folder sees only documents.
+**Names.** A document goes in under its envelope's file name, ``<number>.xml`` (BT-1,
+:func:`~delivery.base.safe_file_name`). When a file of that name holds other bytes (another
+supplier's, connection's or source record's document with the same number), it goes in as
+``<number>~<short id>.xml``, the way ``ledgerlink pull --ubl-dir`` names a taken name. The
+short id is the first 12 characters of the envelope's idempotency key (of the key's
+SHA-256 where the key is not hex), so the same document always gets the same name and a
+resend finds its own file. Names are compared without case (a folder on a
+case-insensitive file system, or a consumer that lower-cases: ``INV-1.xml`` and
+``inv-1.xml`` clash). A file of either name with the same bytes means the document is
+there already: nothing is written. An existing file is never overwritten; only when both
+names hold other documents is the send refused (:class:`~delivery.base.ChannelRefused`).
 
-Any failure (a full disk, a quota, an I/O error) removes the temporary file: no
-half-written file is left and :class:`~delivery.base.ChannelUnavailable` says why (the
-document stays queued and is retried). A folder that cannot be written at all
-(permission, read-only file system, a path that is a file) is
-:class:`~delivery.base.ChannelRefused`. An existing file of the same name is never
-overwritten: the same bytes mean the document is already there (a Receipt, nothing
-written); other bytes belong to another document and the send is refused.
+**Writing.** :meth:`DirectoryChannel.send_batch` writes a batch in four steps
+(:meth:`~DirectoryChannel.send` is a batch of one), so that nobody ever sees half a file
+and a receipt never speaks for bytes that may not be on disk:
 
-After a crash between send and record, :meth:`DirectoryChannel.lookup` decides by the
-receipt first, so a document that a consumer already took away from the folder still
-counts as delivered: a receipt with this idempotency key means delivered. Without a
-receipt, the file itself decides: the same bytes mean delivered (the crash came between
-the rename and the receipt), anything else means not sent. State after a send:
-``delivered``. The directory has no status answers (:meth:`poll` is empty).
+1. each document goes into a hidden temporary file in the folder
+   (``.<file name>.<random>.tmp``);
+2. each temporary file is fsynced: the bytes are on disk before a name points at them;
+3. each is linked under its name, which fails rather than replace a file that came
+   meanwhile (that document then takes its ``~`` name; a file system without hard links
+   gets a rename after a check that the name is free), and the folder is fsynced once:
+   every name of the batch survives a power loss;
+4. only then is a receipt written for each, ``<path>/.ledgerlink/<key>.json`` (the
+   idempotency key, or its SHA-256 where the key is not hex) holding the key, the file
+   name, the number and the SHA-256 of the bytes: temporary file, fsync, rename, and one
+   fsync of ``.ledgerlink``. The receipts live apart so that whatever watches the folder
+   sees only documents.
+
+One document's failure (a full disk, a quota, an I/O error) removes its temporary file:
+no half-written file is left, that document gets :class:`~delivery.base.ChannelUnavailable`
+saying why (it stays queued and is retried), and the others of the batch go on. A folder
+that cannot be written at all (permission, read-only file system, a path that is a file)
+is :class:`~delivery.base.ChannelRefused`. A receipt that cannot be written (the disk
+filled up right after the document) does not undo the delivery: the document is in
+place and on disk, and a lookup decides by its bytes. An envelope whose key has a receipt
+is delivered already: nothing is written again, even when a consumer took the file away.
+
+**Lookup** after a crash between send and record (:meth:`DirectoryChannel.lookup`): a
+receipt with this key means delivered, even when a consumer already took the file away
+(a receipt of the earlier layout, ``.ledgerlink/<file name>.json``, counts when it holds
+the key). Without a receipt the file decides: the same bytes under either name mean
+delivered (the crash came after the document got its name, before its receipt; the file
+and the folder are fsynced before the answer, as the crash may have come before the
+folder's fsync),
+anything else means not sent. State after a send: ``delivered``. The directory has no
+status answers (:meth:`~DirectoryChannel.poll` is empty).
+
+Durability is one fsync per file and one per folder and batch, which every POSIX system
+offers. Linux's ``syncfs`` would flush a batch in one call (``benchmarks/directory_channel.py``
+measures it), but it writes back every dirty file of the whole file system, at a cost the
+other writers decide, and before Linux 5.8 it did not report write-back errors; it is not
+used.
 """
 
 from __future__ import annotations
@@ -31,11 +62,16 @@ import errno
 import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from delivery.base import (
+    ChannelError,
     ChannelRefused,
     ChannelUnavailable,
     DeliveryState,
@@ -44,14 +80,24 @@ from delivery.base import (
     StatusEvent,
 )
 
-__all__ = ["RECEIPT_FOLDER", "DirectoryChannel"]
+__all__ = ["RECEIPT_FOLDER", "SHORT_ID_LENGTH", "DirectoryChannel"]
 
 RECEIPT_FOLDER: Final = ".ledgerlink"
 """The subfolder of a channel's folder that holds the send receipts."""
 
+SHORT_ID_LENGTH: Final = 12
+"""Characters of the idempotency key in a ``<number>~<short id>.xml`` name."""
+
 _PERMANENT: Final = frozenset(
     {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG}
 )
+_NO_HARD_LINKS: Final = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS})
+"""What ``link`` answers on a file system without hard links (FAT, some network shares)."""
+
+_CHUNK: Final = 128
+"""Documents of a batch written at once: each keeps a file descriptor open until fsynced."""
+
+_HEX_KEY: Final = re.compile(r"[0-9a-f]{32,128}")
 
 
 def _write_file(fd: int, data: bytes) -> None:
@@ -70,26 +116,62 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` as ``target``: temp file in the same folder, fsync, rename, fsync folder.
-    On any error the temporary file is removed and the error is raised as it came."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        try:
-            _write_file(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _link(temp: str, target: Path) -> None:
+    """``temp`` under the name ``target``, never replacing a file: FileExistsError when the
+    name is taken (compared the file system's way, so without case where it ignores case)."""
+    try:
+        os.link(temp, target)
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
         os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _fsync_dir(target.parent)
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _key_token(key: str) -> str:
+    """The idempotency key as a file name part: the key when it is hex (the outbox's keys
+    are SHA-256 hex), else the SHA-256 of the key."""
+    return key if _HEX_KEY.fullmatch(key) else _sha256(key.encode("utf-8"))
+
+
+def _names(envelope: Envelope) -> tuple[str, str]:
+    """The two names a document may have: its file name, and ``<stem>~<short id><suffix>``."""
+    plain = envelope.file_name
+    short = _key_token(envelope.idempotency_key)[:SHORT_ID_LENGTH]
+    stem, dot, suffix = plain.rpartition(".")
+    if not dot or not stem:
+        return plain, f"{plain}~{short}"
+    return plain, f"{stem}~{short}.{suffix}"
+
+
+@dataclass(slots=True, eq=False)
+class _Job:
+    """One document of a batch on its way into the folder."""
+
+    envelope: Envelope
+    name: str
+    """Where the document is (already there) or goes."""
+    temp: str | None = None
+    """Its temporary file while it is written: the document's, then the receipt's."""
+    fd: int | None = None
+    """The temporary file's descriptor, open until the file is fsynced."""
+    leader: _Job | None = None
+    """Another document of the batch with the same bytes, which writes the file."""
+    result: Receipt | ChannelError | None = None
+    """Set when the document is done: delivered, or why not."""
 
 
 class DirectoryChannel:
@@ -112,8 +194,248 @@ class DirectoryChannel:
         """Every document can go into a folder."""
         return True
 
-    def _receipt_path(self, envelope: Envelope) -> Path:
-        return self.path / RECEIPT_FOLDER / f"{envelope.file_name}.json"
+    # -- sending ------------------------------------------------------------------------
+
+    def send(self, envelope: Envelope) -> Receipt:
+        """Write one document (a batch of one); ChannelUnavailable (full disk...) leaves
+        nothing behind, ChannelRefused when the folder cannot be written."""
+        result = self.send_batch([envelope])[0]
+        if isinstance(result, ChannelError):
+            raise result
+        return result
+
+    def send_batch(self, envelopes: Sequence[Envelope]) -> list[Receipt | ChannelError]:
+        """Write each document, in order: per envelope its Receipt (``delivered``) or the
+        ChannelError that stopped it; one document's failure never stops the others."""
+        try:
+            (self.path / RECEIPT_FOLDER).mkdir(parents=True, exist_ok=True)
+            taken = self._taken()
+        except OSError as exc:
+            return [self._error(exc, f"write {self.path / e.file_name}") for e in envelopes]
+        results: list[Receipt | ChannelError] = []
+        for start in range(0, len(envelopes), _CHUNK):
+            results.extend(self._send_chunk(envelopes[start : start + _CHUNK], taken))
+        return results
+
+    def _send_chunk(
+        self, envelopes: Sequence[Envelope], taken: dict[str, list[str]]
+    ) -> list[Receipt | ChannelError]:
+        jobs: list[_Job] = []
+        writing: dict[str, _Job] = {}  # folded name -> the job of this chunk that writes it
+        try:
+            for envelope in envelopes:
+                jobs.append(self._prepare(envelope, taken, writing))
+            self._place(jobs, taken)
+            self._write_receipts([job for job in jobs if job.result is None])
+        finally:
+            for job in jobs:  # only after an unexpected error: no descriptor, no temp file left
+                self._discard(job)
+        results: list[Receipt | ChannelError] = []
+        for job in jobs:
+            assert job.result is not None
+            results.append(job.result)
+        return results
+
+    def _prepare(
+        self, envelope: Envelope, taken: dict[str, list[str]], writing: dict[str, _Job]
+    ) -> _Job:
+        """The job of one envelope: delivered already (by its receipt), there already (the
+        same bytes under one of its names), following another job with the same bytes, or
+        written to a temporary file for the name that is free."""
+        job = _Job(envelope=envelope, name=envelope.file_name)
+        try:
+            found = self._receipt(envelope)
+            if found is not None:
+                job.result = found
+                return job
+            for name in _names(envelope):
+                folded = name.casefold()
+                if (other := writing.get(folded)) is not None:
+                    if other.envelope.ubl == envelope.ubl:
+                        job.name, job.leader = other.name, other
+                        return job
+                    continue
+                held = {h: self._holds(h, envelope.ubl) for h in taken.get(folded, ())}
+                if there := [h for h, same in held.items() if same]:
+                    job.name = there[0]  # there already, from an earlier send
+                    return job
+                if False in held.values():
+                    continue  # another document holds this name
+                job.name = name
+                job.fd, job.temp = tempfile.mkstemp(
+                    dir=self.path, prefix=f".{name}.", suffix=".tmp"
+                )
+                _write_file(job.fd, envelope.ubl)
+                writing[folded] = job
+                return job
+            job.result = self._both_taken(envelope)
+        except OSError as exc:
+            self._discard(job)
+            job.result = self._error(exc, f"write {self.path / job.name}")
+        return job
+
+    def _place(self, jobs: list[_Job], taken: dict[str, list[str]]) -> None:
+        """Steps 2 and 3: fsync each file, link each under its name, fsync the folder once.
+        A document that fails here gets its error; its temporary file is removed."""
+        for job in jobs:
+            if job.result is not None or job.leader is not None:
+                continue
+            try:
+                if job.fd is not None:
+                    os.fsync(job.fd)
+                    os.close(job.fd)
+                    job.fd = None
+                else:  # there already: it may not be on disk yet, if a send crashed
+                    _fsync_file(self.path / job.name)
+            except OSError as exc:
+                self._discard(job)
+                job.result = self._error(exc, f"write {self.path / job.name}")
+        for job in jobs:
+            if job.temp is None or job.result is not None:
+                continue
+            try:
+                self._link_job(job)
+            except OSError as exc:
+                job.result = self._error(exc, f"write {self.path / job.name}")
+            finally:
+                self._discard(job)
+            if job.result is None:
+                taken.setdefault(job.name.casefold(), []).append(job.name)
+        for job in jobs:
+            if job.leader is not None and job.result is None:
+                job.name = job.leader.name  # the leader may have taken its ~ name meanwhile
+                job.result = job.leader.result  # None while the leader's file is fine
+        alive = [job for job in jobs if job.result is None]
+        if alive:
+            try:
+                _fsync_dir(self.path)
+            except OSError as exc:
+                # the files are complete and stay; a resend finds them by their bytes
+                for job in alive:
+                    job.result = self._error(exc, f"write {self.path / job.name}")
+
+    def _link_job(self, job: _Job) -> None:
+        """Link ``job``'s temporary file under its name, or under its ``~`` name when another
+        document took the name since the folder was listed; when both are taken, the job's
+        result is ChannelRefused."""
+        assert job.temp is not None
+        names = _names(job.envelope)
+        for name in names[names.index(job.name) :]:
+            try:
+                _link(job.temp, self.path / name)
+            except FileExistsError:
+                if self._holds(name, job.envelope.ubl):
+                    job.name = name  # came meanwhile, with these bytes
+                    return
+                continue
+            job.name = name
+            return
+        job.result = self._both_taken(job.envelope)
+
+    def _write_receipts(self, jobs: list[_Job]) -> None:
+        """Step 4, for documents in place and on disk: each receipt written, each fsynced,
+        each renamed, then ``.ledgerlink`` fsynced once. A receipt that fails leaves the
+        document delivered (the lookup decides by its bytes)."""
+        folder = self.path / RECEIPT_FOLDER
+        for job in jobs:
+            envelope = job.envelope
+            job.result = Receipt(remote_id=str(self.path / job.name), state=DeliveryState.DELIVERED)
+            record = {
+                "idempotency_key": envelope.idempotency_key,
+                "sha256": _sha256(envelope.ubl),
+                "file": job.name,
+                "number": envelope.number,
+            }
+            try:
+                job.fd, job.temp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+                _write_file(job.fd, json.dumps(record, sort_keys=True).encode() + b"\n")
+            except OSError:
+                self._discard(job)
+        for job in jobs:
+            if job.fd is None:
+                continue
+            try:
+                os.fsync(job.fd)
+                os.close(job.fd)
+                job.fd = None
+            except OSError:
+                self._discard(job)
+        renamed = False
+        for job in jobs:
+            if job.temp is None:
+                continue
+            target = folder / f"{_key_token(job.envelope.idempotency_key)}.json"
+            try:
+                os.replace(job.temp, target)
+                job.temp, renamed = None, True
+            except OSError:
+                self._discard(job)
+        if renamed:
+            with contextlib.suppress(OSError):
+                _fsync_dir(folder)
+
+    def _discard(self, job: _Job) -> None:
+        """Close ``job``'s descriptor and remove its temporary file, where it has them."""
+        if job.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(job.fd)
+            job.fd = None
+        if job.temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(job.temp)
+            job.temp = None
+
+    def _both_taken(self, envelope: Envelope) -> ChannelRefused:
+        plain, other = _names(envelope)
+        return ChannelRefused(
+            f"{self.path / plain} and {other} already hold other documents; not overwritten",
+            channel=self._name,
+        )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _taken(self) -> dict[str, list[str]]:
+        """The folder's names by their case-folded form (one listing per batch)."""
+        taken: dict[str, list[str]] = {}
+        for name in os.listdir(self.path):
+            taken.setdefault(name.casefold(), []).append(name)
+        return taken
+
+    def _holds(self, name: str, data: bytes) -> bool | None:
+        """Whether the file ``name`` holds exactly ``data``: None when there is no such file,
+        False for other bytes or something that is not a file."""
+        try:
+            with open(self.path / name, "rb") as file:
+                info = os.fstat(file.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+                    return False
+                return file.read(len(data) + 1) == data
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            return False
+
+    def _receipt(self, envelope: Envelope) -> Receipt | None:
+        """The Receipt when a receipt holds this envelope's key (where the key's own receipt
+        is, or the earlier layout's ``<file name>.json``); None otherwise."""
+        folder = self.path / RECEIPT_FOLDER
+        for path in (
+            folder / f"{_key_token(envelope.idempotency_key)}.json",
+            folder / f"{envelope.file_name}.json",
+        ):
+            try:
+                record = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                continue  # none, or unreadable: the next one, then the document file, decides
+            if (
+                isinstance(record, dict)
+                and record.get("idempotency_key") == envelope.idempotency_key
+            ):
+                name = record.get("file")
+                if not isinstance(name, str) or not name or re.search(r"[/\\\0]", name):
+                    name = envelope.file_name
+                return Receipt(remote_id=str(self.path / name), state=DeliveryState.DELIVERED)
+        return None
 
     def _error(self, exc: OSError, doing: str) -> ChannelUnavailable | ChannelRefused:
         reason = f"cannot {doing}: {exc.strerror or exc}"
@@ -121,63 +443,29 @@ class DirectoryChannel:
             return ChannelRefused(reason, channel=self._name)
         return ChannelUnavailable(reason, channel=self._name)
 
-    def _read_receipt(self, envelope: Envelope) -> dict[str, str] | None:
-        try:
-            data = json.loads(self._receipt_path(envelope).read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            return None  # unreadable: the document file decides
-        return data if isinstance(data, dict) else None
-
-    def send(self, envelope: Envelope) -> Receipt:
-        """Write the document; ChannelUnavailable (full disk...) leaves nothing behind."""
-        target = self.path / envelope.file_name
-        receipt = Receipt(remote_id=str(target), state=DeliveryState.DELIVERED)
-        try:
-            (self.path / RECEIPT_FOLDER).mkdir(parents=True, exist_ok=True)
-            try:
-                existing = target.read_bytes()
-            except FileNotFoundError:
-                existing = None
-            if existing is not None:
-                if existing != envelope.ubl:
-                    raise ChannelRefused(
-                        f"{target} already holds another document; not overwritten",
-                        channel=self._name,
-                    )
-            else:
-                _atomic_write(target, envelope.ubl)
-            record = {
-                "idempotency_key": envelope.idempotency_key,
-                "sha256": _sha256(envelope.ubl),
-                "file": envelope.file_name,
-                "number": envelope.number,
-            }
-            _atomic_write(
-                self._receipt_path(envelope),
-                json.dumps(record, sort_keys=True).encode() + b"\n",
-            )
-        except OSError as exc:
-            raise self._error(exc, f"write {target}") from None
-        return receipt
-
     def lookup(self, envelope: Envelope) -> Receipt | None:
-        """Delivered when the receipt holds this key, or (no receipt) the file holds these
-        bytes; None otherwise."""
-        target = self.path / envelope.file_name
-        receipt = Receipt(remote_id=str(target), state=DeliveryState.DELIVERED)
-        record = self._read_receipt(envelope)
-        if record is not None and record.get("idempotency_key") == envelope.idempotency_key:
-            return receipt
+        """Delivered when a receipt holds this key, or (no receipt) a file of either of its
+        names (compared without case) holds these bytes; None otherwise."""
+        found = self._receipt(envelope)
+        if found is not None:
+            return found
         try:
-            existing = target.read_bytes()
+            taken = self._taken()
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise self._error(exc, f"read {target}") from None
-        if record is None and existing == envelope.ubl:
-            return receipt
+            raise self._error(exc, f"read {self.path}") from None
+        for name in _names(envelope):
+            for held in taken.get(name.casefold(), ()):
+                try:
+                    if self._holds(held, envelope.ubl):
+                        _fsync_file(self.path / held)  # so "delivered" holds after a power loss
+                        _fsync_dir(self.path)
+                        return Receipt(
+                            remote_id=str(self.path / held), state=DeliveryState.DELIVERED
+                        )
+                except OSError as exc:
+                    raise self._error(exc, f"read {self.path / held}") from None
         return None
 
     def poll(self, envelope: Envelope, remote_id: str) -> list[StatusEvent]:
