@@ -185,6 +185,22 @@ def _mapping_of(
     return connection_mapping(connection, kind.mapping, name=name, source=source)
 
 
+def _new_override(base: Path, name: str, source: Path | None) -> mappings.NewOverride:
+    """How a message tells the user to create the connection's first override file (the
+    packaged mapping is never one to edit): the file, the setting and where it goes."""
+    import re
+
+    import mappings
+
+    file = f"mappings-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.toml"
+    path = base / file
+    settings = f"in {source}" if source is not None else "in the settings file"
+    setting = f'with {MAPPINGS_OVERRIDE} = "{file}" under [connections.{name}] {settings}'
+    if path.exists():
+        return mappings.NewOverride(f"name {path} (it is there already) {setting}", path)
+    return mappings.NewOverride(f"create {path} and name it {setting}", path)
+
+
 def connection_mapping(
     connection: Connection, system: str, *, name: str, source: Path | None = None
 ) -> mappings.Mapping:
@@ -210,6 +226,10 @@ def connection_mapping(
                 f"{_where(name, source)}: {MAPPINGS_OVERRIDE} file {path} not found"
             )
     try:
-        return mappings.load(system, overrides=overrides)
+        return mappings.load(
+            system,
+            overrides=overrides,
+            new_override=None if overrides else _new_override(base, name, source),
+        )
     except mappings.MappingError as failure:
         raise ConfigurationError(f"{_where(name, source)}: {failure}") from None

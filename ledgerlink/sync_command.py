@@ -371,6 +371,17 @@ def status(
     typer.echo(f"{len(items)} document(s)", err=True)
 
 
+def _fix(hint: str | None) -> str:
+    """A finding's hint after it: `` (fix: ...)`` for one line; a hint of several lines (the
+    TOML lines of an unmapped code) on its own lines below, indented, ready to paste."""
+    if not hint:
+        return ""
+    first, *rest = hint.splitlines()
+    if not rest:
+        return f" (fix: {first})"
+    return "\n      fix: " + first + "".join(f"\n        {line}" if line else "\n" for line in rest)
+
+
 def show(
     ctx: typer.Context,
     number: Annotated[str, typer.Argument(help="The invoice number (BT-1).")],
@@ -400,8 +411,7 @@ def show(
             )
             for item in held.findings or ():
                 found = Finding.from_dict(item)
-                hint = f" (fix: {found.hint})" if found.hint else ""
-                typer.echo(f"    [{found.severity}] {found}{hint}")
+                typer.echo(f"    [{found.severity}] {found}{_fix(found.hint)}")
             typer.echo("  no UBL was built; `ledgerlink retry` rebuilds it after the fix")
         for row in rows:
             with opened.begin() as conn:
@@ -434,8 +444,7 @@ def show(
             report = [Finding.from_dict(item) for item in row.validation_report or ()]
             typer.echo(f"  validation report: {len(report)} finding(s)")
             for finding in report:
-                hint = f" (fix: {finding.hint})" if finding.hint else ""
-                typer.echo(f"    [{finding.severity}] {finding}{hint}")
+                typer.echo(f"    [{finding.severity}] {finding}{_fix(finding.hint)}")
             if row.parse_report:
                 typer.echo(f"  parse report: {len(row.parse_report)} finding(s)")
                 for item in row.parse_report:

@@ -414,12 +414,13 @@ BAD_ROWS = {
     "unmapped VAT code": (
         _bad(vat_code="hoog tarief"),
         "vat_code (BT-151)",
-        r"no VAT mapping for CSV tax code 'hoog tarief'.*add it under \[vat\] in .*csv\.toml",
+        r"no VAT mapping for CSV tax code 'hoog tarief'.*add it under \[vat\] in a new mappings "
+        r"override file: create one and name it with mappings_override = ",
     ),
     "unmapped unit": (
         _bad(unit="vracht"),
         "unit (BT-130)",
-        r"unit 'vracht'.*add it under \[units\] in .*csv\.toml",
+        r"unit 'vracht'.*add it under \[units\] in a new mappings override file",
     ),
     "two values for one invoice": (
         _bad(customer_name="Jansen BV"),
