@@ -371,6 +371,21 @@ def status(
     typer.echo(f"{len(items)} document(s)", err=True)
 
 
+def _applied(setting: str, data: bytes | None) -> str:
+    """The profile a document was built for: the setting, or for ``auto`` the profile its
+    stored UBL's CustomizationID (BT-24) names, with the setting after it (``peppol-bis3
+    (auto)``)."""
+    if setting != "auto":
+        return setting
+    import ubl
+    from ubl.profiles import detect
+
+    header = ubl.sniff(data) if data else None
+    if header is None or not header.customization_id:
+        return "auto (the stored UBL states no CustomizationID, BT-24)"
+    return f"{detect(header.customization_id)} (auto)"
+
+
 def _fix(hint: str | None) -> str:
     """A finding's hint after it: `` (fix: ...)`` for one line; a hint of several lines (the
     TOML lines of an unmapped code) on its own lines below, indented, ready to paste."""
@@ -429,7 +444,7 @@ def show(
             typer.echo(
                 f"{row.number} ({row.connection}, source record {row.source_id}): {row.state}"
             )
-            typer.echo(f"  profile {row.profile}, content hash {row.content_hash}")
+            typer.echo(f"  profile {_applied(row.profile, data)}, content hash {row.content_hash}")
             for send in sends:
                 where = f" at {send.remote_id}" if send.remote_id else ""
                 typer.echo(f"  outbox: channel {send.channel}, {send.state}{where}")

@@ -207,3 +207,31 @@ def test_a_record_held_for_an_unmapped_code_shows_the_override_to_create_and_its
     retried = ledgerlink(conf, "retry", "--format", "json")
     assert retried.exit_code == 0, retried.output
     assert json.loads(retried.stdout)["connections"]["lindeboom"]["delivered"] == 1
+
+
+@pytest.mark.parametrize(
+    ("profile", "fixture", "shown"),
+    [
+        ("auto", "nl-standard-21-9.xml", "profile nlcius (auto)"),
+        ("auto", "be-buyer-ogm.xml", "profile peppol-bis3 (auto)"),
+        ("auto", "en16931-buyer-without-endpoint.xml", "profile en16931 (auto)"),
+        ("peppol-bis3", "be-buyer-ogm.xml", "profile peppol-bis3,"),
+    ],
+)
+def test_show_names_the_profile_the_document_was_built_for(
+    folder: Path, profile: str, fixture: str, shown: str
+) -> None:
+    for path in (folder / "inbox").iterdir():
+        path.unlink()
+    shutil.copyfile(FIXTURES / fixture, folder / "inbox" / fixture)
+    settings = folder / "ledgerlink.toml"
+    settings.write_text(
+        ISSUE_FILE.replace('profile = "auto"', f'profile = "{profile}"'), encoding="utf-8"
+    )
+    synced = ledgerlink(folder, "sync", "--format", "json")
+    assert json.loads(synced.stdout)["connections"]["shop"]["delivered"] == 1, synced.output
+    (item,) = json.loads(ledgerlink(folder, "status", "--format", "json").stdout)["documents"]
+    result = ledgerlink(folder, "show", item["number"])
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("  profile ")]
+    assert line.startswith(f"  {shown}"), line
