@@ -854,7 +854,10 @@ country = "NL"
         record.id for page in source.pull(Stream.INVOICES, None) for record in page.records
     ] == ["INV-1"]
     config.write_text(config.read_text().replace('"exports"', '"missing"'), encoding="utf-8")
-    with pytest.raises(ConfigurationError, match=r"\[connections.shop\] in .*: path .*missing"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"\[connections.shop\] in .*: path: no such file or folder .*missing",
+    ):
         open_connection(load_settings(config), "shop", source=config)
 
 

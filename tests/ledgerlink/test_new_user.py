@@ -155,3 +155,29 @@ def test_without_a_settings_file_every_command_reading_connections_says_so(
     assert f"settings file ./ledgerlink.toml not found (in {tmp_path})" in line
     assert "--config" in line and "LEDGERLINK_CONFIG" in line
     assert list(tmp_path.iterdir()) == []
+
+
+# -- 4. a file source's path that is not there -------------------------------------------------
+
+
+@pytest.mark.parametrize("connector", ["ubl-dir", "model-json", "csv"])
+def test_a_missing_path_names_the_resolved_folder_once_and_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, connector: str
+) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the settings file is in another folder
+    settings = tmp_path / "conf" / "ledgerlink.toml"
+    seller = '[connections.shop.seller]\nname = "S"\nvat = "NL000099998B57"\ncountry = "NL"\n'
+    settings.write_text(
+        f'[connections.shop]\nconnector = "{connector}"\npath = "../inbox"\n'
+        + (seller if connector == "csv" else ""),
+        encoding="utf-8",
+    )
+    line = one_line_error(ledgerlink("--config", str(settings), "pull", "shop"))
+    folder = tmp_path / "inbox"
+    assert line == (
+        f"error: [connections.shop] in {settings}: path: no such file or folder {folder} "
+        '(path = "../inbox" is read from the settings file\'s folder)'
+    )
+    assert line.count(str(tmp_path)) == 2  # the settings file and the folder, each once
