@@ -186,3 +186,36 @@ def test_a_missing_path_names_the_resolved_folder_once_and_the_setting(
         '(path = "../inbox" is read from the settings file\'s folder)'
     )
     assert line.count(str(tmp_path)) == 2  # the settings file and the folder, each once
+
+
+# -- 5. --cache, as every command that validates takes it ---------------------------------------
+
+
+@pytest.mark.parametrize("command", ["sync", "retry", "migrate"])
+def test_sync_retry_and_migrate_take_the_shared_cache_option(command: str) -> None:
+    result = ledgerlink(command, "--help")
+    assert result.exit_code == 0
+    assert "--cache" in result.stdout and "Artifact cache folder" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["sync"], ["sync", "shop"], ["retry"], ["migrate", "shop", "--to", "{folder}/out"]],
+)
+def test_sync_retry_and_migrate_validate_with_the_bundles_in_the_cache_given(
+    folder: Path, tmp_path: Path, artifacts_cache: Path, command: list[str]
+) -> None:
+    """With --cache naming the installed bundles, the command runs although the default
+    cache ($LEDGERLINK_ARTIFACTS_DIR) is empty; without it, it is refused naming them."""
+    empty = tmp_path / "empty-cache"
+    args = ["--config", str(folder / "ledgerlink.toml")]
+    args += [part.format(folder=folder) for part in command]
+    env = {"LEDGERLINK_ARTIFACTS_DIR": str(empty)}
+    refused = ledgerlink(*args, env=env)
+    assert refused.exit_code == 2 and "not installed" in refused.stderr
+    result = ledgerlink(*args, "--cache", str(artifacts_cache), env=env)
+    assert result.exit_code == 0, result.output
+    if command[0] == "sync":
+        assert [path.name for path in (folder / "delivered").glob("*.xml")] == ["2026-10417.xml"]
+    if command[0] == "migrate":
+        assert (folder / "out" / "2026-10417.xml").is_file()
