@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors._files import file_of, file_records, paged, read_limited
+from connectors._files import existing_path, file_of, file_records, paged, read_limited
 from connectors.base import (
     Capability,
     Cursor,
@@ -168,15 +168,6 @@ class FileSourceSettings(BaseModel):
     path: str = Field(min_length=1, description="a file or a folder of them")
     page_size: int = Field(default=100, ge=1, description="files per page")
     max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=1, description="larger files fail")
-
-
-def existing_path(raw: str, context: ConnectionContext) -> Path:
-    """The setting ``path`` read from the settings file's folder; a ConfigurationError when
-    there is nothing there."""
-    path = context.path(raw)
-    if not path.exists():
-        raise ConfigurationError(f"path {raw!r}: no such file or folder ({path})")
-    return path
 
 
 def file_source_type(

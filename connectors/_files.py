@@ -21,25 +21,54 @@ size limit (:func:`read_limited`): a file that vanished, cannot be read or is to
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from connectors.base import Cursor, Page, Record, select_after
 from connectors.errors import ConfigurationError, RecordError
 
+if TYPE_CHECKING:
+    from connectors.registry import ConnectionContext
+
 __all__ = [
     "changed_at",
+    "existing_path",
     "file_of",
     "file_records",
     "files_under",
+    "no_such_path",
     "paged",
     "read_limited",
     "relative_id",
     "too_big",
 ]
+
+
+def no_such_path(path: Path, raw: str | None = None) -> str:
+    """The message for a connection's ``path`` setting that names nothing: the folder looked
+    for, resolved (absolute, ``..`` taken out) and named once, and for a relative setting
+    ``raw`` (as written in the settings file) that it is read from the settings file's folder.
+
+    >>> no_such_path(Path("/srv/in"))
+    'path: no such file or folder /srv/in'
+    """
+    shown = f"path: no such file or folder {path.resolve()}"
+    if raw is None or Path(raw).expanduser().is_absolute():
+        return shown
+    return f"{shown} (path = {json.dumps(raw)} is read from the settings file's folder)"
+
+
+def existing_path(raw: str, context: ConnectionContext) -> Path:
+    """The setting ``path`` read from the settings file's folder; a ConfigurationError
+    (:func:`no_such_path`) when there is nothing there."""
+    path = context.path(raw)
+    if not path.exists():
+        raise ConfigurationError(no_such_path(path, raw))
+    return path
 
 
 def files_under(root: Path, suffix: str) -> list[Path]:
@@ -49,7 +78,7 @@ def files_under(root: Path, suffix: str) -> list[Path]:
     if root.is_file():
         return [root]
     if not root.is_dir():
-        raise ConfigurationError(f"{root}: no such file or folder (the connection's path)")
+        raise ConfigurationError(no_such_path(root))
     found = (
         path
         for path in root.rglob("*")

@@ -43,7 +43,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors._file_source import ReadOnlySource
-from connectors._files import changed_at, files_under, paged, relative_id, too_big
+from connectors._files import (
+    changed_at,
+    existing_path,
+    files_under,
+    no_such_path,
+    paged,
+    relative_id,
+    too_big,
+)
 from connectors.base import (
     Cursor,
     Page,
@@ -86,7 +94,7 @@ class CsvConnector(ReadOnlySource):
             raise ValueError(f"max_bytes must be at least 1, not {max_bytes}")
         self._max_bytes = max_bytes
         if not path.exists():
-            raise ConfigurationError(f"path {path}: no such file or folder")
+            raise ConfigurationError(no_such_path(path))
         from connectors.csv_map import seller_from_settings
 
         if mapping is None:
@@ -356,7 +364,7 @@ def _open(settings: CsvSettings, context: ConnectionContext) -> CsvConnector:
     """The CSV connector of checked settings; a relative ``path`` is read from the settings
     file's folder."""
     return CsvConnector(
-        context.path(settings.path),
+        existing_path(settings.path, context),
         seller=settings.seller,
         csv_format=settings.csv_format(),
         name=context.name,

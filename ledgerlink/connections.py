@@ -144,8 +144,8 @@ def _prepared(
         for key, value in (connection.model_extra or {}).items()
         if key not in COMMON_KEYS and key not in kind.secret_keys
     }
+    validated = _validated(kind, options, name, source)
     try:
-        validated = kind.validate(options)
         if kind.mapping is None and connection.option(MAPPINGS_OVERRIDE) is not None:
             raise ConfigurationError(
                 f"{MAPPINGS_OVERRIDE}: a {kind.kind} connection reads EN 16931 codes as they "
@@ -161,6 +161,26 @@ def _prepared(
         mapping=lambda: _mapping_of(kind, connection, name=name, source=source),
     )
     return kind, validated, context, connection
+
+
+def _validated(
+    kind: ConnectorType[Any], options: dict[str, Any], name: str, source: Path | None
+) -> Any:
+    """``options`` checked by the connector's settings model; a ConfigurationError of one
+    line per wrong key (``FILE:LINE: connections.NAME.KEY: PROBLEM``, a did-you-mean for a
+    misspelt key against every key the connection allows)."""
+    from pydantic import ValidationError
+
+    from ledgerlink.settings_errors import lines, problems, summary
+
+    try:
+        return kind.settings.model_validate(options)
+    except ValidationError as failure:
+        also = sorted(COMMON_KEYS | kind.secret_keys)
+        found = problems(failure, kind.settings, ("connections", name), also=also)
+        if source is None:
+            raise ConfigurationError(f"{_where(name, None)}: {summary(found)}") from None
+        raise ConfigurationError(lines(source, found)) from None
 
 
 def open_connection(settings: Settings, name: str, *, source: Path | None = None) -> Connector:
@@ -183,6 +203,22 @@ def _mapping_of(
     if kind.mapping is None:
         raise ConfigurationError(f"a {kind.kind} connection has no code mapping")
     return connection_mapping(connection, kind.mapping, name=name, source=source)
+
+
+def _new_override(base: Path, name: str, source: Path | None) -> mappings.NewOverride:
+    """How a message tells the user to create the connection's first override file (the
+    packaged mapping is never one to edit): the file, the setting and where it goes."""
+    import re
+
+    import mappings
+
+    file = f"mappings-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.toml"
+    path = base / file
+    settings = f"in {source}" if source is not None else "in the settings file"
+    setting = f'with {MAPPINGS_OVERRIDE} = "{file}" under [connections.{name}] {settings}'
+    if path.exists():
+        return mappings.NewOverride(f"name {path} (it is there already) {setting}", path)
+    return mappings.NewOverride(f"create {path} and name it {setting}", path)
 
 
 def connection_mapping(
@@ -210,6 +246,10 @@ def connection_mapping(
                 f"{_where(name, source)}: {MAPPINGS_OVERRIDE} file {path} not found"
             )
     try:
-        return mappings.load(system, overrides=overrides)
+        return mappings.load(
+            system,
+            overrides=overrides,
+            new_override=None if overrides else _new_override(base, name, source),
+        )
     except mappings.MappingError as failure:
         raise ConfigurationError(f"{_where(name, source)}: {failure}") from None

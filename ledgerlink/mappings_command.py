@@ -5,7 +5,9 @@ of the lines, payment method, currency and country, as the connector's
 :meth:`~connectors.base.CodeSource.codes` names them - in the connection's mapping
 (``mappings/<system>.toml`` plus its ``mappings_override`` files). Exit codes: 0 everything
 is mapped, 1 a code is missing (or the source failed), 2 a settings error or a connector
-whose records hold EN 16931 codes already (model JSON, UBL).
+whose records hold EN 16931 codes already (model JSON, UBL). The missing codes are followed by
+the override file to edit (or how to create the connection's first one) and the TOML lines to
+add there.
 """
 
 from __future__ import annotations
@@ -92,8 +94,9 @@ def check(
     table = Table(title=f"unmapped codes in {connection!r}: {len(missing)}")
     for column in ("kind", "code", "where seen", "file to edit"):
         table.add_column(column, overflow="fold")
+    edit = str(mapping.edit_path) if mapping.edit_path is not None else "none yet: see below"
     for (kind, code), places in missing.items():
-        table.add_row(f"{KINDS[kind]} [{kind}]", code, _where_text(places), str(mapping.edit_path))
+        table.add_row(f"{KINDS[kind]} [{kind}]", code, _where_text(places), edit)
     console.print(table)
-    console.print(f"file to edit: {mapping.edit_path}", soft_wrap=True, markup=False)
+    console.print(mapping.addition(missing), soft_wrap=True, markup=False, highlight=False)
     raise typer.Exit(1)

@@ -55,6 +55,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias
 
@@ -71,6 +72,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
 
 from connectors.errors import ConfigurationError
+from ledgerlink.settings_errors import lines, problems, settings_error
 
 __all__ = [
     "CONFIG_ENV",
@@ -165,9 +167,10 @@ class Connection(BaseModel):
             for key in data:
                 last_word = str(key).lower().rsplit("_", 1)[-1]
                 if last_word in _SECRET_WORDS or str(key).lower() in _SECRET_WORDS:
-                    raise ValueError(
-                        f"{key!r} must not be written in the settings file; "
-                        f"name an environment variable with {key}_env or a file with {key}_file"
+                    raise settings_error(
+                        "a secret must not be written in the settings file; name an "
+                        f"environment variable with {key}_env or a file with {key}_file",
+                        str(key),
                     )
         return data
 
@@ -217,28 +220,52 @@ class StoreSettings(BaseModel):
         from sync.store.urls import redact
 
         if not isinstance(data, Mapping):
-            raise ValueError("[store] must be a table with a url key")
+            raise settings_error("must be a table with a url key ([store])")
         if unknown := sorted(set(data) - {"url"}):
-            raise ValueError(f"[store] has unknown key {unknown[0]!r} (known: url)")
+            key = str(unknown[0])
+            hint = "; did you mean 'url'?" if get_close_matches(key, ["url"]) else " (known: url)"
+            raise settings_error(f"unknown key {key!r}{hint}", key)
         url = data.get("url")
         if url is None:
             return data
         if not isinstance(url, str) or not url.strip():
-            raise ValueError("[store] url must be a non-empty string")
+            raise settings_error("must be a non-empty string", "url")
         if redact(url) != url:
-            raise ValueError(
-                f"[store] url must not hold a password (it shows as {redact(url)}): "
-                "let libpq read it from PGPASSWORD or ~/.pgpass, or set LEDGERLINK_STORE"
+            raise settings_error(
+                f"must not hold a password (it shows as {redact(url)}): "
+                "let libpq read it from PGPASSWORD or ~/.pgpass, or set LEDGERLINK_STORE",
+                "url",
             )
         return data
 
 
-def _channel_settings(data: Any) -> Any:
+def _channel_models() -> dict[str, type[BaseModel]]:
+    """Each channel ``type`` and the settings model of its table."""
+    from typing import get_args
+
+    from delivery.base import DirectorySettings, PeppolApSettings, SmtpSettings
+
+    models: tuple[type[BaseModel], ...] = (DirectorySettings, PeppolApSettings, SmtpSettings)
+    return {get_args(model.model_fields["type"].annotation)[0]: model for model in models}
+
+
+def _channel_settings(name: str, data: Any) -> Any:
+    """One ``[channels.NAME]`` table checked by its channel's model; a settings error naming
+    each wrong key (the channel type pydantic puts first in its locations taken out)."""
     from delivery.base import parse_channel_settings
 
+    models = _channel_models()
     if not isinstance(data, Mapping):
-        raise ValueError("must be a table with a type key")
-    return parse_channel_settings(data)
+        raise settings_error("must be a table with a type key", name)
+    if "type" not in data:
+        kinds = ", ".join(repr(kind) for kind in models)
+        raise settings_error(f"required, but not set: one of {kinds}", name, "type")
+    try:
+        return parse_channel_settings(data)
+    except ValidationError as failure:
+        kind = data["type"]
+        found = problems(failure, models.get(str(kind)), (name,), skip=(kind,))
+        raise settings_error("", more=found) from None
 
 
 class Settings(BaseSettings):
@@ -258,26 +285,27 @@ class Settings(BaseSettings):
     @classmethod
     def _channels(cls, value: Any) -> Any:
         if not isinstance(value, Mapping):
-            raise ValueError("[channels] must hold one table per channel")
+            raise settings_error("must hold one table per channel ([channels.NAME])")
         checked: dict[str, Any] = {}
         for name, table in value.items():
-            try:
-                checked[str(name)] = _channel_settings(table)
-            except ValidationError as failure:
-                raise ValueError(f"[channels.{name}] {_problems(failure)}") from None
-            except ValueError as failure:
-                raise ValueError(f"[channels.{name}] {failure}") from None
+            checked[str(name)] = _channel_settings(str(name), table)
         return checked
 
     @model_validator(mode="after")
     def _known_channels(self) -> Settings:
         for name, connection in self.connections.items():
-            for channel in connection.channels:
+            for index, channel in enumerate(connection.channels):
                 if channel not in self.channels:
                     known = ", ".join(sorted(self.channels)) or "none declared"
-                    raise ValueError(
-                        f"[connections.{name}] channels: no [channels.{channel}] table "
-                        f"(known: {known})"
+                    close = get_close_matches(channel, list(self.channels), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise settings_error(
+                        f"names {channel!r}, but there is no [channels.{channel}] table "
+                        f"(known: {known}){hint}",
+                        "connections",
+                        name,
+                        "channels",
+                        index,
                     )
         return self
 
@@ -344,22 +372,11 @@ def load_settings(
     except tomllib.TOMLDecodeError as failure:
         raise ConfigurationError(f"{path}: not valid TOML: {failure}") from None
     except ValidationError as failure:
-        raise ConfigurationError(f"{path}: {_problems(failure)}") from None
+        raise ConfigurationError(lines(path, problems(failure, Settings))) from None
     settings._folder = path.parent  # private: set once, after validation
     for connection in settings.connections.values():
         connection._folder = path.parent
     return settings
-
-
-def _problems(failure: ValidationError) -> str:
-    """Each error as ``location: message`` (a message of ours without pydantic's prefix)."""
-    problems = []
-    for error in failure.errors(include_input=False, include_url=False):
-        message = str(error["msg"]).removeprefix("Value error, ")
-        where = ".".join(str(part) for part in error["loc"])
-        located = where and not message.startswith("[")  # ours name their table already
-        problems.append(f"{where}: {message}" if located else message)
-    return "; ".join(problems)
 
 
 def store_url_in(path: Path) -> str | None:
@@ -384,7 +401,8 @@ def store_url_in(path: Path) -> str | None:
     try:
         store = StoreSettings.model_validate(data["store"])
     except ValidationError as failure:
-        raise ConfigurationError(f"{path}: {_problems(failure)}") from None
+        found = problems(failure, StoreSettings, prefix=("store",))
+        raise ConfigurationError(lines(path, found)) from None
     if store.url is None:
         return None
     return with_sqlite_base(store.url, path.resolve().parent)

@@ -371,6 +371,32 @@ def status(
     typer.echo(f"{len(items)} document(s)", err=True)
 
 
+def _applied(setting: str, data: bytes | None) -> str:
+    """The profile a document was built for: the setting, or for ``auto`` the profile its
+    stored UBL's CustomizationID (BT-24) names, with the setting after it (``peppol-bis3
+    (auto)``)."""
+    if setting != "auto":
+        return setting
+    import ubl
+    from ubl.profiles import detect
+
+    header = ubl.sniff(data) if data else None
+    if header is None or not header.customization_id:
+        return "auto (the stored UBL states no CustomizationID, BT-24)"
+    return f"{detect(header.customization_id)} (auto)"
+
+
+def _fix(hint: str | None) -> str:
+    """A finding's hint after it: `` (fix: ...)`` for one line; a hint of several lines (the
+    TOML lines of an unmapped code) on its own lines below, indented, ready to paste."""
+    if not hint:
+        return ""
+    first, *rest = hint.splitlines()
+    if not rest:
+        return f" (fix: {first})"
+    return "\n      fix: " + first + "".join(f"\n        {line}" if line else "\n" for line in rest)
+
+
 def show(
     ctx: typer.Context,
     number: Annotated[str, typer.Argument(help="The invoice number (BT-1).")],
@@ -400,8 +426,7 @@ def show(
             )
             for item in held.findings or ():
                 found = Finding.from_dict(item)
-                hint = f" (fix: {found.hint})" if found.hint else ""
-                typer.echo(f"    [{found.severity}] {found}{hint}")
+                typer.echo(f"    [{found.severity}] {found}{_fix(found.hint)}")
             typer.echo("  no UBL was built; `ledgerlink retry` rebuilds it after the fix")
         for row in rows:
             with opened.begin() as conn:
@@ -419,7 +444,7 @@ def show(
             typer.echo(
                 f"{row.number} ({row.connection}, source record {row.source_id}): {row.state}"
             )
-            typer.echo(f"  profile {row.profile}, content hash {row.content_hash}")
+            typer.echo(f"  profile {_applied(row.profile, data)}, content hash {row.content_hash}")
             for send in sends:
                 where = f" at {send.remote_id}" if send.remote_id else ""
                 typer.echo(f"  outbox: channel {send.channel}, {send.state}{where}")
@@ -434,8 +459,7 @@ def show(
             report = [Finding.from_dict(item) for item in row.validation_report or ()]
             typer.echo(f"  validation report: {len(report)} finding(s)")
             for finding in report:
-                hint = f" (fix: {finding.hint})" if finding.hint else ""
-                typer.echo(f"    [{finding.severity}] {finding}{hint}")
+                typer.echo(f"    [{finding.severity}] {finding}{_fix(finding.hint)}")
             if row.parse_report:
                 typer.echo(f"  parse report: {len(row.parse_report)} finding(s)")
                 for item in row.parse_report:

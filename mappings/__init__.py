@@ -20,7 +20,7 @@ code against ``model.codes``; the returned :class:`Mapping` answers lookups. Err
 
 from mappings.errors import MappingError, MappingFileError, MissingMapping
 from mappings.loader import load, packaged_path
-from mappings.mapping import Mapping
+from mappings.mapping import Mapping, NewOverride
 from mappings.vat import VatMapping
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "MappingError",
     "MappingFileError",
     "MissingMapping",
+    "NewOverride",
     "VatMapping",
     "load",
     "packaged_path",

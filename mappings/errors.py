@@ -8,7 +8,8 @@
   * :class:`MissingMapping` - a source record uses a code the mapping does not cover. A record
     error: the caller holds and reports that record and goes on with the rest;
     :meth:`MissingMapping.finding` is it as a :class:`model.findings.Finding` (layer
-    ``mapping``, with the file to edit as its hint).
+    ``mapping``; its hint names the override file to edit, or how to create one, and the
+    TOML lines to add: never the packaged file).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class MappingFileError(MappingError):
 
 
 class MissingMapping(MappingError):
-    """A source code with no mapping; names the code, the record and the file to edit."""
+    """A source code with no mapping; names the code, the record and the override file to
+    edit (``path``; None when the connection has none yet) and holds the TOML lines to add."""
 
     def __init__(
         self,
@@ -64,28 +66,21 @@ class MissingMapping(MappingError):
         table: str,
         code: str | None,
         record: str | None,
-        path: Path,
+        path: Path | None,
+        hint: str,
     ) -> None:
         self.system = system
         self.table = table
         self.code = code
         self.record = record
         self.path = path
+        self.hint = hint
         super().__init__(message)
 
     def finding(self) -> Finding:
         """This error as a finding: layer ``mapping``, rule ``UNMAPPED-CODE``, the message as
-        written and a hint naming the table, the code and the file to edit."""
+        written and as hint the override file to edit (or how to create one) with the TOML
+        lines to add."""
         from model.findings import Finding
 
-        what = (
-            f"{self.code!r} under [{self.table}]"
-            if self.code is not None
-            else ("a default under [defaults]")
-        )
-        return Finding(
-            rule="UNMAPPED-CODE",
-            layer="mapping",
-            message=str(self),
-            hint=f"add {what} in {self.path}",
-        )
+        return Finding(rule="UNMAPPED-CODE", layer="mapping", message=str(self), hint=self.hint)

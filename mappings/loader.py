@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from mappings.errors import MappingError, MappingFileError
-from mappings.mapping import Mapping
+from mappings.mapping import Mapping, NewOverride
 from mappings.tables import CODE_TABLES, DEFAULT_KEYS, CodeTableSpec
 from mappings.vat import VatMapping, parse_vat_entry
 
@@ -93,8 +93,14 @@ def packaged_path(system: str) -> Path:
     return _PACKAGE_DIR / f"{system}.toml"
 
 
-def load(system: str, *, overrides: Sequence[Path] = ()) -> Mapping:
+def load(
+    system: str, *, overrides: Sequence[Path] = (), new_override: NewOverride | None = None
+) -> Mapping:
     """Load ``mappings/<system>.toml`` and merge ``overrides`` on top, in order.
+
+    ``new_override`` is how messages about an unmapped code tell the user to create an
+    override file when ``overrides`` is empty (:attr:`Mapping.new_override`): the caller that
+    knows the connection and its settings file says it.
 
     Raise :class:`MappingError` for an unknown system and :class:`MappingFileError` for a file
     that cannot be read or holds a wrong or contradictory mapping.
@@ -121,6 +127,7 @@ def load(system: str, *, overrides: Sequence[Path] = ()) -> Mapping:
             {table: MappingProxyType(entries) for table, entries in merged.codes.items()}
         ),
         defaults=MappingProxyType(merged.defaults),
+        **({} if new_override is None else {"new_override": new_override}),
     )
 
 

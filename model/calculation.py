@@ -99,7 +99,8 @@ class TotalsMismatch(ValueError):
     def __init__(self, findings: Iterable[Finding]) -> None:
         self.findings = tuple(findings)
         count = len(self.findings)
-        heading = f"{count} figure{'s' if count != 1 else ''} differ from the EN 16931 calculation:"
+        figures = "1 figure differs" if count == 1 else f"{count} figures differ"
+        heading = f"{figures} from the EN 16931 calculation:"
         lines = (f"- [{f.rule}] {f.field}: {f.message}" for f in self.findings)
         super().__init__("\n".join([heading, *lines]))
 

@@ -414,12 +414,13 @@ BAD_ROWS = {
     "unmapped VAT code": (
         _bad(vat_code="hoog tarief"),
         "vat_code (BT-151)",
-        r"no VAT mapping for CSV tax code 'hoog tarief'.*add it under \[vat\] in .*csv\.toml",
+        r"no VAT mapping for CSV tax code 'hoog tarief'.*add it under \[vat\] in a new mappings "
+        r"override file: create one and name it with mappings_override = ",
     ),
     "unmapped unit": (
         _bad(unit="vracht"),
         "unit (BT-130)",
-        r"unit 'vracht'.*add it under \[units\] in .*csv\.toml",
+        r"unit 'vracht'.*add it under \[units\] in a new mappings override file",
     ),
     "two values for one invoice": (
         _bad(customer_name="Jansen BV"),
@@ -853,7 +854,10 @@ country = "NL"
         record.id for page in source.pull(Stream.INVOICES, None) for record in page.records
     ] == ["INV-1"]
     config.write_text(config.read_text().replace('"exports"', '"missing"'), encoding="utf-8")
-    with pytest.raises(ConfigurationError, match=r"\[connections.shop\] in .*: path .*missing"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"\[connections.shop\] in .*: path: no such file or folder .*missing",
+    ):
         open_connection(load_settings(config), "shop", source=config)
 
 

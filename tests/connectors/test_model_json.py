@@ -99,7 +99,7 @@ BROKEN: dict[str, tuple[Callable[[], bytes], str | None, str]] = {
     "wrong-line-amount.json": (
         wrong_line_amount,
         '"299.41"',
-        "[lines[0].net_amount] 1 figure differ from the EN 16931 calculation",
+        "[lines[0].net_amount] 1 figure differs from the EN 16931 calculation",
     ),
     "not-utf8.json": (not_utf8, "JANSEN-", "not UTF-8 text: invalid start byte (byte 0xff)"),
     "empty.json": (lambda: b"", None, "not valid JSON"),

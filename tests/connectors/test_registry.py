@@ -132,10 +132,9 @@ def test_the_plugins_own_settings_model_checks_its_keys(
     )
     with pytest.raises(ConfigurationError) as raised:
         open_connection(load_settings(config), "shop", source=config)
-    message = str(raised.value)
-    assert message.startswith(f"[connections.shop] in {config}")
-    assert 'needs endpoint = "..."' in message
-    assert "endpont: Extra inputs are not permitted" in message
+    assert str(raised.value) == (
+        f"{config}:4: connections.shop.endpont: unknown key 'endpont'; did you mean 'endpoint'?"
+    )
 
 
 def test_an_entry_point_that_does_not_load_is_named(acme_distribution: Path) -> None:
@@ -171,7 +170,10 @@ def test_every_packaged_connector_refuses_a_misspelt_key(tmp_path: Path, kind: s
     config = settings_file(
         tmp_path, f'[connections.x]\nconnector = "{kind}"\npath = "."\npage_sise = 10\n'
     )
-    with pytest.raises(ConfigurationError, match=r"page_sise: Extra inputs are not permitted"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r":4: connections\.x\.page_sise: unknown key 'page_sise'; did you mean 'page_size'\?$",
+    ):
         open_connection(load_settings(config), "x", source=config)
 
 

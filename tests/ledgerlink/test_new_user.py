@@ -94,7 +94,10 @@ def test_validate_with_cache_gives_the_install_command_with_that_cache(tmp_path:
 # -- 2. a connection's settings are checked before the cycle -----------------------------------
 
 BAD_SETTINGS = {
-    "a misspelt key": (('path = "inbox"', 'pth = "inbox"'), "pth: Extra inputs are not permitted"),
+    "a misspelt key": (
+        ('path = "inbox"', 'pth = "inbox"'),
+        "connections.shop.pth: unknown key 'pth'; did you mean 'path'?",
+    ),
     "an unknown connector": (('"ubl-dir"', '"ubl_dir"'), "unknown connector 'ubl_dir'"),
     "an unset channel token": (
         ('channels = ["archive"]', 'channels = ["archive", "ap"]'),
@@ -118,7 +121,9 @@ def test_a_settings_error_in_a_connection_stops_sync_before_anything_runs(
     result = ledgerlink("--config", str(settings), *command)
     line = one_line_error(result)
     assert complaint in line and str(settings) in line
-    assert "[connections.shop]" in line or "[channels.ap]" in line
+    assert any(
+        table in line for table in ("[connections.shop]", "connections.shop.", "[channels.ap]")
+    )
     assert "pulled" not in result.stdout
     nothing_happened(folder)
 
@@ -130,7 +135,7 @@ def test_a_settings_error_in_migrate_is_exit_2_before_the_target_is_made(folder:
     line = one_line_error(
         ledgerlink("--config", str(settings), "migrate", "shop", "--to", str(folder / "out"))
     )
-    assert "[connections.shop]" in line and "pth" in line
+    assert f"{settings}:6: connections.shop.pth: unknown key 'pth'" in line
     nothing_happened(folder, "out")
 
 
@@ -155,3 +160,62 @@ def test_without_a_settings_file_every_command_reading_connections_says_so(
     assert f"settings file ./ledgerlink.toml not found (in {tmp_path})" in line
     assert "--config" in line and "LEDGERLINK_CONFIG" in line
     assert list(tmp_path.iterdir()) == []
+
+
+# -- 4. a file source's path that is not there -------------------------------------------------
+
+
+@pytest.mark.parametrize("connector", ["ubl-dir", "model-json", "csv"])
+def test_a_missing_path_names_the_resolved_folder_once_and_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, connector: str
+) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the settings file is in another folder
+    settings = tmp_path / "conf" / "ledgerlink.toml"
+    seller = '[connections.shop.seller]\nname = "S"\nvat = "NL000099998B57"\ncountry = "NL"\n'
+    settings.write_text(
+        f'[connections.shop]\nconnector = "{connector}"\npath = "../inbox"\n'
+        + (seller if connector == "csv" else ""),
+        encoding="utf-8",
+    )
+    line = one_line_error(ledgerlink("--config", str(settings), "pull", "shop"))
+    folder = tmp_path / "inbox"
+    assert line == (
+        f"error: [connections.shop] in {settings}: path: no such file or folder {folder} "
+        '(path = "../inbox" is read from the settings file\'s folder)'
+    )
+    assert line.count(str(tmp_path)) == 2  # the settings file and the folder, each once
+
+
+# -- 5. --cache, as every command that validates takes it ---------------------------------------
+
+
+@pytest.mark.parametrize("command", ["sync", "retry", "migrate"])
+def test_sync_retry_and_migrate_take_the_shared_cache_option(command: str) -> None:
+    result = ledgerlink(command, "--help")
+    assert result.exit_code == 0
+    assert "--cache" in result.stdout and "Artifact cache folder" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["sync"], ["sync", "shop"], ["retry"], ["migrate", "shop", "--to", "{folder}/out"]],
+)
+def test_sync_retry_and_migrate_validate_with_the_bundles_in_the_cache_given(
+    folder: Path, tmp_path: Path, artifacts_cache: Path, command: list[str]
+) -> None:
+    """With --cache naming the installed bundles, the command runs although the default
+    cache ($LEDGERLINK_ARTIFACTS_DIR) is empty; without it, it is refused naming them."""
+    empty = tmp_path / "empty-cache"
+    args = ["--config", str(folder / "ledgerlink.toml")]
+    args += [part.format(folder=folder) for part in command]
+    env = {"LEDGERLINK_ARTIFACTS_DIR": str(empty)}
+    refused = ledgerlink(*args, env=env)
+    assert refused.exit_code == 2 and "not installed" in refused.stderr
+    result = ledgerlink(*args, "--cache", str(artifacts_cache), env=env)
+    assert result.exit_code == 0, result.output
+    if command[0] == "sync":
+        assert [path.name for path in (folder / "delivered").glob("*.xml")] == ["2026-10417.xml"]
+    if command[0] == "migrate":
+        assert (folder / "out" / "2026-10417.xml").is_file()

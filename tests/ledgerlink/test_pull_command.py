@@ -160,7 +160,8 @@ def test_mappings_check_lists_a_code_the_mapping_lacks(
     without_tax_code(tmp_path / "mappings", "BTW 9%", monkeypatch)
     result = run(settings, "mappings", "check", "demo")
     assert result.exit_code == 1, result.output
-    assert "BTW 9%" in result.output and "tryton.toml" in result.output
+    assert "BTW 9%" in result.output and "tryton.toml" not in result.output  # never the packaged
+    assert 'mappings_override = "mappings-demo.toml" under [connections.demo]' in result.output
 
 
 def test_a_tenant_override_is_read_and_named_as_the_file_to_edit(

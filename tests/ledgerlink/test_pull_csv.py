@@ -126,7 +126,13 @@ def test_good_invoices_are_written_and_each_bad_one_is_quarantined_with_file_and
     (unmapped,) = held["2026-0201"]["issues"]  # the mapping error, as a finding
     assert (unmapped["layer"], unmapped["rule"]) == ("mapping", "UNMAPPED-CODE")
     assert unmapped["message"] in held["2026-0201"]["reason"]
-    assert unmapped["hint"] == f"add 'hoog tarief' under [vat] in {mappings.packaged_path('csv')}"
+    new = settings.parent / "mappings-lindeboom.toml"
+    assert unmapped["hint"].startswith(f'add to {new}:\n[vat."hoog tarief"]\ncategory = "?"')
+    assert (
+        f'create {new} and name it with mappings_override = "mappings-lindeboom.toml" '
+        f"under [connections.lindeboom] in {settings}"
+    ) in unmapped["message"]
+    assert str(mappings.packaged_path("csv")) not in held["2026-0201"]["reason"] + unmapped["hint"]
     (no_number,) = held["bad.csv:3"]["issues"]
     assert (no_number["layer"], no_number["rule"]) == ("pull", "RECORD-ERROR")
     assert no_number["message"] == held["bad.csv:3"]["reason"]
@@ -172,7 +178,7 @@ def test_a_connection_without_a_seller_is_a_settings_error(settings: Path) -> No
     settings.write_text(text.split("[connections.lindeboom.seller]")[0], encoding="utf-8")
     result = run(settings, "pull", "lindeboom")
     assert result.exit_code == 2
-    assert "[connections.lindeboom]" in result.output and "seller" in result.output
+    assert "connections.lindeboom.seller: required, but not set" in result.output
 
 
 def test_only_the_invoices_stream_exists(settings: Path) -> None:
@@ -184,10 +190,12 @@ def test_only_the_invoices_stream_exists(settings: Path) -> None:
 def test_mappings_check_names_an_unmapped_csv_code_with_its_file_and_line(
     settings: Path,
 ) -> None:
-    result = run(settings, "mappings", "check", "lindeboom")
+    result = runner.invoke(
+        app, ["--config", str(settings), "mappings", "check", "lindeboom"], env={"COLUMNS": "400"}
+    )
     assert result.exit_code == 1, result.output
-    assert "hoog tarief" in result.output and "bad.csv:2" in result.output
-    assert "csv.toml" in result.output
+    assert "hoog tarief" in result.output and "bad.csv:2" in result.output, result.output
+    assert "mappings-lindeboom.toml" in result.output and "/csv.toml" not in result.output
 
 
 def test_mappings_check_passes_on_the_demo_export(tmp_path: Path) -> None:
@@ -222,5 +230,10 @@ def test_a_code_an_override_removes_is_unmapped_and_names_the_override(settings:
     assert any(row.startswith("unit uur ") and "lindeboom-export.csv:" in row for row in rows), (
         result.output
     )
-    # the override is the file that made "uur" unmapped, so it is the one to edit
-    assert rows[-1].startswith("file to edit:") and rows[-1].endswith("csv-lindeboom.toml")
+    # the override is the file that made "uur" unmapped, so it is the one to edit, and the lines
+    # to add there take "uur" out of its [remove] too
+    override = settings.parent / "csv-lindeboom.toml"
+    assert f"add to {override}:" in rows
+    units = rows.index("[units]")
+    assert rows[units + 1] == 'uur = "?" # the UN/ECE Rec 20 code'
+    assert rows[-1] == f"# and take 'uur' out of [remove] units in {override}"

@@ -95,8 +95,11 @@ def test_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
         tmp_path / "ll.toml",
         '[connections.demo]\nconnector = "tryton"\n[connections.demo.parties]\nx = { kvkk = "1" }\n',
     )
-    with pytest.raises(ConfigurationError, match=r"ll\.toml: connections\.demo\.parties\.x\.kvkk"):
+    with pytest.raises(ConfigurationError) as raised:
         load_settings(bad_party, environ={})
+    assert str(raised.value) == (
+        f"{bad_party}:4: connections.demo.parties.x.kvkk: unknown key 'kvkk'; did you mean 'kvk'?"
+    )
     with pytest.raises(ConfigurationError, match="not valid TOML"):
         load_settings(write(tmp_path / "broken.toml", "[connections\n"), environ={})
 
@@ -146,9 +149,9 @@ def test_a_tryton_connection_with_an_unknown_key_is_refused_naming_it(tmp_path: 
     config = write(tmp_path / "ll.toml", ISSUE_FORM.replace("username =", "user ="))
     with pytest.raises(ConfigurationError) as raised:
         open_connection(load_settings(config, environ={}), "demo", source=config)
+    # one problem, not "username missing" besides: user is that key misspelt
     assert str(raised.value) == (
-        f'[connections.demo] in {config} needs username = "..."; '
-        "user: Extra inputs are not permitted"
+        f"{config}:5: connections.demo.user: unknown key 'user'; did you mean 'username'?"
     )
 
 
@@ -195,12 +198,23 @@ def test_a_connection_without_sync_keys_builds_peppol_bis3_and_has_no_channels(
     [
         (
             ('["archive"]', '["archive", "peppol"]'),
-            r"\[connections\.shop\] channels: no \[channels\.peppol\] table \(known: archive\)",
+            r":10: connections\.shop\.channels\[1\]: names 'peppol', but there is no "
+            r"\[channels\.peppol\] table \(known: archive\)$",
         ),
-        (('type = "directory"', 'type = "fax"'), r"\[channels\.archive\].*fax"),
-        (('path = "delivered"', 'folder = "delivered"'), r"\[channels\.archive\].*path"),
-        (('profile = "auto"', 'profile = "xrechnung"'), r"connections\.shop\.profile"),
-        (('profile = "auto"', 'lookback = "soon"'), r"'soon' is no duration"),
+        (
+            ('type = "directory"', 'type = "fax"'),
+            r":4: channels\.archive\.type: 'fax' is not one of 'directory', 'peppol-ap', 'smtp'$",
+        ),
+        (
+            ('path = "delivered"', 'folder = "delivered"'),
+            r":3: channels\.archive\.path: required, but not set\n.*:5: channels\.archive\.folder: "
+            r"unknown key 'folder' \(allowed: path, type\)$",
+        ),
+        (
+            ('profile = "auto"', 'profile = "xrechnung"'),
+            r":9: connections\.shop\.profile: 'xrechnung' is not one of 'auto', 'peppol-bis3', ",
+        ),
+        (('profile = "auto"', 'lookback = "soon"'), r":9: connections.shop.lookback: 'soon' is no"),
     ],
 )
 def test_sync_keys_that_cannot_work_are_refused_naming_table_and_file(
@@ -220,3 +234,78 @@ def test_the_sync_keys_never_reach_the_connectors_own_settings(tmp_path: Path) -
     settings = load_settings(path, environ={})
     connector = open_connection(settings, "shop", source=path)  # FileSourceSettings forbid extras
     assert connector.name == "shop"
+
+
+PROBLEMS_FORM = """\
+[store]
+url = "sqlite:///ledgerlink.db"
+
+[channels.archive]
+type = "directory"
+path = "delivered"
+
+[connections.shop]
+connector = "ubl-dir"
+path = "inbox"
+chanels = ["archive"]
+lookback = 10.5
+
+[connections."the other"]
+connector = "ubl-dir"
+path = "inbox"
+profile = "peppol"
+"""
+
+
+def test_settings_problems_are_one_line_each_with_file_line_key_and_a_did_you_mean(
+    tmp_path: Path,
+) -> None:
+    """A typo'd key and wrong values, as the command line says them: exit 2, one line per
+    problem in the order of the file, none in pydantic's words."""
+    from typer.testing import CliRunner
+
+    from ledgerlink.cli import app
+
+    (tmp_path / "inbox").mkdir()
+    path = write(tmp_path / "ledgerlink.toml", PROBLEMS_FORM)
+    result = CliRunner().invoke(app, ["--config", str(path), "pull", "the other"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {path}:12: connections.shop.lookback: a duration is a string like '10m' or a "
+        "number of seconds, not 10.5",
+        f"{path}:17: connections.\"the other\".profile: 'peppol' is not one of 'auto', "
+        "'peppol-bis3', 'en16931', 'nlcius'; did you mean 'peppol-bis3'?",
+    ]
+    path.write_text(PROBLEMS_FORM.replace("lookback = 10.5", 'page_size = "many"'), "utf-8")
+    path.write_text(path.read_text().replace('profile = "peppol"', ""), "utf-8")
+    for command, after in ((["pull", "shop"], ""), (["sync", "shop"], "; nothing was run")):
+        result = CliRunner().invoke(app, ["--config", str(path), *command])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [
+            f"error: {path}:11: connections.shop.chanels: unknown key 'chanels'; "
+            "did you mean 'channels'?",
+            f"{path}:12: connections.shop.page_size: must be a whole number, not 'many'{after}",
+        ]
+    assert "Input should" not in result.output and "Extra inputs" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # the key in its table, not the same key of an earlier table
+        ('[a]\nkvk = "1"\n[connections.demo]\nconnector = "x"\nkvk = 1\n', 5),
+        # a dotted key inside the table, an inline table
+        ('[connections.demo]\nconnector = "x"\nparties.co = { kvk = 1 }\n', 3),
+        # a quoted table name
+        ('[connections."demo"]\nconnector = "x"\n\n[connections."demo".parties]\nco.kvk = 1\n', 5),
+        # no such key in the file: the header of its table
+        ("[connections.demo]\n\n", 1),
+    ],
+)
+def test_the_line_of_a_problem_is_its_keys_line(tmp_path: Path, text: str, line: int) -> None:
+    from ledgerlink.settings_errors import Problem, lines
+
+    path = write(tmp_path / "ll.toml", text)
+    loc = ("connections", "demo", "parties", "co", "kvk") if "parties" in text else None
+    loc = loc or (("connections", "demo", "kvk") if "kvk" in text else ("connections", "demo", "x"))
+    assert lines(path, [Problem(loc, "wrong")]).startswith(f"{path}:{line}: ")

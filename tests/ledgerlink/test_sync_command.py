@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.file_sources import FIXTURES
+from support.shared import REPO_ROOT
 from typer.testing import CliRunner, Result
 
 from ledgerlink.cli import app
@@ -159,3 +160,78 @@ def test_a_settings_file_without_connections_has_nothing_to_sync(folder: Path) -
     assert result.exit_code == 2 and "nothing to sync" in result.stderr
     unknown = ledgerlink(folder, "sync", "shop")
     assert unknown.exit_code == 2 and "no connection 'shop'" in unknown.stderr
+
+
+def test_a_record_held_for_an_unmapped_code_shows_the_override_to_create_and_its_lines(
+    tmp_path: Path,
+) -> None:
+    """The hint names the connection's own override file (never the packaged mapping), how to
+    name it in the settings, and the TOML lines: pasted and filled in, retry delivers."""
+    demo = REPO_ROOT / "fixtures" / "csv"
+    conf, data = tmp_path / "conf", tmp_path / "data"
+    conf.mkdir()
+    data.mkdir()
+    header, *rows = (demo / "lindeboom-export.csv").read_text(encoding="utf-8-sig").splitlines()
+    first = [row for row in rows if row.startswith("2026-0101;")]
+    assert ";21;299,40;" in first[0]
+    first[0] = first[0].replace(";21;299,40;", ";hoog tarief;299,40;")
+    (data / "export.csv").write_text("\n".join([header, *first]) + "\n", encoding="utf-8")
+    text = (demo / "ledgerlink.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "lindeboom-export.csv"', 'path = "../data/export.csv"')
+    text = text.replace('encoding = "utf-8-sig"\n', 'channels = ["archive"]\n')
+    settings = conf / "ledgerlink.toml"
+    settings.write_text(text + '[channels.archive]\ntype = "directory"\npath = "out"\n', "utf-8")
+    assert ledgerlink(conf, "sync").exit_code == 1
+    shown = ledgerlink(conf, "show", "2026-0101")
+    assert shown.exit_code == 0, shown.output
+    new = conf / "mappings-lindeboom.toml"
+    assert (
+        f'create {new} and name it with mappings_override = "mappings-lindeboom.toml" '
+        f"under [connections.lindeboom] in {settings}"
+    ) in shown.stdout
+    assert "mappings/csv.toml" not in shown.stdout
+    lines = shown.stdout.splitlines()
+    at = lines.index(f"      fix: add to {new}:")
+    pasted = [line.removeprefix("        ") for line in lines[at + 1 : at + 4]]
+    assert pasted[0] == '[vat."hoog tarief"]', shown.stdout
+    new.write_text(
+        "\n".join(pasted).replace('"?"', '"S"', 1).replace('rate = "?"', 'rate = "21"'), "utf-8"
+    )
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            'channels = ["archive"]\n',
+            'channels = ["archive"]\nmappings_override = "mappings-lindeboom.toml"\n',
+        ),
+        encoding="utf-8",
+    )
+    retried = ledgerlink(conf, "retry", "--format", "json")
+    assert retried.exit_code == 0, retried.output
+    assert json.loads(retried.stdout)["connections"]["lindeboom"]["delivered"] == 1
+
+
+@pytest.mark.parametrize(
+    ("profile", "fixture", "shown"),
+    [
+        ("auto", "nl-standard-21-9.xml", "profile nlcius (auto)"),
+        ("auto", "be-buyer-ogm.xml", "profile peppol-bis3 (auto)"),
+        ("auto", "en16931-buyer-without-endpoint.xml", "profile en16931 (auto)"),
+        ("peppol-bis3", "be-buyer-ogm.xml", "profile peppol-bis3,"),
+    ],
+)
+def test_show_names_the_profile_the_document_was_built_for(
+    folder: Path, profile: str, fixture: str, shown: str
+) -> None:
+    for path in (folder / "inbox").iterdir():
+        path.unlink()
+    shutil.copyfile(FIXTURES / fixture, folder / "inbox" / fixture)
+    settings = folder / "ledgerlink.toml"
+    settings.write_text(
+        ISSUE_FILE.replace('profile = "auto"', f'profile = "{profile}"'), encoding="utf-8"
+    )
+    synced = ledgerlink(folder, "sync", "--format", "json")
+    assert json.loads(synced.stdout)["connections"]["shop"]["delivered"] == 1, synced.output
+    (item,) = json.loads(ledgerlink(folder, "status", "--format", "json").stdout)["documents"]
+    result = ledgerlink(folder, "show", item["number"])
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("  profile ")]
+    assert line.startswith(f"  {shown}"), line

@@ -88,35 +88,107 @@ def test_defaults_apply_only_when_the_source_has_no_value(tryton: mappings.Mappi
         tryton.country(None, record="party 7")
 
 
-def test_missing_mapping_names_code_record_and_packaged_file(tryton: mappings.Mapping) -> None:
+def test_missing_mapping_names_code_record_and_never_the_packaged_file(
+    tryton: mappings.Mapping,
+) -> None:
     with pytest.raises(MissingMapping) as caught:
         tryton.vat("BTW 6%", record="invoice INV-3 line 2")
-    packaged = mappings.packaged_path("tryton")
+    # the packaged file is part of the installed package: a user is told to create an override
     assert str(caught.value) == (
         "no VAT mapping for Tryton tax code 'BTW 6%' (invoice INV-3 line 2): "
-        f"add it under [vat] in {packaged}"
+        "add it under [vat] in a new mappings override file: create one and name it with "
+        'mappings_override = "FILE" under [connections.NAME] in the settings file'
     )
     assert isinstance(caught.value, MappingError)
     assert (caught.value.code, caught.value.record, caught.value.path) == (
         "BTW 6%",
         "invoice INV-3 line 2",
-        packaged,
+        None,
     )
+    assert tryton.edit_path is None
 
 
-def test_a_missing_mapping_is_a_mapping_finding_naming_the_file_to_edit(
+def test_a_missing_mapping_is_a_mapping_finding_with_the_toml_lines_to_add(
     tryton: mappings.Mapping,
 ) -> None:
-    packaged = mappings.packaged_path("tryton")
     with pytest.raises(MissingMapping) as caught:
         tryton.vat("BTW 6%", record="invoice INV-3 line 2")
     finding = caught.value.finding()
     assert (finding.layer, finding.rule, finding.severity) == ("mapping", "UNMAPPED-CODE", "fatal")
     assert finding.message == str(caught.value)
-    assert finding.hint == f"add 'BTW 6%' under [vat] in {packaged}"
+    assert finding.hint is not None
+    assert finding.hint.splitlines()[:2] == [
+        "add to a new mappings override file:",
+        '[vat."BTW 6%"]',
+    ]
     with pytest.raises(MissingMapping) as caught:
         tryton.country(None, record="party 7")
-    assert caught.value.finding().hint == f"add a default under [defaults] in {packaged}"
+    assert caught.value.finding().hint == (
+        "add to a new mappings override file:\n[defaults]\n"
+        'country = "?"  # the ISO 3166-1 alpha-2 code for records with no country'
+    )
+    assert str(mappings.packaged_path("tryton")) not in str(caught.value) + str(finding.hint)
+
+
+def test_the_lines_of_a_hint_filled_in_map_the_code_and_left_unfilled_are_refused(
+    tmp_path: Path,
+) -> None:
+    """What the hint shows is TOML to paste: with its "?" filled in, the code is mapped; as
+    shown, the file is refused naming the key, so nothing is mapped by a guess."""
+    override = write(tmp_path, '[units]\n"Box" = "H87"\n')
+    merged = mappings.load("tryton", overrides=[override])
+    hints = []
+    for lookup in (
+        lambda: merged.vat('BTW "laag"'),
+        lambda: merged.unit("zak"),
+        lambda: merged.country(None),
+    ):
+        with pytest.raises(MissingMapping) as caught:
+            lookup()
+        assert caught.value.path == override
+        head, lines = caught.value.hint.split("\n", 1)
+        assert head == f"add to {override}:"
+        hints.append(lines)
+    # [units] is in the file already: a second header would be a TOML error, so none is shown
+    assert hints[1] == '# under the [units] table:\nzak = "?"  # the UN/ECE Rec 20 code'
+    unfilled = write(tmp_path, hints[0], "unfilled.toml")
+    with pytest.raises(MappingFileError, match=r"BTW \"laag\".category' = '\?'"):
+        mappings.load("tryton", overrides=[override, unfilled])
+    filled = [
+        hints[0].replace('category = "?"', 'category = "S"').replace('rate = "?"', 'rate = "9"'),
+        '[units]\n"Box" = "H87"\n' + hints[1].replace('"?"', '"H87"'),
+        hints[2].replace('"?"', '"NL"'),
+    ]
+    override.write_text("\n\n".join(filled), encoding="utf-8")
+    merged = mappings.load("tryton", overrides=[override])
+    assert merged.vat('BTW "laag"') == VatMapping(category="S", rate=Decimal("9"))
+    assert (merged.unit("zak"), merged.country(None)) == ("H87", "NL")
+
+
+def test_a_hint_for_a_code_the_override_removes_says_to_take_it_out_of_remove(
+    tmp_path: Path,
+) -> None:
+    override = write(tmp_path, '[remove]\nunits = ["h"]\n')
+    with pytest.raises(MissingMapping) as caught:
+        mappings.load("tryton", overrides=[override]).unit("h")
+    assert caught.value.hint.splitlines()[1:] == [
+        "[units]",
+        'h = "?"  # the UN/ECE Rec 20 code',
+        "",
+        f"# and take 'h' out of [remove] units in {override}",
+    ]
+
+
+def test_a_caller_that_knows_the_connection_says_how_to_create_its_override(
+    tmp_path: Path,
+) -> None:
+    new = mappings.NewOverride("create conf/m.toml and name it ...", tmp_path / "m.toml")
+    with pytest.raises(MissingMapping) as caught:
+        mappings.load("tryton", new_override=new).unit("zak")
+    assert str(caught.value).endswith(
+        "add it under [units] in a new mappings override file: create conf/m.toml and name it ..."
+    )
+    assert caught.value.hint.startswith(f"add to {tmp_path / 'm.toml'}:\n[units]\n")
 
 
 def test_missing_unit_names_the_unit_table(tryton: mappings.Mapping) -> None:

@@ -472,6 +472,17 @@ def test_zero_price_base_quantity_is_an_input_error() -> None:
         check(document)
 
 
+def test_totals_mismatch_counts_its_figures_in_good_english() -> None:
+    findings = check(_per_line_rounding_source())
+    assert len(findings) == 4
+    assert str(TotalsMismatch(findings[:1])).startswith(
+        "1 figure differs from the EN 16931 calculation:\n- ["
+    )
+    assert str(TotalsMismatch(findings[:2])).startswith(
+        "2 figures differ from the EN 16931 calculation:\n- ["
+    )
+
+
 def test_totals_mismatch_pickles() -> None:
     raised = TotalsMismatch(check(_per_line_rounding_source()))
     copy = pickle.loads(pickle.dumps(raised))

@@ -135,7 +135,7 @@ def test_a_held_record_names_the_code_and_the_mapping_file(tmp_path: Path, store
     (held,) = [row for row in index(out) if row["state"] == "held"]
     assert held["number"] == "2026-0101" and held["file"] == ""
     for text in (held["reason"], result.stdout):
-        assert "UNMAPPED-CODE" in text and "super-hoog" in text and "csv.toml" in text
+        assert "UNMAPPED-CODE" in text and "super-hoog" in text and "mappings_override" in text
     assert "1 held" in result.stdout
     assert "2026-0101.xml" not in xml_files(out) and len(xml_files(out)) == 3
 

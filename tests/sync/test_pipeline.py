@@ -321,7 +321,7 @@ def test_an_unmapped_code_is_held_naming_the_code_and_the_file_and_retry_builds_
         row_held = conn.execute(select(quarantine)).one()
     (finding,) = row_held.findings
     assert finding["layer"] == "mapping" and "super-hoog" in finding["message"]
-    assert "csv.toml" in (finding["hint"] or "") + finding["message"]
+    assert "mappings_override" in (finding["hint"] or "") + finding["message"]
     assert row_held.record["data"]["rows"]  # the record data, to rebuild it
     override = tmp_path / "tenant.toml"
     override.write_text('[vat."super-hoog"]\ncategory = "S"\nrate = "21"\n', encoding="utf-8")

@@ -224,7 +224,7 @@ def test_without_a_store_setting_the_store_is_next_to_the_settings_file(
     [
         ('url = "postgresql://ll:s3cret@db/ll"', "must not hold a password"),
         ('url = "sqlite:///x.db"\npath = "y.db"', "unknown key 'path'"),
-        ("url = 5", "url must be a non-empty string"),
+        ("url = 5", "store.url: must be a non-empty string"),
     ],
 )
 def test_a_bad_store_table_in_the_settings_names_the_file(

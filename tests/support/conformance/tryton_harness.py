@@ -135,8 +135,10 @@ class TrytonHarness:
         )
         rpc.model("account.invoice.line", "write", [first], {"unit": unit})
         rpc.model("account.invoice", "post", [invoice])
-        mapping_file = str(Path("mappings") / "tryton.toml")
-        return BadRecord(str(invoice), (f"unit '{UNMAPPED_UNIT}'", mapping_file))
+        # the fix goes in an override file, never in the packaged mappings/tryton.toml
+        return BadRecord(
+            str(invoice), (f"unit '{UNMAPPED_UNIT}'", "under [units]", "mappings_override")
+        )
 
     def _connector(self, url: str, retry: RetryPolicy, *, page_size: int) -> TrytonConnector:
         return TrytonConnector(
