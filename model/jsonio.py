@@ -23,6 +23,7 @@ import base64
 import binascii
 import dataclasses
 import enum
+import functools
 import json
 import re
 import types
@@ -113,87 +114,162 @@ def _label(cls: type, name: str) -> str:
 
 
 # --------------------------------------------------------------- JSON -> model
+#
+# Each model class gets a reader, made once from its type hints (:func:`_reader`): a closure
+# that checks the keys and converts each field with a converter chosen for the field's type,
+# its EN 16931 label bound in. Reading a document then costs a dict look-up and a call per
+# field, not a walk over ``typing`` per value. Paths are built only for an error: a
+# :class:`_Problem` collects the keys and indexes on its way out, and :func:`from_data` turns
+# it into the :class:`JsonModelError` naming the path.
+
+_Converter = Callable[[Any], Any]
+
+
+class _Problem(Exception):
+    """Why a value cannot become a model; ``where`` is its path, innermost part first."""
+
+    def __init__(self, message: str, *where: str | int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = list(where)
+
+    @property
+    def path(self) -> str:
+        """``lines[2].price.net`` for where = ["net", "price", 2, "lines"]."""
+        path = ""
+        for part in reversed(self.where):
+            path = f"{path}[{part}]" if isinstance(part, int) else _join(path, part)
+        return path
 
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _value(tp: Any, data: Any, path: str, label: str) -> Any:
-    tp, optional = _optional(tp)
-    if data is None:
-        if optional:
-            return None
-        raise JsonModelError(f"a value is required here{label}", path=path)
-    origin = typing.get_origin(tp)
-    if origin is tuple:
-        if not isinstance(data, list):
-            raise JsonModelError(f"expected a list{label}", path=path)
-        (item,) = typing.get_args(tp)[:1]
-        return tuple(_value(item, d, f"{path}[{i}]", label) for i, d in enumerate(data))
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return _object(tp, data, path)
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        allowed = [m.value for m in tp]
-        if data not in allowed:
-            raise JsonModelError(f"expected one of {allowed}{label}, got {data!r}", path=path)
-        return tp(data)
-    converter = _SCALARS.get(tp)
-    if converter is None:  # pragma: no cover - the model only uses the types above
-        raise TypeError(f"unsupported model type {tp!r} at {path}")
-    return converter(data, path, label)
+def _absent(label: str, optional: bool) -> None:
+    """The value of a field given as ``null``: None where the type allows it."""
+    if optional:
+        return None
+    raise _Problem(f"a value is required here{label}")
 
 
-def _decimal(data: Any, path: str, label: str) -> Decimal:
+def _decimal(data: Any, label: str) -> Decimal:
     if isinstance(data, _Float):
-        raise JsonModelError(
+        raise _Problem(
             f"JSON number {data} is a float; floats cannot hold money exactly: "
-            f'write it as a string, "{data}"{label}',
-            path=path,
+            f'write it as a string, "{data}"{label}'
         )
     if isinstance(data, bool) or not isinstance(data, int | str):
-        raise JsonModelError(f'expected a decimal string such as "12.50"{label}', path=path)
+        raise _Problem(f'expected a decimal string such as "12.50"{label}')
     if isinstance(data, int):
         return Decimal(data)
     if not _DECIMAL_RE.match(data):
         hint = " (no thousands separators)" if "," in data or " " in data else ""
-        raise JsonModelError(
-            f'{data!r} is not a plain decimal like "1234.50"{hint}{label}', path=path
-        )
+        raise _Problem(f'{data!r} is not a plain decimal like "1234.50"{hint}{label}')
     return Decimal(data)
 
 
-def _date(data: Any, path: str, label: str) -> date:
+def _date(data: Any, label: str) -> date:
     if isinstance(data, str) and _DATE_RE.match(data):
         try:
             return date.fromisoformat(data)
         except ValueError:
             pass
-    raise JsonModelError(f'expected a date "YYYY-MM-DD"{label}, got {data!r}', path=path)
+    raise _Problem(f'expected a date "YYYY-MM-DD"{label}, got {data!r}')
 
 
-def _bytes(data: Any, path: str, label: str) -> bytes:
+def _bytes(data: Any, label: str) -> bytes:
     if isinstance(data, str):
         try:
             return base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
             pass
-    raise JsonModelError(f"expected base64 text{label}", path=path)
+    raise _Problem(f"expected base64 text{label}")
 
 
-def _str(data: Any, path: str, label: str) -> str:
+def _str(data: Any, label: str) -> str:
     if isinstance(data, str) and not isinstance(data, _Float):
         return data
-    raise JsonModelError(f"expected a string{label}, got {data!r}", path=path)
+    raise _Problem(f"expected a string{label}, got {data!r}")
 
 
-def _bool(data: Any, path: str, label: str) -> bool:
+def _bool(data: Any, label: str) -> bool:
     if isinstance(data, bool):
         return data
-    raise JsonModelError(f"expected true or false{label}, got {data!r}", path=path)
+    raise _Problem(f"expected true or false{label}, got {data!r}")
 
 
-_SCALARS: dict[Any, Callable[[Any, str, str], Any]] = {
+def _str_converter(label: str, optional: bool) -> _Converter:
+    def convert(data: Any) -> Any:
+        if type(data) is str:  # the common case; _Float and other subclasses go the long way
+            return data
+        return _absent(label, optional) if data is None else _str(data, label)
+
+    return convert
+
+
+def _decimal_converter(label: str, optional: bool) -> _Converter:
+    match = _DECIMAL_RE.match
+
+    def convert(data: Any) -> Any:
+        if type(data) is str and match(data):
+            return Decimal(data)
+        return _absent(label, optional) if data is None else _decimal(data, label)
+
+    return convert
+
+
+def _scalar_converter(check: Callable[[Any, str], Any], label: str, optional: bool) -> _Converter:
+    def convert(data: Any) -> Any:
+        return _absent(label, optional) if data is None else check(data, label)
+
+    return convert
+
+
+def _enum_converter(tp: type[enum.Enum], label: str, optional: bool) -> _Converter:
+    members = {m.value: m for m in tp}
+    allowed = list(members)
+
+    def convert(data: Any) -> Any:
+        if type(data) is str and data in members:
+            return members[data]
+        if data is None:
+            return _absent(label, optional)
+        if data not in allowed:
+            raise _Problem(f"expected one of {allowed}{label}, got {data!r}")
+        return tp(data)
+
+    return convert
+
+
+def _tuple_converter(item: _Converter, label: str, optional: bool) -> _Converter:
+    def convert(data: Any) -> Any:
+        if data is None:
+            return _absent(label, optional)
+        if not isinstance(data, list):
+            raise _Problem(f"expected a list{label}")
+        items = []
+        for index, value in enumerate(data):
+            try:
+                items.append(item(value))
+            except _Problem as problem:
+                problem.where.append(index)
+                raise
+        return tuple(items)
+
+    return convert
+
+
+def _object_converter(cls: type, label: str, optional: bool) -> _Converter:
+    read = _reader(cls)
+
+    def convert(data: Any) -> Any:
+        return _absent(label, optional) if data is None else read(data)
+
+    return convert
+
+
+_SCALARS: dict[Any, Callable[[Any, str], Any]] = {
     Decimal: _decimal,
     date: _date,
     bytes: _bytes,
@@ -202,29 +278,64 @@ _SCALARS: dict[Any, Callable[[Any, str, str], Any]] = {
 }
 
 
-def _object(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        raise JsonModelError(f"expected an object ({cls.__name__})", path=path)
+def _converter(tp: Any, label: str) -> _Converter:
+    """The converter for a field of type ``tp`` (``label``: its EN 16931 term, for errors)."""
+    tp, optional = _optional(tp)
+    if typing.get_origin(tp) is tuple:
+        (item,) = typing.get_args(tp)[:1]
+        return _tuple_converter(_converter(item, label), label, optional)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _object_converter(tp, label, optional)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _enum_converter(tp, label, optional)
+    if tp is str:
+        return _str_converter(label, optional)
+    if tp is Decimal:
+        return _decimal_converter(label, optional)
+    check = _SCALARS.get(tp)
+    if check is None:  # pragma: no cover - the model only uses the types above
+        raise TypeError(f"unsupported model type {tp!r}")
+    return _scalar_converter(check, label, optional)
+
+
+@functools.cache
+def _reader(cls: type) -> _Converter:
+    """The function that makes a ``cls`` from its JSON object, made once per model class.
+
+    It checks, in this order, that the value is an object, that it has no unknown key
+    (the first in sorted order is named), that no required field is missing or null (the
+    first in field order), then converts the fields in field order: the first problem in
+    that order is the one reported.
+    """
     hints = _hints(cls)
-    unknown = sorted(set(data) - set(hints) - _IGNORED_KEYS)
-    if unknown:
-        raise JsonModelError(
-            f"unknown field {unknown[0]!r} in {cls.__name__}; known fields: {', '.join(hints)}",
-            path=_join(path, unknown[0]),
-        )
-    required = _required(cls)
-    missing = [name for name in hints if name in required and data.get(name) is None]
-    if missing:
-        name = missing[0]
-        raise JsonModelError(
-            f"required field is missing{_label(cls, name)}", path=_join(path, name)
-        )
-    kwargs = {
-        name: _value(tp, data[name], _join(path, name), _label(cls, name))
-        for name, tp in hints.items()
-        if name in data
-    }
-    return cls(**kwargs)
+    fields = tuple((name, _converter(tp, _label(cls, name))) for name, tp in hints.items())
+    known = frozenset(hints) | _IGNORED_KEYS
+    required = tuple(name for name in hints if name in _required(cls))
+    name_of_cls = cls.__name__
+
+    def read(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise _Problem(f"expected an object ({name_of_cls})")
+        if not known.issuperset(data):
+            unknown = sorted(set(data) - known)
+            raise _Problem(
+                f"unknown field {unknown[0]!r} in {name_of_cls}; known fields: {', '.join(hints)}",
+                unknown[0],
+            )
+        for name in required:
+            if data.get(name) is None:
+                raise _Problem(f"required field is missing{_label(cls, name)}", name)
+        kwargs: dict[str, Any] = {}
+        for name, convert in fields:
+            if name in data:
+                try:
+                    kwargs[name] = convert(data[name])
+                except _Problem as problem:
+                    problem.where.append(name)
+                    raise
+        return cls(**kwargs)
+
+    return read
 
 
 _PLACEHOLDER_TOTALS = {"line_net": 0, "without_vat": 0, "with_vat": 0, "payable": 0}
@@ -242,12 +353,11 @@ def from_data(data: Any, *, source: str = "<json>") -> Invoice:
     if derive:
         data = {**data, "totals": _PLACEHOLDER_TOTALS}
     try:
-        result: Invoice = _object(Invoice, data, "")
+        result: Invoice = _reader(Invoice)(data)
         if derive:
             result = with_totals(result)
-    except JsonModelError as exc:
-        exc.source = source
-        raise
+    except _Problem as problem:
+        raise JsonModelError(problem.message, path=problem.path, source=source) from None
     except TotalsMismatch as exc:
         first = exc.findings[0]
         path = (first.field or "").split(" ")[0]
@@ -284,30 +394,77 @@ def _reject_constant(name: str) -> Any:
 # --------------------------------------------------------------- model -> JSON
 
 
+# Each type of value met gets its writer once (:class:`_Writers`, chosen by the type's place
+# in the order Decimal, date, bytes, enum, tuple, dataclass), and each model class its field
+# names (:class:`_Names`): writing a document costs a look-up and a call per value.
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_data(value)
+    return _WRITERS[type(value)](value)
+
+
+def _plain_tuple(value: tuple[Any, ...]) -> list[Any]:
+    return [_WRITERS[type(v)](v) for v in value]
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _base64_text(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def _enum_value(value: enum.Enum) -> Any:
+    return value.value
+
+
+class _Writers(dict[type, Callable[[Any], Any]]):
+    """How a value of each type is written in JSON, chosen on its type's first use."""
+
+    def __missing__(self, kind: type) -> Callable[[Any], Any]:
+        writer: Callable[[Any], Any] = _same
+        if issubclass(kind, Decimal):
+            writer = _decimal_text
+        elif issubclass(kind, date):
+            writer = kind.isoformat
+        elif issubclass(kind, bytes):
+            writer = _base64_text
+        elif issubclass(kind, enum.Enum):
+            writer = _enum_value
+        elif issubclass(kind, tuple):
+            writer = _plain_tuple
+        elif dataclasses.is_dataclass(kind):
+            writer = to_data
+        self[kind] = writer
+        return writer
+
+
+class _Names(dict[type, tuple[str, ...]]):
+    """The field names of each dataclass, read on its first use."""
+
+    def __missing__(self, cls: type) -> tuple[str, ...]:
+        names = self[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        return names
+
+
+_WRITERS = _Writers()
+_NAMES = _Names()
 
 
 def to_data(obj: Any) -> dict[str, Any]:
     """A model object as plain JSON data: None and empty lists are left out."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if value is None or value == ():
-            continue
-        out[f.name] = _plain(value)
+    for name in _NAMES[type(obj)]:
+        value = getattr(obj, name)
+        if type(value) is str:  # the common case, written as it is
+            out[name] = value
+        elif value is not None and value != ():
+            out[name] = _WRITERS[type(value)](value)
     return out
 
 

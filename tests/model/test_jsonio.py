@@ -106,6 +106,118 @@ def test_wrong_value_types_are_refused(path: tuple[str, ...], value: Any) -> Non
     assert error_for(data).path == path[0]
 
 
+ITEM_FIELDS = (
+    "name, description, seller_id, buyer_id, standard_id, classifications, origin_country, "
+    "attributes, vat_category, vat_rate"
+)
+ATTACHMENT = {"content": "not base64!", "mime_code": "application/pdf", "filename": "a.pdf"}
+
+# (where in BASE, the value put there, the whole error: file:line: [field path] why (term))
+BAD_VALUES: list[tuple[tuple[str | int, ...], Any, str]] = [
+    (
+        ("lines", 0, "net_amount"),
+        "12.5.0",
+        "doc.json:22: [lines[0].net_amount] '12.5.0' is not a plain decimal like \"1234.50\" "
+        "(BT-131 Invoice line net amount)",
+    ),
+    (
+        ("lines", 1, "quantity"),
+        True,
+        'doc.json:34: [lines[1].quantity] expected a decimal string such as "12.50" '
+        "(BT-129 Invoiced quantity)",
+    ),
+    (
+        ("lines", 1, "quantity"),
+        [1],
+        'doc.json:34: [lines[1].quantity] expected a decimal string such as "12.50" '
+        "(BT-129 Invoiced quantity)",
+    ),
+    (
+        ("lines", 1, "price", "net"),
+        10.5,
+        "doc.json:38: [lines[1].price.net] JSON number 10.5 is a float; floats cannot hold money "
+        'exactly: write it as a string, "10.5" (BT-146 Item net price)',
+    ),
+    (
+        ("seller", "address", "country"),
+        31,
+        "doc.json:8: [seller.address.country] expected a string "
+        "(BT-40 Country code (ISO 3166-1 alpha-2)), got 31",
+    ),
+    (
+        ("buyer", "name"),
+        None,
+        "doc.json:12: [buyer.name] required field is missing (BT-27 Seller name)",
+    ),
+    (("lines", 1, "item"), "Hour", "doc.json:40: [lines[1].item] expected an object (Item)"),
+    (
+        ("lines", 0),
+        None,
+        "doc.json:18: [lines[0]] a value is required here (BG-25 Invoice line)",
+    ),
+    (
+        ("lines", 1, "item", "classifications"),
+        {"code": "1"},
+        "doc.json:44: [lines[1].item.classifications] expected a list "
+        "(BT-158 Item classification identifier)",
+    ),
+    (
+        ("kind",),
+        "bill",
+        "doc.json:47: [kind] expected one of ['invoice', 'credit_note'], got 'bill'",
+    ),
+    (("kind",), None, "doc.json:47: [kind] a value is required here"),
+    (
+        ("due_date",),
+        "2026-11-31",
+        'doc.json:47: [due_date] expected a date "YYYY-MM-DD" (BT-9 Payment due date), '
+        "got '2026-11-31'",
+    ),
+    (
+        ("allowances_charges",),
+        [{"is_charge": "yes", "amount": "1"}],
+        "doc.json:49: [allowances_charges[0].is_charge] expected true or false, got 'yes'",
+    ),
+    (
+        ("additional_documents",),
+        [{"id": "A", "attachment": ATTACHMENT}],
+        "doc.json:51: [additional_documents[0].attachment.content] expected base64 text "
+        "(BT-125 Attached document (base64 in JSON))",
+    ),
+    (
+        ("payment_means",),
+        [{"code": "30", "credit_transfer": {"account_name": "X"}}],
+        "doc.json: [payment_means[0].credit_transfer.account_id] required field is missing "
+        "(BT-84 Payment account identifier (IBAN))",
+    ),
+    (
+        ("lines", 1, "item", "colour"),
+        "red",
+        f"doc.json:44: [lines[1].item.colour] unknown field 'colour' in Item; "
+        f"known fields: {ITEM_FIELDS}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "error"), BAD_VALUES)
+def test_a_bad_value_is_named_by_file_line_field_path_and_term(
+    where: tuple[str | int, ...], value: Any, error: str
+) -> None:
+    data = copy.deepcopy(BASE)
+    node: Any = data
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    assert str(error_for(data)) == error
+
+
+def test_schema_keys_are_ignored_at_any_depth() -> None:
+    data = copy.deepcopy(BASE)
+    data["$schema"] = "https://example.com/invoice.schema.json"
+    data["buyer"]["address"]["$schema"] = "anything"
+    assert loads(json.dumps(data)) == loads(json.dumps(BASE))
+
+
 def test_not_json_names_the_line() -> None:
     with pytest.raises(JsonModelError) as info:
         loads('{\n  "number": "1",\n  oops\n}', source="bad.json")
