@@ -36,9 +36,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 
 from sync.store.keys import idempotency_key
 from sync.store.schema import connections, documents, events, outbox
@@ -53,13 +53,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SENDING",
+    "Change",
     "DeliverySummary",
+    "Enqueued",
     "RetryBudget",
+    "ToQueue",
     "checkpoint",
     "deliver",
     "enqueue",
+    "enqueue_batch",
     "envelope_of",
     "record_event",
+    "record_events",
 ]
 
 SENDING: Final = "sending"
@@ -140,6 +145,66 @@ def record_event(
     _record(conn, document_id=document_id, state=state, cause=cause, details=details)
 
 
+_STATES: Final = select(documents.c.id, documents.c.state).where(
+    documents.c.id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_EVENT: Final = events.insert()
+_SET_STATE: Final = (
+    update(documents).where(documents.c.id == bindparam("b_id")).values(state=bindparam("b_state"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One state change to record (:func:`record_events`): document, new state, cause,
+    details; ``pushed`` True when the source must not be told of it."""
+
+    document_id: int
+    state: str
+    cause: str
+    details: Mapping[str, Any] | None = None
+    pushed: bool = False
+
+
+def record_events(conn: Connection, changes: Sequence[Change]) -> None:
+    """:func:`record_event` for each of ``changes``, in order, with one query for the
+    documents' current states, one insert of all the events and one update of the states
+    that change. A document may appear more than once: each event starts from the state
+    the one before it left."""
+    if not changes:
+        return
+    current: dict[int, str] = {
+        row.id: row.state
+        for row in conn.execute(_STATES, {"ids": sorted({c.document_id for c in changes})})
+    }
+    now = _now()
+    rows: list[dict[str, Any]] = []
+    for change in changes:
+        if (before := current.get(change.document_id)) is None:
+            raise ValueError(f"no document {change.document_id} in the store")
+        rows.append(
+            {
+                "document_id": change.document_id,
+                "at": now,
+                "from_state": before,
+                "to_state": change.state,
+                "cause": change.cause,
+                "details": dict(change.details or {}),
+                "pushed_at": now if change.pushed else None,
+            }
+        )
+        current[change.document_id] = change.state
+    conn.execute(_INSERT_EVENT, rows)
+    started = {row["document_id"]: row["from_state"] for row in reversed(rows)}
+    moved = [
+        {"b_id": document_id, "b_state": state}
+        for document_id, state in current.items()
+        if started.get(document_id, state) != state
+    ]
+    if moved:
+        conn.execute(_SET_STATE, moved)
+
+
 def _record(
     conn: Connection,
     *,
@@ -148,29 +213,8 @@ def _record(
     cause: str,
     details: Mapping[str, Any] | None,
     pushed: bool = False,
-) -> int:
-    current = conn.execute(
-        select(documents.c.state).where(documents.c.id == document_id)
-    ).scalar_one_or_none()
-    if current is None:
-        raise ValueError(f"no document {document_id} in the store")
-    now = _now()
-    event_id: int = conn.execute(
-        events.insert()
-        .values(
-            document_id=document_id,
-            at=now,
-            from_state=current,
-            to_state=state,
-            cause=cause,
-            details=dict(details or {}),
-            pushed_at=now if pushed else None,
-        )
-        .returning(events.c.id)
-    ).scalar_one()
-    if state != current:
-        conn.execute(update(documents).where(documents.c.id == document_id).values(state=state))
-    return event_id
+) -> None:
+    record_events(conn, [Change(document_id, state, cause, details, pushed)])
 
 
 # -- enqueue -----------------------------------------------------------------------------
@@ -213,42 +257,86 @@ def enqueue(
     (an event), and no outbox row is written, so a later enqueue (after a settings fix)
     can queue it.
     """
-    key = idempotency_key(connection, source_id, content_hash)
-    if conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key)).first():
-        return False
-    chosen = next((channel for channel in channels if channel.accepts(envelope)), None)
-    if chosen is None:
-        names = ", ".join(channel.name for channel in channels) or "none"
-        reason = (
-            f"no channel of connection {connection} accepts invoice {envelope.number}"
-            f" (channels: {names}; a Peppol channel needs the buyer's endpoint BT-49,"
-            " e-mail needs an address)"
+    item = ToQueue(document_id, source_id, content_hash, envelope)
+    done = enqueue_batch(conn, [item], connection=connection, channels=channels)
+    return done == ["queued"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToQueue:
+    """One document for :func:`enqueue_batch`: its id, source record, hash and envelope."""
+
+    document_id: int
+    source_id: str
+    content_hash: str
+    envelope: Envelope
+
+
+Enqueued = Literal["queued", "no-channel", "known"]
+"""What :func:`enqueue_batch` did with a document: queued it; failed it, no channel
+accepting its envelope; nothing, its idempotency key being in the outbox already."""
+
+_KNOWN_KEYS: Final = select(outbox.c.idempotency_key).where(
+    outbox.c.idempotency_key.in_(bindparam("keys", expanding=True))
+)
+_INSERT_OUTBOX: Final = outbox.insert()
+
+
+def enqueue_batch(
+    conn: Connection,
+    items: Sequence[ToQueue],
+    *,
+    connection: str,
+    channels: Sequence[Channel],
+) -> list[Enqueued]:
+    """:func:`enqueue` for each of ``items``, in the caller's transaction, with one query
+    for the keys the outbox holds, one insert of the outbox rows and one of the events
+    (:func:`record_events`); what became of each item, in order."""
+    keys = [idempotency_key(connection, item.source_id, item.content_hash) for item in items]
+    known = set(conn.execute(_KNOWN_KEYS, {"keys": sorted(set(keys))}).scalars()) if keys else set()
+    done: list[Enqueued] = []
+    rows: list[dict[str, Any]] = []
+    changes: list[Change] = []
+    for item, key in zip(items, keys, strict=True):
+        if key in known:
+            done.append("known")
+            continue
+        known.add(key)
+        chosen = next((channel for channel in channels if channel.accepts(item.envelope)), None)
+        if chosen is None:
+            names = ", ".join(channel.name for channel in channels) or "none"
+            reason = (
+                f"no channel of connection {connection} accepts invoice {item.envelope.number}"
+                f" (channels: {names}; a Peppol channel needs the buyer's endpoint BT-49,"
+                " e-mail needs an address)"
+            )
+            changes.append(
+                Change(item.document_id, "failed", "outbox: no channel", {"reason": reason})
+            )
+            done.append("no-channel")
+            continue
+        rows.append(
+            {
+                "document_id": item.document_id,
+                "idempotency_key": key,
+                "channel": chosen.name,
+                "state": "queued",
+                "attempts": 0,
+            }
         )
-        _record(
-            conn,
-            document_id=document_id,
-            state="failed",
-            cause="outbox: no channel",
-            details={"reason": reason},
+        changes.append(
+            Change(
+                item.document_id,
+                "queued",
+                f"outbox: channel {chosen.name}",
+                {"channel": chosen.name, "envelope": _envelope_details(item.envelope)},
+            )
         )
-        return False
-    conn.execute(
-        outbox.insert().values(
-            document_id=document_id,
-            idempotency_key=key,
-            channel=chosen.name,
-            state="queued",
-            attempts=0,
-        )
-    )
-    _record(
-        conn,
-        document_id=document_id,
-        state="queued",
-        cause=f"outbox: channel {chosen.name}",
-        details={"channel": chosen.name, "envelope": _envelope_details(envelope)},
-    )
-    return True
+        done.append("queued")
+    if rows:
+        conn.execute(_INSERT_OUTBOX, rows)
+    record_events(conn, changes)
+    return done
 
 
 def envelope_of(conn: Connection, outbox_id: int) -> Envelope:

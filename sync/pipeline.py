@@ -205,6 +205,11 @@ def _save_cursor(conn: Connection, connection: int, cursor: Cursor) -> None:
 
 # -- one page ----------------------------------------------------------------------------
 
+_INSERT_DOCUMENTS: Final = documents.insert().returning(
+    documents.c.id, sort_by_parameter_order=True
+)
+"""The ``documents`` rows of a page, in one statement: their ids in the order given."""
+
 
 @dataclass(slots=True)
 class _Job:
@@ -264,16 +269,70 @@ class _Recorder:
 
     def record_page(self, conn: Connection, jobs: Sequence[_Job]) -> None:
         """Record a page's jobs in ``conn``: one query for the content hashes the store
-        holds and one for the source ids it knows, instead of four per record (a new
-        record, the common case, needs none of the per-record look-ups)."""
+        holds and one for the source ids it knows, instead of four per record. The new
+        records (the common case: built and valid, their hash and source id unknown) need
+        none of the per-record look-ups: each run of them is written with one statement
+        per table (:meth:`_record_new`); the others go one by one (:meth:`record`), in
+        page order."""
         hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
-        self._page_seen = self.seen(conn, hashes)
-        self._page_known = self._known(conn, [job.record.id for job in jobs])
+        seen = self._page_seen = self.seen(conn, hashes)
+        known = self._page_known = self._known(conn, [job.record.id for job in jobs])
+        new: list[tuple[_Job, Built]] = []
         try:
             for job in jobs:
+                built = job.outcome
+                if (
+                    isinstance(built, Built)
+                    and built.content_hash not in seen
+                    and job.record.id not in known
+                    and not any(finding.fatal for finding in job.report)
+                ):
+                    seen.add(built.content_hash)
+                    known.add(job.record.id)
+                    new.append((job, built))
+                    continue
+                self._record_new(conn, new)
+                new.clear()
                 self.record(conn, job)
+            self._record_new(conn, new)
         finally:
             self._page_seen = self._page_known = None
+
+    def _record_new(self, conn: Connection, new: Sequence[tuple[_Job, Built]]) -> None:
+        """New valid documents: their ``documents`` rows in one insert, then queued through
+        the connection's channels together (:func:`sync.outbox.enqueue_batch`)."""
+        if not new:
+            return
+        rows = [self._document_row(job.record, built, job.report) for job, built in new]
+        ids = [int(each) for each in conn.execute(_INSERT_DOCUMENTS, rows).scalars()]
+        if not self.channels:
+            return  # no channel named: the documents stay built
+        self._enqueue_many(
+            conn, [(ids[at], job.record.id, built) for at, (job, built) in enumerate(new)]
+        )
+
+    def _enqueue_many(self, conn: Connection, documents_: Sequence[tuple[int, str, Built]]) -> None:
+        from delivery.base import Envelope
+        from sync.outbox import ToQueue, enqueue_batch
+        from sync.store.keys import idempotency_key
+
+        items = [
+            ToQueue(
+                document_id,
+                source_id,
+                built.content_hash,
+                Envelope.for_invoice(
+                    built.document,
+                    built.ubl,
+                    idempotency_key=idempotency_key(self.name, source_id, built.content_hash),
+                    connection=self.name,
+                ),
+            )
+            for document_id, source_id, built in documents_
+        ]
+        done = enqueue_batch(conn, items, connection=self.name, channels=self.channels)
+        self.summary.queued += done.count("queued")
+        self.summary.failed += done.count("no-channel")
 
     def record(self, conn: Connection, job: _Job) -> None:
         if isinstance(job.outcome, Held | Refused):
@@ -412,39 +471,42 @@ class _Recorder:
                 update(documents).where(documents.c.id == document_id).values(state="superseded")
             )
 
-    def _insert(
-        self, conn: Connection, record: Record, built: Built, report: Sequence[Finding]
-    ) -> int:
+    def _document_row(
+        self, record: Record, built: Built, report: Sequence[Finding]
+    ) -> dict[str, Any]:
         from model.jsonio import to_data
 
         document = built.document
+        return {
+            "connection_id": self.connection,
+            "source_id": record.id,
+            "number": document.number,
+            "kind": "credit-note" if document.kind.value == "credit_note" else "invoice",
+            "type_code": document.type_code,
+            "issue_date": document.issue_date,
+            "due_date": document.due_date,
+            "currency": document.currency,
+            "payable_amount": document.totals.payable,
+            "buyer_name": document.buyer.name,
+            "profile": built.profile,
+            "content_hash": built.content_hash,
+            "model": to_data(document),
+            "ubl": built.ubl,
+            "validation_report": [finding.to_dict() for finding in report],
+            "parse_report": (
+                None
+                if built.parse_report is None
+                else [finding.to_dict() for finding in built.parse_report]
+            ),
+            "state": "built",
+        }
+
+    def _insert(
+        self, conn: Connection, record: Record, built: Built, report: Sequence[Finding]
+    ) -> int:
         return int(
             conn.execute(
-                documents.insert()
-                .values(
-                    connection_id=self.connection,
-                    source_id=record.id,
-                    number=document.number,
-                    kind="credit-note" if document.kind.value == "credit_note" else "invoice",
-                    type_code=document.type_code,
-                    issue_date=document.issue_date,
-                    due_date=document.due_date,
-                    currency=document.currency,
-                    payable_amount=document.totals.payable,
-                    buyer_name=document.buyer.name,
-                    profile=built.profile,
-                    content_hash=built.content_hash,
-                    model=to_data(document),
-                    ubl=built.ubl,
-                    validation_report=[finding.to_dict() for finding in report],
-                    parse_report=(
-                        None
-                        if built.parse_report is None
-                        else [finding.to_dict() for finding in built.parse_report]
-                    ),
-                    state="built",
-                )
-                .returning(documents.c.id)
+                _INSERT_DOCUMENTS, [self._document_row(record, built, report)]
             ).scalar_one()
         )
 
@@ -498,34 +560,9 @@ class _Recorder:
         self.summary.quarantined += 1
 
     def enqueue(self, conn: Connection, document_id: int, source_id: str, built: Built) -> None:
-        from delivery.base import Envelope
-        from sync.outbox import enqueue
-        from sync.store.keys import idempotency_key
-
         if not self.channels:
             return  # no channel named: the document stays built
-        envelope = Envelope.for_invoice(
-            built.document,
-            built.ubl,
-            idempotency_key=idempotency_key(self.name, source_id, built.content_hash),
-            connection=self.name,
-        )
-        if enqueue(
-            conn,
-            document_id=document_id,
-            connection=self.name,
-            source_id=source_id,
-            content_hash=built.content_hash,
-            envelope=envelope,
-            channels=self.channels,
-        ):
-            self.summary.queued += 1
-            return
-        state = conn.execute(
-            select(documents.c.state).where(documents.c.id == document_id)
-        ).scalar_one()
-        if state == "failed":
-            self.summary.failed += 1
+        self._enqueue_many(conn, [(document_id, source_id, built)])
 
 
 def _jobs(
