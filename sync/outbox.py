@@ -8,14 +8,20 @@
    it is recorded as sent and never sent again; surely not sent, it is sent; a channel
    that cannot tell (SMTP) makes the document ``in-doubt``, for ``ledgerlink outbox
    resolve`` (:func:`sync.recover.resolve`);
-2. claims each queued row that is due (PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``,
-   so two workers never take one row), marks it ``sending`` and commits that *before*
-   the send, sends it through the row's channel, and records the
-   :class:`~delivery.base.Receipt` and its events in one transaction. A channel that is
-   down (:class:`~delivery.base.ChannelUnavailable`) is retried on a later run within
-   the :class:`RetryBudget` (attempts, backoff, the next attempt time kept in the row),
-   then the document is ``failed`` with the reason; a refusal
-   (:class:`~delivery.base.ChannelRefused`) fails it at once. The rest goes on;
+2. claims the queued rows that are due, up to 100 at a time (PostgreSQL: ``SELECT ...
+   FOR UPDATE SKIP LOCKED``, so two workers never take one row), marks them ``sending``
+   and commits that *before* the send, sends them through their channel
+   (:func:`delivery.base.send_batch`: one durable flush per batch where the channel
+   offers it), and records the :class:`~delivery.base.Receipt` of each and their events
+   in one transaction. A channel that cannot be asked after a crash
+   (:func:`delivery.base.can_ask` False: SMTP) gets one row at a time, marked, sent and
+   recorded before the next, so a crash leaves at most one document in doubt. A channel
+   that is down (:class:`~delivery.base.ChannelUnavailable`) is retried on a later run
+   within the :class:`RetryBudget` (attempts, backoff, the next attempt time kept in the
+   row), then the document is ``failed`` with the reason; a refusal
+   (:class:`~delivery.base.ChannelRefused`) fails it at once; a send whose outcome the
+   channel cannot tell (:class:`~delivery.base.OutcomeUnknown`) stays ``sending``, as
+   after a crash, for the next run's step 1. The rest goes on;
 3. polls the channels for the receivers' answers on sent documents and applies them
    through the state machine (:func:`delivery.base.transition`); a move the machine
    refuses becomes a :class:`~model.findings.Finding`, not a crash;
@@ -27,8 +33,11 @@ PostgreSQL a session advisory lock on the row id, on SQLite the store's outbox l
 ``kill -9`` the next run knows the row is its to recover.
 
 :data:`checkpoint` is called at the named points of a delivery (``claimed``,
-``sent``, ``recorded``, ``pushed``); a no-op, which the fault-injection test replaces
-to stop the worker exactly there.
+``sent``, ``recorded``, ``pushed``), once per document: for a batch, ``claimed`` once
+per row after the batch is marked sending (and per row recovery sends again), ``sent``
+once per receipt after the batch was sent and before it is recorded, ``recorded`` once
+per receipt after its commit. A
+no-op, which the fault-injection test replaces to stop the worker exactly there.
 """
 
 from __future__ import annotations
@@ -551,26 +560,36 @@ def _finding(message: str, *, rule: str = "OUTBOX", hint: str | None = None) -> 
 
 
 _BATCH: Final = 100
-"""Queued rows claimed per query: their envelopes are read together, their row locks
-taken and released together; each row is still marked ``sending`` (and committed) on its
-own, right before its send."""
+"""Queued rows claimed per query: their envelopes are read and their row locks taken
+together; on a channel that can be asked they are also marked ``sending`` (one commit),
+sent (:func:`delivery.base.send_batch`) and recorded (one transaction) together."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A queued row this run owns: its ids, channel name and envelope."""
+
+    outbox_id: int
+    document_id: int
+    channel: str
+    envelope: Envelope
 
 
 def _claim_batch(
     store: Store, locks: _Locks, connection: str, after: int
-) -> tuple[int, dict[int, Envelope], dict[int, str]] | None:
+) -> tuple[int, list[_Claimed]] | None:
     """The next due queued rows with an id above ``after`` (at most :data:`_BATCH`, in id
-    order): the highest id looked at, and, of the rows this run now owns (no live worker
-    holds them), the envelopes and channel names by row id. None when no row is left.
+    order): the highest id looked at, and the rows of them this run now owns (no live
+    worker holds them), in id order. None when no row is left.
 
-    The rows stay ``queued``: :func:`_mark_sending` marks each one before its send.
+    The rows stay ``queued``: :func:`_mark_sending` marks them before their send.
     Reading by id (keyset) keeps each query as cheap as the first, however many rows the
     run has handled.
     """
     with store.begin() as conn:
         query = (
             _connection_rows(connection)
-            .with_only_columns(outbox.c.id, outbox.c.channel)
+            .with_only_columns(outbox.c.id, outbox.c.document_id, outbox.c.channel)
             .where(
                 outbox.c.state == "queued",
                 outbox.c.id > after,
@@ -584,22 +603,31 @@ def _claim_batch(
         rows = conn.execute(query).all()
         if not rows:
             return None
-        names = {row.id: row.channel for row in rows}
-        owned = locks.take_all(list(names))
-        envelopes = _envelopes(conn, owned)
-    return rows[-1].id, envelopes, {outbox_id: names[outbox_id] for outbox_id in owned}
+        owned = set(locks.take_all([row.id for row in rows]))
+        envelopes = _envelopes(conn, sorted(owned))
+    claimed = [
+        _Claimed(row.id, row.document_id, row.channel, envelopes[row.id])
+        for row in rows
+        if row.id in owned
+    ]
+    return rows[-1].id, claimed
 
 
-def _mark_sending(store: Store, outbox_id: int) -> bool:
-    """Row ``outbox_id`` becomes ``sending`` (one more attempt), committed before its
-    send; False when it is no longer queued (the pipeline replaced its document)."""
+_MARK_SENDING: Final = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)), outbox.c.state == "queued")
+    .values(state=SENDING, attempts=outbox.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(outbox.c.id)
+)
+
+
+def _mark_sending(store: Store, outbox_ids: Sequence[int]) -> set[int]:
+    """Rows ``outbox_ids`` become ``sending`` (one more attempt each), in one statement
+    committed before their send; a row no longer queued (the pipeline replaced its
+    document since the claim) is left as it is and not in the answer."""
     with store.begin() as conn:
-        marked = conn.execute(
-            update(outbox)
-            .where(outbox.c.id == outbox_id, outbox.c.state == "queued")
-            .values(state=SENDING, attempts=outbox.c.attempts + 1, updated_at=_now())
-        ).rowcount
-    return bool(marked)
+        marked = conn.execute(_MARK_SENDING, {"ids": sorted(outbox_ids), "now": _now()})
+        return {int(each) for each in marked.scalars()}
 
 
 def _send_queued(
@@ -610,21 +638,27 @@ def _send_queued(
     budget: RetryBudget,
     summary: DeliverySummary,
 ) -> None:
+    from delivery.base import can_ask
+
     after = 0
     while (batch := _claim_batch(store, locks, connection, after)) is not None:
-        after, envelopes, names = batch
+        after, claimed = batch
         try:
-            for outbox_id, envelope in envelopes.items():
-                channel = channels.get(names[outbox_id])
-                if channel is None:
-                    summary.findings.append(_unknown_channel(names[outbox_id], envelope.number))
+            by_channel: dict[str, list[_Claimed]] = {}
+            for row in claimed:
+                if row.channel not in channels:
+                    summary.findings.append(_unknown_channel(row.channel, row.envelope.number))
                     continue
-                if not _mark_sending(store, outbox_id):
+                by_channel.setdefault(row.channel, []).append(row)
+            for name, rows in by_channel.items():
+                channel = channels[name]
+                if can_ask(channel):
+                    _send_rows(store, channel, rows, budget, summary)
                     continue
-                checkpoint("claimed")
-                _send(store, outbox_id, channel, envelope, budget, summary)
+                for row in rows:  # one at a time: a crash leaves at most one in doubt
+                    _send_rows(store, channel, [row], budget, summary)
         finally:
-            locks.release_all(list(names))
+            locks.release_all([row.outbox_id for row in claimed])
 
 
 def _unknown_channel(name: str, number: str) -> Finding:
@@ -634,80 +668,108 @@ def _unknown_channel(name: str, number: str) -> Finding:
     )
 
 
-def _send(
+def _send_rows(
     store: Store,
-    outbox_id: int,
     channel: Channel,
-    envelope: Envelope,
+    rows: Sequence[_Claimed],
     budget: RetryBudget,
     summary: DeliverySummary,
 ) -> None:
-    from delivery.base import ChannelRefused, ChannelUnavailable
+    """Mark ``rows`` sending (one commit), then :func:`_send_marked` those still queued."""
+    marked = _mark_sending(store, [row.outbox_id for row in rows])
+    rows = [row for row in rows if row.outbox_id in marked]
+    for _ in rows:
+        checkpoint("claimed")
+    _send_marked(store, channel, rows, budget, summary)
 
-    try:
-        receipt = channel.send(envelope)
-    except ChannelUnavailable as failure:
-        _unavailable(store, outbox_id, channel, failure.reason, budget, summary)
+
+def _send_marked(
+    store: Store,
+    channel: Channel,
+    rows: Sequence[_Claimed],
+    budget: RetryBudget,
+    summary: DeliverySummary,
+) -> None:
+    """Send ``rows`` (marked sending) through ``channel`` in one batch, then record every
+    outcome in one transaction: the receipts and their events, a channel that is down
+    (retried within ``budget``), a refusal (failed). A send whose outcome the channel
+    cannot tell (:class:`~delivery.base.OutcomeUnknown`) stays ``sending``, as after a
+    crash: the next run asks the channel."""
+    from delivery.base import ChannelError, ChannelRefused, ChannelUnavailable, send_batch
+
+    if not rows:
         return
-    except ChannelRefused as failure:
-        _fail(store, outbox_id, f"channel {channel.name} refused it: {failure.reason}")
-        summary.failed += 1
-        return
-    checkpoint("sent")
-    _record_receipt(
-        store,
-        outbox_id,
-        channel,
-        receipt,
-        cause=f"channel {channel.name}",
-        findings=summary.findings,
-    )
-    summary.delivered += 1
-    checkpoint("recorded")
+    results = send_batch(channel, [row.envelope for row in rows])
+    for result in results:
+        if not isinstance(result, ChannelError):
+            checkpoint("sent")
+    receipts: list[tuple[_Claimed, Receipt]] = []
+    with store.begin() as conn:
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, ChannelUnavailable):
+                _unavailable(conn, row, channel, result.reason, budget, summary)
+            elif isinstance(result, ChannelRefused):
+                _fail(conn, row, f"channel {channel.name} refused it: {result.reason}")
+                summary.failed += 1
+            elif isinstance(result, ChannelError):
+                summary.findings.append(
+                    _finding(
+                        f"invoice {row.envelope.number}: channel {channel.name} may or may not"
+                        f" have taken it: {result.reason}",
+                        hint="the next run asks the channel; one that cannot tell makes it"
+                        " in-doubt, for `ledgerlink outbox resolve`",
+                    )
+                )
+            else:
+                receipts.append((row, result))
+        _record_receipts(
+            conn, channel, receipts, cause=f"channel {channel.name}", findings=summary.findings
+        )
+    summary.delivered += len(receipts)
+    for _ in receipts:
+        checkpoint("recorded")
 
 
 def _unavailable(
-    store: Store,
-    outbox_id: int,
+    conn: Connection,
+    row: _Claimed,
     channel: Channel,
     reason: str,
     budget: RetryBudget,
     summary: DeliverySummary,
 ) -> None:
-    with store.begin() as conn:
-        attempts = conn.execute(
-            select(outbox.c.attempts).where(outbox.c.id == outbox_id)
-        ).scalar_one()
-        if attempts < budget.attempts:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == outbox_id)
-                .values(
-                    state="queued",
-                    next_attempt_at=_now() + budget.delay(attempts),
-                    last_error=f"channel {channel.name} unavailable: {reason}",
-                )
+    attempts = conn.execute(
+        select(outbox.c.attempts).where(outbox.c.id == row.outbox_id)
+    ).scalar_one()
+    if attempts < budget.attempts:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id == row.outbox_id)
+            .values(
+                state="queued",
+                next_attempt_at=_now() + budget.delay(attempts),
+                last_error=f"channel {channel.name} unavailable: {reason}",
             )
-            summary.retrying += 1
-            return
+        )
+        summary.retrying += 1
+        return
     _fail(
-        store,
-        outbox_id,
+        conn,
+        row,
         f"channel {channel.name} stayed unavailable after {attempts} attempts: {reason}",
     )
     summary.failed += 1
 
 
-def _fail(store: Store, outbox_id: int, reason: str) -> None:
-    with store.begin() as conn:
-        document_id = _set_row(conn, outbox_id, state="failed", last_error=reason)
-        _record(
-            conn,
-            document_id=document_id,
-            state="failed",
-            cause="outbox",
-            details={"reason": reason},
-        )
+def _fail(conn: Connection, row: _Claimed, reason: str) -> None:
+    _set_row(conn, row.outbox_id, state="failed", last_error=reason)
+    _record(
+        conn,
+        document_id=row.document_id,
+        state="failed",
+        cause="outbox",
+        details={"reason": reason},
+    )
 
 
 def _set_row(conn: Connection, outbox_id: int, **values: Any) -> int:
@@ -720,37 +782,61 @@ def _set_row(conn: Connection, outbox_id: int, **values: Any) -> int:
     return document_id
 
 
-def _record_receipt(
-    store: Store,
-    outbox_id: int,
+_RECORD_RECEIPT: Final = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"))
+    .values(
+        state=bindparam("b_state"),
+        remote_id=bindparam("b_remote_id"),
+        sent_at=bindparam("b_at"),
+        recorded_at=bindparam("b_at"),
+        last_error=None,
+        next_attempt_at=None,
+    )
+)
+
+
+def _record_receipts(
+    conn: Connection,
     channel: Channel,
-    receipt: Receipt,
+    receipts: Sequence[tuple[_Claimed, Receipt]],
     *,
     cause: str,
     findings: list[Finding],
 ) -> None:
-    """The receipt and its events, in one transaction."""
+    """The receipts of ``receipts``' rows and their events, in the caller's transaction:
+    one update of the rows, one insert of the events (:func:`record_events`), then the
+    status events that came with a receipt, through the state machine."""
+    if not receipts:
+        return
     now = _now()
-    with store.begin() as conn:
-        document_id = _set_row(
-            conn,
-            outbox_id,
-            state=str(receipt.state),
-            remote_id=receipt.remote_id,
-            sent_at=now,
-            recorded_at=now,
-            last_error=None,
-            next_attempt_at=None,
-        )
-        _record(
-            conn,
-            document_id=document_id,
-            state=str(receipt.state),
-            cause=cause,
-            details={"channel": channel.name, "remote_id": receipt.remote_id},
-        )
+    conn.execute(
+        _RECORD_RECEIPT,
+        [
+            {
+                "b_id": row.outbox_id,
+                "b_state": str(receipt.state),
+                "b_remote_id": receipt.remote_id,
+                "b_at": now,
+            }
+            for row, receipt in receipts
+        ],
+    )
+    record_events(
+        conn,
+        [
+            Change(
+                row.document_id,
+                str(receipt.state),
+                cause,
+                {"channel": channel.name, "remote_id": receipt.remote_id},
+            )
+            for row, receipt in receipts
+        ],
+    )
+    for row, receipt in receipts:
         for status in receipt.events:
-            _apply(conn, outbox_id, document_id, channel, status, findings)
+            _apply(conn, row.outbox_id, row.document_id, channel, status, findings)
 
 
 # -- recovery ----------------------------------------------------------------------------
@@ -782,6 +868,7 @@ def _recover(
                 if state != SENDING:
                     continue  # its worker recorded it between our read and our lock
                 envelope = envelope_of(conn, row.id)
+            claimed = _Claimed(row.id, row.document_id, row.channel, envelope)
             channel = channels.get(row.channel)
             if channel is None:
                 summary.findings.append(_unknown_channel(row.channel, envelope.number))
@@ -803,12 +890,14 @@ def _recover(
                 continue
             if receipt is not None:
                 cause = f"channel {channel.name} (found after a crash, not sent again)"
-                _record_receipt(
-                    store, row.id, channel, receipt, cause=cause, findings=summary.findings
-                )
+                with store.begin() as conn:
+                    _record_receipts(
+                        conn, channel, [(claimed, receipt)], cause=cause, findings=summary.findings
+                    )
                 summary.delivered += 1
             else:
-                _send(store, row.id, channel, envelope, budget, summary)
+                checkpoint("claimed")
+                _send_marked(store, channel, [claimed], budget, summary)
         finally:
             locks.release(row.id)
 
