@@ -159,7 +159,9 @@ _STATES: Final = select(documents.c.id, documents.c.state).where(
 )
 _INSERT_EVENT: Final = events.insert()
 _SET_STATE: Final = (
-    update(documents).where(documents.c.id == bindparam("b_id")).values(state=bindparam("b_state"))
+    update(documents)
+    .where(documents.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state=bindparam("state"), updated_at=bindparam("now"))
 )
 
 
@@ -205,13 +207,12 @@ def record_events(conn: Connection, changes: Sequence[Change]) -> None:
         current[change.document_id] = change.state
     conn.execute(_INSERT_EVENT, rows)
     started = {row["document_id"]: row["from_state"] for row in reversed(rows)}
-    moved = [
-        {"b_id": document_id, "b_state": state}
-        for document_id, state in current.items()
-        if started.get(document_id, state) != state
-    ]
-    if moved:
-        conn.execute(_SET_STATE, moved)
+    moved: dict[str, list[int]] = {}  # one update per new state (a batch has one or two)
+    for document_id, state in current.items():
+        if started.get(document_id, state) != state:
+            moved.setdefault(state, []).append(document_id)
+    for state, ids in moved.items():
+        conn.execute(_SET_STATE, {"ids": ids, "state": state, "now": now})
 
 
 def _record(
