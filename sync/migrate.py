@@ -18,7 +18,7 @@ bytes, not yet recorded) is taken as it is, never written twice. A file in the f
 other bytes is never overwritten: the document gets the next free name.
 
 With ``deliver`` each record also goes through the pipeline's recorder
-(:class:`sync.pipeline._Recorder`: the ``documents`` row, the outbox) in the transaction
+(:class:`sync.recorder.Recorder`: the ``documents`` row, the outbox) in the transaction
 of its migration row, and :func:`sync.outbox.deliver` sends it through the connection's
 channels after each page: exactly once per idempotency key, whatever the number of runs; a
 document ``ledgerlink sync`` took already is not queued again. With ``store`` None (a dry
@@ -339,11 +339,11 @@ class _Ledger:
         if self.store is None:
             self._memory.append(item)
             return
-        from sync.pipeline import _Job
+        from sync.recorder import Job
 
         with self.store.begin() as conn:
             if recorder is not None:
-                recorder.record(conn, _Job(record, outcome, tuple(_report_of(outcome, item))))
+                recorder.record(conn, Job(record, outcome, tuple(_report_of(outcome, item))))
                 if isinstance(outcome, Built):
                     item.document_id = conn.execute(  # by hash: a renamed file is the same
                         select(documents.c.id)
@@ -618,9 +618,10 @@ def migrate(
         start = Cursor.start(datetime.combine(since, time(), UTC))
     recorder = None
     if deliver and store is not None:
-        from sync.pipeline import CycleSummary, _Recorder
+        from sync.pipeline import CycleSummary
+        from sync.recorder import Recorder
 
-        recorder = _Recorder(
+        recorder = Recorder(
             name=name, connection=ledger.connection or 0, channels=channels, summary=CycleSummary()
         )
     run = _Run(connector, profile, ledger, summary, recorder, write=store is not None)
