@@ -3,8 +3,9 @@
 :func:`sync_connection` pulls the connection's ``invoices`` from the cursor kept in the
 store, page by page. Each page is built outside any transaction (:mod:`sync.documents`:
 map, write under the connection's profile, hash, validate), then recorded in ONE
-transaction together with the stream's cursor: a crash or a lost database leaves the
-cursor where the last committed page left it, and the next cycle resumes there.
+transaction together with the stream's cursor (:class:`sync.recorder.Recorder` writes
+the page): a crash or a lost database leaves the cursor where the last committed page
+left it, and the next cycle resumes there.
 
 What happens to a record (the counts of :class:`CycleSummary`):
 
@@ -50,23 +51,15 @@ from sqlalchemy import Connection, and_, select, update
 
 from connectors.base import Capability, Cursor, DocumentSource, Record, Stream
 from connectors.errors import ConnectorError
-from sync.documents import Built, Held, Refused, build, record_data, record_from, validate
-from sync.store.schema import (
-    connections,
-    cursors,
-    documents,
-    events,
-    outbox,
-    quarantine,
-    tenants,
-)
+from sync.documents import Built, build, record_from, validate
+from sync.recorder import DELIVERED_STATES, Job, Recorder
+from sync.store.schema import connections, cursors, documents, quarantine, tenants
 
 if TYPE_CHECKING:
     from connectors.base import Connector
     from delivery.base import Channel
-    from model import Invoice
     from model.findings import Finding
-    from sync.outbox import DeliverySummary
+    from sync.outcome import DeliverySummary
     from sync.store import Store
 
 __all__ = [
@@ -80,12 +73,6 @@ __all__ = [
 
 TENANT: Final = "default"
 """The tenant the connections of a settings file belong to."""
-DELIVERED_STATES: Final = frozenset(
-    {"sent", "delivered", "accepted", "rejected", "paid", "in-doubt"}
-)
-"""Document states after a send began: a change of the source is ``changed-after-delivery``
-(in-doubt counts: it may have reached the buyer)."""
-_PENDING_OUTBOX: Final = frozenset({"queued", "cancelled"})
 
 
 @dataclass(slots=True, kw_only=True)
@@ -206,340 +193,18 @@ def _save_cursor(conn: Connection, connection: int, cursor: Cursor) -> None:
 # -- one page ----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Job:
-    """What to record for one record of a page."""
-
-    record: Record
-    outcome: Built | Held | Refused
-    report: tuple[Finding, ...] = ()
-
-
-class _Recorder:
-    """Records the outcomes of a connection's pages in the store."""
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        connection: int,
-        channels: Sequence[Channel],
-        summary: CycleSummary,
-    ) -> None:
-        self.name = name
-        self.connection = connection
-        self.channels = channels
-        self.summary = summary
-        self._page_seen: set[str] | None = None
-        self._page_known: set[str] | None = None
-
-    def seen(self, conn: Connection, hashes: Iterable[str]) -> set[str]:
-        wanted = sorted(set(hashes))
-        if not wanted:
-            return set()
-        return set(
-            conn.execute(
-                select(documents.c.content_hash).where(
-                    documents.c.connection_id == self.connection,
-                    documents.c.content_hash.in_(wanted),
-                )
-            ).scalars()
-        )
-
-    def _known(self, conn: Connection, source_ids: Iterable[str]) -> set[str]:
-        """The source ids with a document or an open quarantine row of this connection: the
-        only ones an earlier version can be resolved, superseded or compared for."""
-        wanted = sorted(set(source_ids))
-        if not wanted:
-            return set()
-        stored = select(documents.c.source_id).where(
-            documents.c.connection_id == self.connection, documents.c.source_id.in_(wanted)
-        )
-        held = select(quarantine.c.source_id).where(
-            quarantine.c.connection_id == self.connection,
-            quarantine.c.source_id.in_(wanted),
-            quarantine.c.resolved_at.is_(None),
-        )
-        return set(conn.execute(stored.union(held)).scalars())
-
-    def record_page(self, conn: Connection, jobs: Sequence[_Job]) -> None:
-        """Record a page's jobs in ``conn``: one query for the content hashes the store
-        holds and one for the source ids it knows, instead of four per record (a new
-        record, the common case, needs none of the per-record look-ups)."""
-        hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
-        self._page_seen = self.seen(conn, hashes)
-        self._page_known = self._known(conn, [job.record.id for job in jobs])
-        try:
-            for job in jobs:
-                self.record(conn, job)
-        finally:
-            self._page_seen = self._page_known = None
-
-    def record(self, conn: Connection, job: _Job) -> None:
-        if isinstance(job.outcome, Held | Refused):
-            self._quarantine(conn, job.record, job.outcome)
-            if self._page_known is not None:
-                self._page_known.add(job.record.id)
-            return
-        built = job.outcome
-        page_seen = self._page_seen
-        if (
-            built.content_hash in page_seen
-            if page_seen is not None
-            else self.seen(conn, [built.content_hash])
-        ):
-            self.summary.unchanged += 1
-            return
-        delivered = None
-        if self._page_known is None or job.record.id in self._page_known:
-            self._resolve(conn, job.record.id)
-            delivered = self._delivered_version(conn, job.record.id)
-            if delivered is None:
-                self._supersede(conn, job.record.id, built.content_hash)
-        document_id = self._insert(conn, job.record, built, job.report)
-        if page_seen is not None:
-            page_seen.add(built.content_hash)
-        if self._page_known is not None:
-            self._page_known.add(job.record.id)
-        if delivered is not None:
-            self._changed(conn, document_id, delivered, built.document)
-            return
-        fatal = [finding for finding in job.report if finding.fatal]
-        if fatal:
-            self.invalid(conn, document_id, job.record, fatal)
-            return
-        self.enqueue(conn, document_id, job.record.id, built)
-
-    # -- the cases -----------------------------------------------------------------------
-
-    def _quarantine(self, conn: Connection, record: Record, outcome: Held | Refused) -> None:
-        state, stage = ("held", "map") if isinstance(outcome, Held) else ("quarantined", "build")
-        data = record_data(record)
-        findings = [finding.to_dict() for finding in outcome.findings]
-        open_rows = conn.execute(
-            select(quarantine.c.id, quarantine.c.record, quarantine.c.findings).where(
-                quarantine.c.connection_id == self.connection,
-                quarantine.c.source_id == record.id,
-                quarantine.c.resolved_at.is_(None),
-                quarantine.c.document_id.is_(None),
-            )
-        ).all()
-        for row in open_rows:
-            if row.record == data and row.findings == findings:
-                self.summary.unchanged += 1  # held or refused before, as it is now
-                return
-        self._resolve(conn, record.id)  # an older version of the record is replaced
-        conn.execute(
-            quarantine.insert().values(
-                connection_id=self.connection,
-                source_id=record.id,
-                stage=stage,
-                state=state,
-                findings=findings,
-                record=data,
-            )
-        )
-        if state == "held":
-            self.summary.held += 1
-        else:
-            self.summary.quarantined += 1
-
-    def _resolve(self, conn: Connection, source_id: str) -> None:
-        """Close the open quarantine rows of ``source_id``: a newer version replaces them."""
-        conn.execute(
-            update(quarantine)
-            .where(
-                quarantine.c.connection_id == self.connection,
-                quarantine.c.source_id == source_id,
-                quarantine.c.resolved_at.is_(None),
-            )
-            .values(resolved_at=_now())
-        )
-
-    def _delivered_version(self, conn: Connection, source_id: str) -> Any:
-        """The latest document of ``source_id`` a send began for, or None."""
-        sent_outbox = (
-            select(outbox.c.id)
-            .where(
-                outbox.c.document_id == documents.c.id,
-                outbox.c.state.not_in(sorted(_PENDING_OUTBOX)),
-            )
-            .exists()
-        )
-        return conn.execute(
-            select(documents.c.id, documents.c.number, documents.c.model, documents.c.state)
-            .where(
-                documents.c.connection_id == self.connection,
-                documents.c.source_id == source_id,
-                documents.c.state.in_(sorted(DELIVERED_STATES)) | sent_outbox,
-            )
-            .order_by(documents.c.id.desc())
-            .limit(1)
-        ).first()
-
-    def _supersede(self, conn: Connection, source_id: str, new_hash: str) -> None:
-        """Older versions of ``source_id`` not delivered yet give way to the new one: a
-        queued outbox row is cancelled, the document superseded (nothing to tell the source)."""
-        older = conn.execute(
-            select(documents.c.id).where(
-                documents.c.connection_id == self.connection,
-                documents.c.source_id == source_id,
-                documents.c.state != "superseded",
-            )
-        ).scalars()
-        for document_id in list(older):
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.document_id == document_id, outbox.c.state == "queued")
-                .values(state="cancelled", last_error="replaced by a newer version")
-            )
-            state = conn.execute(
-                select(documents.c.state).where(documents.c.id == document_id)
-            ).scalar_one()
-            now = _now()
-            conn.execute(  # pushed_at set: the source changed it, there is nothing to tell it
-                events.insert().values(
-                    document_id=document_id,
-                    at=now,
-                    from_state=state,
-                    to_state="superseded",
-                    cause="pull: replaced before delivery by a newer version of the source record",
-                    details={"content_hash": new_hash},
-                    pushed_at=now,
-                )
-            )
-            conn.execute(
-                update(documents).where(documents.c.id == document_id).values(state="superseded")
-            )
-
-    def _insert(
-        self, conn: Connection, record: Record, built: Built, report: Sequence[Finding]
-    ) -> int:
-        from model.jsonio import to_data
-
-        document = built.document
-        return int(
-            conn.execute(
-                documents.insert()
-                .values(
-                    connection_id=self.connection,
-                    source_id=record.id,
-                    number=document.number,
-                    kind="credit-note" if document.kind.value == "credit_note" else "invoice",
-                    type_code=document.type_code,
-                    issue_date=document.issue_date,
-                    due_date=document.due_date,
-                    currency=document.currency,
-                    payable_amount=document.totals.payable,
-                    buyer_name=document.buyer.name,
-                    profile=built.profile,
-                    content_hash=built.content_hash,
-                    model=to_data(document),
-                    ubl=built.ubl,
-                    validation_report=[finding.to_dict() for finding in report],
-                    parse_report=(
-                        None
-                        if built.parse_report is None
-                        else [finding.to_dict() for finding in built.parse_report]
-                    ),
-                    state="built",
-                )
-                .returning(documents.c.id)
-            ).scalar_one()
-        )
-
-    def _changed(self, conn: Connection, document_id: int, delivered: Any, new: Invoice) -> None:
-        from model.jsonio import from_data
-        from sync.changes import changed_terms
-        from sync.outbox import record_event
-
-        terms = changed_terms(from_data(delivered.model), new)
-        record_event(
-            conn,
-            document_id=document_id,
-            state="changed-after-delivery",
-            cause=f"pull: the source changed invoice {delivered.number} after delivery",
-            details={
-                "reason": "not re-sent; issue a corrective credit note if it must change",
-                "changed": terms,
-                "delivered_document": int(delivered.id),
-            },
-        )
-        self.summary.changed += 1
-
-    def invalid(
-        self, conn: Connection, document_id: int, record: Record, fatal: Sequence[Finding]
-    ) -> None:
-        from sync.outbox import record_event
-
-        found = [finding.to_dict() for finding in fatal]
-        record_event(
-            conn,
-            document_id=document_id,
-            state="quarantined",
-            cause="validation: rejected by the official validation",
-            details={
-                "rules": sorted({finding.rule for finding in fatal}),
-                "hints": [finding.hint for finding in fatal if finding.hint],
-                "findings": found,
-            },
-        )
-        conn.execute(
-            quarantine.insert().values(
-                connection_id=self.connection,
-                source_id=record.id,
-                document_id=document_id,
-                stage="validate",
-                state="quarantined",
-                findings=found,
-                record=record_data(record),
-            )
-        )
-        self.summary.quarantined += 1
-
-    def enqueue(self, conn: Connection, document_id: int, source_id: str, built: Built) -> None:
-        from delivery.base import Envelope
-        from sync.outbox import enqueue
-        from sync.store.keys import idempotency_key
-
-        if not self.channels:
-            return  # no channel named: the document stays built
-        envelope = Envelope.for_invoice(
-            built.document,
-            built.ubl,
-            idempotency_key=idempotency_key(self.name, source_id, built.content_hash),
-            connection=self.name,
-        )
-        if enqueue(
-            conn,
-            document_id=document_id,
-            connection=self.name,
-            source_id=source_id,
-            content_hash=built.content_hash,
-            envelope=envelope,
-            channels=self.channels,
-        ):
-            self.summary.queued += 1
-            return
-        state = conn.execute(
-            select(documents.c.state).where(documents.c.id == document_id)
-        ).scalar_one()
-        if state == "failed":
-            self.summary.failed += 1
-
-
 def _jobs(
     source: DocumentSource,
     records: Iterable[Record],
     profile: str,
-    recorder: _Recorder,
+    recorder: Recorder,
     store: Store,
     *,
     every: bool = False,
-) -> list[_Job]:
+) -> list[Job]:
     """Build a page; validate only what the store has not seen (validation is the cost),
     or ``every`` document (a retry)."""
-    jobs = [_Job(record, build(source, record, profile)) for record in records]
+    jobs = [Job(record, build(source, record, profile)) for record in records]
     hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
     with store.begin() as conn:
         seen = recorder.seen(conn, hashes)
@@ -574,7 +239,7 @@ def sync_connection(
     with store.begin() as conn:
         connection = connection_id(conn, name, kind)
         stored = _stored_cursor(conn, connection)
-    recorder = _Recorder(name=name, connection=connection, channels=channels, summary=summary)
+    recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
     try:
         for page in connector.pull(Stream.INVOICES, _pull_from(stored, lookback)):
             jobs = _jobs(connector, page.records, profile, recorder, store)
@@ -643,7 +308,7 @@ def retry_connection(
             .where(quarantine.c.connection_id == connection, quarantine.c.resolved_at.is_(None))
             .order_by(quarantine.c.id)
         ).all()
-    recorder = _Recorder(name=name, connection=connection, channels=channels, summary=summary)
+    recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
     for row in rows:
         if not isinstance(row.record, Mapping):
             continue
@@ -665,10 +330,10 @@ def retry_connection(
     return summary
 
 
-def _retry_one(conn: Connection, recorder: _Recorder, job: _Job) -> None:
+def _retry_one(conn: Connection, recorder: Recorder, job: Job) -> None:
     """A rebuilt record: one the store holds quarantined under the same hash is queued now
     when it validates (the fix was not in the document's bytes: the validation artifacts)."""
-    from sync.outbox import record_event
+    from sync.events import record_event
 
     built = job.outcome
     if isinstance(built, Built):

@@ -24,7 +24,7 @@ from sync.store.schema import connections, documents, events
 
 if TYPE_CHECKING:
     from connectors.base import Connector, DocumentStatus
-    from sync.outbox import DeliverySummary
+    from sync.outcome import DeliverySummary
     from sync.store import Store
 
 __all__ = ["note_text", "push_events", "status_for"]
@@ -94,7 +94,8 @@ def push_events(
     run (so the source sees them in order), the other documents go on.
     """
     from connectors.base import DocumentRef, StatusUpdate
-    from sync.outbox import _finding, checkpoint
+    from sync.outcome import finding
+    from sync.sending import passed
 
     with store.begin() as conn:
         rows = conn.execute(
@@ -137,7 +138,7 @@ def push_events(
             except Exception as failure:  # a source error must not stop the others
                 stopped.add(row.document_id)
                 summary.findings.append(
-                    _finding(
+                    finding(
                         f"invoice {row.number}: pushing status {status} to {connection}"
                         f" failed: {failure}",
                         rule="PUSH-FAILED",
@@ -145,7 +146,7 @@ def push_events(
                     )
                 )
                 continue
-            checkpoint("pushed")
+            passed("pushed")
             summary.pushed += 1
         with store.begin() as conn:
             conn.execute(

@@ -1,25 +1,127 @@
-"""The user's decision on an in-doubt document (``ledgerlink outbox resolve``).
+"""After a crash: the rows left ``sending``, and the user's decision on in-doubt ones.
+
+:func:`recover_sending` is the first step of every delivery run (:func:`sync.outbox.deliver`):
+each row a crash left ``sending`` (claimed, the send may or may not have happened) is
+looked up on its channel (:meth:`~delivery.base.Channel.lookup`): found, it is recorded
+as sent and never sent again; surely not sent, it is sent; a channel that cannot tell
+(SMTP) makes the document ``in-doubt``.
 
 A document is ``in-doubt`` when a crash came between its send and the record of it, on a
-channel that cannot be asked (SMTP). The user checks (the sent-mail folder, the buyer)
-and decides: ``sent`` records it as sent, never sending it again; ``resend`` queues a
-new attempt under the same idempotency key.
+channel that cannot be asked. The user checks (the sent-mail folder, the buyer) and
+decides (``ledgerlink outbox resolve``, :func:`resolve`): ``sent`` records it as sent,
+never sending it again; ``resend`` queues a new attempt under the same idempotency key.
+:func:`outbox_rows` lists the deliveries (``ledgerlink outbox list``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select, update
 
+from sync.enqueue import envelope_of
+from sync.events import record_event
+from sync.outcome import finding, unknown_channel
+from sync.sending import (
+    SENDING,
+    Claimed,
+    connection_rows,
+    passed,
+    record_receipts,
+    send_marked,
+    set_row,
+)
 from sync.store.schema import connections, documents, outbox
 
 if TYPE_CHECKING:
+    from delivery.base import Channel
+    from sync.locks import RowLocks
+    from sync.outcome import DeliverySummary, RetryBudget
     from sync.store import Store
 
-__all__ = ["NotInDoubt", "OutboxRow", "Resolved", "outbox_rows", "resolve"]
+__all__ = ["NotInDoubt", "OutboxRow", "Resolved", "outbox_rows", "recover_sending", "resolve"]
+
+
+def recover_sending(
+    store: Store,
+    locks: RowLocks,
+    connection: str,
+    channels: Mapping[str, Channel],
+    budget: RetryBudget,
+    summary: DeliverySummary,
+) -> None:
+    """The rows of ``connection`` a crash left ``sending`` (no live worker holds their
+    lock): ask the channel; found, the receipt is recorded; surely not sent, it is sent
+    (passing ``claimed`` first); a channel that cannot tell makes it ``in-doubt``. Never
+    sent twice."""
+    from delivery.base import CannotAsk, ChannelUnavailable
+
+    with store.begin() as conn:
+        rows = conn.execute(
+            connection_rows(connection).where(outbox.c.state == SENDING).order_by(outbox.c.id)
+        ).all()
+    for row in rows:
+        if not locks.take(row.id):
+            continue  # a live worker is sending it right now
+        try:
+            with store.begin() as conn:
+                state = conn.execute(
+                    select(outbox.c.state).where(outbox.c.id == row.id)
+                ).scalar_one()
+                if state != SENDING:
+                    continue  # its worker recorded it between our read and our lock
+                envelope = envelope_of(conn, row.id)
+            claimed = Claimed(row.id, row.document_id, row.channel, envelope)
+            channel = channels.get(row.channel)
+            if channel is None:
+                summary.findings.append(unknown_channel(row.channel, envelope.number))
+                continue
+            try:
+                receipt = channel.lookup(envelope)
+            except CannotAsk as failure:
+                _in_doubt(store, row.id, channel, failure.reason)
+                summary.in_doubt += 1
+                continue
+            except ChannelUnavailable as failure:
+                summary.findings.append(
+                    finding(
+                        f"invoice {envelope.number}: a crash left it being sent, and channel"
+                        f" {channel.name} cannot be asked now: {failure.reason}",
+                        hint="the next run asks again",
+                    )
+                )
+                continue
+            if receipt is not None:
+                cause = f"channel {channel.name} (found after a crash, not sent again)"
+                with store.begin() as conn:
+                    record_receipts(
+                        conn, channel, [(claimed, receipt)], cause=cause, findings=summary.findings
+                    )
+                summary.delivered += 1
+            else:
+                passed("claimed")
+                send_marked(store, channel, [claimed], budget, summary)
+        finally:
+            locks.release(row.id)
+
+
+def _in_doubt(store: Store, outbox_id: int, channel: Channel, reason: str) -> None:
+    message = (
+        f"a crash came between the send and its record, and channel {channel.name}"
+        f" cannot tell whether it was sent ({reason})"
+    )
+    with store.begin() as conn:
+        document_id = set_row(conn, outbox_id, state="in-doubt", last_error=message)
+        record_event(
+            conn,
+            document_id=document_id,
+            state="in-doubt",
+            cause="outbox: recovery",
+            details={"reason": message},
+        )
 
 
 class NotInDoubt(LookupError):
@@ -50,8 +152,6 @@ def resolve(
     in-doubt document of that number exists (saying which state it is in, when it exists)
     or when two connections have one (name ``connection`` then).
     """
-    from sync.outbox import record_event
-
     with store.begin() as conn:
         query = (
             select(outbox.c.id, outbox.c.document_id, outbox.c.state, connections.c.name)

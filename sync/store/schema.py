@@ -202,6 +202,7 @@ documents = Table(
     _updated(),
     UniqueConstraint("connection_id", "source_id", "content_hash"),
     Index(None, "connection_id", "number"),
+    Index(None, "connection_id", "content_hash"),  # a page's hashes seen (revision 0004)
     Index(None, "state"),
     comment="An invoice or credit note as issued: a new source version is a new row.",
 )

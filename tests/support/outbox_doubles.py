@@ -84,6 +84,12 @@ class FileChannel:
         """How often each idempotency key reached the receiver."""
         return Counter(_lines(self.log))
 
+    @property
+    def askable(self) -> bool:
+        """What delivery.base.can_ask reads: a channel that cannot be asked gets one
+        document at a time."""
+        return self.can_ask
+
     def accepts(self, envelope: Envelope) -> bool:
         return self.accept(envelope)
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -62,22 +63,27 @@ class _Peppol:
         return True
 
 
-def _pick(rng: random.Random, url: str, sends: bool) -> str:
+def _pick(rng: random.Random, url: str, sends: bool, posted: Iterable[str]) -> str:
     """A random point the next run will still pass: with ``sends`` among the sends left
-    (the claim, or after the send before its record), otherwise among the pushes left
-    (each event not pushed yet, and those the remaining sends and answers will add)."""
+    (their claim, or after their send before its record): the rows still queued, and
+    those a kill left ``sending`` that the access point never got (``posted``: the keys
+    it got), which recovery sends again. Otherwise among the pushes left (each event not
+    pushed yet, and those the remaining sends and answers will add)."""
     with open_store(url) as store, store.begin() as conn:
-        unsent = conn.execute(
-            select(func.count())
-            .select_from(outbox)
-            .where(outbox.c.state.in_(("queued", "sending")))
-        ).scalar_one()
+        rows = conn.execute(
+            select(outbox.c.state, outbox.c.idempotency_key).where(
+                outbox.c.state.in_(("queued", "sending"))
+            )
+        ).all()
         unpushed = conn.execute(
             select(func.count()).select_from(events).where(events.c.pushed_at.is_(None))
         ).scalar_one()
-    if sends and unsent:
+    got = set(posted)
+    unsent = len(rows)
+    to_send = sum(1 for row in rows if row.state == "queued" or row.idempotency_key not in got)
+    if sends and to_send:
         name = rng.choice(["claimed", "sent"])
-        return f"{name}:{rng.randint(1, min(unsent, 20))}"
+        return f"{name}:{rng.randint(1, min(to_send, 20))}"
     pushes = unpushed + unsent * (1 + ANSWERS)
     return f"pushed:{rng.randint(1, max(1, min(pushes, 100)))}"
 
@@ -131,7 +137,7 @@ def test_kill_9_at_random_points_delivers_each_document_once(
             if sum(killed.values()) == kills:
                 break
             sending = killed["claimed"] + killed["sent"] < kills // 2
-            point = _pick(rng, store_url, sending)
+            point = _pick(rng, store_url, sending, emulator.posts)
             if _run(store_url, emulator.url, tmp_path, point) == "killed":
                 killed[point.partition(":")[0]] += 1
         assert _run(store_url, emulator.url, tmp_path, None) == "done"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -470,26 +471,57 @@ def test_the_claim_query_does_not_grow_with_the_rows_a_run_has_handled(
     assert len(statements) / len(numbers) < 7
 
 
-def test_a_row_of_a_claimed_batch_that_is_no_longer_queued_when_its_turn_comes_is_not_sent(
+def test_a_row_of_a_claimed_batch_that_is_no_longer_queued_when_it_is_marked_is_not_sent(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     channel = FileChannel(tmp_path / "ap", answers=())
     ids = queue(store, channel, "INV-1", "INV-2", "INV-3")
+    claim = sync.outbox._claim_batch
 
-    def cancel_the_second(point: str) -> None:
-        if point == "claimed":
-            # the pipeline replaces INV-2's document while INV-1 is being sent
-            with store.begin() as conn:
-                conn.execute(
-                    outbox.update()
-                    .where(outbox.c.document_id == ids["INV-2"], outbox.c.state == "queued")
-                    .values(state="cancelled")
-                )
+    def cancel_the_second(*args: Any) -> Any:
+        claimed = claim(*args)
+        # the pipeline replaces INV-2's document between the claim and the mark
+        with store.begin() as conn:
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.document_id == ids["INV-2"], outbox.c.state == "queued")
+                .values(state="cancelled")
+            )
+        return claimed
 
-    monkeypatch.setattr(sync.outbox, "checkpoint", cancel_the_second)
+    monkeypatch.setattr(sync.outbox, "_claim_batch", cancel_the_second)
     summary = deliver(store, connection="shop", channels={"ap": channel}, source=None)
 
     assert summary.delivered == 2
     assert len(channel.sends()) == 2 and set(channel.sends().values()) == {1}
     assert channel.tries == ["INV-1", "INV-3"]
     assert states(store)["INV-2"] == "queued" and states(store)["INV-1"] == "sent"
+
+
+def test_a_batch_is_marked_sending_before_any_of_it_is_sent_and_a_crash_sends_none_twice(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = FileChannel(tmp_path / "ap", answers=())
+    queue(store, channel, "INV-1", "INV-2", "INV-3")
+    seen: list[tuple[str, list[str]]] = []
+
+    def crash_after_the_second_receipt(point: str) -> None:
+        with store.begin() as conn:
+            seen.append((point, sorted(conn.execute(select(outbox.c.state)).scalars())))
+        if point == "sent" and len(channel.sends()) == 3 and len(seen) == 5:
+            raise Crash(point)
+
+    monkeypatch.setattr(sync.outbox, "checkpoint", crash_after_the_second_receipt)
+    with pytest.raises(Crash):
+        deliver(store, connection="shop", channels={"ap": channel}, source=None)
+    # the whole batch was sending at its first claim, and all of it was sent before the
+    # first record: the crash leaves three rows for the next run to ask about
+    assert seen[0] == ("claimed", ["sending"] * 3)
+    assert [point for point, _ in seen] == ["claimed"] * 3 + ["sent"] * 2
+    monkeypatch.setattr(sync.outbox, "checkpoint", lambda point: None)
+
+    summary = deliver(store, connection="shop", channels={"ap": channel}, source=None)
+
+    assert summary.delivered == 3 and set(channel.sends().values()) == {1}
+    assert channel.tries == ["INV-1", "INV-2", "INV-3"]  # found by asking, not sent again
+    assert set(states(store).values()) == {"sent"}

@@ -1,5 +1,5 @@
 """A page is recorded with one look-up of its content hashes and one of its source ids
-(sync.pipeline._Recorder.record_page): what the page itself adds counts as seen and known
+(sync.recorder.Recorder.record_page): what the page itself adds counts as seen and known
 for the records after it in the same page. SQLite and PostgreSQL."""
 
 from __future__ import annotations

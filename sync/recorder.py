@@ -1,0 +1,410 @@
+"""A page of a sync cycle recorded in the store: what became of each of its records.
+
+:class:`Recorder` writes a page's outcomes (:class:`Job`: the record, what
+:func:`sync.documents.build` gave, the validation report) in the caller's transaction,
+the one that also saves the stream's cursor (:mod:`sync.pipeline`):
+
+* a content hash the connection holds already: ``unchanged``, nothing written;
+* a new, valid document: its ``documents`` row, queued through the connection's channels
+  (:func:`sync.enqueue.enqueue_batch`); a page's new documents are written together,
+  one statement per table;
+* invalid: stored ``quarantined`` with a ``quarantine`` row and an event naming the rules;
+* held or refused by the writer: a ``quarantine`` row (not twice when unchanged);
+* a new version of a delivered record: ``changed-after-delivery`` with the changed terms
+  (:func:`sync.changes.changed_terms`), never queued; of a record not delivered yet: the
+  older version is ``superseded`` and its queued outbox row ``cancelled``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import Connection, select, update
+
+from connectors.base import Record
+from sync.documents import Built, Held, Refused, record_data
+from sync.store.schema import documents, events, outbox, quarantine
+
+if TYPE_CHECKING:
+    from delivery.base import Channel
+    from model import Invoice
+    from model.findings import Finding
+    from sync.pipeline import CycleSummary
+
+__all__ = ["DELIVERED_STATES", "Job", "Recorder"]
+
+DELIVERED_STATES: Final = frozenset(
+    {"sent", "delivered", "accepted", "rejected", "paid", "in-doubt"}
+)
+"""Document states after a send began: a change of the source is ``changed-after-delivery``
+(in-doubt counts: it may have reached the buyer)."""
+_PENDING_OUTBOX: Final = frozenset({"queued", "cancelled"})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+_INSERT_DOCUMENTS: Final = documents.insert().returning(
+    documents.c.id, sort_by_parameter_order=True
+)
+"""The ``documents`` rows of a page, in one statement: their ids in the order given."""
+
+
+@dataclass(slots=True)
+class Job:
+    """What to record for one record of a page: the record, what building it gave, and
+    the validation report (empty when not validated: a hash the store holds)."""
+
+    record: Record
+    outcome: Built | Held | Refused
+    report: tuple[Finding, ...] = ()
+
+
+class Recorder:
+    """Records the outcomes of a connection's pages in the store (see the module
+    docstring), counting them in ``summary``."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        connection: int,
+        channels: Sequence[Channel],
+        summary: CycleSummary,
+    ) -> None:
+        self.name = name
+        self.connection = connection
+        self.channels = channels
+        self.summary = summary
+        self._page_seen: set[str] | None = None
+        self._page_known: set[str] | None = None
+
+    def seen(self, conn: Connection, hashes: Iterable[str]) -> set[str]:
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return set()
+        return set(
+            conn.execute(
+                select(documents.c.content_hash).where(
+                    documents.c.connection_id == self.connection,
+                    documents.c.content_hash.in_(wanted),
+                )
+            ).scalars()
+        )
+
+    def _known(self, conn: Connection, source_ids: Iterable[str]) -> set[str]:
+        """The source ids with a document or an open quarantine row of this connection: the
+        only ones an earlier version can be resolved, superseded or compared for."""
+        wanted = sorted(set(source_ids))
+        if not wanted:
+            return set()
+        stored = select(documents.c.source_id).where(
+            documents.c.connection_id == self.connection, documents.c.source_id.in_(wanted)
+        )
+        held = select(quarantine.c.source_id).where(
+            quarantine.c.connection_id == self.connection,
+            quarantine.c.source_id.in_(wanted),
+            quarantine.c.resolved_at.is_(None),
+        )
+        return set(conn.execute(stored.union(held)).scalars())
+
+    def record_page(self, conn: Connection, jobs: Sequence[Job]) -> None:
+        """Record a page's jobs in ``conn``: one query for the content hashes the store
+        holds and one for the source ids it knows, instead of four per record. The new
+        records (the common case: built and valid, their hash and source id unknown) need
+        none of the per-record look-ups: each run of them is written with one statement
+        per table (:meth:`_record_new`); the others go one by one (:meth:`record`), in
+        page order."""
+        hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
+        seen = self._page_seen = self.seen(conn, hashes)
+        known = self._page_known = self._known(conn, [job.record.id for job in jobs])
+        new: list[tuple[Job, Built]] = []
+        try:
+            for job in jobs:
+                built = job.outcome
+                if (
+                    isinstance(built, Built)
+                    and built.content_hash not in seen
+                    and job.record.id not in known
+                    and not any(finding.fatal for finding in job.report)
+                ):
+                    seen.add(built.content_hash)
+                    known.add(job.record.id)
+                    new.append((job, built))
+                    continue
+                self._record_new(conn, new)
+                new.clear()
+                self.record(conn, job)
+            self._record_new(conn, new)
+        finally:
+            self._page_seen = self._page_known = None
+
+    def _record_new(self, conn: Connection, new: Sequence[tuple[Job, Built]]) -> None:
+        """New valid documents: their ``documents`` rows in one insert, then queued through
+        the connection's channels together (:func:`sync.outbox.enqueue_batch`)."""
+        if not new:
+            return
+        rows = [self._document_row(job.record, built, job.report) for job, built in new]
+        ids = [int(each) for each in conn.execute(_INSERT_DOCUMENTS, rows).scalars()]
+        if not self.channels:
+            return  # no channel named: the documents stay built
+        self._enqueue_many(
+            conn, [(ids[at], job.record.id, built) for at, (job, built) in enumerate(new)]
+        )
+
+    def _enqueue_many(self, conn: Connection, documents_: Sequence[tuple[int, str, Built]]) -> None:
+        from delivery.base import Envelope
+        from sync.enqueue import ToQueue, enqueue_batch
+        from sync.store.keys import idempotency_key
+
+        items = [
+            ToQueue(
+                document_id,
+                source_id,
+                built.content_hash,
+                Envelope.for_invoice(
+                    built.document,
+                    built.ubl,
+                    idempotency_key=idempotency_key(self.name, source_id, built.content_hash),
+                    connection=self.name,
+                ),
+            )
+            for document_id, source_id, built in documents_
+        ]
+        done = enqueue_batch(conn, items, connection=self.name, channels=self.channels)
+        self.summary.queued += done.count("queued")
+        self.summary.failed += done.count("no-channel")
+
+    def record(self, conn: Connection, job: Job) -> None:
+        if isinstance(job.outcome, Held | Refused):
+            self._quarantine(conn, job.record, job.outcome)
+            if self._page_known is not None:
+                self._page_known.add(job.record.id)
+            return
+        built = job.outcome
+        page_seen = self._page_seen
+        if (
+            built.content_hash in page_seen
+            if page_seen is not None
+            else self.seen(conn, [built.content_hash])
+        ):
+            self.summary.unchanged += 1
+            return
+        delivered = None
+        if self._page_known is None or job.record.id in self._page_known:
+            self._resolve(conn, job.record.id)
+            delivered = self._delivered_version(conn, job.record.id)
+            if delivered is None:
+                self._supersede(conn, job.record.id, built.content_hash)
+        document_id = self._insert(conn, job.record, built, job.report)
+        if page_seen is not None:
+            page_seen.add(built.content_hash)
+        if self._page_known is not None:
+            self._page_known.add(job.record.id)
+        if delivered is not None:
+            self._changed(conn, document_id, delivered, built.document)
+            return
+        fatal = [finding for finding in job.report if finding.fatal]
+        if fatal:
+            self.invalid(conn, document_id, job.record, fatal)
+            return
+        self.enqueue(conn, document_id, job.record.id, built)
+
+    # -- the cases -----------------------------------------------------------------------
+
+    def _quarantine(self, conn: Connection, record: Record, outcome: Held | Refused) -> None:
+        state, stage = ("held", "map") if isinstance(outcome, Held) else ("quarantined", "build")
+        data = record_data(record)
+        findings = [finding.to_dict() for finding in outcome.findings]
+        open_rows = conn.execute(
+            select(quarantine.c.id, quarantine.c.record, quarantine.c.findings).where(
+                quarantine.c.connection_id == self.connection,
+                quarantine.c.source_id == record.id,
+                quarantine.c.resolved_at.is_(None),
+                quarantine.c.document_id.is_(None),
+            )
+        ).all()
+        for row in open_rows:
+            if row.record == data and row.findings == findings:
+                self.summary.unchanged += 1  # held or refused before, as it is now
+                return
+        self._resolve(conn, record.id)  # an older version of the record is replaced
+        conn.execute(
+            quarantine.insert().values(
+                connection_id=self.connection,
+                source_id=record.id,
+                stage=stage,
+                state=state,
+                findings=findings,
+                record=data,
+            )
+        )
+        if state == "held":
+            self.summary.held += 1
+        else:
+            self.summary.quarantined += 1
+
+    def _resolve(self, conn: Connection, source_id: str) -> None:
+        """Close the open quarantine rows of ``source_id``: a newer version replaces them."""
+        conn.execute(
+            update(quarantine)
+            .where(
+                quarantine.c.connection_id == self.connection,
+                quarantine.c.source_id == source_id,
+                quarantine.c.resolved_at.is_(None),
+            )
+            .values(resolved_at=_now())
+        )
+
+    def _delivered_version(self, conn: Connection, source_id: str) -> Any:
+        """The latest document of ``source_id`` a send began for, or None."""
+        sent_outbox = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.document_id == documents.c.id,
+                outbox.c.state.not_in(sorted(_PENDING_OUTBOX)),
+            )
+            .exists()
+        )
+        return conn.execute(
+            select(documents.c.id, documents.c.number, documents.c.model, documents.c.state)
+            .where(
+                documents.c.connection_id == self.connection,
+                documents.c.source_id == source_id,
+                documents.c.state.in_(sorted(DELIVERED_STATES)) | sent_outbox,
+            )
+            .order_by(documents.c.id.desc())
+            .limit(1)
+        ).first()
+
+    def _supersede(self, conn: Connection, source_id: str, new_hash: str) -> None:
+        """Older versions of ``source_id`` not delivered yet give way to the new one: a
+        queued outbox row is cancelled, the document superseded (nothing to tell the source)."""
+        older = conn.execute(
+            select(documents.c.id).where(
+                documents.c.connection_id == self.connection,
+                documents.c.source_id == source_id,
+                documents.c.state != "superseded",
+            )
+        ).scalars()
+        for document_id in list(older):
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.document_id == document_id, outbox.c.state == "queued")
+                .values(state="cancelled", last_error="replaced by a newer version")
+            )
+            state = conn.execute(
+                select(documents.c.state).where(documents.c.id == document_id)
+            ).scalar_one()
+            now = _now()
+            conn.execute(  # pushed_at set: the source changed it, there is nothing to tell it
+                events.insert().values(
+                    document_id=document_id,
+                    at=now,
+                    from_state=state,
+                    to_state="superseded",
+                    cause="pull: replaced before delivery by a newer version of the source record",
+                    details={"content_hash": new_hash},
+                    pushed_at=now,
+                )
+            )
+            conn.execute(
+                update(documents).where(documents.c.id == document_id).values(state="superseded")
+            )
+
+    def _document_row(
+        self, record: Record, built: Built, report: Sequence[Finding]
+    ) -> dict[str, Any]:
+        from model.jsonio import to_data
+
+        document = built.document
+        return {
+            "connection_id": self.connection,
+            "source_id": record.id,
+            "number": document.number,
+            "kind": "credit-note" if document.kind.value == "credit_note" else "invoice",
+            "type_code": document.type_code,
+            "issue_date": document.issue_date,
+            "due_date": document.due_date,
+            "currency": document.currency,
+            "payable_amount": document.totals.payable,
+            "buyer_name": document.buyer.name,
+            "profile": built.profile,
+            "content_hash": built.content_hash,
+            "model": to_data(document),
+            "ubl": built.ubl,
+            "validation_report": [finding.to_dict() for finding in report],
+            "parse_report": (
+                None
+                if built.parse_report is None
+                else [finding.to_dict() for finding in built.parse_report]
+            ),
+            "state": "built",
+        }
+
+    def _insert(
+        self, conn: Connection, record: Record, built: Built, report: Sequence[Finding]
+    ) -> int:
+        return int(
+            conn.execute(
+                _INSERT_DOCUMENTS, [self._document_row(record, built, report)]
+            ).scalar_one()
+        )
+
+    def _changed(self, conn: Connection, document_id: int, delivered: Any, new: Invoice) -> None:
+        from model.jsonio import from_data
+        from sync.changes import changed_terms
+        from sync.events import record_event
+
+        terms = changed_terms(from_data(delivered.model), new)
+        record_event(
+            conn,
+            document_id=document_id,
+            state="changed-after-delivery",
+            cause=f"pull: the source changed invoice {delivered.number} after delivery",
+            details={
+                "reason": "not re-sent; issue a corrective credit note if it must change",
+                "changed": terms,
+                "delivered_document": int(delivered.id),
+            },
+        )
+        self.summary.changed += 1
+
+    def invalid(
+        self, conn: Connection, document_id: int, record: Record, fatal: Sequence[Finding]
+    ) -> None:
+        from sync.events import record_event
+
+        found = [finding.to_dict() for finding in fatal]
+        record_event(
+            conn,
+            document_id=document_id,
+            state="quarantined",
+            cause="validation: rejected by the official validation",
+            details={
+                "rules": sorted({finding.rule for finding in fatal}),
+                "hints": [finding.hint for finding in fatal if finding.hint],
+                "findings": found,
+            },
+        )
+        conn.execute(
+            quarantine.insert().values(
+                connection_id=self.connection,
+                source_id=record.id,
+                document_id=document_id,
+                stage="validate",
+                state="quarantined",
+                findings=found,
+                record=record_data(record),
+            )
+        )
+        self.summary.quarantined += 1
+
+    def enqueue(self, conn: Connection, document_id: int, source_id: str, built: Built) -> None:
+        if not self.channels:
+            return  # no channel named: the document stays built
+        self._enqueue_many(conn, [(document_id, source_id, built)])
