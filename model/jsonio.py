@@ -362,6 +362,8 @@ def from_data(data: Any, *, source: str = "<json>") -> Invoice:
         first = exc.findings[0]
         path = (first.field or "").split(" ")[0]
         raise JsonModelError(str(exc), path=path, source=source) from exc
+    except ValueError as exc:  # with_totals cannot derive BG-22/BG-23 (a line lacks BT-152)
+        raise JsonModelError(str(exc), path="lines", source=source) from exc
     return result
 
 

@@ -233,3 +233,21 @@ def test_dumps_then_loads_gives_the_same_model(document: Any) -> None:
 def test_json_nested_too_deeply_is_an_input_error_not_a_crash() -> None:
     with pytest.raises(JsonModelError, match=r"deep\.json.*nested too deeply"):
         loads("[" * 100_000 + "]" * 100_000, source="deep.json")
+
+
+def test_totals_that_cannot_be_derived_are_a_model_json_error() -> None:
+    """A line of category S without its rate (BT-152) and no totals given: the document is
+    refused as model JSON naming the file (so a source holds it), not a bare ValueError."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    from model import jsonio
+
+    data = _json.loads((_Path(__file__).parents[2] / "fixtures" / "nl-export-g.json").read_text())
+    data.pop("totals", None)
+    data.pop("vat_breakdown", None)
+    data["lines"][0]["item"].pop("vat_rate", None)
+    data["lines"][0]["item"]["vat_category"] = "S"
+    with pytest.raises(jsonio.JsonModelError, match=r"needs a VAT rate \(BT-152\)") as caught:
+        jsonio.loads(_json.dumps(data), source="bad.json")
+    assert "bad.json" in str(caught.value)
