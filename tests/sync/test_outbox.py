@@ -14,7 +14,7 @@ from sqlalchemy import select
 from support.outbox_doubles import FileChannel, NoteSource, add_document, envelope_for
 
 import sync.outbox
-from sync.outbox import RetryBudget, deliver, enqueue, record_event
+from sync.outbox import RetryBudget, ToQueue, deliver, enqueue, enqueue_batch, record_event
 from sync.recover import NotInDoubt, resolve
 from sync.store import Store, documents, events, open_store, outbox
 
@@ -82,6 +82,30 @@ def test_enqueue_takes_each_idempotency_key_once(store: Store, tmp_path: Path) -
         assert enqueue(conn, **arguments) is False
         assert conn.execute(select(outbox.c.channel, outbox.c.state)).all() == [("ap", "queued")]
     assert history(store, document_id) == ["queued"]
+
+
+def test_a_batch_is_queued_as_one_by_one_would_queue_it(store: Store, tmp_path: Path) -> None:
+    channel = FileChannel(tmp_path / "ap", accept=lambda envelope: envelope.number != "INV-3")
+    with store.begin() as conn:
+        items = []
+        for number in ("INV-1", "INV-2", "INV-3"):
+            document_id, source_id, digest = add_document(conn, number)
+            items.append(
+                ToQueue(document_id, source_id, digest, envelope_for(number, source_id, digest))
+            )
+        assert enqueue_batch(conn, items[:1], connection="shop", channels=[channel]) == ["queued"]
+        done = enqueue_batch(
+            conn, [*items, items[1]], connection="shop", channels=[channel]
+        )  # INV-1 is in the outbox already; INV-2 comes twice in the batch
+        assert done == ["known", "queued", "no-channel", "known"]
+        queued = conn.execute(select(outbox.c.document_id).order_by(outbox.c.id)).scalars()
+        assert list(queued) == [items[0].document_id, items[1].document_id]
+    assert [history(store, item.document_id) for item in items] == [
+        ["queued"],
+        ["queued"],
+        ["failed"],
+    ]
+    assert states(store) == {"INV-1": "queued", "INV-2": "queued", "INV-3": "failed"}
 
 
 def test_the_first_channel_that_accepts_is_chosen_and_none_fails_the_document(
