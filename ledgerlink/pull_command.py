@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import enum
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from connectors.errors import ConfigurationError, ConnectorError, RecordError
 from ledgerlink._output import fail
 from ledgerlink.cache_option import CacheOption, using_cache
 from ledgerlink.config_option import load_from
+from sync.migration_index import write_atomically
 
 if TYPE_CHECKING:  # the model, UBL, settings and connector packages load only when a command runs
     from ledgerlink.settings import Settings
@@ -82,21 +81,6 @@ def opened(settings: Settings, name: str, source: Path) -> Iterator[Connector]:
         close = getattr(connector, "close", None)
         if callable(close):
             close()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed over
-    ``path`` once complete: a reader never sees half a file, a crash never leaves one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # -- findings -----------------------------------------------------------------------------------
