@@ -128,11 +128,11 @@ def build(source: DocumentSource, record: Record, profile: str) -> Built | Held 
 
 
 def validate(built: Built) -> tuple[Finding, ...]:
-    """Every finding of the official validation (XSD + Schematron) of the built UBL."""
-    import ubl
+    """Every finding of the official validation (XSD + Schematron) of the built UBL, in this
+    process (:func:`sync.validation.findings_of`)."""
+    from sync.validation import findings_of
 
-    report = ubl.validate(built.ubl)
-    return tuple(as_finding(issue, "schematron") for issue in report.issues)
+    return findings_of(built.ubl)
 
 
 def _causes(failure: BaseException) -> Iterable[BaseException]:

@@ -82,6 +82,7 @@ __all__ = [
     "envelope_of",
     "record_event",
     "record_events",
+    "send_due",
 ]
 
 checkpoint: Callable[[str], None] = lambda point: None  # noqa: E731
@@ -120,6 +121,28 @@ def deliver(
         from sync.push import push_events
 
         push_events(store, connection=connection, source=source, summary=summary)
+    return summary
+
+
+def send_due(
+    store: Store,
+    *,
+    connection: str,
+    channels: Mapping[str, Channel],
+    budget: RetryBudget | None = None,
+) -> DeliverySummary:
+    """Step 2 of :func:`deliver` alone: send the queued rows of ``connection`` that are due.
+
+    The sync cycle calls it after each recorded page, so that page's documents go out
+    while the next page is built and validated (:mod:`sync.read_ahead`); recovery,
+    polling and the status push stay with the :func:`deliver` run that ends the cycle.
+    The guarantees are the same: the rows are claimed, marked ``sending`` and committed
+    before their send, under the same row locks.
+    """
+    budget = budget or RetryBudget()
+    summary = DeliverySummary()
+    with RowLocks(store) as locks:
+        _send_queued(store, locks, connection, channels, budget, summary)
     return summary
 
 

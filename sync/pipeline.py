@@ -36,12 +36,18 @@ with an older ``updated_at``. With a store the pull starts the connection's ``lo
 before the stored cursor, and the seen content hashes skip what was already taken. The
 look-back applies to every connector: what it reads again is skipped the same way.
 
-After the pages, :func:`sync.outbox.deliver` sends what is queued, polls statuses and
-pushes the events to the source (when it can take them: ``push_status``).
+Each page's queued documents are sent right after its commit (:func:`sync.outbox.send_due`).
+With a :class:`~sync.validation.ValidationPool` the next page is pulled, built and handed
+to the pool's worker processes before a page is recorded, so validation runs beside the
+engine's own work (reading, recording, sending) instead of after it; every write, and
+the decision what a record is, stays in this process, in page order. After the pages,
+:func:`sync.outbox.deliver` recovers, sends what is left, polls statuses and pushes the
+events to the source (when it can take them: ``push_status``).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,11 +55,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, and_, select, update
 
-from connectors.base import Capability, Cursor, DocumentSource, Record, Stream
+from connectors.base import Capability, Cursor, DocumentSource, Page, Record, Stream
 from connectors.errors import ConnectorError
-from sync.documents import Built, build, record_from, validate
+from sync.documents import Built, build, record_from
 from sync.recorder import DELIVERED_STATES, Job, Recorder
 from sync.store.schema import connections, cursors, documents, quarantine, tenants
+from sync.validation import INLINE, Pending, Validator
 
 if TYPE_CHECKING:
     from connectors.base import Connector
@@ -193,6 +200,38 @@ def _save_cursor(conn: Connection, connection: int, cursor: Cursor) -> None:
 # -- one page ----------------------------------------------------------------------------
 
 
+def _start_jobs(
+    source: DocumentSource,
+    records: Iterable[Record],
+    profile: str,
+    recorder: Recorder,
+    store: Store,
+    validator: Validator,
+    *,
+    every: bool = False,
+) -> tuple[list[Job], list[tuple[Job, Pending]]]:
+    """Build a page and hand to ``validator`` only what the store has not seen (validation
+    is the cost), or ``every`` document (a retry): the jobs, and those waiting for their
+    findings (:func:`_finish`)."""
+    jobs = [Job(record, build(source, record, profile)) for record in records]
+    hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
+    with store.begin() as conn:
+        seen = recorder.seen(conn, hashes)
+    waiting = [
+        (job, validator.submit(job.outcome.ubl))
+        for job in jobs
+        if isinstance(job.outcome, Built) and (every or job.outcome.content_hash not in seen)
+    ]
+    return jobs, waiting
+
+
+def _finish(jobs: list[Job], waiting: list[tuple[Job, Pending]]) -> list[Job]:
+    """The jobs with the findings of those that were validated."""
+    for job, pending in waiting:
+        job.report = pending.result()
+    return jobs
+
+
 def _jobs(
     source: DocumentSource,
     records: Iterable[Record],
@@ -202,16 +241,8 @@ def _jobs(
     *,
     every: bool = False,
 ) -> list[Job]:
-    """Build a page; validate only what the store has not seen (validation is the cost),
-    or ``every`` document (a retry)."""
-    jobs = [Job(record, build(source, record, profile)) for record in records]
-    hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
-    with store.begin() as conn:
-        seen = recorder.seen(conn, hashes)
-    for job in jobs:
-        if isinstance(job.outcome, Built) and (every or job.outcome.content_hash not in seen):
-            job.report = validate(job.outcome)
-    return jobs
+    """A page built and validated in this process."""
+    return _finish(*_start_jobs(source, records, profile, recorder, store, INLINE, every=every))
 
 
 def sync_connection(
@@ -224,13 +255,17 @@ def sync_connection(
     lookback: timedelta = timedelta(minutes=5),
     channels: Sequence[Channel] = (),
     deliver: bool = True,
+    validator: Validator = INLINE,
 ) -> CycleSummary:
     """One cycle of connection ``name`` (see the module docstring).
 
     ``kind`` is its connector type (kept on the ``connections`` row). A source that fails
-    (:class:`~connectors.errors.ConnectorError`) stops the pull: what was committed stays,
-    :attr:`CycleSummary.error` says why, and delivery still runs. A store that fails
-    raises :class:`~sync.store.StoreError`: the cursor stays at the last committed page.
+    (:class:`~connectors.errors.ConnectorError`) stops the pull: the pages pulled before
+    are recorded, :attr:`CycleSummary.error` says why, and delivery still runs. A store
+    that fails raises :class:`~sync.store.StoreError`: the cursor stays at the last
+    committed page. ``validator``: :data:`~sync.validation.INLINE` (this process), or a
+    :class:`~sync.validation.ValidationPool`, which validates the next page while this
+    one is recorded and sent.
     """
     summary = CycleSummary()
     if not isinstance(connector, DocumentSource):
@@ -240,19 +275,46 @@ def sync_connection(
         connection = connection_id(conn, name, kind)
         stored = _stored_cursor(conn, connection)
     recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
+    ahead = 0 if validator is INLINE else 1  # pages validated while one is recorded
+    pending: deque[tuple[Page, list[Job], list[tuple[Job, Pending]]]] = deque()
+
+    def record_next() -> None:
+        nonlocal stored
+        page, jobs, waiting = pending.popleft()
+        _finish(jobs, waiting)
+        stored = _later(stored, page.next_cursor)
+        with store.begin() as conn:
+            recorder.record_page(conn, jobs)
+            _save_cursor(conn, connection, stored)
+        summary.pulled += len(page.records)
+        if deliver and channels:
+            _send_page(store, name, channels, summary)
+
     try:
         for page in connector.pull(Stream.INVOICES, _pull_from(stored, lookback)):
-            jobs = _jobs(connector, page.records, profile, recorder, store)
-            stored = _later(stored, page.next_cursor)
-            with store.begin() as conn:
-                recorder.record_page(conn, jobs)
-                _save_cursor(conn, connection, stored)
-            summary.pulled += len(page.records)
+            started = _start_jobs(connector, page.records, profile, recorder, store, validator)
+            pending.append((page, *started))
+            while len(pending) > ahead:
+                record_next()
     except ConnectorError as failure:
         summary.error = str(failure)
+    while pending:  # what was pulled before the source failed, or the pages still ahead
+        record_next()
     if deliver:
         _deliver(store, name, connector, channels, summary)
     return summary
+
+
+def _send_page(store: Store, name: str, channels: Sequence[Channel], summary: CycleSummary) -> None:
+    """Send what the page just recorded queued (:func:`sync.outbox.send_due`); with a
+    validation pool the next page is validated meanwhile. The cycle's
+    :func:`deliver_queued` recovers, sends what is left, polls and pushes."""
+    from sync.outbox import send_due
+
+    done = send_due(store, connection=name, channels={each.name: each for each in channels})
+    summary.delivered += done.delivered
+    summary.failed += done.failed
+    summary.findings.extend(done.findings)
 
 
 def deliver_queued(
