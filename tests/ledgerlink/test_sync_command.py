@@ -68,6 +68,25 @@ def test_the_issue_file_delivers_each_valid_document_once_however_often_sync_run
     assert sorted(path.name for path in (folder / "delivered").glob("*.xml")) == delivered
 
 
+def test_sync_with_workers_validates_in_worker_processes_with_the_same_outcome(
+    folder: Path,
+) -> None:
+    (folder / "inbox" / "invalid.xml").write_bytes(
+        (FIXTURES / XML[1])
+        .read_bytes()
+        .replace(b"<cbc:InvoiceTypeCode>380", b"<cbc:InvoiceTypeCode>999", 1)
+        .replace(b"<cbc:ID>", b"<cbc:ID>X", 1)
+    )
+    result = ledgerlink(folder, "sync", "--workers", "1", "--format", "json")
+    assert result.exit_code == 1, result.output  # one document quarantined
+    shop = json.loads(result.stdout)["connections"]["shop"]
+    assert (shop["pulled"], shop["delivered"], shop["quarantined"]) == (3, 2, 1)
+    shown = ledgerlink(folder, "status", "--state", "quarantined", "--format", "json")
+    assert len(json.loads(shown.stdout)["documents"]) == 1
+    refused = ledgerlink(folder, "sync", "--workers", "-1")
+    assert refused.exit_code == 2 and "--workers" in refused.output
+
+
 def test_status_and_show_tell_what_happened(folder: Path) -> None:
     assert ledgerlink(folder, "sync").exit_code == 0
     listed = ledgerlink(folder, "status", "--format", "json")
