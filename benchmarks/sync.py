@@ -9,6 +9,15 @@ documents/s and the share of wall time spent in build (``ubl.write``) and in val
 The goal: the engine's own overhead (wall time minus build minus validation) stays under
 10 % of the wall time on both stores; exit 1 when it is missed.
 
+Build and validation are measured twice. The goal is checked against the **floor**: the
+same documents built (``ubl.write``) and validated (``ubl.validate``) one after the other
+with nothing else running, measured in the same run (the models are read from the files
+before the clock starts). The cycle overlaps its halves (:mod:`sync.read_ahead`: pages
+are built and validated in a thread while the previous one is recorded and sent), so a
+wrapper's time inside the cycle would also count the waits of the other half; against
+the floor, every second the cycle takes beyond building and validating alone, waits
+included, is the engine's. The in-cycle wrapper times are printed as well, as a split.
+
 The engine's time is split in three parts, timed in the same run: ``source`` (inside the
 connector's ``pull`` and ``document``/``parsed``: listing and reading the files, parsing
 the model JSON), ``channel`` (inside the channel's ``send``, ``send_batch`` and
@@ -35,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,10 +180,17 @@ class Figures:
     channel: float
     """Of the engine's time: inside the channel (send, send_batch, lookup)."""
 
+    floor: float
+    """Seconds to build and validate the same documents alone (measured in the same run)."""
+    cpu: float = 0.0
+    """CPU seconds of this process (not of the pool's workers) during the cycle."""
+    pooled: bool = False
+    """Validated in a pool's worker process (not timed here), not in this process."""
+
     @property
     def engine(self) -> float:
-        """Seconds: wall time minus build minus validation."""
-        return self.wall - self.build - self.validate
+        """Seconds: wall time minus building and validating alone (the floor)."""
+        return self.wall - self.floor
 
     @property
     def overhead(self) -> float:
@@ -182,26 +198,47 @@ class Figures:
 
     @property
     def in_store(self) -> float:
-        """Of the engine's time: everything but the source and the channel."""
-        return self.engine - self.source - self.channel
+        """Of the cycle's time outside build and validation (timed inside the cycle):
+        everything but the source and the channel. Parts of it overlap validation."""
+        return self.wall - self.build - self.validate - self.source - self.channel
 
     def line(self) -> str:
+        per = 1000 / self.documents
+        where = "in the pool's worker" if self.pooled else f"{self.validate * per:.2f} ms here"
         return (
-            f"{self.store:10} {self.documents:>6} docs {self.wall:8.1f} s "
-            f"{self.documents / self.wall:8.1f} docs/s   build {self.build / self.wall:6.1%}   "
-            f"validate {self.validate / self.wall:6.1%}   engine {self.overhead:6.1%} "
-            f"(< {TARGET:.0%}) {'ok' if self.overhead < TARGET else 'MISSED'}; of which "
-            f"source {self.source / self.wall:.1%}, channel {self.channel / self.wall:.1%}, "
-            f"store {self.in_store / self.wall:.1%} (delivery {self.deliver / self.wall:.1%}); "
-            f"per document: engine {self.engine / self.documents * 1000:.2f} ms "
-            f"(source {self.source / self.documents * 1000:.2f}, channel "
-            f"{self.channel / self.documents * 1000:.2f}, store "
-            f"{self.in_store / self.documents * 1000:.2f}), "
-            f"validate {self.validate / self.documents * 1000:.2f} ms"
+            f"{self.store:26} {self.documents:>6} docs {self.wall:7.1f} s "
+            f"{self.documents / self.wall:7.1f} docs/s   engine beyond the floor "
+            f"{self.overhead:6.1%} (< {TARGET:.0%}) {'ok' if self.overhead < TARGET else 'MISSED'}"
+            f"   per document: wall {self.wall * per:.2f} ms = floor {self.floor * per:.2f} ms + "
+            f"engine {self.engine * per:.2f} ms; this process's CPU {self.cpu * per:.2f} ms; "
+            f"timed here: build {self.build * per:.2f}, validate {where}, source "
+            f"{self.source * per:.2f}, channel {self.channel * per:.2f}, delivery "
+            f"{self.deliver * per:.2f} (channel included), the rest {self.in_store * per:.2f} ms"
         )
 
 
-def run(store_url: str, work: Path, count: int, label: str) -> Figures:
+def floor(folder: Path) -> float:
+    """Seconds to build and validate the model-json files of ``folder`` one after the
+    other, as the cycle does (``ubl.write`` under the profile ``auto``, ``ubl.validate``),
+    with nothing else running; the files are read before the clock starts."""
+    import ubl
+    from model.jsonio import loads
+
+    models = [loads(path.read_bytes()) for path in sorted(folder.glob("*.json"))]
+    start = time.perf_counter()
+    for model in models:
+        ubl.validate(ubl.write(model, "auto"))
+    return time.perf_counter() - start
+
+
+def run(
+    store_url: str,
+    work: Path,
+    count: int,
+    label: str,
+    floor_seconds: float,
+    validator: Any = None,
+) -> Figures:
     """One cycle of ``count`` invoices into ``work/delivered`` on the store at ``store_url``."""
     import ubl
     from delivery.base import open_channel
@@ -225,10 +262,11 @@ def run(store_url: str, work: Path, count: int, label: str) -> Figures:
             Timed(ubl, "write") as write,
             Timed(ubl, "validate") as validate,
             Timed(outbox, "deliver") as delivery,
+            Timed(outbox, "send_due") as page_sends,
             Clock([(connector, ("pull", "document", "parsed"))]) as source,
             Clock([(channel, ("send", "send_batch", "lookup")) for channel in channels]) as io,
         ):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             summary = sync_connection(
                 store,
                 name="bench",
@@ -237,12 +275,14 @@ def run(store_url: str, work: Path, count: int, label: str) -> Figures:
                 profile=connection.profile,
                 lookback=connection.lookback,
                 channels=channels,
+                **({} if validator is None else {"validator": validator}),
             )
-            wall = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     if summary.delivered != count or summary.troubled:
         raise SystemExit(f"{label}: the cycle did not deliver every document: {summary}")
-    if write.calls != count or validate.calls != count:
-        raise SystemExit(f"{label}: {write.calls} builds, {validate.calls} validations")
+    validations = count if validator is None else 0  # a pool validates in its workers
+    if write.calls != count or validate.calls != validations:
+        raise SystemExit(f"{label}: {write.calls} builds, {validate.calls} validations here")
     return Figures(
         label,
         count,
@@ -250,10 +290,43 @@ def run(store_url: str, work: Path, count: int, label: str) -> Figures:
         wall,
         write.seconds,
         validate.seconds,
-        delivery.seconds,
+        delivery.seconds + page_sends.seconds,
         source.seconds,
         io.seconds,
+        floor_seconds,
+        cpu,
+        validator is not None,
     )
+
+
+def measure(work: Path, count: int, pool: Any) -> list[Figures]:
+    """The floor, then a cycle of ``count`` invoices per store, validated in this process and
+    in ``pool``; each cycle on invoices and a store of its own."""
+    results: list[Figures] = []
+    made = work / "floor"
+    make_invoices(made / "invoices", count)
+    floor_seconds = floor(made / "invoices")
+    print(
+        f"floor: {count} documents built and validated alone in {floor_seconds:.1f} s "
+        f"({count / floor_seconds:.1f} docs/s, {floor_seconds / count * 1000:.2f} ms/doc)",
+        flush=True,
+    )
+    stores: list[tuple[str, Callable[[Path], Any]]] = [
+        ("SQLite", lambda folder: nullcontext(f"sqlite:///{folder / 'ledgerlink.db'}"))
+    ]
+    if (why := postgres_reason()) is not None:
+        print(f"PostgreSQL skipped: {SERVER} is not reachable ({why})")
+    else:
+        stores.append(("PostgreSQL", lambda folder: postgres_database()))
+    for label, opened in stores:
+        for mode, validator in (("here", None), ("pool", pool)):
+            folder = work / f"{label}-{mode}"
+            make_invoices(folder / "invoices", count)
+            with opened(folder) as url:
+                name = f"{label}, {'pool of 1' if validator else 'this process'}"
+                results.append(run(url, folder, count, name, floor_seconds, validator))
+            print(results[-1].line(), flush=True)
+    return results
 
 
 def postgres_reason() -> str | None:
@@ -306,28 +379,24 @@ def main(argv: list[str] | None = None) -> int:
             f"directory channel; validator compiled first ({compile_seconds:.1f} s); "
             f"load average {load:.2f}, {os.cpu_count()} cores"
         )
-        start = time.perf_counter()
-        warm = work / "warm-up"
-        make_invoices(warm / "invoices", 5)
-        run(f"sqlite:///{warm / 'ledgerlink.db'}", warm, 5, "warm-up")
-        print(
-            f"warm-up cycle of 5 invoices (the engine's modules imported once): "
-            f"{time.perf_counter() - start:.1f} s, not counted"
-        )
-        results: list[Figures] = []
-        sqlite = work / "sqlite"
-        make_invoices(sqlite / "invoices", args.count)
-        results.append(run(f"sqlite:///{sqlite / 'ledgerlink.db'}", sqlite, args.count, "SQLite"))
-        print(results[-1].line(), flush=True)
-        if (why := postgres_reason()) is not None:
-            print(f"PostgreSQL skipped: {SERVER} is not reachable ({why})")
-        else:
-            postgres = work / "postgres"
-            make_invoices(postgres / "invoices", args.count)
-            with postgres_database() as url:
-                results.append(run(url, postgres, args.count, "PostgreSQL"))
-            print(results[-1].line(), flush=True)
-    return 0 if all(result.overhead < TARGET for result in results) else 1
+        from sync.validation import ValidationPool
+
+        with ValidationPool(1) as pool:
+            start = time.perf_counter()
+            for mode, validator in (("here", None), ("pool", pool)):
+                warm = work / f"warm-up-{mode}"
+                make_invoices(warm / "invoices", 5)
+                run(f"sqlite:///{warm / 'ledgerlink.db'}", warm, 5, "warm-up", 0.0, validator)
+            print(
+                "warm-up cycles of 5 invoices (the engine's modules imported once, the pool's "
+                f"worker started and compiled): {time.perf_counter() - start:.1f} s, not counted"
+            )
+            results = measure(work, args.count, pool)
+    print(
+        f"goal: the engine beyond the floor < {TARGET:.0%} of the wall time with a validation "
+        "pool of 1 worker (the cycles with validation in this process are the reference)"
+    )
+    return 0 if all(result.overhead < TARGET for result in results if result.pooled) else 1
 
 
 if __name__ == "__main__":
