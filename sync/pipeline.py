@@ -60,6 +60,7 @@ from connectors.errors import ConnectorError
 from sync.documents import Built, build, record_from
 from sync.recorder import DELIVERED_STATES, Job, Recorder
 from sync.store.schema import connections, cursors, documents, quarantine, tenants
+from sync.store.statistics import Statistics
 from sync.validation import INLINE, Pending, Validator
 
 if TYPE_CHECKING:
@@ -275,6 +276,7 @@ def sync_connection(
         connection = connection_id(conn, name, kind)
         stored = _stored_cursor(conn, connection)
     recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
+    statistics = Statistics(store)
     ahead = 0 if validator is INLINE else 1  # pages validated while one is recorded
     pending: deque[tuple[Page, list[Job], list[tuple[Job, Pending]]]] = deque()
 
@@ -287,6 +289,7 @@ def sync_connection(
             recorder.record_page(conn, jobs)
             _save_cursor(conn, connection, stored)
         summary.pulled += len(page.records)
+        statistics.add(len(jobs))
         if deliver and channels:
             _send_page(store, name, channels, summary)
 
