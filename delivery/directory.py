@@ -18,16 +18,23 @@ and a receipt never speaks for bytes that may not be on disk:
 
 1. each document goes into a hidden temporary file in the folder
    (``.<file name>.<random>.tmp``);
-2. each temporary file is fsynced: the bytes are on disk before a name points at them;
+2. each temporary file is fsynced: the bytes are on disk before a name points at them.
+   The fsyncs of a batch run from a few threads at once (:data:`FSYNC_THREADS`), each
+   file still fsynced on its own and its failure that document's alone; a journaling
+   file system commits concurrent fsyncs together;
 3. each is linked under its name, which fails rather than replace a file that came
    meanwhile (that document then takes its ``~`` name; a file system without hard links
    gets a rename after a check that the name is free), and the folder is fsynced once:
    every name of the batch survives a power loss;
-4. only then is a receipt written for each, ``<path>/.ledgerlink/<key>.json`` (the
-   idempotency key, or its SHA-256 where the key is not hex) holding the key, the file
-   name, the number and the SHA-256 of the bytes: temporary file, fsync, rename, and one
-   fsync of ``.ledgerlink``. The receipts live apart so that whatever watches the folder
-   sees only documents.
+4. only then are the receipts written, one record per document holding the idempotency
+   key, the file name, the number and the SHA-256 of the bytes, found under
+   ``<path>/.ledgerlink/<key>.json`` (the idempotency key, or its SHA-256 where the key
+   is not hex). A batch writes its records as JSON lines into one temporary file,
+   fsyncs it once, links it under each key's name and removes the temporary name, then
+   fsyncs ``.ledgerlink`` once (the links are entries of that folder). A batch of one,
+   and a file system without hard links, gets a file per key instead: temporary file,
+   fsync, rename, and the one fsync of ``.ledgerlink``. The receipts live apart so that
+   whatever watches the folder sees only documents.
 
 One document's failure (a full disk, a quota, an I/O error) removes its temporary file:
 no half-written file is left, that document gets :class:`~delivery.base.ChannelUnavailable`
@@ -39,20 +46,22 @@ place and on disk, and a lookup decides by its bytes. An envelope whose key has 
 is delivered already: nothing is written again, even when a consumer took the file away.
 
 **Lookup** after a crash between send and record (:meth:`DirectoryChannel.lookup`): a
-receipt with this key means delivered, even when a consumer already took the file away
-(a receipt of the earlier layout, ``.ledgerlink/<file name>.json``, counts when it holds
-the key). Without a receipt the file decides: the same bytes under either name mean
-delivered (the crash came after the document got its name, before its receipt; the file
-and the folder are fsynced before the answer, as the crash may have come before the
-folder's fsync),
+receipt with this key means delivered, even when a consumer already took the file away.
+``<key>.json`` may hold one record or a batch's records a line each: the line with this
+key counts, a damaged line of another key does not hide it (and a key whose own line is
+damaged has no receipt: its file decides, and a resend replaces the receipt). A receipt
+of the earliest layout, ``.ledgerlink/<file name>.json``, counts when it holds the key.
+Without a receipt the file decides: the same bytes under either name mean delivered (the
+crash came after the document got its name, before its receipt; the file and the folder
+are fsynced before the answer, as the crash may have come before the folder's fsync),
 anything else means not sent. State after a send: ``delivered``. The directory has no
 status answers (:meth:`~DirectoryChannel.poll` is empty).
 
-Durability is one fsync per file and one per folder and batch, which every POSIX system
-offers. Linux's ``syncfs`` would flush a batch in one call (``benchmarks/directory_channel.py``
-measures it), but it writes back every dirty file of the whole file system, at a cost the
-other writers decide, and before Linux 5.8 it did not report write-back errors; it is not
-used.
+Durability is one fsync per document file, one for a batch's receipts and one per folder
+and batch, which every POSIX system offers. Linux's ``syncfs`` would flush a batch in one
+call (``benchmarks/directory_channel.py`` measures it), but it writes back every dirty file
+of the whole file system, at a cost the other writers decide, and before Linux 5.8 it did
+not report write-back errors; it is not used.
 """
 
 from __future__ import annotations
@@ -66,6 +75,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -80,7 +90,7 @@ from delivery.base import (
     StatusEvent,
 )
 
-__all__ = ["RECEIPT_FOLDER", "SHORT_ID_LENGTH", "DirectoryChannel"]
+__all__ = ["FSYNC_THREADS", "RECEIPT_FOLDER", "SHORT_ID_LENGTH", "DirectoryChannel"]
 
 RECEIPT_FOLDER: Final = ".ledgerlink"
 """The subfolder of a channel's folder that holds the send receipts."""
@@ -96,6 +106,10 @@ _NO_HARD_LINKS: Final = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
 
 _CHUNK: Final = 128
 """Documents of a batch written at once: each keeps a file descriptor open until fsynced."""
+
+FSYNC_THREADS: Final = 8
+"""Threads that fsync a batch's documents at once (``fsync`` releases the GIL, and a
+journaling file system commits concurrent fsyncs together)."""
 
 _HEX_KEY: Final = re.compile(r"[0-9a-f]{32,128}")
 
@@ -147,6 +161,26 @@ def _key_token(key: str) -> str:
     return key if _HEX_KEY.fullmatch(key) else _sha256(key.encode("utf-8"))
 
 
+def _find_record(data: bytes, key: str) -> dict[str, object] | None:
+    """The record of ``key`` in a receipt file's ``data``: a JSON object per line (a damaged
+    line is skipped), or one JSON object over several lines (an earlier layout)."""
+    quoted = json.dumps(key).encode()
+    lines = data.splitlines()
+    for line in sorted(lines, key=lambda line: quoted not in line):  # likely ones first
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("idempotency_key") == key:
+            return record
+    if len(lines) > 1:
+        with contextlib.suppress(ValueError):
+            record = json.loads(data)
+            if isinstance(record, dict) and record.get("idempotency_key") == key:
+                return record
+    return None
+
+
 def _names(envelope: Envelope) -> tuple[str, str]:
     """The two names a document may have: its file name, and ``<stem>~<short id><suffix>``."""
     plain = envelope.file_name
@@ -165,7 +199,7 @@ class _Job:
     name: str
     """Where the document is (already there) or goes."""
     temp: str | None = None
-    """Its temporary file while it is written: the document's, then the receipt's."""
+    """Its document's temporary file while it is written."""
     fd: int | None = None
     """The temporary file's descriptor, open until the file is fsynced."""
     leader: _Job | None = None
@@ -275,21 +309,16 @@ class DirectoryChannel:
         return job
 
     def _place(self, jobs: list[_Job], taken: dict[str, list[str]]) -> None:
-        """Steps 2 and 3: fsync each file, link each under its name, fsync the folder once.
-        A document that fails here gets its error; its temporary file is removed."""
-        for job in jobs:
-            if job.result is not None or job.leader is not None:
-                continue
-            try:
-                if job.fd is not None:
-                    os.fsync(job.fd)
-                    os.close(job.fd)
-                    job.fd = None
-                else:  # there already: it may not be on disk yet, if a send crashed
-                    _fsync_file(self.path / job.name)
-            except OSError as exc:
-                self._discard(job)
-                job.result = self._error(exc, f"write {self.path / job.name}")
+        """Steps 2 and 3: fsync each file (several at once), link each under its name, fsync
+        the folder once. A document that fails here gets its error; its temporary file is
+        removed."""
+        syncing = [job for job in jobs if job.result is None and job.leader is None]
+        if len(syncing) > 1 and FSYNC_THREADS > 1:
+            with ThreadPoolExecutor(max_workers=min(FSYNC_THREADS, len(syncing))) as pool:
+                list(pool.map(self._fsync_job, syncing))
+        else:
+            for job in syncing:
+                self._fsync_job(job)
         for job in jobs:
             if job.temp is None or job.result is not None:
                 continue
@@ -314,6 +343,21 @@ class DirectoryChannel:
                 for job in alive:
                     job.result = self._error(exc, f"write {self.path / job.name}")
 
+    def _fsync_job(self, job: _Job) -> None:
+        """Step 2 for one document (run in a thread: ``fsync`` releases the GIL, and the file
+        system joins concurrent fsyncs into one journal commit); a failure is that
+        document's alone."""
+        try:
+            if job.fd is not None:
+                os.fsync(job.fd)
+                os.close(job.fd)
+                job.fd = None
+            else:  # there already: it may not be on disk yet, if a send crashed
+                _fsync_file(self.path / job.name)
+        except OSError as exc:
+            self._discard(job)
+            job.result = self._error(exc, f"write {self.path / job.name}")
+
     def _link_job(self, job: _Job) -> None:
         """Link ``job``'s temporary file under its name, or under its ``~`` name when another
         document took the name since the folder was listed; when both are taken, the job's
@@ -333,10 +377,12 @@ class DirectoryChannel:
         job.result = self._both_taken(job.envelope)
 
     def _write_receipts(self, jobs: list[_Job]) -> None:
-        """Step 4, for documents in place and on disk: each receipt written, each fsynced,
-        each renamed, then ``.ledgerlink`` fsynced once. A receipt that fails leaves the
-        document delivered (the lookup decides by its bytes)."""
+        """Step 4, for documents in place and on disk: one file holding a record per
+        document, fsynced once, linked under each key's name, then ``.ledgerlink`` fsynced
+        once. A file system without hard links gets a file per key instead. A receipt that
+        fails leaves the document delivered (the lookup decides by its bytes)."""
         folder = self.path / RECEIPT_FOLDER
+        records: dict[str, bytes] = {}  # key token -> its record, the batch's order
         for job in jobs:
             envelope = job.envelope
             job.result = Receipt(remote_id=str(self.path / job.name), state=DeliveryState.DELIVERED)
@@ -346,33 +392,80 @@ class DirectoryChannel:
                 "file": job.name,
                 "number": envelope.number,
             }
-            try:
-                job.fd, job.temp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-                _write_file(job.fd, json.dumps(record, sort_keys=True).encode() + b"\n")
-            except OSError:
-                self._discard(job)
-        for job in jobs:
-            if job.fd is None:
-                continue
-            try:
-                os.fsync(job.fd)
-                os.close(job.fd)
-                job.fd = None
-            except OSError:
-                self._discard(job)
-        renamed = False
-        for job in jobs:
-            if job.temp is None:
-                continue
-            target = folder / f"{_key_token(job.envelope.idempotency_key)}.json"
-            try:
-                os.replace(job.temp, target)
-                job.temp, renamed = None, True
-            except OSError:
-                self._discard(job)
-        if renamed:
+            token = _key_token(envelope.idempotency_key)
+            records[token] = json.dumps(record, sort_keys=True).encode() + b"\n"
+        if len(records) < 2:  # a file of its own, renamed: one step less than a link
+            self._write_receipt_files(folder, records)
             with contextlib.suppress(OSError):
                 _fsync_dir(folder)
+            return
+        temp: str | None = None
+        try:
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=".batch.", suffix=".tmp")
+            try:
+                _write_file(fd, b"".join(records.values()))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            linked = self._link_receipts(temp, folder, records)
+        except OSError:
+            return  # receipts are a hint: the documents are in place and on disk
+        finally:
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+        unlinked = {token: record for token, record in records.items() if token not in linked}
+        if unlinked:  # no hard links here
+            self._write_receipt_files(folder, unlinked)
+        with contextlib.suppress(OSError):
+            _fsync_dir(folder)
+
+    def _link_receipts(self, temp: str, folder: Path, records: dict[str, bytes]) -> set[str]:
+        """Link the batch's receipt file ``temp`` as ``<key token>.json`` for each token
+        (replacing a receipt of that name that did not hold the key); the tokens linked.
+        Stops at the first sign of a file system without hard links."""
+        linked: set[str] = set()
+        for token in records:
+            target = folder / f"{token}.json"
+            try:
+                try:
+                    os.link(temp, target)
+                except FileExistsError:  # an unreadable receipt of this key: replaced
+                    spare = f"{temp.removesuffix('.tmp')}.{token[:16]}.tmp"
+                    os.link(temp, spare)
+                    try:
+                        os.replace(spare, target)
+                    except OSError:
+                        with contextlib.suppress(OSError):
+                            os.unlink(spare)
+                        raise
+            except OSError as exc:
+                if exc.errno in _NO_HARD_LINKS:
+                    break
+                continue  # this key has no receipt; its document is on disk all the same
+            linked.add(token)
+        return linked
+
+    def _write_receipt_files(self, folder: Path, records: dict[str, bytes]) -> None:
+        """A receipt file per key (where there are no hard links): each written, each
+        fsynced, each renamed; the caller fsyncs ``.ledgerlink``."""
+        for token, record in records.items():
+            temp: str | None = None
+            try:
+                fd, temp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+                try:
+                    _write_file(fd, record)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.replace(temp, folder / f"{token}.json")
+                temp = None
+            except OSError:
+                pass
+            finally:
+                if temp is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(temp)
 
     def _discard(self, job: _Job) -> None:
         """Close ``job``'s descriptor and remove its temporary file, where it has them."""
@@ -416,21 +509,23 @@ class DirectoryChannel:
             return False
 
     def _receipt(self, envelope: Envelope) -> Receipt | None:
-        """The Receipt when a receipt holds this envelope's key (where the key's own receipt
-        is, or the earlier layout's ``<file name>.json``); None otherwise."""
-        folder = self.path / RECEIPT_FOLDER
-        for path in (
-            folder / f"{_key_token(envelope.idempotency_key)}.json",
-            folder / f"{envelope.file_name}.json",
-        ):
+        """The Receipt when a receipt holds this envelope's key (the key's own
+        ``<key token>.json``, with one record or a batch's records a line each, or the
+        earlier layout's ``<file name>.json``); None otherwise."""
+        folder = f"{self.path}{os.sep}{RECEIPT_FOLDER}{os.sep}"
+        key = envelope.idempotency_key
+        for path in (f"{folder}{_key_token(key)}.json", f"{folder}{envelope.file_name}.json"):
             try:
-                record = json.loads(path.read_bytes())
-            except (OSError, ValueError):
-                continue  # none, or unreadable: the next one, then the document file, decides
-            if (
-                isinstance(record, dict)
-                and record.get("idempotency_key") == envelope.idempotency_key
-            ):
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue  # none (the common case of a fresh send), or unreadable
+            try:
+                with open(fd, "rb") as file:
+                    data = file.read()
+            except OSError:
+                continue
+            record = _find_record(data, key)
+            if record is not None:
                 name = record.get("file")
                 if not isinstance(name, str) or not name or re.search(r"[/\\\0]", name):
                     name = envelope.file_name

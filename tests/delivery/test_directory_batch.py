@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,10 +165,12 @@ def test_receipts_are_written_only_once_the_documents_are_on_disk(
     assert all(isinstance(r, Receipt) for r in results)
     kinds = [kind for kind, _ in steps]
     assert kinds[:5] == ["fsync", "fsync", "link", "link", "fsync folder"]
-    assert steps[0][1].startswith(".A.xml.") and steps[1][1].startswith(".B.xml.")
+    synced = sorted(name.split(".")[1] for _, name in steps[:2])  # in threads: either order
+    assert synced == ["A", "B"]
     assert steps[4] == ("fsync folder", f"{tmp_path.name} (0 receipts)")
-    assert kinds[5:] == ["fsync", "fsync", "fsync folder"]  # the two receipts, then .ledgerlink
-    assert steps[7] == ("fsync folder", f"{RECEIPT_FOLDER} (2 receipts)")
+    assert kinds[5:] == ["fsync", "fsync folder"]  # the batch's receipt file, then .ledgerlink
+    assert steps[5][1].startswith(".batch.")
+    assert steps[6] == ("fsync folder", f"{RECEIPT_FOLDER} (2 receipts)")
 
 
 def test_two_documents_with_one_number_in_one_batch_both_arrive(tmp_path: Path) -> None:
@@ -212,3 +215,129 @@ def test_a_refused_document_does_not_stop_the_batch(tmp_path: Path) -> None:
     results = DirectoryChannel("archive", tmp_path).send_batch([third, envelope("INV-2")])
     assert [type(r) for r in results] == [ChannelRefused, Receipt]
     assert "already hold other documents" in str(results[0])
+
+
+# -- the batch's receipt file ------------------------------------------------------------------
+
+
+def receipt_path(folder: Path, key: str) -> Path:
+    """Where a key's receipt is: ``.ledgerlink/<SHA-256 of the key>.json`` (a key not hex)."""
+    return folder / RECEIPT_FOLDER / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+
+def take_away(folder: Path) -> None:
+    """What a consumer does: every document leaves the folder."""
+    for name in visible(folder):
+        (folder / name).unlink()
+
+
+def test_a_batch_writes_one_receipt_file_linked_under_each_key(tmp_path: Path) -> None:
+    channel = DirectoryChannel("archive", tmp_path)
+    batch = [envelope(f"INV-{n}") for n in range(1, 4)]
+    channel.send_batch(batch)
+    paths = [receipt_path(tmp_path, each.idempotency_key) for each in batch]
+    assert len({path.stat().st_ino for path in paths}) == 1  # one file, three names
+    records = [json.loads(line) for line in paths[0].read_bytes().splitlines()]
+    assert [r["idempotency_key"] for r in records] == [each.idempotency_key for each in batch]
+    assert [r["file"] for r in records] == [each.file_name for each in batch]
+    assert [r["sha256"] for r in records] == [hashlib.sha256(e.ubl).hexdigest() for e in batch]
+    assert sorted(os.listdir(tmp_path / RECEIPT_FOLDER)) == sorted(p.name for p in paths)
+    take_away(tmp_path)
+    for each in batch:  # the key is found in the receipt of several records
+        found = channel.lookup(each)
+        assert found is not None and found.remote_id == str(tmp_path / each.file_name)
+    assert all(isinstance(r, Receipt) for r in channel.send_batch(batch))
+    assert visible(tmp_path) == []  # delivered once already: not written again
+
+
+def test_a_damaged_line_of_a_receipt_file_leaves_the_other_keys_found(tmp_path: Path) -> None:
+    channel = DirectoryChannel("archive", tmp_path)
+    batch = [envelope(f"INV-{n}") for n in range(1, 5)]
+    channel.send_batch(batch)
+    shared = receipt_path(tmp_path, batch[0].idempotency_key)
+    lines = shared.read_bytes().splitlines(keepends=True)
+    for damaged in (1, 2):  # the records of INV-2 and INV-3, cut in half
+        lines[damaged] = lines[damaged][: len(lines[damaged]) // 2] + b"\n"
+    with open(shared, "r+b") as file:  # in place: every name of the file sees it
+        file.write(b"".join(lines))
+        file.truncate()
+    take_away(tmp_path)
+    assert channel.lookup(batch[0]) is not None
+    assert channel.lookup(batch[3]) is not None
+    assert channel.lookup(batch[1]) is None  # no receipt to trust, no file: not sent
+    assert channel.lookup(batch[2]) is None
+    results = channel.send_batch(batch)  # only those two are written again
+    assert all(isinstance(r, Receipt) for r in results)
+    assert visible(tmp_path) == ["INV-2.xml", "INV-3.xml"]
+    assert (tmp_path / "INV-2.xml").read_bytes() == batch[1].ubl
+    take_away(tmp_path)
+    assert all(channel.lookup(each) is not None for each in batch)  # damaged ones replaced
+    assert not [name for name in os.listdir(tmp_path / RECEIPT_FOLDER) if name.endswith(".tmp")]
+
+
+def test_a_folder_of_the_per_key_layout_is_still_looked_up_right(tmp_path: Path) -> None:
+    """Receipts as earlier versions wrote them: a file per key holding one record, and the
+    first layout's ``<file name>.json`` (here over several lines)."""
+    (tmp_path / RECEIPT_FOLDER).mkdir()
+    old = [envelope("INV-1"), envelope("INV-2")]
+    for each in old:
+        record = {
+            "file": each.file_name,
+            "idempotency_key": each.idempotency_key,
+            "number": each.number,
+            "sha256": hashlib.sha256(each.ubl).hexdigest(),
+        }
+        receipt_path(tmp_path, each.idempotency_key).write_bytes(
+            json.dumps(record, sort_keys=True).encode() + b"\n"
+        )
+    first = envelope("INV-3")
+    record = {"idempotency_key": first.idempotency_key, "file": "INV-3.xml", "number": "INV-3"}
+    (tmp_path / RECEIPT_FOLDER / "INV-3.xml.json").write_text(json.dumps(record, indent=2))
+    channel = DirectoryChannel("archive", tmp_path)
+    for each in [*old, first]:  # the consumer took every file away
+        found = channel.lookup(each)
+        assert found is not None and found.remote_id == str(tmp_path / each.file_name)
+    assert channel.lookup(envelope("INV-1", key="another key", data=b"<other/>")) is None
+    new = envelope("INV-4")
+    results = channel.send_batch([*old, first, new])
+    assert all(isinstance(r, Receipt) for r in results)
+    assert visible(tmp_path) == ["INV-4.xml"]  # the old ones are delivered already
+
+
+def test_without_hard_links_each_key_gets_a_receipt_file_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(directory.os, "link", no_links)
+    channel = DirectoryChannel("archive", tmp_path)
+    batch = [envelope(f"INV-{n}") for n in range(1, 4)]
+    assert all(isinstance(r, Receipt) for r in channel.send_batch(batch))
+    monkeypatch.undo()
+    paths = [receipt_path(tmp_path, each.idempotency_key) for each in batch]
+    assert len({path.stat().st_ino for path in paths}) == 3
+    assert sorted(os.listdir(tmp_path / RECEIPT_FOLDER)) == sorted(p.name for p in paths)
+    take_away(tmp_path)
+    assert all(channel.lookup(each) is not None for each in batch)
+
+
+def test_one_failing_fsync_fails_only_its_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fsync = os.fsync
+
+    def io_error_for_b(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(".B.xml."):
+            raise OSError(errno.EIO, "Input/output error")
+        fsync(fd)
+
+    monkeypatch.setattr(directory.os, "fsync", io_error_for_b)
+    channel = DirectoryChannel("archive", tmp_path)
+    batch = [envelope("A"), envelope("B"), envelope("C")]
+    results = channel.send_batch(batch)
+    monkeypatch.undo()
+    assert [type(r) for r in results] == [Receipt, ChannelUnavailable, Receipt]
+    assert "Input/output error" in str(results[1]) and "B.xml" in str(results[1])
+    assert visible(tmp_path) == ["A.xml", "C.xml"]  # no temporary file left
+    assert channel.lookup(batch[1]) is None
