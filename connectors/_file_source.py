@@ -7,21 +7,31 @@ are refused with a message naming the connection and the document.
 
 :class:`OneFilePerDocument` adds what the sources with one document per file share: the
 records of :mod:`connectors._files` (id the path in the folder, position when the file changed),
-summarised for listings page by page as each page is handed out, and the file read back,
-within ``max_bytes``, when its document is asked for. :class:`FileSourceSettings` are their
+each file listed and ``stat``-ed once, summarised for listings page by page as each page is
+handed out, and the file read back, within ``max_bytes``, when its document is asked for. A
+source whose summary reads the whole file may keep what it read for the page's documents
+(:meth:`OneFilePerDocument._keep`), used only while the file is unchanged. :class:`FileSourceSettings` are their
 settings (``path``, ``page_size``, ``max_bytes``) and :func:`file_source_type` their entry in
 the connector registry.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors._files import existing_path, file_of, file_records, paged, read_limited
+from connectors._files import (
+    existing_path,
+    file_of,
+    listed_files,
+    paged,
+    read_limited,
+    status_changed_at,
+)
 from connectors.base import (
     Capability,
     Cursor,
@@ -115,6 +125,7 @@ class OneFilePerDocument(ReadOnlySource):
         self._root = root
         self._page_size = page_size
         self._max_bytes = max_bytes
+        self._kept: dict[str, tuple[str, tuple[int, ...], Any]] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self._root)!r}, name={self._name!r})"
@@ -130,11 +141,31 @@ class OneFilePerDocument(ReadOnlySource):
         The folder is listed now; each page's files are summarised as the page is handed out.
         """
         self._only_invoices(stream)
-        pages = paged(file_records(self._root, self.suffix), cursor, self._page_size)
-        return (
-            Page(tuple(self._summarised(record) for record in page.records), page.next_cursor)
-            for page in pages
-        )
+        listed = listed_files(self._root, self.suffix)
+        files = {record_id: (path, status) for record_id, path, status in listed}
+        records = [
+            Record(id=record_id, updated_at=status_changed_at(status))
+            for record_id, _, status in listed
+        ]
+        return self._pages(paged(records, cursor, self._page_size), files)
+
+    def _pages(
+        self, pages: Iterator[Page], files: dict[str, tuple[str, os.stat_result]]
+    ) -> Iterator[Page]:
+        for page in pages:
+            self._kept.clear()  # what was kept for the page before is not asked for again
+            summarised = []
+            for record in page.records:
+                path, status = files[record.id]
+                summary = self._listed(record.id, path, status)
+                summarised.append(
+                    Record(
+                        id=record.id,
+                        updated_at=record.updated_at,
+                        data={"path": path, **summary},
+                    )
+                )
+            yield Page(tuple(summarised), page.next_cursor)
 
     def _read(self, record: Record) -> tuple[Path, bytes]:
         """The record's file and its bytes; a RecordError naming the file when it is gone,
@@ -146,13 +177,34 @@ class OneFilePerDocument(ReadOnlySource):
         """What a listing shows of the document in ``path`` (never raises)."""
         raise NotImplementedError
 
-    def _summarised(self, record: Record) -> Record:
-        path = file_of(self._root, record, self.suffix)
-        return Record(
-            id=record.id,
-            updated_at=record.updated_at,
-            data={"path": str(path), **self._summary(path)},
-        )
+    def _listed(self, record_id: str, path: str, status: os.stat_result) -> dict[str, str]:
+        """What a listing shows of the file ``path`` (its ``stat`` as listed): :meth:`_summary`
+        unless a subclass reads it otherwise (never raises)."""
+        return self._summary(Path(path))
+
+    def _keep(self, record_id: str, path: str, status: os.stat_result, value: Any) -> None:
+        """Keep ``value``, read from ``path`` (``stat`` as listed) while the page of
+        ``record_id`` is handed out, for :meth:`_kept_for`."""
+        self._kept[record_id] = (path, _signature(status), value)
+
+    def _kept_for(self, record: Record) -> tuple[str, Any] | None:
+        """The path and the value kept for ``record`` (taken: once), or None when nothing
+        was kept or its file changed, moved or went since it was listed."""
+        kept = self._kept.pop(record.id, None)
+        if kept is None:
+            return None
+        path, signature, value = kept
+        try:
+            if _signature(os.stat(path)) != signature:
+                return None
+        except OSError:
+            return None
+        return path, value
+
+
+def _signature(status: os.stat_result) -> tuple[int, ...]:
+    """What tells that a file is not the one listed: its inode, size and change times."""
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 class FileSourceSettings(BaseModel):

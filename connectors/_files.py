@@ -40,10 +40,13 @@ __all__ = [
     "file_of",
     "file_records",
     "files_under",
+    "listed_files",
     "no_such_path",
     "paged",
     "read_limited",
+    "read_within",
     "relative_id",
+    "status_changed_at",
     "too_big",
 ]
 
@@ -105,9 +108,50 @@ change time elsewhere (``st_ctime`` means creation time only on Windows)."""
 def changed_at(path: Path) -> datetime:
     """When the file last changed or arrived, as an aware UTC datetime: the later of its
     modification time and its arrival (see the module docstring)."""
-    status = path.stat()
+    return status_changed_at(path.stat())
+
+
+def status_changed_at(status: os.stat_result) -> datetime:
+    """:func:`changed_at` of a file whose ``stat`` is ``status``."""
     arrived = getattr(status, _ARRIVAL, status.st_ctime)
     return datetime.fromtimestamp(max(status.st_mtime, arrived), tz=UTC)
+
+
+def listed_files(root: Path, suffix: str) -> list[tuple[str, str, os.stat_result]]:
+    """``(record id, path, stat)`` of every file of :func:`files_under` (:func:`relative_id`,
+    the path as text), in no particular order: one ``os.scandir`` per folder and one ``stat``
+    per file, no :class:`~pathlib.Path` per file. As ``rglob`` does, links to folders are not
+    followed and a folder that cannot be listed is skipped; a file removed between the
+    listing and its ``stat`` is left out: it is gone. A missing root is a
+    ConfigurationError."""
+    if root.is_file():
+        try:
+            return [(root.name, str(root), root.stat())]
+        except FileNotFoundError:
+            return []
+    if not root.is_dir():
+        raise ConfigurationError(no_such_path(root))
+    found: list[tuple[str, str, os.stat_result]] = []
+    folders = [(str(root), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except (PermissionError, FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in listed:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if name.lower().endswith(suffix) and entry.is_file():
+                    found.append((prefix + name, entry.path, entry.stat()))
+                elif entry.is_dir() and not entry.is_symlink():
+                    folders.append((entry.path, f"{prefix}{name}/"))
+            except FileNotFoundError:
+                continue
+    return found
 
 
 def paged(records: list[Record], cursor: Cursor | None, page_size: int) -> Iterator[Page]:
@@ -128,19 +172,13 @@ def paged(records: list[Record], cursor: Cursor | None, page_size: int) -> Itera
 
 
 def file_records(root: Path, suffix: str) -> list[Record]:
-    """One record per file of :func:`files_under`: id :func:`relative_id`, ``updated_at``
-    :func:`changed_at`, data ``{"path": <the file's path>}``. A file removed between the
+    """One record per file of :func:`listed_files`, in no particular order: id
+    :func:`relative_id`, ``updated_at`` :func:`changed_at`, data ``{"path": <the file's path>}``. A file removed between the
     listing and its ``stat`` is left out: it is gone."""
-    records: list[Record] = []
-    for path in files_under(root, suffix):
-        try:
-            moment = changed_at(path)
-        except FileNotFoundError:
-            continue
-        records.append(
-            Record(id=relative_id(root, path), updated_at=moment, data={"path": str(path)})
-        )
-    return records
+    return [
+        Record(id=record_id, updated_at=status_changed_at(status), data={"path": path})
+        for record_id, path, status in listed_files(root, suffix)
+    ]
 
 
 def file_of(root: Path, record: Record, suffix: str) -> Path:
@@ -164,14 +202,25 @@ def read_limited(path: Path, record_id: str, max_bytes: int) -> bytes:
         size = path.stat().st_size
         if size > max_bytes:
             raise RecordError(record_id, too_big(path, size, max_bytes, "the source's max_bytes"))
-        with path.open("rb") as file:
-            data = file.read(max_bytes + 1)
+        data = read_within(path, size, max_bytes)
     except OSError as failure:
         raise RecordError(
             record_id, f"{path}: cannot read: {failure.strerror or failure}"
         ) from None
     if len(data) > max_bytes:
         raise RecordError(record_id, too_big(path, None, max_bytes, "the source's max_bytes"))
+    return data
+
+
+def read_within(path: str | Path, size: int, max_bytes: int) -> bytes:
+    """The bytes of ``path``, whose ``stat`` gave ``size`` (at most ``max_bytes``), but never
+    more than ``max_bytes + 1`` of a file that grew: the read asks for ``size + 1`` bytes first
+    (asking for ``max_bytes + 1`` at once would allocate that much for every file)."""
+    size = min(size, max_bytes)
+    with open(path, "rb") as file:
+        data = file.read(size + 1)
+        if len(data) > size:  # it grew since its stat
+            data += file.read(max_bytes + 1 - len(data))
     return data
 
 

@@ -11,8 +11,9 @@ by page when the page is handed out and never kept with the document: ``path`` (
 ``kind``, ``number`` (BT-1), ``date`` (BT-2), ``currency`` (BT-5) and ``total_amount``
 (BT-115), each only when the file states it; a file that does not parse gets ``path`` alone.
 
-:meth:`ModelJsonSource.document` reads the file again and returns the model exactly as
-:func:`model.jsonio.loads` gives it (totals left out are derived; stated totals are kept as
+:meth:`ModelJsonSource.document` returns the model exactly as :func:`model.jsonio.loads`
+gives it of the file: built from what the listing read and parsed when the file has not
+changed since (each file read and parsed once), else from the file read again (totals left out are derived; stated totals are kept as
 stated, so figures that break BR-CO-10..17 are caught when the UBL is validated). Every
 failure is a :class:`~connectors.errors.RecordError` whose reason names the file, the line and
 the field path: bad JSON, text that is not UTF-8, a float amount, an unknown key, a missing
@@ -24,11 +25,12 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument, file_source_type
+from connectors._files import read_within as _read_within
 from connectors.base import Record
 from connectors.errors import RecordError
 
@@ -57,16 +59,37 @@ class ModelJsonSource(OneFilePerDocument):
 
         Raises RecordError with the file, line and field path of the first problem.
         """
-        from model.jsonio import JsonModelError, loads
+        from model.jsonio import JsonModelError, from_data, loads
 
-        path, data = self._read(record)
+        kept = self._kept_for(record)
+        if kept is not None:
+            path_text, data = kept
+            try:
+                return from_data(data, source=path_text)
+            except JsonModelError:
+                pass  # read again below, for the error with its line
+        path, raw = self._read(record)
         try:
-            return loads(_text(data, str(path)), source=str(path))
+            return loads(_text(raw, str(path)), source=str(path))
         except JsonModelError as failure:
             raise RecordError(record.id, str(failure)) from None
 
-    def _summary(self, path: Path) -> dict[str, str]:
-        return _summary(path, self._max_bytes)
+    def _listed(self, record_id: str, path: str, status: os.stat_result) -> dict[str, str]:
+        """The summary of the file, read once: what parses as :mod:`model.jsonio` reads it
+        is kept for :meth:`document`."""
+        if status.st_size > self._max_bytes:
+            return {}
+        try:
+            raw = _read_within(path, status.st_size, self._max_bytes)
+        except OSError:
+            return {}
+        if len(raw) > self._max_bytes:
+            return {}
+        data = _strict(raw)
+        if data is None:
+            return _summary_of(_lenient(raw))
+        self._keep(record_id, path, status, data)
+        return _summary_of(data)
 
 
 def _text(data: bytes, source: str) -> str:
@@ -88,14 +111,39 @@ def _text(data: bytes, source: str) -> str:
         raise error from None
 
 
-def _summary(path: Path, max_bytes: int) -> dict[str, str]:
-    """What a listing shows of the document in ``path``; empty when it does not parse."""
+class _NotStrict(ValueError):
+    """A float or a NaN where :mod:`model.jsonio` reads none: the file is read again."""
+
+
+def _not_strict(text: str) -> Any:
+    raise _NotStrict(text)
+
+
+_STRICT = json.JSONDecoder(parse_float=_not_strict, parse_constant=_not_strict)
+"""One decoder for every file (``json.loads`` with options makes one per call)."""
+
+
+def _strict(raw: bytes) -> Any:
+    """``raw`` decoded as :func:`model.jsonio.loads` decodes what :meth:`document` gives it
+    (UTF-8, a BOM dropped, no float, no NaN: then the data is the same); None otherwise."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
-        if path.stat().st_size > max_bytes:
-            return {}
-        data: Any = json.loads(path.read_bytes(), parse_float=Decimal)
-    except (OSError, ValueError, RecursionError):
-        return {}
+        return json.loads(raw.decode("utf-8"), parse_float=_not_strict, parse_constant=_not_strict)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _lenient(raw: bytes) -> Any:
+    """``raw`` as JSON in any encoding JSON allows, floats as Decimal; None when it is not."""
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _summary_of(data: Any) -> dict[str, str]:
+    """What a listing shows of the document ``data``; empty when it is not an object."""
     if not isinstance(data, dict):
         return {}
     summary = {

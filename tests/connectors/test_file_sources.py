@@ -145,6 +145,37 @@ def test_a_file_removed_after_the_pull_is_a_record_error(kind: Kind, tmp_path: P
         source.document(record)
 
 
+def test_a_file_rewritten_between_the_pull_and_its_document_is_read_again(
+    kind: Kind, tmp_path: Path
+) -> None:
+    """What the listing read of a file is never handed out once the file has changed."""
+    copy_fixtures(tmp_path, [kind.standard])
+    path = tmp_path / kind.standard.name
+    number = kind.read(path).number
+    source = kind.source(tmp_path)
+    (page,) = source.pull(Stream.INVOICES, None)
+    path.write_bytes(kind.renumbered(path.read_bytes(), number, f"{number}-R"))
+    (record,) = page.records
+    assert record.data["number"] == number
+    assert source.document(record).number == f"{number}-R"
+
+
+def test_a_link_to_a_folder_is_not_followed_a_link_to_a_file_is(kind: Kind, tmp_path: Path) -> None:
+    """As ``Path.rglob`` lists: no folder is walked twice (or forever, a link to a parent)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / f"a{kind.suffix}").write_bytes(kind.standard.read_bytes())
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    (folder / f"b{kind.suffix}").symlink_to(elsewhere / f"a{kind.suffix}")
+    source = kind.source(folder)
+    (record,) = all_records(source)
+    assert record.id == f"b{kind.suffix}"
+    assert source.document(record) == kind.read(elsewhere / f"a{kind.suffix}")
+
+
 def test_a_record_id_outside_the_folder_is_refused(kind: Kind, tmp_path: Path) -> None:
     (tmp_path / "inner").mkdir()
     (tmp_path / kind.standard.name).write_bytes(kind.standard.read_bytes())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -141,6 +142,15 @@ def test_a_file_that_does_not_parse_is_listed_with_its_path_alone(
         assert data[name] == {"path": str(folder / name)}
     # still readable as JSON: the summary shows what the file states
     assert data["float-amount.json"]["number"] == "2026-10417"
+
+
+def test_a_file_with_a_byte_order_mark_is_read_as_without_it(tmp_path: Path) -> None:
+    plain = fixture("nl-export-g.json").read_bytes()
+    (tmp_path / "bom.json").write_bytes(codecs.BOM_UTF8 + plain)
+    source = ModelJsonSource(tmp_path)
+    (record,) = all_records(source)
+    assert record.data["number"] == loads(plain).number
+    assert source.document(record) == loads(plain)
 
 
 def test_a_missing_mandatory_field_names_the_file_and_the_field(tmp_path: Path) -> None:
