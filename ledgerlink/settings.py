@@ -51,7 +51,6 @@ channels. ``profile = "auto"`` keeps an inbound document's own CustomizationID (
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -73,6 +72,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConf
 
 from connectors.errors import ConfigurationError
 from ledgerlink.settings_errors import lines, problems, settings_error
+from sync.schedule import parse_duration  # the one duration parser, re-exported here
 
 __all__ = [
     "CONFIG_ENV",
@@ -98,30 +98,6 @@ Profile: TypeAlias = Literal["auto", "peppol-bis3", "en16931", "nlcius"]
 """A connection's ``profile``: ``auto`` keeps the document's own CustomizationID (BT-24)."""
 DEFAULT_PROFILE: Final[Profile] = "peppol-bis3"
 """The profile a connection builds UBL for when it names none (as ``pull --ubl-dir`` does)."""
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: object) -> timedelta:
-    """``"90s"``, ``"10m"``, ``"2h"``, ``"1d"`` or a number of seconds as a timedelta.
-
-    >>> parse_duration("10m")
-    datetime.timedelta(seconds=600)
-    """
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"a duration is a string like '10m' or a number of seconds, not {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"a duration cannot be negative ({value})")
-        return timedelta(seconds=value)
-    found = _DURATION.match(value)
-    if found is None:
-        raise ValueError(f"{value!r} is no duration: write e.g. '90s', '10m', '2h' or '1d'")
-    return timedelta(seconds=int(found.group(1)) * _UNITS[found.group(2) or "s"])
-
-
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "passphrase")
 
 
