@@ -190,3 +190,20 @@ def test_a_misspelt_every_gets_a_did_you_mean_when_the_connection_opens(tmp_path
     assert str(raised.value) == (
         f"{path}:11: connections.shop.evry: unknown key 'evry'; did you mean 'every'?"
     )
+
+
+def test_the_readmes_daemon_example_holds_the_defaults_it_documents() -> None:
+    import tomllib
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(\[daemon\]\n.*?)```", readme, re.DOTALL)
+    assert block is not None, "the README shows the [daemon] table"
+    example = tomllib.loads(block.group(1))
+    shown = DaemonSettings.model_validate(example["daemon"])
+    assert shown.model_dump(exclude={"workers"}) == DaemonSettings().model_dump(exclude={"workers"})
+    from sync.schedule import parse_schedule
+
+    shop = example["connections"]["shop"]
+    assert parse_schedule(shop.get("every"), shop.get("cron")) == Schedule(
+        every=timedelta(minutes=5)
+    )
