@@ -22,9 +22,9 @@ overrides merged over the packaged ``mappings/<system>.toml``::
     [connections.demo]
     mappings_override = "tenant-mappings.toml"   # or a list of paths, merged in order
 
-The sync engine's keys (``profile``, ``channels``, ``lookback``; see
-:mod:`ledgerlink.settings`) belong to the connection, not to its connector: they are never
-passed to the connector's settings model.
+The sync engine's keys (``profile``, ``channels``, ``lookback``) and the daemon's
+(``every``, ``cron``; see :mod:`ledgerlink.settings`) belong to the connection, not to its
+connector: they are never passed to the connector's settings model.
 
 Relative paths are read from the settings file's folder. Every problem is a
 :class:`~connectors.errors.ConfigurationError` naming the setting and the file.
@@ -53,11 +53,11 @@ __all__ = [
 
 MAPPINGS_OVERRIDE = "mappings_override"
 COMMON_KEYS = frozenset(
-    {"connector", "parties", MAPPINGS_OVERRIDE, "profile", "channels", "lookback"}
+    {"connector", "parties", MAPPINGS_OVERRIDE, "profile", "channels", "lookback", "every", "cron"}
 )
 """The keys every connection has (``profile``, ``channels`` and ``lookback`` are the sync
-engine's, :class:`~ledgerlink.settings.Connection`); the others are checked by the
-connector's settings model, which never sees these."""
+engine's, ``every`` and ``cron`` the daemon's, :class:`~ledgerlink.settings.Connection`);
+the others are checked by the connector's settings model, which never sees these."""
 
 
 def _where(name: str, source: Path | None) -> str:

@@ -46,6 +46,23 @@ models of :mod:`delivery.base` (:func:`delivery.base.parse_channel_settings`); a
 ``path`` is relative to the settings file. A connection's ``channels`` must name declared
 channels. ``profile = "auto"`` keeps an inbound document's own CustomizationID (BT-24), as
 ``ubl convert --profile auto`` does.
+
+``ledgerlink daemon`` (issue 15; the command itself is not there yet) reads a
+``[daemon]`` table (:class:`DaemonSettings`) and each connection's schedule::
+
+    [daemon]
+    listen = "127.0.0.1:9464"            # HOST:PORT of /healthz, /readyz, /metrics, /webhooks
+    grace = "30s"                        # on SIGTERM: how long running cycles may go on
+    workers = 2                          # validation pool size (default: the number of cores)
+    takeover = "30s"                     # PostgreSQL: a dead daemon's connections move after this
+    backoff_cap = "15m"                  # the longest wait of a connection that keeps failing
+
+    [connections.shop]
+    every = "5m"                         # or: cron = "*/5 * * * *" (5 fields, UTC); not both
+
+A connection with neither is not run by the daemon (``ledgerlink sync`` runs it all the
+same). Durations here, and ``lookback``, are read by :func:`parse_duration`, the one parser
+of :mod:`sync.schedule`; schedules by :class:`sync.schedule.Schedule`.
 """
 
 from __future__ import annotations
@@ -73,13 +90,23 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConf
 
 from connectors.errors import ConfigurationError
 from ledgerlink.settings_errors import lines, problems, settings_error
+from sync.schedule import (  # parse_duration: the one duration parser, re-exported here
+    DEFAULT_BACKOFF_CAP,
+    Schedule,
+    parse_duration,
+    parse_schedule,
+)
 
 __all__ = [
     "CONFIG_ENV",
     "DEFAULT_CONFIG",
+    "DEFAULT_GRACE",
+    "DEFAULT_LISTEN",
     "DEFAULT_LOOKBACK",
     "DEFAULT_PROFILE",
+    "DEFAULT_TAKEOVER",
     "Connection",
+    "DaemonSettings",
     "PartyIdentifiers",
     "Profile",
     "Settings",
@@ -98,30 +125,6 @@ Profile: TypeAlias = Literal["auto", "peppol-bis3", "en16931", "nlcius"]
 """A connection's ``profile``: ``auto`` keeps the document's own CustomizationID (BT-24)."""
 DEFAULT_PROFILE: Final[Profile] = "peppol-bis3"
 """The profile a connection builds UBL for when it names none (as ``pull --ubl-dir`` does)."""
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: object) -> timedelta:
-    """``"90s"``, ``"10m"``, ``"2h"``, ``"1d"`` or a number of seconds as a timedelta.
-
-    >>> parse_duration("10m")
-    datetime.timedelta(seconds=600)
-    """
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"a duration is a string like '10m' or a number of seconds, not {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"a duration cannot be negative ({value})")
-        return timedelta(seconds=value)
-    found = _DURATION.match(value)
-    if found is None:
-        raise ValueError(f"{value!r} is no duration: write e.g. '90s', '10m', '2h' or '1d'")
-    return timedelta(seconds=int(found.group(1)) * _UNITS[found.group(2) or "s"])
-
-
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "passphrase")
 
 
@@ -157,6 +160,14 @@ class Connection(BaseModel):
         default=DEFAULT_LOOKBACK,
         description="how far a file source's stored cursor reads back ('10m', '90s', ...)",
     )
+    every: timedelta | None = Field(
+        default=None,
+        description="ledgerlink daemon: run a cycle at this interval ('5m'; or cron, not both)",
+    )
+    cron: str | None = Field(
+        default=None,
+        description="ledgerlink daemon: run a cycle at these instants ('*/5 * * * *', UTC)",
+    )
     _folder: Path = PrivateAttr(default_factory=Path)
     """The settings file's folder: relative paths (``<name>_file`` too) are read from it."""
 
@@ -178,6 +189,33 @@ class Connection(BaseModel):
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _interval(cls, value: Any) -> timedelta | None:
+        return None if value is None else _positive(parse_duration(value))
+
+    @field_validator("cron", mode="before")
+    @classmethod
+    def _cron(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"a cron expression is a string like '*/5 * * * *', not {value!r}")
+        Schedule(cron=value)  # a ValueError in plain words: 6 fields, out of range, never runs
+        return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Connection:
+        if self.every is not None and self.cron is not None:
+            raise settings_error(
+                "both every and cron are set; a connection runs on one schedule: keep one", "cron"
+            )
+        return self
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """When ``ledgerlink daemon`` runs this connection (``every`` or ``cron``); None when
+        it names neither: the daemon leaves it alone, ``ledgerlink sync`` still runs it."""
+        return parse_schedule(self.every, self.cron)
 
     def option(self, key: str) -> Any:
         """A connector-specific setting, or None."""
@@ -239,6 +277,109 @@ class StoreSettings(BaseModel):
         return data
 
 
+DEFAULT_LISTEN: Final = "127.0.0.1:9464"
+"""Where ``ledgerlink daemon`` serves /healthz, /readyz, /metrics and /webhooks."""
+DEFAULT_GRACE: Final = timedelta(seconds=30)
+DEFAULT_TAKEOVER: Final = timedelta(seconds=30)
+_HOST_LABEL: Final = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _positive(span: timedelta) -> timedelta:
+    if span <= timedelta(0):
+        raise ValueError("must be longer than 0s")
+    return span
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _listen_address(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (an IPv6 host in brackets, ``[::1]:9464``) as host and port; a
+    ValueError saying what is wrong. Port 0 asks the system for a free port."""
+    from ipaddress import ip_address
+
+    host, colon, port = value.rpartition(":")
+    if not colon or not host:
+        raise ValueError(f"{value!r} is no HOST:PORT address: write e.g. '127.0.0.1:9464'")
+    if not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"{value!r}: the port must be a number from 0 to 65535, not {port!r}")
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ip_address(host[1:-1])
+        except ValueError:
+            raise ValueError(f"{value!r}: {host} is no IPv6 address") from None
+        return host[1:-1], int(port)
+    if ":" in host:
+        raise ValueError(f"{value!r}: write an IPv6 host in brackets, e.g. '[::1]:{port}'")
+    try:
+        ip_address(host)
+    except ValueError:
+        labels = host.removesuffix(".").split(".")
+        if len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+            raise ValueError(f"{value!r}: {host!r} is no host name or IP address") from None
+    return host, int(port)
+
+
+class DaemonSettings(BaseModel):
+    """The ``[daemon]`` table, read by ``ledgerlink daemon`` (issue 15): where it listens,
+    how long a stop waits, its validation pool, when a dead daemon's connections move to
+    another and how long a failing connection waits at most (:class:`sync.schedule.Backoff`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listen: str = Field(
+        default=DEFAULT_LISTEN,
+        description="HOST:PORT of /healthz, /readyz, /metrics and /webhooks ('[::1]:9464')",
+    )
+    grace: timedelta = Field(
+        default=DEFAULT_GRACE,
+        description="on SIGTERM: how long the running cycles may go on ('30s')",
+    )
+    workers: int = Field(
+        default_factory=_cores,
+        ge=1,
+        strict=True,
+        description="validation pool size (processes); default: the number of cores",
+    )
+    takeover: timedelta = Field(
+        default=DEFAULT_TAKEOVER,
+        description="PostgreSQL: a dead daemon's connections move to another after this",
+    )
+    backoff_cap: timedelta = Field(
+        default=DEFAULT_BACKOFF_CAP,
+        description="the longest wait of a connection that keeps failing ('15m')",
+    )
+
+    @field_validator("listen", mode="before")
+    @classmethod
+    def _listen(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"an address is a string like {DEFAULT_LISTEN!r}, not {value!r}")
+        _listen_address(value)
+        return value
+
+    @field_validator("grace", mode="before")
+    @classmethod
+    def _grace(cls, value: Any) -> timedelta:
+        return parse_duration(value)  # 0s: a stop does not wait for running cycles
+
+    @field_validator("takeover", "backoff_cap", mode="before")
+    @classmethod
+    def _longer_than_nothing(cls, value: Any) -> timedelta:
+        return _positive(parse_duration(value))
+
+    @property
+    def host(self) -> str:
+        """The host of ``listen`` (an IPv6 one without its brackets)."""
+        return _listen_address(self.listen)[0]
+
+    @property
+    def port(self) -> int:
+        """The port of ``listen`` (0: a free one, chosen by the system)."""
+        return _listen_address(self.listen)[1]
+
+
 def _channel_models() -> dict[str, type[BaseModel]]:
     """Each channel ``type`` and the settings model of its table."""
     from typing import get_args
@@ -274,6 +415,7 @@ class Settings(BaseSettings):
     model_config = {"extra": "forbid", "frozen": True}
 
     store: StoreSettings = Field(default_factory=StoreSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     channels: dict[str, Any] = Field(
         default_factory=dict,
         description="[channels.NAME]: delivery.base channel settings, told apart by type",
