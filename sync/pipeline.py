@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from connectors.base import Connector
     from delivery.base import Channel
     from model.findings import Finding
+    from sync.control import RunControl
     from sync.outcome import DeliverySummary
     from sync.store import Store
 
@@ -105,6 +106,9 @@ class CycleSummary:
     """Documents put in the outbox in this cycle."""
     error: str | None = None
     """Why the connection stopped early (an unreachable source), else None."""
+    stopped: bool = False
+    """The runner asked the cycle to stop (a daemon's SIGTERM): the pull ended after a page;
+    the next cycle resumes from the committed cursor."""
     findings: list[Finding] = field(default_factory=list)
     """What the delivery run reported without stopping."""
 
@@ -257,6 +261,7 @@ def sync_connection(
     channels: Sequence[Channel] = (),
     deliver: bool = True,
     validator: Validator = INLINE,
+    control: RunControl | None = None,
 ) -> CycleSummary:
     """One cycle of connection ``name`` (see the module docstring).
 
@@ -266,7 +271,10 @@ def sync_connection(
     that fails raises :class:`~sync.store.StoreError`: the cursor stays at the last
     committed page. ``validator``: :data:`~sync.validation.INLINE` (this process), or a
     :class:`~sync.validation.ValidationPool`, which validates the next page while this
-    one is recorded and sent.
+    one is recorded and sent. ``control`` (a daemon's runner, :mod:`sync.control`): its
+    ``fence`` runs in each page's transaction, and when it says ``should_stop`` after a
+    page the pull ends there (:attr:`CycleSummary.stopped`): the pages already validated
+    are recorded and what is queued is delivered, as after the last page.
     """
     summary = CycleSummary()
     if not isinstance(connector, DocumentSource):
@@ -288,6 +296,8 @@ def sync_connection(
         with store.begin() as conn:
             recorder.record_page(conn, jobs)
             _save_cursor(conn, connection, stored)
+            if control is not None:
+                control.fence(conn)
         summary.pulled += len(page.records)
         statistics.add(len(jobs))
         if deliver and channels:
@@ -299,6 +309,9 @@ def sync_connection(
             pending.append((page, *started))
             while len(pending) > ahead:
                 record_next()
+            if control is not None and control.should_stop():
+                summary.stopped = True
+                break
     except ConnectorError as failure:
         summary.error = str(failure)
     while pending:  # what was pulled before the source failed, or the pages still ahead
