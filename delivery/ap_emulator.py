@@ -18,11 +18,12 @@ is stored first, so the client does not know the document arrived).
 
 Status callbacks: given a ``callback_url`` (and the ``callback_secret`` shared with the
 receiver), the emulator POSTs a signed callback (:mod:`delivery.webhooks`) for each
-answer a document gets (the scripted ones when it arrives, and each :meth:`~ApEmulator.respond`),
-in order, from one background thread, as real HTTP. A callback answered 409, 429 or 5xx,
-or not answered at all, is tried again (``callback_attempts`` in all, the wait doubling
-from ``callback_backoff``), as access points do; every attempt is kept in
-:attr:`ApEmulator.callbacks`, :meth:`~ApEmulator.replay` sends one again and
+answer a document gets (the scripted ones when it arrives, and each
+:meth:`~ApEmulator.respond`), in order, from one background thread, as real HTTP. A
+callback answered 409, 429 or 5xx, or not answered at all, is tried again
+(``callback_attempts`` in all, the wait doubling from ``callback_backoff`` up to a
+second), as access points do; every attempt is kept in :attr:`ApEmulator.callbacks`,
+:meth:`~ApEmulator.replay` sends one again and
 :meth:`~ApEmulator.wait_callbacks` waits until none is pending.
 
 >>> with ApEmulator() as ap:
@@ -195,6 +196,8 @@ class _Outgoing:
     body: bytes
 
 
+_MAX_CALLBACK_WAIT: Final = 1.0
+"""Seconds: the longest wait between two tries of a callback."""
 _RETRIED_CALLBACK: Final = frozenset({409, 429})
 """Besides 5xx, the callback answers that are tried again (the receiver is not ready)."""
 
@@ -428,7 +431,7 @@ class ApEmulator:
                 return
             if attempt < self.callback_attempts:
                 time.sleep(wait)
-                wait *= 2
+                wait = min(wait * 2, _MAX_CALLBACK_WAIT)
 
     def _send_callbacks(self) -> None:
         import httpx

@@ -377,3 +377,40 @@ def test_an_answer_added_later_is_called_back_too(store: Store, served: Served) 
         assert ap.wait_callbacks(timeout=15)
     assert row(store, document_id)[:2] == ("paid", "paid")
     assert history(store, document_id)[-1][1] == "channel ap: invoice-response PD"
+
+
+def test_callbacks_refused_as_early_are_tried_again_until_the_send_is_recorded(
+    store: Store, served: Served
+) -> None:
+    with ApEmulator(
+        callback_url=served.hook,
+        callback_secret=SECRET,
+        callback_attempts=40,
+        callback_backoff=0.05,
+        script=lambda number: [Scripted("mlr", "AB")],
+    ) as ap:
+        channel = PeppolApChannel("ap", ap.url, backoff=0.0)
+        with store.begin() as conn:
+            document_id, source_id, digest = add_document(conn, "INV-1")
+            envelope = envelope_for("INV-1", source_id, digest)
+            enqueue(
+                conn,
+                document_id=document_id,
+                connection="shop",
+                source_id=source_id,
+                content_hash=digest,
+                envelope=envelope,
+                channels=[channel],
+            )
+        channel.send(envelope)  # the access point has it; the outbox row is still queued
+        deadline = 50
+        while not any(a.status == 409 for a in ap.callbacks) and deadline:
+            deadline -= 1
+            ap.wait_callbacks(timeout=0.1)
+        assert [a.status for a in ap.callbacks][:1] == [409]
+        send_due(store, connection="shop", channels={"ap": channel})  # same key: no new send
+        channel.close()
+        assert ap.wait_callbacks(timeout=30)
+        assert ap.post_count(envelope.idempotency_key) == 2
+        assert ap.callbacks[-1].status == 200
+    assert row(store, document_id)[:2] == ("delivered", "delivered")
