@@ -2,9 +2,10 @@
 
 Channels are declared in the settings file, one of :class:`DirectorySettings`,
 :class:`PeppolApSettings` and :class:`SmtpSettings`, told apart by ``type``
-(:func:`parse_channel_settings`). Secrets are named, never written: ``password_env``
-and ``token_env`` name environment variables, and a ``password`` or ``token`` key is
-refused. The channel modules are imported only when a channel of theirs is opened.
+(:func:`parse_channel_settings`). Secrets are named, never written: ``password_env``,
+``token_env`` and ``webhook_secret_env`` name environment variables, and a ``password``,
+``token`` or ``webhook_secret`` key is refused. The channel modules are imported only
+when a channel of theirs is opened.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ __all__ = [
     "parse_channel_settings",
 ]
 
-_SECRET_KEYS: Final = frozenset({"password", "token", "secret", "api_key", "apikey"})
+_SECRET_KEYS: Final = frozenset(
+    {"password", "token", "secret", "api_key", "apikey", "webhook_secret"}
+)
 
 
 class _ChannelSettingsBase(BaseModel):
@@ -55,11 +58,16 @@ class DirectorySettings(_ChannelSettingsBase):
 
 class PeppolApSettings(_ChannelSettingsBase):
     """``type = "peppol-ap"``: a Peppol access point's REST API at ``url`` (see
-    :mod:`delivery.peppol_ap`), bearer token from the variable ``token_env``."""
+    :mod:`delivery.peppol_ap`), bearer token from the variable ``token_env``. Its status
+    callbacks (:mod:`delivery.webhooks`) are signed with the secret in the variable
+    ``webhook_secret_env``; without it the channel takes no callbacks."""
 
     type: Literal["peppol-ap"]
     url: str = Field(pattern=r"^https?://[^\s/]+", description="the API's base URL, http(s)")
     token_env: str | None = None
+    webhook_secret_env: str | None = Field(
+        None, description="the variable holding the secret that signs the status callbacks"
+    )
     timeout: float = Field(10.0, gt=0, description="seconds per request")
     attempts: int = Field(4, ge=1, le=20, description="tries per request on 5xx and timeouts")
     backoff: float = Field(

@@ -89,21 +89,27 @@ def apply_status(
     conn: Connection,
     outbox_id: int,
     document_id: int,
-    channel: Channel,
+    channel: Channel | str,
     status: StatusEvent,
     findings: list[Finding],
-) -> None:
-    """One status event of a channel, through the state machine; a refused move is
-    recorded (with a finding) without changing the state, and not pushed."""
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> bool:
+    """One status event of a channel (or of the channel named so), through the state
+    machine; a refused move is recorded (with a finding) without changing the state, and
+    not pushed. ``extra`` is added to the event's details (a webhook's event id).
+    Returns False when the answer (its ``response_id``) was recorded before: nothing done."""
     from delivery.base import DeliveryState, TransitionRefused, transition
 
+    name = channel if isinstance(channel, str) else channel.name
     if status.response_id is not None and _seen(conn, document_id, status.response_id):
-        return
+        return False
     current = DeliveryState(
         conn.execute(select(outbox.c.state).where(outbox.c.id == outbox_id)).scalar_one()
     )
     details: dict[str, Any] = {
-        "channel": channel.name,
+        **(extra or {}),
+        "channel": name,
         "kind": status.kind,
         "code": status.code,
         "reasons": [list(reason) for reason in status.reasons],
@@ -126,17 +132,17 @@ def apply_status(
         except TransitionRefused as failure:
             refused = str(failure)
     if refused is not None:
-        findings.append(finding(f"channel {channel.name}: {refused}", rule="TRANSITION-REFUSED"))
+        findings.append(finding(f"channel {name}: {refused}", rule="TRANSITION-REFUSED"))
         details["refused"] = refused
         record_event(
             conn,
             document_id=document_id,
             state=str(current),
-            cause=f"channel {channel.name}: refused answer",
+            cause=f"channel {name}: refused answer",
             details=details,
             pushed=True,  # nothing changed for the source
         )
-        return
+        return True
     if new != current:
         conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(state=str(new)))
     what = f"{status.kind} {status.code}" if status.code else status.kind
@@ -144,9 +150,10 @@ def apply_status(
         conn,
         document_id=document_id,
         state=str(new),
-        cause=f"channel {channel.name}: {what}",
+        cause=f"channel {name}: {what}",
         details=details,
     )
+    return True
 
 
 def _seen(conn: Connection, document_id: int, response_id: str) -> bool:

@@ -13,6 +13,7 @@ MODULES = [
     "delivery.channel",
     "delivery.responses",
     "delivery.ap_emulator",
+    "delivery.webhooks",
 ]
 
 
