@@ -372,3 +372,43 @@ def test_a_document_no_channel_accepts_is_failed_with_the_reason_and_counted(
         state = conn.execute(select(documents.c.state)).scalar_one()
         reason = conn.execute(select(events.c.details)).scalar_one()["reason"]
     assert state == "failed" and "no channel of connection shop accepts" in reason
+
+
+class _Control:
+    """A runner's control: stop after ``pages`` pages; fence raising from page ``fenced``."""
+
+    def __init__(self, pages: int = 0, fenced: int = 0) -> None:
+        self.pages, self.fenced, self.seen = pages, fenced, 0
+
+    def should_stop(self) -> bool:
+        return bool(self.pages) and self.seen >= self.pages
+
+    def fence(self, conn: Any) -> None:
+        self.seen += 1
+        if self.fenced and self.seen >= self.fenced:
+            from sync.control import Fenced
+
+            raise Fenced("taken over")
+
+
+def test_a_cycle_told_to_stop_ends_after_the_page_and_the_next_one_resumes(
+    store: Store, tmp_path: Path
+) -> None:
+    inbox, archive = inbox_with(tmp_path / "inbox", XML), tmp_path / "out"
+    stopped = cycle(store, inbox, archive, control=_Control(pages=1), lookback=timedelta(0))
+    assert (stopped.stopped, stopped.pulled, stopped.delivered) == (True, 2, 2)
+    rest = cycle(store, inbox, archive, control=_Control(), lookback=timedelta(0))
+    assert (rest.stopped, rest.pulled, rest.delivered) == (False, 1, 1)
+    assert len(delivered_files(archive)) == 3 and count(store, outbox) == 3
+
+
+def test_a_fenced_page_is_rolled_back_with_its_cursor(store: Store, tmp_path: Path) -> None:
+    from sync.control import Fenced
+
+    inbox, archive = inbox_with(tmp_path / "inbox", XML), tmp_path / "out"
+    with pytest.raises(Fenced):
+        cycle(store, inbox, archive, control=_Control(fenced=2), lookback=timedelta(0))
+    assert count(store, documents) == 2  # page 1 only; page 2 and its cursor rolled back
+    again = cycle(store, inbox, archive, lookback=timedelta(0))
+    assert (again.pulled, again.delivered) == (1, 1)
+    assert len(delivered_files(archive)) == 3
