@@ -111,12 +111,12 @@ class ConnectorType(Generic[SettingsT]):
         """``options`` checked by :attr:`settings`; a ConfigurationError naming every key
         that is wrong (``url: required, but not set``; ``delimeter: unknown key 'delimeter'; did
         you mean 'delimiter'?``), see :func:`settings_problems`."""
-        from pydantic import ValidationError
+        from connectors.settings_errors import SettingsProblems, validated
 
         try:
-            return self.settings.model_validate(dict(options))
-        except ValidationError as failure:
-            raise ConfigurationError(settings_problems(self.settings, failure)) from None
+            return validated(self.settings, options)
+        except SettingsProblems as failure:  # a boolean for a number is refused too
+            raise ConfigurationError(str(failure)) from None
 
 
 def settings_problems(model: type[BaseModel], failure: ValidationError) -> str:

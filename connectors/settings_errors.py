@@ -13,6 +13,13 @@ what is allowed there::
 
 A validator of ours that knows the key it complains about raises :func:`settings_error`,
 which carries the key path and the text through pydantic unchanged.
+
+pydantic takes ``true`` for the whole number 1 (a bool is an int in Python), so
+``page_size = true`` would read as one invoice a page: :func:`refused_booleans` finds every
+boolean given for a number setting of a model, and :func:`validated` validates with them
+refused (:class:`SettingsProblems`)::
+
+    ledgerlink.toml:5: connections.shop.page_size: must be a whole number, not true
 """
 
 from __future__ import annotations
@@ -24,13 +31,23 @@ import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Union
+from typing import Any, Final, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-__all__ = ["Problem", "lines", "problems", "settings_error", "summary"]
+__all__ = [
+    "Problem",
+    "SettingsProblems",
+    "lines",
+    "problems",
+    "refused_booleans",
+    "settings_error",
+    "summary",
+    "validated",
+]
 
 Loc = tuple[str | int, ...]
 _CUSTOM: Final = "ledgerlink_settings"
@@ -139,6 +156,72 @@ def lines(path: Path, found: Iterable[Problem], text: str | None = None) -> str:
 def summary(found: Iterable[Problem]) -> str:
     """``found`` on one line, ``KEY: PROBLEM; ...`` (for a message that has no file)."""
     return "; ".join(_dotted(problem.loc, problem.text) for problem in found)
+
+
+class SettingsProblems(ValueError):
+    """Settings that :func:`validated` refused: :attr:`problems`, their ``loc`` under the
+    ``prefix`` it was given. ``str()`` is :func:`summary` of them."""
+
+    def __init__(self, found: Sequence[Problem]) -> None:
+        super().__init__(summary(found))
+        self.problems = list(found)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validated(
+    model: type[ModelT], data: Mapping[str, Any], prefix: Loc = (), *, also: Sequence[str] = ()
+) -> ModelT:
+    """``data`` validated by ``model``, a boolean for a number setting refused
+    (:func:`refused_booleans`); every problem (pydantic's in plain words, :func:`problems`)
+    raised at once as :class:`SettingsProblems`, each ``loc`` under ``prefix``."""
+    found = refused_booleans(model, data, prefix)
+    try:
+        checked = model.model_validate(dict(data))
+    except ValidationError as failure:
+        refused = {problem.loc for problem in found}  # false for "at least 1": said once
+        found += [
+            problem
+            for problem in problems(failure, model, prefix, also=also)
+            if problem.loc not in refused
+        ]
+        raise SettingsProblems(found) from None
+    if found:
+        raise SettingsProblems(found)
+    return checked
+
+
+_NUMBERS: Final[dict[Any, str]] = {int: "int", float: "float", Decimal: "decimal"}
+
+
+def refused_booleans(model: type[BaseModel] | None, data: Any, prefix: Loc = ()) -> list[Problem]:
+    """A problem for each ``true`` / ``false`` in ``data`` where ``model`` wants a number
+    (``int``, ``float``, ``Decimal``, also inside tables and lists), which pydantic would
+    take as 1 / 0; each ``loc`` under ``prefix``."""
+    found: list[Problem] = []
+    _booleans(model, data, prefix, found)
+    return found
+
+
+def _booleans(kind: Any, value: Any, loc: Loc, found: list[Problem]) -> None:
+    kind = _unwrapped(kind)
+    if isinstance(value, bool):
+        if kind in _NUMBERS:
+            found.append(
+                Problem(loc, f"must be {_KINDS[_NUMBERS[kind]]}{_not(_shown(value, loc))}")
+            )
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            inner = _step(kind, str(key))
+            if inner is not None:
+                _booleans(inner, item, (*loc, str(key)), found)
+    elif isinstance(value, list | tuple):
+        inner = _step(kind, 0)
+        if inner is not None:
+            for index, item in enumerate(value):
+                _booleans(inner, item, (*loc, index), found)
 
 
 # -- plain words ----------------------------------------------------------------------------

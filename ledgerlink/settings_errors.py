@@ -4,6 +4,24 @@ messages for library callers with the same functions, so they live below both)."
 
 from __future__ import annotations
 
-from connectors.settings_errors import Problem, lines, problems, settings_error, summary
+from connectors.settings_errors import (
+    Problem,
+    SettingsProblems,
+    lines,
+    problems,
+    refused_booleans,
+    settings_error,
+    summary,
+    validated,
+)
 
-__all__ = ["Problem", "lines", "problems", "settings_error", "summary"]
+__all__ = [
+    "Problem",
+    "SettingsProblems",
+    "lines",
+    "problems",
+    "refused_booleans",
+    "settings_error",
+    "summary",
+    "validated",
+]
