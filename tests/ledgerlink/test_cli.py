@@ -173,6 +173,27 @@ def test_wrong_totals_are_refused_or_rederived(tmp_path: Path) -> None:
     assert ">1.00</cbc:PayableAmount>" not in rederived.stdout
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_model_json_names_the_file_and_the_line(tmp_path: Path, constant: str) -> None:
+    """JSON allows no NaN or Infinity; Python's json reads them unless told not to. convert
+    refuses the file with its path and the constant's line, as for any other bad JSON."""
+    text = a_fixture("nl-").read_text(encoding="utf-8")
+    data = json.loads(text)
+    payable = f'"payable": "{data["totals"]["payable"]}"'
+    assert text.count(payable) == 1
+    path = tmp_path / "nan.json"
+    path.write_text(text.replace(payable, f'"payable": {constant}'), encoding="utf-8")
+    line = next(
+        number
+        for number, content in enumerate(path.read_text().splitlines(), 1)
+        if f'"payable": {constant}' in content
+    )
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:{line}: [$] {constant} is not a number JSON allows" in result.stderr
+    assert "<json>" not in result.output and "Traceback" not in result.output
+
+
 BAD_XML = {
     "malformed.xml": (b"<Invoice><cbc:ID>1</Invoice>", ":1"),
     "doctype.xml": (
