@@ -45,7 +45,8 @@ to the settings file. Each ``[channels.NAME]`` table is checked with the channel
 models of :mod:`delivery.base` (:func:`delivery.base.parse_channel_settings`); a relative
 ``path`` is relative to the settings file. A connection's ``channels`` must name declared
 channels. ``profile = "auto"`` keeps an inbound document's own CustomizationID (BT-24), as
-``ubl convert --profile auto`` does.
+``ubl convert --profile auto`` does; a model a source built without one (CSV, Tryton, model
+JSON) is written as :data:`ubl.profiles.AUTO_DEFAULT` (peppol-bis3).
 """
 
 from __future__ import annotations
