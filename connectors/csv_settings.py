@@ -33,11 +33,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.csv_layout import DEFAULT_DATE_FORMAT, CsvFormat
 from connectors.errors import ConfigurationError
-from connectors.registry import settings_problems
+from connectors.settings_errors import SettingsProblems, validated
 from model.codes import iso3166
 
 __all__ = ["CsvSettings", "SellerSettings", "csv_settings"]
@@ -125,10 +125,11 @@ class CsvSettings(BaseModel):
 def csv_settings(options: Mapping[str, Any]) -> tuple[CsvSettings, CsvFormat]:
     """The checked settings and format of a CSV connection's own keys.
 
-    Raises :class:`ConfigurationError` listing every problem (``seller.name: Field required``).
+    Raises :class:`ConfigurationError` listing every problem in plain words
+    (``seller.name: required, but not set``; ``page_size: must be a whole number, not true``).
     """
     try:
-        settings = CsvSettings.model_validate(dict(options))
-    except ValidationError as failure:
-        raise ConfigurationError(settings_problems(CsvSettings, failure)) from None
+        settings = validated(CsvSettings, options)
+    except SettingsProblems as failure:
+        raise ConfigurationError(str(failure)) from None
     return settings, settings.csv_format()

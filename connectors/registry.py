@@ -109,27 +109,26 @@ class ConnectorType(Generic[SettingsT]):
 
     def validate(self, options: Mapping[str, Any]) -> SettingsT:
         """``options`` checked by :attr:`settings`; a ConfigurationError naming every key
-        that is wrong (``needs url = "..."``, ``delimeter: Extra inputs are not permitted``)."""
-        from pydantic import ValidationError
+        that is wrong (``url: required, but not set``; ``delimeter: unknown key 'delimeter'; did
+        you mean 'delimiter'?``), see :func:`settings_problems`."""
+        from connectors.settings_errors import SettingsProblems, validated
 
         try:
-            return self.settings.model_validate(dict(options))
-        except ValidationError as failure:
-            raise ConfigurationError(settings_problems(self.settings, failure)) from None
+            return validated(self.settings, options)
+        except SettingsProblems as failure:  # a boolean for a number is refused too
+            raise ConfigurationError(str(failure)) from None
 
 
 def settings_problems(model: type[BaseModel], failure: ValidationError) -> str:
-    """The problems of a failed settings validation, one ``; ``-separated phrase each: a
-    missing text setting as ``needs key = "..."``, anything else as ``key.path: message``."""
-    problems: list[str] = []
-    for error in failure.errors(include_input=False, include_url=False):
-        location = ".".join(str(part) for part in error["loc"])
-        declared = model.model_fields.get(location)
-        if error["type"] == "missing" and declared is not None and declared.annotation is str:
-            problems.append(f'needs {location} = "..."')
-        else:
-            problems.append(f"{location}: {error['msg']}")
-    return "; ".join(problems)
+    """The problems of a failed settings validation in plain words, ``; ``-separated: the
+    key (dotted, ``seller.country``), what was expected and what was given, as
+    :mod:`connectors.settings_errors` words them for a settings file (``page_size: must be
+    a whole number, not 'ten'``; ``delimeter: unknown key 'delimeter'; did you mean
+    'delimiter'?``; ``path: required, but not set``), without the file and line a library
+    caller has none of."""
+    from connectors.settings_errors import problems, summary
+
+    return summary(problems(failure, model))
 
 
 _REGISTERED: dict[str, ConnectorType[Any]] = {}

@@ -169,15 +169,13 @@ def _validated(
     """``options`` checked by the connector's settings model; a ConfigurationError of one
     line per wrong key (``FILE:LINE: connections.NAME.KEY: PROBLEM``, a did-you-mean for a
     misspelt key against every key the connection allows)."""
-    from pydantic import ValidationError
+    from ledgerlink.settings_errors import SettingsProblems, lines, summary, validated
 
-    from ledgerlink.settings_errors import lines, problems, summary
-
+    also = sorted(COMMON_KEYS | kind.secret_keys)
     try:
-        return kind.settings.model_validate(options)
-    except ValidationError as failure:
-        also = sorted(COMMON_KEYS | kind.secret_keys)
-        found = problems(failure, kind.settings, ("connections", name), also=also)
+        return validated(kind.settings, options, ("connections", name), also=also)
+    except SettingsProblems as failure:
+        found = failure.problems
         if source is None:
             raise ConfigurationError(f"{_where(name, None)}: {summary(found)}") from None
         raise ConfigurationError(lines(source, found)) from None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from model import Invoice
 
-__all__ = ["ConversionError", "Loaded", "check_document", "load_document"]
+__all__ = ["ConversionError", "Loaded", "check_document", "load_document", "target_profile"]
 
 
 class ConversionError(Exception):
@@ -21,11 +21,26 @@ class ConversionError(Exception):
 
 @dataclass
 class Loaded:
-    """A document read from a file, with what the reading noticed."""
+    """A document read from a file, with what the reading noticed; ``from_ubl`` False for
+    model JSON (a model built outside UBL: ``auto`` writes it as peppol-bis3 when it states
+    no CustomizationID, BT-24, :func:`target_profile`)."""
 
     document: Invoice
     source: str
     warnings: list[str] = field(default_factory=list)
+    from_ubl: bool = True
+
+
+def target_profile(loaded: Loaded, profile: str) -> str:
+    """The profile ``loaded`` is written as under the ``--profile`` choice: ``profile``; for
+    ``auto`` the one its CustomizationID (BT-24) names, keeping its ids; model JSON without
+    BT-24 as :data:`ubl.profiles.AUTO_DEFAULT` (:func:`ubl.profiles.for_built`), as the
+    sync engine does. UBL without BT-24 stays ``auto`` and breaks BR-01."""
+    from ubl.profiles import for_built
+
+    if loaded.from_ubl:
+        return profile
+    return for_built(profile, loaded.document)
 
 
 def _looks_like_json(data: bytes) -> bool:
@@ -48,7 +63,7 @@ def load_document(path: Path, *, max_bytes: int | None = None) -> Loaded:
         raise ConversionError(str(exc)) from exc
     try:
         if _looks_like_json(data):
-            return Loaded(loads(data, source=source), source)
+            return Loaded(loads(data, source=source), source, from_ubl=False)
         result = parse(data, max_bytes=limit)
     except (JsonModelError, InputError) as exc:
         if isinstance(exc, InputError):
@@ -76,7 +91,8 @@ def check_document(
     from model.requirements import check_requirements
     from ubl import detect
 
-    target = detect(loaded.document.customization_id) if profile == "auto" else profile
+    chosen = target_profile(loaded, profile)
+    target = detect(loaded.document.customization_id) if chosen == "auto" else chosen
     try:
         document, rederived = reconcile(
             loaded.document, Strategy(totals), line_rule=target == "peppol-bis3"

@@ -45,7 +45,8 @@ to the settings file. Each ``[channels.NAME]`` table is checked with the channel
 models of :mod:`delivery.base` (:func:`delivery.base.parse_channel_settings`); a relative
 ``path`` is relative to the settings file. A connection's ``channels`` must name declared
 channels. ``profile = "auto"`` keeps an inbound document's own CustomizationID (BT-24), as
-``ubl convert --profile auto`` does.
+``ubl convert --profile auto`` does; a model a source built without one (CSV, Tryton, model
+JSON) is written as :data:`ubl.profiles.AUTO_DEFAULT` (peppol-bis3).
 
 ``ledgerlink daemon`` (issue 15; the command itself is not there yet) reads a
 ``[daemon]`` table (:class:`DaemonSettings`) and each connection's schedule::
@@ -86,10 +87,17 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
 
 from connectors.errors import ConfigurationError
-from ledgerlink.settings_errors import lines, problems, settings_error
+from ledgerlink.settings_errors import (
+    Problem,
+    lines,
+    problems,
+    refused_booleans,
+    settings_error,
+)
 from sync.schedule import (  # parse_duration: the one duration parser, re-exported here
     DEFAULT_BACKOFF_CAP,
     Schedule,
@@ -401,12 +409,18 @@ def _channel_settings(name: str, data: Any) -> Any:
     if "type" not in data:
         kinds = ", ".join(repr(kind) for kind in models)
         raise settings_error(f"required, but not set: one of {kinds}", name, "type")
+    kind = data["type"]
+    booleans = refused_booleans(models.get(str(kind)), data, (name,))  # port = true is no 1
     try:
-        return parse_channel_settings(data)
+        checked = parse_channel_settings(data)
     except ValidationError as failure:
-        kind = data["type"]
+        refused = {problem.loc for problem in booleans}
         found = problems(failure, models.get(str(kind)), (name,), skip=(kind,))
-        raise settings_error("", more=found) from None
+        more = [*booleans, *(problem for problem in found if problem.loc not in refused)]
+        raise settings_error("", more=more) from None
+    if booleans:
+        raise settings_error("", more=booleans)
+    return checked
 
 
 class Settings(BaseSettings):
@@ -429,8 +443,14 @@ class Settings(BaseSettings):
         if not isinstance(value, Mapping):
             raise settings_error("must hold one table per channel ([channels.NAME])")
         checked: dict[str, Any] = {}
+        wrong: list[Problem] = []  # every channel's problems, not the first channel's alone
         for name, table in value.items():
-            checked[str(name)] = _channel_settings(str(name), table)
+            try:
+                checked[str(name)] = _channel_settings(str(name), table)
+            except PydanticCustomError as failure:
+                wrong += (failure.context or {}).get("problems", [])
+        if wrong:
+            raise settings_error("", more=wrong)
         return checked
 
     @model_validator(mode="after")

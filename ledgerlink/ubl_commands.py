@@ -63,7 +63,12 @@ def convert(
     ] = None,
 ) -> None:
     """Convert INPUT (UBL or model JSON) to UBL under a profile, or to model JSON."""
-    from ledgerlink.conversion import ConversionError, check_document, load_document
+    from ledgerlink.conversion import (
+        ConversionError,
+        check_document,
+        load_document,
+        target_profile,
+    )
 
     try:
         loaded = load_document(input, max_bytes=max_bytes)
@@ -81,7 +86,7 @@ def convert(
         from ubl import ProfileError, write
 
         try:
-            data = write(document, profile=profile.value)
+            data = write(document, profile=target_profile(loaded, profile.value))
         except ProfileError as exc:
             fail(f"{input}: {exc}")
     if output is None:

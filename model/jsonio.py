@@ -31,7 +31,7 @@ import typing
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from model.document import Invoice
 from model.terms import term_of
@@ -376,6 +376,10 @@ def loads(text: str | bytes, *, source: str = "<json>") -> Invoice:
             raise JsonModelError(f"not UTF-8 text: {exc.reason}", path="", source=source) from exc
     try:
         data = json.loads(text, parse_float=_Float, parse_constant=_reject_constant)
+    except JsonModelError as exc:  # NaN / Infinity: the json module tells no place
+        exc.source = source
+        exc.line = _constant_line(text)
+        raise
     except json.JSONDecodeError as exc:
         err = JsonModelError(f"not valid JSON: {exc.msg}", path="", source=source)
         err.line = exc.lineno
@@ -390,7 +394,23 @@ def loads(text: str | bytes, *, source: str = "<json>") -> Invoice:
 
 
 def _reject_constant(name: str) -> Any:
-    raise JsonModelError(f"{name} is not a number JSON allows", path="")
+    raise JsonModelError(
+        f'{name} is not a number JSON allows; write an amount as a decimal string ("12.50")',
+        path="",
+    )
+
+
+_STRING_OR_CONSTANT: Final = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _constant_line(text: str) -> int | None:
+    """The line of the first ``NaN`` / ``Infinity`` / ``-Infinity`` outside a string: the
+    one :func:`json.loads` met first (it reads in order, and gives ``parse_constant`` no
+    position)."""
+    for found in _STRING_OR_CONSTANT.finditer(text):
+        if found.group(1):
+            return text.count("\n", 0, found.start()) + 1
+    return None
 
 
 # --------------------------------------------------------------- model -> JSON

@@ -106,8 +106,14 @@ def held_findings(failure: RecordError) -> tuple[Finding, ...]:
 
 
 def build(source: DocumentSource, record: Record, profile: str) -> Built | Held | Refused:
-    """Map ``record``, write it as UBL under ``profile`` and hash the bytes."""
+    """Map ``record``, write it as UBL under ``profile`` and hash the bytes.
+
+    ``auto`` keeps a document's own CustomizationID (BT-24). A document read from UBL that
+    states none is refused by BR-01 (its own fault); a model the source built itself (CSV,
+    Tryton, model JSON without BT-24) is written as :data:`ubl.profiles.AUTO_DEFAULT`
+    (:func:`ubl.profiles.for_built`). :attr:`Built.profile` stays the setting."""
     import ubl
+    from ubl.profiles import for_built
 
     parse_report: tuple[Finding, ...] | None = None
     try:
@@ -119,8 +125,9 @@ def build(source: DocumentSource, record: Record, profile: str) -> Built | Held 
             document = source.document(record)
     except RecordError as failure:
         return Held(failure.reason, held_findings(failure))
+    writing = profile if parse_report is not None else for_built(profile, document)
     try:
-        xml = ubl.write(document, profile)
+        xml = ubl.write(document, writing)
     except ubl.ProfileError as failure:
         findings = tuple(as_finding(item, "profile") for item in failure.findings)
         return Refused(f"refused by the {failure.profile} writer", findings, document)

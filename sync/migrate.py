@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -154,15 +155,30 @@ def _described(document: Invoice | None, record: Record) -> dict[str, Any]:
     }
 
 
+_NEWLINES: Final = re.compile(r"\s*\n\s*")
+
+
 def _reason(findings: Sequence[Finding], said: str = "") -> str:
-    """The findings in one line: rule id, message (unless ``said`` has it already) and the
-    fix (for an unmapped code: the mapping file to edit)."""
+    """The findings in one line (a row of ``index.csv``, a line of the summary): rule id,
+    message (unless ``said`` has it already) and the fix, its first line (:func:`_fix`)."""
     parts = []
     for finding in findings:
         head = finding.rule if finding.message in said else str(finding)
-        hint = f" (fix: {finding.hint})" if finding.hint else ""
-        parts.append(f"{head}{hint}")
+        hint = f" (fix: {_fix(finding)})" if finding.hint else ""
+        parts.append(_NEWLINES.sub(" ", f"{head}{hint}"))  # a message of several lines too
     return "; ".join(parts)
+
+
+def _fix(finding: Finding) -> str:
+    """The first line of a finding's hint; a hint of more lines (an unmapped code: ``add to
+    FILE:`` and the TOML lines) points to the command that prints them whole. The finding
+    keeps the whole hint (:attr:`Item.findings`)."""
+    first, *rest = (finding.hint or "").strip().splitlines()
+    if not any(line.strip() for line in rest):
+        return first
+    if finding.layer == "mapping":
+        return f"{first.rstrip(': ')} the lines `ledgerlink mappings check` prints"
+    return f"{first.rstrip()} ..."
 
 
 def _data_key(record: Record) -> str:
@@ -213,10 +229,11 @@ class _Run:
                 source_id=record.id,
                 key=key,
                 state="held" if isinstance(outcome, Held) else "quarantined",
-                reason=(
+                reason=_NEWLINES.sub(
+                    " ",
                     f"{outcome.reason} - {_reason(found, outcome.reason)}"
                     if found
-                    else outcome.reason
+                    else outcome.reason,
                 ),
                 findings=[finding.to_dict() for finding in found],
                 **_described(outcome.document if isinstance(outcome, Refused) else None, record),

@@ -17,7 +17,9 @@ Each profile also holds the document to the limits of the UBL binding (rule set
 
 ``resolve("auto", document)`` keeps the document's own ids and holds it to the rules of the
 profile they name (:func:`detect`); ids of none of the three (XRechnung, EHF, ...) are held to
-the EN 16931 rules.
+the EN 16931 rules. A document read from UBL without a CustomizationID breaks BR-01: that is
+the document's own fault. A model a source built itself (CSV, Tryton, model JSON that states
+no BT-24) has no ids to keep: :func:`for_built` writes it as :data:`AUTO_DEFAULT`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ubl._ids import (
 from ubl.rules import RULES, Context, Rule, RuleSet, applicable, check_rules
 
 __all__ = [
+    "AUTO_DEFAULT",
     "EN16931_CUSTOMIZATION_ID",
     "NLCIUS_CUSTOMIZATION_ID",
     "NLCIUS_PROFILE_ID",
@@ -48,6 +51,7 @@ __all__ = [
     "Profile",
     "Rule",
     "detect",
+    "for_built",
     "resolve",
     "rules_for",
 ]
@@ -56,6 +60,10 @@ PEPPOL: Final = "peppol-bis3"
 EN16931: Final = "en16931"
 NLCIUS: Final = "nlcius"
 PROFILE_NAMES: Final = (PEPPOL, EN16931, NLCIUS)
+AUTO_DEFAULT: Final = PEPPOL
+"""What ``auto`` writes a model as that a source built without a CustomizationID (BT-24):
+Peppol BIS Billing 3.0, the profile a connection builds when it names none; it holds a Dutch
+seller to the NL-R-* rules too."""
 
 _RULE_SETS: Final[dict[str, frozenset[RuleSet]]] = {
     PEPPOL: frozenset({RuleSet.EN16931, RuleSet.PEPPOL, RuleSet.BINDING}),
@@ -137,3 +145,12 @@ def resolve(name: str, document: Invoice) -> Profile:
     except KeyError:
         choices = ", ".join(("auto", *PROFILE_NAMES))
         raise ValueError(f"unknown profile {name!r}; expected one of {choices}") from None
+
+
+def for_built(name: str, document: Invoice) -> str:
+    """The profile to write ``document``, a model a source built itself (not read from UBL),
+    under the profile setting ``name``: ``name``, but for ``auto`` on a document that states
+    no CustomizationID (BT-24), which has no ids of its own to keep, :data:`AUTO_DEFAULT`."""
+    if name == "auto" and not document.customization_id:
+        return AUTO_DEFAULT
+    return name

@@ -794,7 +794,10 @@ def test_only_invoices_are_pulled_and_nothing_is_pushed(tmp_path: Path) -> None:
 
 
 SETTINGS_PROBLEMS = {
-    "delimeter": ({"delimeter": ";"}, r"delimeter: Extra inputs are not permitted"),
+    "delimeter": (
+        {"delimeter": ";"},
+        r"delimeter: unknown key 'delimeter'; did you mean 'delimiter'\?",
+    ),
     "no seller": ({"seller": None}, r"seller"),
     "seller country": ({"seller": {"name": "X", "country": "Holland"}}, r"seller.country"),
     "decimal": ({"decimal_separator": "'"}, r"decimal_separator"),

@@ -81,6 +81,16 @@ def not_utf8() -> bytes:
     return data.replace(b"JANSEN-INKOOP-17", b"JANSEN-\xffINKOOP-17")
 
 
+def infinity_after_its_name_in_a_string() -> bytes:
+    """``-Infinity`` as BT-115, after a note (BT-22) that says ``Infinity`` and ``NaN`` (an
+    escaped quote between them): words in a string are not the constant."""
+    text = text_of(STANDARD)
+    assert text.count('"payable": "629.10"') == 1 and text.count('"buyer_reference"') == 1
+    note = '"notes": [{"text": "Infinity and NaN \\" NaN"}],\n  "buyer_reference"'
+    text = text.replace('"buyer_reference"', note)
+    return text.replace('"payable": "629.10"', '"payable": -Infinity').encode()
+
+
 BAD_JSON = b'{\n  "kind": "invoice",\n  "number": "X-1",\n  "issue_date": 2026-01-01,\n}\n'
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 
@@ -101,6 +111,16 @@ BROKEN: dict[str, tuple[Callable[[], bytes], str | None, str]] = {
         wrong_line_amount,
         '"299.41"',
         "[lines[0].net_amount] 1 figure differs from the EN 16931 calculation",
+    ),
+    "nan-amount.json": (
+        changed('"payable": "629.10"', '"payable": NaN'),
+        '"payable": NaN',
+        '[$] NaN is not a number JSON allows; write an amount as a decimal string ("12.50")',
+    ),
+    "infinity-amount.json": (
+        infinity_after_its_name_in_a_string,
+        '"payable": -Infinity',
+        "[$] -Infinity is not a number JSON allows",
     ),
     "not-utf8.json": (not_utf8, "JANSEN-", "not UTF-8 text: invalid start byte (byte 0xff)"),
     "empty.json": (lambda: b"", None, "not valid JSON"),

@@ -209,3 +209,37 @@ def test_the_file_sources_take_max_bytes_and_page_size_from_the_settings(tmp_pat
     assert [len(page.records) for page in pages] == [2, 1]
     with pytest.raises(RecordError, match=r"a\.xml: too big: 219 bytes, more than 100 bytes"):
         source.document(pages[0].records[0])
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "expected"),
+    [
+        (
+            "csv",
+            {"path": "x.csv", "delimeter": ";"},
+            "seller: required, but not set; "
+            "delimeter: unknown key 'delimeter'; did you mean 'delimiter'?",
+        ),
+        (
+            "model-json",
+            {"page_size": "ten"},
+            "path: required, but not set; page_size: must be a whole number, not 'ten'",
+        ),
+        ("ubl-dir", {"path": ".", "page_size": 0}, "page_size: must be at least 1, not 0"),
+        (
+            "tryton",
+            {"url": "http://x", "database": "db", "username": "u", "page_size": 2.5},
+            "page_size: must be a whole number, not 2.5",
+        ),
+    ],
+)
+def test_a_library_caller_gets_each_wrong_key_in_plain_words(
+    kind: str, options: dict[str, object], expected: str
+) -> None:
+    """ConnectorType.validate (no settings file, so no line): the key, what was expected and
+    what was given, as a settings file would show them; none of pydantic's own wording."""
+    with pytest.raises(ConfigurationError) as raised:
+        connector_type(kind).validate(options)
+    message = str(raised.value)
+    assert message == expected
+    assert "Input should" not in message and "Extra inputs" not in message

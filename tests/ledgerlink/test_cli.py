@@ -173,6 +173,58 @@ def test_wrong_totals_are_refused_or_rederived(tmp_path: Path) -> None:
     assert ">1.00</cbc:PayableAmount>" not in rederived.stdout
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_model_json_names_the_file_and_the_line(tmp_path: Path, constant: str) -> None:
+    """JSON allows no NaN or Infinity; Python's json reads them unless told not to. convert
+    refuses the file with its path and the constant's line, as for any other bad JSON."""
+    text = a_fixture("nl-").read_text(encoding="utf-8")
+    data = json.loads(text)
+    payable = f'"payable": "{data["totals"]["payable"]}"'
+    assert text.count(payable) == 1
+    path = tmp_path / "nan.json"
+    path.write_text(text.replace(payable, f'"payable": {constant}'), encoding="utf-8")
+    line = next(
+        number
+        for number, content in enumerate(path.read_text().splitlines(), 1)
+        if f'"payable": {constant}' in content
+    )
+    result = runner.invoke(app, ["ubl", "convert", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:{line}: [$] {constant} is not a number JSON allows" in result.stderr
+    assert "<json>" not in result.output and "Traceback" not in result.output
+
+
+def test_auto_writes_model_json_without_bt24_as_peppol_bis3_but_refuses_such_ubl(
+    tmp_path: Path,
+) -> None:
+    """Model JSON is a model built outside UBL: without customization_id auto writes it as
+    Peppol BIS 3 (as a sync connection does). UBL without BT-24 is its own fault: BR-01."""
+    import ubl
+    from ubl.profiles import PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID
+
+    data = json.loads(a_fixture("nl-").read_text(encoding="utf-8"))
+    data.pop("customization_id")
+    data.pop("profile_id", None)
+    source = tmp_path / "no-bt24.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    xml = tmp_path / "out.xml"
+    result = runner.invoke(app, ["ubl", "convert", str(source), "-o", str(xml)])
+    assert result.exit_code == 0, result.output
+    header = ubl.sniff(xml.read_bytes())
+    assert header is not None
+    assert (header.customization_id, header.profile_id) == (
+        PEPPOL_CUSTOMIZATION_ID,
+        PEPPOL_PROFILE_ID,
+    )
+    text = xml.read_text(encoding="utf-8")
+    start = text.index("<cbc:CustomizationID>")
+    end = text.index("</cbc:CustomizationID>") + len("</cbc:CustomizationID>")
+    bare = tmp_path / "no-bt24.xml"
+    bare.write_text(text[:start] + text[end:], encoding="utf-8")
+    refused = runner.invoke(app, ["ubl", "convert", str(bare)])
+    assert refused.exit_code == 1 and "BR-01" in refused.stderr, refused.output
+
+
 BAD_XML = {
     "malformed.xml": (b"<Invoice><cbc:ID>1</Invoice>", ":1"),
     "doctype.xml": (

@@ -309,3 +309,82 @@ def test_the_line_of_a_problem_is_its_keys_line(tmp_path: Path, text: str, line:
     loc = ("connections", "demo", "parties", "co", "kvk") if "parties" in text else None
     loc = loc or (("connections", "demo", "kvk") if "kvk" in text else ("connections", "demo", "x"))
     assert lines(path, [Problem(loc, "wrong")]).startswith(f"{path}:{line}: ")
+
+
+BOOLEANS_FORM = """\
+[channels.ap]
+type = "peppol-ap"
+url = "https://ap.example"
+attempts = true
+timeout = false
+
+[channels.mail]
+type = "smtp"
+host = "mail.example"
+from = "ar@example.com"
+port = true
+starttls = false
+
+[connections.shop]
+connector = "ubl-dir"
+path = "inbox"
+page_size = true
+max_bytes = false
+"""
+
+
+def test_a_boolean_for_a_number_setting_is_refused_not_read_as_1(tmp_path: Path) -> None:
+    """pydantic reads true as 1 (a bool is an int): ``page_size = true`` would be one file a
+    page, ``port = true`` port 1. Each is refused with file, line and key; a boolean setting
+    (``starttls = false``) is still a boolean."""
+    from ledgerlink.connections import open_connection
+
+    (tmp_path / "inbox").mkdir()
+    path = write(tmp_path / "ll.toml", BOOLEANS_FORM)
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(path, environ={})
+    assert str(raised.value).splitlines() == [
+        f"{path}:4: channels.ap.attempts: must be a whole number, not true",
+        f"{path}:5: channels.ap.timeout: must be a number, not false",
+        f"{path}:11: channels.mail.port: must be a whole number, not true",
+    ]
+    fixed = BOOLEANS_FORM.replace("attempts = true", "attempts = 2").replace("timeout = false", "")
+    path.write_text(fixed.replace("port = true", "port = 2525"), encoding="utf-8")
+    settings = load_settings(path, environ={})
+    assert settings.channels["mail"].starttls is False
+    with pytest.raises(ConfigurationError) as raised:
+        open_connection(settings, "shop", source=path)
+    assert str(raised.value).splitlines() == [
+        f"{path}:17: connections.shop.page_size: must be a whole number, not true",
+        f"{path}:18: connections.shop.max_bytes: must be a whole number, not false",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "expected"),
+    [
+        (
+            "ubl-dir",
+            {"path": ".", "page_size": True},
+            "page_size: must be a whole number, not true",
+        ),
+        (
+            "tryton",
+            {"url": "http://x", "database": "d", "username": "u", "page_size": False},
+            "page_size: must be a whole number, not false",  # said once, not also "at least 1"
+        ),
+        (
+            "csv",
+            {"path": "x.csv", "seller": {"name": "S", "country": "NL"}, "max_bytes": True},
+            "max_bytes: must be a whole number, not true",
+        ),
+    ],
+)
+def test_a_library_caller_is_refused_a_boolean_for_a_number_too(
+    kind: str, options: dict[str, object], expected: str
+) -> None:
+    from connectors.registry import connector_type
+
+    with pytest.raises(ConfigurationError) as raised:
+        connector_type(kind).validate(options)
+    assert str(raised.value) == expected

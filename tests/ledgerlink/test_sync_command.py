@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.file_sources import FIXTURES
 from support.shared import REPO_ROOT
 from typer.testing import CliRunner, Result
 
+import ubl
 from ledgerlink.cli import app
+from ubl.profiles import PEPPOL_CUSTOMIZATION_ID
 
 pytestmark = pytest.mark.usefixtures("artifacts_cache")
 runner = CliRunner()
@@ -254,3 +257,65 @@ def test_show_names_the_profile_the_document_was_built_for(
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("  profile ")]
     assert line.startswith(f"  {shown}"), line
+
+
+def _csv_connection(folder: Path, profile: str) -> str:
+    """The demo CSV export (no BT-24 in it) as connection ``lindeboom``, one invoice."""
+    demo = REPO_ROOT / "fixtures" / "csv"
+    header, *rows = (demo / "lindeboom-export.csv").read_text(encoding="utf-8-sig").splitlines()
+    first = [row for row in rows if row.startswith("2026-0101;")]
+    (folder / "export.csv").write_text("\n".join([header, *first]) + "\n", encoding="utf-8")
+    text = (demo / "ledgerlink.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "lindeboom-export.csv"', 'path = "export.csv"')
+    return text.replace(
+        'encoding = "utf-8-sig"\n', f'profile = "{profile}"\nchannels = ["archive"]\n'
+    )
+
+
+def _json_connection(folder: Path, profile: str) -> str:
+    """A model JSON export whose document states no CustomizationID (BT-24)."""
+    data = json.loads((FIXTURES / "nl-standard-21-9.json").read_text(encoding="utf-8"))
+    data.pop("customization_id")
+    (folder / "export").mkdir()
+    (folder / "export" / "inv.json").write_text(json.dumps(data), encoding="utf-8")
+    return (
+        f'[connections.lindeboom]\nconnector = "model-json"\npath = "export"\n'
+        f'profile = "{profile}"\nchannels = ["archive"]\n'
+    )
+
+
+@pytest.mark.parametrize("source", [_csv_connection, _json_connection])
+def test_auto_writes_a_model_the_source_built_without_bt24_as_peppol_bis3(
+    tmp_path: Path, source: Any
+) -> None:
+    """A CSV, Tryton or model JSON source builds the model itself and gives no BT-24: auto
+    has no ids to keep, so it writes Peppol BIS 3 (what a connection naming no profile builds)
+    instead of refusing every document with BR-01; show says so."""
+    text = source(tmp_path, "auto")
+    settings = tmp_path / "ledgerlink.toml"
+    settings.write_text(
+        text + '[channels.archive]\ntype = "directory"\npath = "out"\n', encoding="utf-8"
+    )
+    synced = ledgerlink(tmp_path, "sync", "--format", "json")
+    counts = json.loads(synced.stdout)["connections"]["lindeboom"]
+    assert (counts["delivered"], counts["quarantined"]) == (1, 0), synced.output
+    (delivered,) = (tmp_path / "out").glob("*.xml")
+    assert ubl.sniff(delivered.read_bytes()).customization_id == PEPPOL_CUSTOMIZATION_ID
+    (item,) = json.loads(ledgerlink(tmp_path, "status", "--format", "json").stdout)["documents"]
+    shown = ledgerlink(tmp_path, "show", item["number"])
+    (line,) = [line for line in shown.stdout.splitlines() if line.startswith("  profile ")]
+    assert line.startswith("  profile peppol-bis3 (auto),"), line
+
+
+def test_auto_still_refuses_a_ubl_document_without_bt24_with_br01(folder: Path) -> None:
+    """Read from UBL, a missing CustomizationID is the document's own fault: BR-01."""
+    for path in (folder / "inbox").iterdir():
+        path.unlink()
+    xml = (FIXTURES / "be-buyer-ogm.xml").read_text(encoding="utf-8")
+    start = xml.index("<cbc:CustomizationID>")
+    end = xml.index("</cbc:CustomizationID>") + len("</cbc:CustomizationID>")
+    (folder / "inbox" / "no-bt24.xml").write_text(xml[:start] + xml[end:], encoding="utf-8")
+    synced = ledgerlink(folder, "sync", "--format", "json")
+    assert json.loads(synced.stdout)["connections"]["shop"]["quarantined"] == 1, synced.output
+    shown = ledgerlink(folder, "show", "VD/2026/1187").stdout
+    assert "BR-01" in shown, shown

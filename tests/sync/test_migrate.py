@@ -136,6 +136,12 @@ def test_a_held_record_names_the_code_and_the_mapping_file(tmp_path: Path, store
     assert held["number"] == "2026-0101" and held["file"] == ""
     for text in (held["reason"], result.stdout):
         assert "UNMAPPED-CODE" in text and "super-hoog" in text and "mappings_override" in text
+    # the reason is one line, in index.csv and in the summary; the hint's TOML lines (several
+    # lines, to paste) are named, not spilled over the summary
+    (said,) = [line for line in result.stdout.splitlines() if line.startswith("  held 2026-0101")]
+    assert "\n" not in held["reason"] and said.endswith(held["reason"])
+    assert "the lines `ledgerlink mappings check` prints" in said
+    assert "[vat." not in result.stdout  # the TOML lines stay with the finding
     assert "1 held" in result.stdout
     assert "2026-0101.xml" not in xml_files(out) and len(xml_files(out)) == 3
 
