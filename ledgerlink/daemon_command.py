@@ -27,7 +27,7 @@ import logging
 import os
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
@@ -55,8 +55,6 @@ def allowed_age(schedule: Schedule, grace: timedelta, backoff_cap: timedelta) ->
     """Seconds a connection may go without a successful cycle before ``/readyz`` says 503:
     two periods of its schedule (for cron: the gap between its next two instants), plus
     the longest back-off and the grace."""
-    from datetime import UTC, datetime
-
     from sync.schedule import next_due
 
     if schedule.every is not None:
@@ -75,6 +73,11 @@ class _Reporter:
         self.store = store
         self.metrics = metrics
         self.troubled: list[str] = []
+        self._started: dict[str, datetime] = {}
+
+    def started(self, name: str) -> None:
+        """A cycle of ``name`` starts now: the documents it changes are logged after it."""
+        self._started[name] = datetime.now(UTC)
 
     def __call__(
         self, name: str, summary: CycleSummary | None, failure: BaseException | None
@@ -120,6 +123,16 @@ class _Reporter:
                 **counts,
             },
         )
+        since = self._started.pop(name, None)
+        if since is not None:
+            for number, state in _documents_since(self.store, name, since):
+                _LOG.info(
+                    "connection %s: document %s is %s",
+                    name,
+                    number,
+                    state,
+                    extra={"event": f"document-{state}", "connection": name, "document": number},
+                )
         for finding in summary.findings:
             _LOG.warning(
                 "connection %s: %s",
@@ -127,6 +140,22 @@ class _Reporter:
                 finding,
                 extra={"event": "finding", "connection": name},
             )
+
+
+def _documents_since(store: Store, name: str, since: datetime) -> list[tuple[str, str]]:
+    """(invoice number BT-1, state) of the documents of ``name`` changed since ``since``."""
+    from sqlalchemy import select
+
+    from sync.store import connections, documents
+
+    query = (
+        select(documents.c.number, documents.c.state)
+        .join(connections, connections.c.id == documents.c.connection_id)
+        .where(connections.c.name == name, documents.c.updated_at >= since)
+        .order_by(documents.c.id)
+    )
+    with store.begin() as conn:
+        return [(str(row.number), str(row.state)) for row in conn.execute(query)]
 
 
 def _queue_depth(store: Store, name: str) -> int:
@@ -145,7 +174,9 @@ def _queue_depth(store: Store, name: str) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def _cycle_for(settings: Settings, source: Path, store: Store, validator: Validator) -> Any:
+def _cycle_for(
+    settings: Settings, source: Path, store: Store, validator: Validator, reporter: _Reporter
+) -> Any:
     """The runner's :data:`~sync.runner.Cycle`: one ``sync`` cycle of a connection."""
     from connectors.errors import ConfigurationError, ConnectorError
     from delivery.base import Channel, ChannelError
@@ -156,6 +187,7 @@ def _cycle_for(settings: Settings, source: Path, store: Store, validator: Valida
     def cycle(name: str, control: RunControl) -> CycleSummary:
         connection = settings.connection(name)
         channels: list[Channel] = []
+        reporter.started(name)
         _LOG.info(
             "connection %s: cycle started", name, extra={"event": "cycle-start", "connection": name}
         )
@@ -199,6 +231,7 @@ def daemon(
 
     settings, source = load_from(ctx)
     daemon_logs.configure(daemon_logs.secret_values(settings))
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with using_cache(cache):
         code = _serve(ctx, settings, source, store, cache, once=once)
     logging.shutdown()
@@ -292,7 +325,11 @@ def _serve(
                 },
             )
             for name, schedule in schedules.items():
-                shown = f"every {schedule.every}" if schedule.every else f"cron {schedule.cron}"
+                shown = (
+                    f"every {schedule.every.total_seconds():g}s"
+                    if schedule.every
+                    else f"cron {schedule.cron}"
+                )
                 _LOG.info(
                     "connection %s runs %s",
                     name,
@@ -301,7 +338,9 @@ def _serve(
                 )
             signals = _install_signals(runner)
             try:
-                runner.run(schedules, _cycle_for(settings, source, opened, pool), once=once)
+                runner.run(
+                    schedules, _cycle_for(settings, source, opened, pool, reporter), once=once
+                )
             except StoreError as failure:
                 _LOG.error(
                     "%s: the daemon stops; the cursors stay where the last committed page "
