@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 __all__ = ["allowed_age", "daemon"]
 
 _LOG: Final = logging.getLogger("ledgerlink.daemon")
+_TROUBLED: Final = frozenset({"failed", "quarantined", "rejected", "changed-after-delivery"})
+"""Document states logged as warnings."""
 
 
 def allowed_age(schedule: Schedule, grace: timedelta, backoff_cap: timedelta) -> float:
@@ -112,7 +114,7 @@ class _Reporter:
         if summary.troubled:
             self.troubled.append(name)
         _LOG.log(
-            logging.INFO if summary.error is None else logging.WARNING,
+            logging.WARNING if summary.troubled else logging.INFO,
             "connection %s: %s",
             name,
             summary.error or ("stopped after a page" if summary.stopped else "cycle done"),
@@ -126,7 +128,8 @@ class _Reporter:
         since = self._started.pop(name, None)
         if since is not None:
             for number, state in _documents_since(self.store, name, since):
-                _LOG.info(
+                _LOG.log(
+                    logging.WARNING if state in _TROUBLED else logging.INFO,
                     "connection %s: document %s is %s",
                     name,
                     number,

@@ -444,7 +444,7 @@ class InProcessRunner:
     def _wait(self, done: threading.Event) -> bool:
         """Wait for the cycle (in short steps, so signal handlers run); False when the
         grace after a first stop ended first, or at a second stop."""
-        while not done.wait(0.05):
+        while not done.wait(0.01):
             if self._stops >= 2:
                 self._outcome = "hard-stop"
                 _LOG.warning(
