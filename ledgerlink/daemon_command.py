@@ -49,7 +49,9 @@ if TYPE_CHECKING:
 __all__ = ["allowed_age", "daemon"]
 
 _LOG: Final = logging.getLogger("ledgerlink.daemon")
-_TROUBLED: Final = frozenset({"failed", "quarantined", "rejected", "changed-after-delivery"})
+_TROUBLED: Final = frozenset(
+    {"failed", "in-doubt", "quarantined", "rejected", "changed-after-delivery"}
+)
 """Document states logged as warnings."""
 
 

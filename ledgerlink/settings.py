@@ -47,7 +47,7 @@ models of :mod:`delivery.base` (:func:`delivery.base.parse_channel_settings`); a
 channels. ``profile = "auto"`` keeps an inbound document's own CustomizationID (BT-24), as
 ``ubl convert --profile auto`` does.
 
-``ledgerlink daemon`` (issue 15; the command itself is not there yet) reads a
+``ledgerlink daemon`` (:mod:`ledgerlink.daemon_command`) reads a
 ``[daemon]`` table (:class:`DaemonSettings`) and each connection's schedule::
 
     [daemon]
