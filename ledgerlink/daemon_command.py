@@ -256,6 +256,7 @@ def _serve(
     from delivery.base import ChannelError
     from delivery.webhooks import webhook_secrets
     from ledgerlink.daemon_http import DaemonHttp, DaemonMetrics, Readiness, store_ping
+    from ledgerlink.daemon_logs import JsonFormatter
     from ledgerlink.sync_command import _store, checked
     from sync.runner import InProcessRunner, RunnerBusy, store_lock
     from sync.store import StoreError
@@ -284,6 +285,10 @@ def _serve(
     except ChannelError as failure:
         fail(f"{failure}; nothing was run", 2)
     opened = _store(ctx, store_option, create=True)
+    if password := opened.engine.url.password:
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler.formatter, JsonFormatter):
+                handler.formatter.add_secrets([str(password)])
     try:
         try:
             lock = store_lock(opened)

@@ -58,6 +58,14 @@ class JsonFormatter(logging.Formatter):
             {value for value in secrets if len(value) >= _MIN_SECRET}, key=len, reverse=True
         )
 
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Search these values too (the store URL's password, once the store is opened)."""
+        self._secrets = sorted(
+            {*self._secrets, *(value for value in secrets if len(value) >= _MIN_SECRET)},
+            key=len,
+            reverse=True,
+        )
+
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
@@ -89,7 +97,9 @@ class JsonFormatter(logging.Formatter):
 
 def secret_values(settings: Any, environ: Mapping[str, str] | None = None) -> set[str]:
     """The values of every environment variable a ``*_env`` key of the settings names
-    (channels and connections), and the password of the store URL when it has one."""
+    (channels and connections). The store URL of the settings file holds no password (it
+    is refused there); the daemon adds the password of the URL it opened
+    (:meth:`JsonFormatter.add_secrets`)."""
     env = os.environ if environ is None else environ
     found: set[str] = set()
 
@@ -109,16 +119,6 @@ def secret_values(settings: Any, environ: Mapping[str, str] | None = None) -> se
     walk(dump)
     for connection in getattr(settings, "connections", {}).values():
         walk(getattr(connection, "model_extra", None) or {})
-    url = getattr(settings, "store_url", None)
-    if isinstance(url, str):
-        from sqlalchemy.engine import make_url
-
-        try:
-            password = make_url(url).password
-        except Exception:  # not a URL sqlalchemy reads: the store says so itself
-            password = None
-        if password:
-            found.add(str(password))
     return found
 
 
