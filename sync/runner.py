@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias
 
 from sync.schedule import DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, Backoff, Schedule, next_due
 
@@ -57,6 +57,7 @@ __all__ = [
     "Cycle",
     "CycleRecord",
     "InProcessRunner",
+    "Runner",
     "RunnerBusy",
     "RunnerStatus",
     "StoreLock",
@@ -219,6 +220,23 @@ class RunnerStatus:
     """How :meth:`InProcessRunner.run` ended: ``done`` (``once``: each connection ran),
     ``stopped`` (a graceful stop, the cycle finished), ``grace-expired`` (the cycle was
     still running when the grace ended), ``hard-stop`` (a second stop)."""
+
+
+class Runner(Protocol):
+    """What ``ledgerlink daemon`` asks of a runner: the in-process one here; the job
+    engine's runner for several workers on PostgreSQL is to come (the decision record)."""
+
+    def run(
+        self, schedules: Mapping[str, Schedule], cycle: Cycle, *, once: bool = False
+    ) -> None: ...
+
+    def run_now(self, name: str) -> bool: ...
+
+    def stop(self) -> None: ...
+
+    def ready(self) -> bool: ...
+
+    def status(self) -> RunnerStatus: ...
 
 
 class _Control:

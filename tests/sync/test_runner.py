@@ -11,7 +11,7 @@ import pytest
 
 from sync.control import RunControl
 from sync.pipeline import CycleSummary
-from sync.runner import InProcessRunner, RunnerBusy, store_lock
+from sync.runner import InProcessRunner, Runner, RunnerBusy, store_lock
 from sync.schedule import Schedule
 from sync.store import StoreUnavailable, open_store
 
@@ -123,7 +123,7 @@ def test_run_now_and_once() -> None:
         seen.append(name)
         return CycleSummary()
 
-    runner = InProcessRunner()
+    runner: Runner = InProcessRunner()  # the protocol the daemon asks for
     runner.run({"a": FAST, "b": FAST}, cycle, once=True)
     assert seen == ["a", "b"] and runner.status().outcome == "done"
     hourly = Schedule(every=timedelta(hours=1))
