@@ -11,6 +11,7 @@ import typer
 from ledgerlink import (
     artifacts_commands,
     config_option,
+    daemon_command,
     demo_command,
     mappings_command,
     migrate_command,
@@ -43,6 +44,7 @@ app.command("show")(sync_command.show)
 app.command("retry")(sync_command.retry)
 app.add_typer(outbox_command.app, name="outbox")
 app.command("migrate")(migrate_command.migrate)
+app.command("daemon")(daemon_command.daemon)
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ channels. ``profile = "auto"`` keeps an inbound document's own CustomizationID (
 ``ubl convert --profile auto`` does; a model a source built without one (CSV, Tryton, model
 JSON) is written as :data:`ubl.profiles.AUTO_DEFAULT` (peppol-bis3).
 
-``ledgerlink daemon`` (issue 15; the command itself is not there yet) reads a
+``ledgerlink daemon`` (:mod:`ledgerlink.daemon_command`) reads a
 ``[daemon]`` table (:class:`DaemonSettings`) and each connection's schedule::
 
     [daemon]

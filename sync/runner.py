@@ -1,0 +1,482 @@
+"""The in-process runner of ``ledgerlink daemon``: each scheduled connection's cycle when it
+is due, one cycle at a time, with back-off, a graceful stop and one daemon per store
+(``docs/decisions/0001-job-engine.md``, "The interface in ``sync/``").
+
+:class:`InProcessRunner` runs the cycles one after another. A connection runs once at
+the start (it catches up on what a stopped daemon missed), then at each instant of its
+:class:`~sync.schedule.Schedule` (:func:`~sync.schedule.next_due`); instants that pass
+while a cycle runs are not run twice. A cycle that fails (:attr:`CycleSummary.error
+<sync.pipeline.CycleSummary.error>`, or an exception other than a
+:class:`~sync.store.StoreError`) makes its connection wait (:class:`~sync.schedule.Backoff`:
+never before its next instant, and the wait grows with each failure in a row); the others
+go on. A :class:`~sync.store.StoreError` ends :meth:`InProcessRunner.run`: without the
+store no connection can go on, and the cursors stay where the last committed page left
+them.
+
+Stopping (:meth:`InProcessRunner.stop`, the daemon's SIGTERM or SIGINT): the first call
+starts no new cycle, and the running one sees :meth:`~sync.control.RunControl.should_stop`
+true after the page in hand: it records the pages already validated, delivers what is
+queued and returns; :meth:`~InProcessRunner.run` returns when it has, or when ``grace``
+has passed (:attr:`RunnerStatus.outcome` says which). The second call returns from
+:meth:`~InProcessRunner.run` at once, without waiting for the cycle: the process that
+exits then can leave outbox rows ``sending`` (a send begun, its result not recorded);
+:func:`sync.outbox.deliver` recovers them on the next start (it asks the channel, else
+sends again under the same idempotency key), and the page in hand is rolled back, so its
+records are pulled again from the committed cursor.
+
+One daemon per store (:func:`store_lock`): on SQLite an exclusive ``flock`` on a lock file
+beside the database (``ledgerlink.db.daemon.lock``); on PostgreSQL a session advisory
+lock. A second daemon gets :class:`RunnerBusy` naming the lock. The in-process runner
+owns its store, so its :meth:`~sync.control.RunControl.fence` does nothing; several
+workers sharing one PostgreSQL store come with the job engine's runner, not this one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from random import Random
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias
+
+from sync.schedule import DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, Backoff, Schedule, next_due
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from sync.control import RunControl
+    from sync.pipeline import CycleSummary
+    from sync.store import Store
+
+__all__ = [
+    "ADVISORY_LOCK_KEY",
+    "Cycle",
+    "CycleRecord",
+    "InProcessRunner",
+    "Runner",
+    "RunnerBusy",
+    "RunnerStatus",
+    "StoreLock",
+    "store_lock",
+]
+
+_LOG: Final = logging.getLogger("ledgerlink.daemon.runner")
+
+Cycle: TypeAlias = Callable[[str, "RunControl"], "CycleSummary"]
+"""Runs one cycle of the named connection (:func:`sync.pipeline.sync_connection`)."""
+
+ADVISORY_LOCK_KEY: Final = 0x6C65_6467_6572_6C6B & 0x7FFF_FFFF_FFFF_FFFF
+"""The PostgreSQL advisory lock key of ``ledgerlink daemon`` ("ledgerlk")."""
+
+Outcome: TypeAlias = Literal["running", "done", "stopped", "grace-expired", "hard-stop"]
+
+
+class RunnerBusy(Exception):
+    """Another daemon runs on this store; ``str()`` names the lock it holds."""
+
+    def __init__(self, message: str, lock: str) -> None:
+        super().__init__(message)
+        self.lock = lock
+
+
+# -- one daemon per store ------------------------------------------------------------------
+
+
+class StoreLock:
+    """Held while a daemon runs on a store (:func:`store_lock`); :meth:`release` frees it."""
+
+    def __init__(self, description: str, release: Callable[[], None]) -> None:
+        self.description = description
+        """What is held: the lock file's path, or the advisory lock and database."""
+        self._release: Callable[[], None] | None = release
+
+    @property
+    def held(self) -> bool:
+        return self._release is not None
+
+    def release(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+    def __enter__(self) -> StoreLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"StoreLock({self.description!r}, held={self.held})"
+
+
+def store_lock(store: Store) -> StoreLock:
+    """Take the store's daemon lock, or raise :class:`RunnerBusy` naming it.
+
+    SQLite: ``fcntl.flock(LOCK_EX | LOCK_NB)`` on ``<database>.daemon.lock`` (the file
+    holds the owner's process id; the kernel frees the lock when that process ends,
+    however it ends). PostgreSQL: ``pg_try_advisory_lock`` (:data:`ADVISORY_LOCK_KEY`) on a
+    connection kept open for the daemon's life. An in-memory SQLite store has no other
+    daemon to meet: nothing is taken."""
+    dialect = store.engine.dialect.name
+    if dialect == "sqlite":
+        database = store.engine.url.database
+        if not database or database == ":memory:":
+            return StoreLock("an in-memory store (no lock)", lambda: None)
+        return _file_lock(Path(database).resolve().with_name(Path(database).name + ".daemon.lock"))
+    if dialect == "postgresql":
+        return _advisory_lock(store)
+    raise RunnerBusy(f"ledgerlink daemon cannot lock a {dialect} store", dialect)
+
+
+def _file_lock(path: Path) -> StoreLock:
+    import fcntl
+    import os
+
+    handle: IO[str] = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip()
+        handle.close()
+        by = f" by process {owner}" if owner.isdigit() else ""
+        raise RunnerBusy(
+            f"another ledgerlink daemon runs on this store: the lock {path} is held{by}",
+            str(path),
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+
+    def release() -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+
+    return StoreLock(str(path), release)
+
+
+def _advisory_lock(store: Store) -> StoreLock:
+    from sqlalchemy import text
+
+    described = f"the PostgreSQL advisory lock {ADVISORY_LOCK_KEY} on {store.shown}"
+    connection: Connection = store.engine.connect()
+    try:
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+        ).scalar_one()
+        connection.commit()
+    except Exception:
+        connection.close()
+        raise
+    if not got:
+        connection.close()
+        raise RunnerBusy(
+            f"another ledgerlink daemon runs on this store: {described} is held "
+            "(several daemons on one PostgreSQL store come with the job engine's runner)",
+            described,
+        )
+
+    def release() -> None:
+        try:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            connection.commit()
+        finally:
+            connection.close()
+
+    return StoreLock(described, release)
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CycleRecord:
+    """What the runner knows of one connection."""
+
+    next_due: datetime
+    """When its next cycle may start."""
+    cycles: int = 0
+    failures: int = 0
+    """Failed cycles in a row (0 after a success)."""
+    last_started: datetime | None = None
+    last_ended: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class RunnerStatus:
+    """A snapshot of the runner (``/metrics``, logs, tests)."""
+
+    running: str | None
+    """The connection whose cycle runs now."""
+    connections: dict[str, CycleRecord] = field(default_factory=dict)
+    outcome: Outcome = "running"
+    """How :meth:`InProcessRunner.run` ended: ``done`` (``once``: each connection ran),
+    ``stopped`` (a graceful stop, the cycle finished), ``grace-expired`` (the cycle was
+    still running when the grace ended), ``hard-stop`` (a second stop)."""
+
+
+class Runner(Protocol):
+    """What ``ledgerlink daemon`` asks of a runner: the in-process one here; the job
+    engine's runner for several workers on PostgreSQL is to come (the decision record)."""
+
+    def run(
+        self, schedules: Mapping[str, Schedule], cycle: Cycle, *, once: bool = False
+    ) -> None: ...
+
+    def run_now(self, name: str) -> bool: ...
+
+    def stop(self) -> None: ...
+
+    def ready(self) -> bool: ...
+
+    def status(self) -> RunnerStatus: ...
+
+
+class _Control:
+    """The :class:`~sync.control.RunControl` of one cycle of the in-process runner."""
+
+    def __init__(self, runner: InProcessRunner) -> None:
+        self._runner = runner
+
+    def should_stop(self) -> bool:
+        return self._runner.stopping
+
+    def fence(self, conn: Connection) -> None:
+        """Nothing to check: this daemon holds the store's lock for its whole life."""
+
+
+# -- the runner --------------------------------------------------------------------------------
+
+
+class InProcessRunner:
+    """Runs the cycles of the scheduled connections in this process (see the module
+    docstring). ``grace``: how long :meth:`run` waits for the running cycle after a first
+    :meth:`stop`; ``backoff_cap`` (and ``backoff_base``): :class:`~sync.schedule.Backoff`
+    of a failing connection; ``lock``: the store's daemon lock (:func:`store_lock`), for
+    :meth:`ready`; ``on_cycle(name, summary, failure)``: called after each cycle, with its
+    summary or the exception it raised (metrics and logs). ``clock`` and ``random`` are
+    for tests."""
+
+    def __init__(
+        self,
+        *,
+        grace: timedelta = timedelta(seconds=30),
+        backoff_cap: timedelta = DEFAULT_BACKOFF_CAP,
+        backoff_base: timedelta = DEFAULT_BACKOFF_BASE,
+        lock: StoreLock | None = None,
+        on_cycle: Callable[[str, CycleSummary | None, BaseException | None], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        random: Random | None = None,
+    ) -> None:
+        self.grace = grace
+        self.backoff_cap = max(backoff_cap, backoff_base)
+        self.backoff_base = backoff_base
+        self.lock = lock
+        self._on_cycle = on_cycle
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._random = random
+        self._mutex = threading.Lock()
+        self._wake = threading.Event()
+        self._stops = 0
+        self._stop_at: float | None = None
+        self._records: dict[str, CycleRecord] = {}
+        self._backoffs: dict[str, Backoff] = {}
+        self._running: str | None = None
+        self._outcome: Outcome = "running"
+
+    def __repr__(self) -> str:
+        return f"InProcessRunner(grace={self.grace}, stops={self._stops})"
+
+    # -- control ---------------------------------------------------------------------------
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called: the running cycle ends after its page."""
+        return self._stops > 0
+
+    def stop(self) -> None:
+        """First call: no new cycles, the running one finishes its page (and :meth:`run`
+        waits for it up to ``grace``). Second call: :meth:`run` returns at once. Safe from
+        a signal handler (it only sets flags)."""
+        self._stops += 1
+        if self._stop_at is None:
+            self._stop_at = time.monotonic()
+        self._wake.set()
+
+    def run_now(self, name: str) -> bool:
+        """Make ``name`` due now (a webhook, an operator); False when it is running, already
+        due, unknown or the runner is stopping."""
+        with self._mutex:
+            record = self._records.get(name)
+            if record is None or self.stopping or self._running == name:
+                return False
+            now = self._clock()
+            if record.next_due <= now:
+                return False
+            record.next_due = now
+        self._wake.set()
+        return True
+
+    def ready(self) -> bool:
+        """The store's lock is held (when there is one) and the runner is not stopping."""
+        return not self.stopping and (self.lock is None or self.lock.held)
+
+    def status(self) -> RunnerStatus:
+        """A copy of what the runner knows now."""
+        with self._mutex:
+            return RunnerStatus(
+                running=self._running,
+                connections={
+                    name: CycleRecord(**vars(record)) for name, record in self._records.items()
+                },
+                outcome=self._outcome,
+            )
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self, schedules: Mapping[str, Schedule], cycle: Cycle, *, once: bool = False) -> None:
+        """Run the connections of ``schedules`` until :meth:`stop`, one cycle at a time
+        (``once``: each one cycle, in the given order, then return). Raises the
+        :class:`~sync.store.StoreError` a cycle raised."""
+        start = self._clock()
+        with self._mutex:
+            self._records = {name: CycleRecord(next_due=start) for name in schedules}
+            self._backoffs = {
+                name: Backoff(self.backoff_base, self.backoff_cap, random=self._random)
+                for name in schedules
+            }
+        left = list(schedules)
+        while not self.stopping:
+            if once:
+                if not left:
+                    self._outcome = "done"
+                    return
+                name: str | None = left.pop(0)
+            else:
+                name = self._next(schedules)
+            if name is None:
+                continue
+            if not self._run_one(name, schedules[name], cycle, advance=not once):
+                return
+        self._outcome = "stopped"
+
+    def _next(self, schedules: Mapping[str, Schedule]) -> str | None:
+        """The connection due first, once it is due (None when woken or stopped before)."""
+        with self._mutex:
+            name = min(self._records, key=lambda each: (self._records[each].next_due, each))
+            wait = (self._records[name].next_due - self._clock()).total_seconds()
+        if wait <= 0:
+            return name
+        self._wake.wait(min(wait, 60.0))  # re-reads the clock at least once a minute
+        self._wake.clear()
+        return None
+
+    def _run_one(self, name: str, schedule: Schedule, cycle: Cycle, *, advance: bool) -> bool:
+        """Run one cycle of ``name`` on a thread of its own and wait for it; False when
+        :meth:`run` must return now (grace over, second stop)."""
+        from sync.store import StoreError
+
+        started = self._clock()
+        with self._mutex:
+            self._running = name
+            record = self._records[name]
+            record.last_started = started
+            record.cycles += 1
+        result: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                result["summary"] = cycle(name, _Control(self))
+            except BaseException as failure:  # handed to the runner's thread
+                result["failure"] = failure
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=work, name=f"cycle-{name}", daemon=True)
+        thread.start()
+        if not self._wait(done):
+            with self._mutex:
+                self._running = None
+            return False
+        thread.join()
+        summary: CycleSummary | None = result.get("summary")
+        failure: BaseException | None = result.get("failure")
+        ended = self._clock()
+        with self._mutex:
+            self._running = None
+            record.last_ended = ended
+            error = (
+                summary.error
+                if summary is not None
+                else f"{type(failure).__name__}: {failure}"
+                if failure is not None
+                else None
+            )
+            backoff = self._backoffs[name]
+            wait = timedelta(0)
+            if error is None:
+                backoff.succeeded()
+                record.last_success, record.last_error = ended, None
+            else:
+                wait = backoff.failed()
+                record.last_error = error
+            record.failures = backoff.failures
+            if advance:
+                record.next_due = max(next_due(schedule, ended, name=name), ended + wait)
+        if self._on_cycle is not None:
+            try:
+                self._on_cycle(name, summary, failure)
+            except Exception:  # a report that fails must not stop the daemon
+                _LOG.exception(
+                    "reporting the cycle of %s failed",
+                    name,
+                    extra={"event": "report-failed", "connection": name},
+                )
+        if isinstance(failure, StoreError):
+            raise failure
+        if failure is not None and not isinstance(failure, Exception):
+            raise failure  # KeyboardInterrupt, SystemExit: not a connection's failure
+        if error is not None and advance:
+            _LOG.warning(
+                "connection %s failed (%d in a row): next try at %s",
+                name,
+                record.failures,
+                record.next_due.isoformat(timespec="seconds"),
+                extra={
+                    "event": "backoff",
+                    "connection": name,
+                    "failures": record.failures,
+                    "next_due": record.next_due.isoformat(),
+                },
+            )
+        return True
+
+    def _wait(self, done: threading.Event) -> bool:
+        """Wait for the cycle (in short steps, so signal handlers run); False when the
+        grace after a first stop ended first, or at a second stop."""
+        while not done.wait(0.01):
+            if self._stops >= 2:
+                self._outcome = "hard-stop"
+                _LOG.warning(
+                    "second stop: not waiting for the running cycle",
+                    extra={"event": "hard-stop"},
+                )
+                return False
+            stop_at = self._stop_at
+            if stop_at is not None and time.monotonic() - stop_at >= self.grace.total_seconds():
+                self._outcome = "grace-expired"
+                _LOG.warning(
+                    "the running cycle did not end within the grace of %gs",
+                    self.grace.total_seconds(),
+                    extra={"event": "grace-expired"},
+                )
+                return False
+        return True
