@@ -129,7 +129,7 @@ def _strict(raw: bytes) -> Any:
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=_not_strict, parse_constant=_not_strict)
+        return _STRICT.decode(raw.decode("utf-8"))
     except (ValueError, RecursionError):
         return None
 

@@ -134,7 +134,7 @@ def send_due(
     """Step 2 of :func:`deliver` alone: send the queued rows of ``connection`` that are due.
 
     The sync cycle calls it after each recorded page, so that page's documents go out
-    while the next page is built and validated (:mod:`sync.read_ahead`); recovery,
+    while a validation pool validates the next one (:mod:`sync.pipeline`); recovery,
     polling and the status push stay with the :func:`deliver` run that ends the cycle.
     The guarantees are the same: the rows are claimed, marked ``sending`` and committed
     before their send, under the same row locks.

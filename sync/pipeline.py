@@ -303,18 +303,23 @@ def sync_connection(
         if deliver and channels:
             _send_page(store, name, channels, summary)
 
-    try:
-        for page in connector.pull(Stream.INVOICES, _pull_from(stored, lookback)):
-            started = _start_jobs(connector, page.records, profile, recorder, store, validator)
-            pending.append((page, *started))
-            while len(pending) > ahead:
-                record_next()
-            if control is not None and control.should_stop():
-                summary.stopped = True
+    pages = iter(connector.pull(Stream.INVOICES, _pull_from(stored, lookback)))
+    while True:
+        try:  # only the source's own work: a failure there ends the pull, not the cycle
+            page = next(pages, None)
+            if page is None:
                 break
-    except ConnectorError as failure:
-        summary.error = str(failure)
-    while pending:  # what was pulled before the source failed, or the pages still ahead
+            started = _start_jobs(connector, page.records, profile, recorder, store, validator)
+        except ConnectorError as failure:
+            summary.error = str(failure)
+            break
+        pending.append((page, *started))
+        while len(pending) > ahead:
+            record_next()
+        if control is not None and control.should_stop():
+            summary.stopped = True
+            break
+    while pending:  # the pages still ahead, or pulled before the source failed
         record_next()
     if deliver:
         _deliver(store, name, connector, channels, summary)
