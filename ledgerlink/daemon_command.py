@@ -17,8 +17,10 @@ number (143 for SIGTERM, 130 for SIGINT): outbox rows can be left ``sending``, a
 next start recovers them. ``--once`` runs each scheduled connection one cycle and exits
 (0; 1 when a cycle reported an error or a failed, held or quarantined document).
 
-Exit codes: 0 done, 1 see above, 2 a settings error, a store that cannot be used, or
-another daemon holding the store's lock.
+Exit codes: 0 done, 1 see above, 2 a settings error, a store that cannot be used at
+start, or another daemon holding the store's lock (a fix is needed: systemd does not
+restart); 3 the store failed while the daemon ran (a database restart, a lost network:
+systemd restarts it, and the cycles resume from the committed cursors).
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ _TROUBLED: Final = frozenset(
     {"failed", "in-doubt", "quarantined", "rejected", "changed-after-delivery"}
 )
 """Document states logged as warnings."""
+
+
+STORE_LOST: Final = 3
+"""Exit code when the store fails while the daemon runs (systemd restarts on it)."""
 
 
 def allowed_age(schedule: Schedule, grace: timedelta, backoff_cap: timedelta) -> float:
@@ -360,7 +366,7 @@ def _serve(
                 )
                 http.stop()
                 pool.close()
-                return 2
+                return STORE_LOST
             outcome = runner.status().outcome
             http.stop()
             if outcome in ("hard-stop", "grace-expired"):

@@ -154,7 +154,7 @@ def _cycle(
     from ledgerlink.pull_command import opened
     from sync.pipeline import CycleSummary, retry_connection, sync_connection
     from sync.store import StoreError
-    from sync.validation import INLINE
+    from sync.validation import INLINE, ValidatorUnavailable
 
     settings, source = load_from(ctx)
     names = _names(settings, given)
@@ -193,7 +193,12 @@ def _cycle(
                     "where the last committed page left it, run the command again to resume",
                     2,
                 )
-            except (ConfigurationError, ConnectorError, ChannelError) as failure:
+            except (
+                ConfigurationError,
+                ConnectorError,
+                ChannelError,
+                ValidatorUnavailable,
+            ) as failure:
                 results[name] = CycleSummary(error=str(failure))
             finally:
                 for channel in channels:

@@ -255,6 +255,10 @@ class _Control:
 # -- the runner --------------------------------------------------------------------------------
 
 
+_STEP: Final = 0.05
+"""Seconds between two looks at the stop flags while the runner waits for a due time."""
+
+
 class InProcessRunner:
     """Runs the cycles of the scheduled connections in this process (see the module
     docstring). ``grace``: how long :meth:`run` waits for the running cycle after a first
@@ -304,11 +308,11 @@ class InProcessRunner:
     def stop(self) -> None:
         """First call: no new cycles, the running one finishes its page (and :meth:`run`
         waits for it up to ``grace``). Second call: :meth:`run` returns at once. Safe from
-        a signal handler (it only sets flags)."""
+        a signal handler: it only sets plain attributes (an Event's ``set`` takes a lock the
+        interrupted main thread may hold), and the waits look at them in short steps."""
         self._stops += 1
         if self._stop_at is None:
             self._stop_at = time.monotonic()
-        self._wake.set()
 
     def run_now(self, name: str) -> bool:
         """Make ``name`` due now (a webhook, an operator); False when it is running, already
@@ -374,7 +378,10 @@ class InProcessRunner:
             wait = (self._records[name].next_due - self._clock()).total_seconds()
         if wait <= 0:
             return name
-        self._wake.wait(min(wait, 60.0))  # re-reads the clock at least once a minute
+        until = time.monotonic() + min(wait, 60.0)  # re-reads the clock at least once a minute
+        while not self.stopping and time.monotonic() < until:
+            if self._wake.wait(min(_STEP, max(until - time.monotonic(), 0.0))):
+                break  # run_now
         self._wake.clear()
         return None
 

@@ -16,15 +16,18 @@ without a pool (the default, and the right choice for a few documents: a worker 
 about a second to start and compile).
 
 A worker that dies (killed, out of memory, a crash in native code) loses nothing: the
-pool is started again and each document whose answer was lost is validated once more;
-a document that stops a worker on its own as well gets a fatal ``VALIDATOR-DIED``
-finding (layer ``input``), and the others go on. Workers ignore Ctrl-C: this process
+pool is started again and each document whose answer was lost is validated once more,
+alone, on a worker of its own (so another document cannot take it down a second time);
+a document that stops that worker too gets a fatal ``VALIDATOR-DIED`` finding (layer
+``input``), and the others go on. When even a fresh worker cannot validate a probe, no
+worker can run: :class:`ValidatorUnavailable` stops the cycle and no document is blamed. Workers ignore Ctrl-C: this process
 decides, and :meth:`ValidationPool.close` stops them.
 """
 
 from __future__ import annotations
 
 import signal
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Final, Protocol
@@ -34,7 +37,15 @@ if TYPE_CHECKING:
 
     from model.findings import Finding
 
-__all__ = ["INLINE", "VALIDATOR_DIED", "Inline", "Pending", "ValidationPool", "Validator"]
+__all__ = [
+    "INLINE",
+    "VALIDATOR_DIED",
+    "Inline",
+    "Pending",
+    "ValidationPool",
+    "Validator",
+    "ValidatorUnavailable",
+]
 
 VALIDATOR_DIED: Final = "VALIDATOR-DIED"
 """The rule of the finding of a document that stopped a worker, twice."""
@@ -91,6 +102,20 @@ def _worker_started() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+_PROBE: Final = b"<probe/>"
+"""What a fresh worker validates to show it can run (a one-line ``input`` finding)."""
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_started,
+    )
+
+
 def _died() -> tuple[Finding, ...]:
     from model.findings import Finding
 
@@ -102,8 +127,13 @@ def _died() -> tuple[Finding, ...]:
     return (Finding(rule=VALIDATOR_DIED, layer="input", message=message),)
 
 
+class ValidatorUnavailable(Exception):
+    """The pool's worker processes cannot run at all (they die before validating anything):
+    no document is blamed; the cycle stops with this error."""
+
+
 class _Submitted:
-    """A document in the pool: its findings, validated once more after a worker died."""
+    """A document in the pool: its findings; validated again alone after a worker died."""
 
     __slots__ = ("_future", "_generation", "_pool", "_ubl")
 
@@ -116,12 +146,7 @@ class _Submitted:
             return self._future.result()
         except BrokenProcessPool:
             self._pool._restart(self._generation)
-        generation, again = self._pool._submit(self._ubl)
-        try:
-            return again.result()
-        except BrokenProcessPool:
-            self._pool._restart(generation)
-            return _died()
+        return self._pool._alone(self._ubl)
 
 
 class ValidationPool:
@@ -136,6 +161,10 @@ class ValidationPool:
             raise ValueError(f"a validation pool needs at least 1 worker, not {workers}")
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._retry: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._alone_lock = threading.Lock()
+        self._closed = False
         self._generation = 0
         self.restarts = 0
         """How often a dead worker made the pool start again."""
@@ -165,20 +194,52 @@ class ValidationPool:
     def close(self) -> None:
         """Stop the workers; documents not validated yet are dropped (nothing was recorded
         for them: the cycle that submitted them is over or stopped)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            executors = [self._executor, self._retry]
+            self._executor = self._retry = None
+        for executor in executors:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def _running(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            import multiprocessing
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the validation pool is closed")
+            if self._executor is None:
+                self._executor = _executor(self.workers)
+            return self._executor
 
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_started,
-            )
-        return self._executor
+    def _alone(self, ubl: bytes) -> tuple[Finding, ...]:
+        """``ubl`` validated again on a worker of its own (one at a time), after the worker
+        that had it died: a document that stops this worker too is the cause
+        (``VALIDATOR-DIED``), unless a fresh worker cannot even validate a probe, which
+        means no worker can run (:class:`ValidatorUnavailable`)."""
+        with self._alone_lock:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("the validation pool is closed")
+                if self._retry is None:
+                    self._retry = _executor(1)
+                retry = self._retry
+            try:
+                return retry.submit(findings_of, ubl).result()
+            except BrokenProcessPool:
+                pass
+            with self._lock:
+                self._retry, self.restarts = None, self.restarts + 1
+            retry.shutdown(wait=False, cancel_futures=True)
+            probe = _executor(1)
+            try:
+                probe.submit(findings_of, _PROBE).result()
+            except BrokenProcessPool:
+                raise ValidatorUnavailable(
+                    "the validation worker processes die before they validate anything "
+                    "(out of memory? a broken installation?); no document was blamed"
+                ) from None
+            finally:
+                probe.shutdown(wait=False, cancel_futures=True)
+            return _died()
 
     def _submit(self, ubl: bytes) -> tuple[int, Future[tuple[Finding, ...]]]:
         try:
@@ -190,10 +251,11 @@ class ValidationPool:
     def _restart(self, generation: int) -> None:
         """Replace the broken executor of ``generation`` (once, however many documents of
         it ask)."""
-        if generation != self._generation:
-            return
-        broken, self._executor = self._executor, None
-        self._generation += 1
-        self.restarts += 1
+        with self._lock:
+            if generation != self._generation:
+                return
+            broken, self._executor = self._executor, None
+            self._generation += 1
+            self.restarts += 1
         if broken is not None:
             broken.shutdown(wait=False, cancel_futures=True)
