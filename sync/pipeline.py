@@ -335,7 +335,8 @@ def _send_page(store: Store, name: str, channels: Sequence[Channel], summary: Cy
     done = send_due(store, connection=name, channels={each.name: each for each in channels})
     summary.delivered += done.delivered
     summary.failed += done.failed
-    summary.findings.extend(done.findings)
+    # a row whose channel is not configured is reported by every page's run: once is enough
+    summary.findings.extend(each for each in done.findings if each not in summary.findings)
 
 
 def deliver_queued(
@@ -364,7 +365,7 @@ def _deliver(
     done = deliver_queued(store, name, connector, channels)
     summary.delivered += done.delivered
     summary.failed += done.failed
-    summary.findings.extend(done.findings)
+    summary.findings.extend(each for each in done.findings if each not in summary.findings)
 
 
 def retry_connection(

@@ -412,3 +412,24 @@ def test_a_fenced_page_is_rolled_back_with_its_cursor(store: Store, tmp_path: Pa
     again = cycle(store, inbox, archive, lookback=timedelta(0))
     assert (again.pulled, again.delivered) == (1, 1)
     assert len(delivered_files(archive)) == 3
+
+
+def test_a_row_waiting_for_a_channel_this_run_lacks_is_reported_once_per_cycle(
+    store: Store, tmp_path: Path
+) -> None:
+    inbox, archive = inbox_with(tmp_path / "inbox", XML[:1]), tmp_path / "out"
+    assert cycle(store, inbox, archive, deliver=False).queued == 1  # waits for "archive"
+    for name in XML[1:]:
+        shutil.copyfile(FIXTURES / name, inbox / name)
+    later = pipeline.sync_connection(
+        store,
+        name="shop",
+        connector=UblDirectorySource(inbox, name="shop", page_size=1),
+        kind="ubl-dir",
+        profile="auto",
+        lookback=timedelta(0),
+        channels=[DirectoryChannel("other", tmp_path / "other")],
+    )
+    waiting = [f for f in later.findings if "waits for channel archive" in f.message]
+    assert len(waiting) == 1, later.findings  # not once per page and once more at the end
+    assert later.delivered == 2 and delivered_files(archive) == []
