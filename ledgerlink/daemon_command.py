@@ -367,6 +367,15 @@ def _serve(
                 http.stop()
                 pool.close()
                 return STORE_LOST
+            except Exception:
+                _LOG.exception(
+                    "the daemon stops on an unexpected error (a bug: please report it); the "
+                    "cursors stay where the last committed page left them",
+                    extra={"event": "crashed"},
+                )
+                http.stop()
+                pool.close()
+                raise
             outcome = runner.status().outcome
             http.stop()
             if outcome in ("hard-stop", "grace-expired"):

@@ -48,7 +48,7 @@ events to the source (when it can take them: ``push_status``).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -303,7 +303,54 @@ def sync_connection(
         if deliver and channels:
             _send_page(store, name, channels, summary)
 
-    pages = iter(connector.pull(Stream.INVOICES, _pull_from(stored, lookback)))
+    try:
+        start = _pull_from(stored, lookback)
+        _pages(
+            connector,
+            lambda: connector.pull(Stream.INVOICES, start),
+            profile,
+            recorder,
+            store,
+            validator,
+            control,
+            summary,
+            pending,
+            ahead,
+            record_next,
+        )
+        while pending:  # the pages still ahead, or pulled before the source failed
+            record_next()
+    except BaseException:
+        for _, _, waiting in pending:  # a pool's workers need not validate them now
+            for _, each in waiting:
+                each.cancel()
+        raise
+    if deliver:
+        _deliver(store, name, connector, channels, summary)
+    return summary
+
+
+def _pages(
+    connector: DocumentSource,
+    pull: Callable[[], Iterable[Page]],
+    profile: str,
+    recorder: Recorder,
+    store: Store,
+    validator: Validator,
+    control: RunControl | None,
+    summary: CycleSummary,
+    pending: deque[tuple[Page, list[Job], list[tuple[Job, Pending]]]],
+    ahead: int,
+    record_next: Callable[[], None],
+) -> None:
+    """Take page after page of ``pull()``, build each and hand it to ``validator``,
+    recording the pages more than ``ahead`` behind; a source failure ends the pull (its
+    reason in ``summary``), a stop asked by ``control`` too."""
+    try:
+        pages = iter(pull())
+    except ConnectorError as failure:
+        summary.error = str(failure)
+        return
     while True:
         try:  # only the source's own work: a failure there ends the pull, not the cycle
             page = next(pages, None)
@@ -319,11 +366,6 @@ def sync_connection(
         if control is not None and control.should_stop():
             summary.stopped = True
             break
-    while pending:  # the pages still ahead, or pulled before the source failed
-        record_next()
-    if deliver:
-        _deliver(store, name, connector, channels, summary)
-    return summary
 
 
 def _send_page(store: Store, name: str, channels: Sequence[Channel], summary: CycleSummary) -> None:

@@ -56,6 +56,10 @@ class Pending(Protocol):
 
     def result(self) -> tuple[Finding, ...]: ...
 
+    def cancel(self) -> None:
+        """Not wanted any more (the cycle failed): skip it if it has not started."""
+        ...
+
 
 class Validator(Protocol):
     """Validates built UBL: every finding of the official validation (XSD + Schematron)."""
@@ -81,6 +85,9 @@ class _Done:
 
     def result(self) -> tuple[Finding, ...]:
         return self._findings
+
+    def cancel(self) -> None:
+        """Done already: nothing to skip."""
 
 
 class Inline:
@@ -147,6 +154,9 @@ class _Submitted:
         except BrokenProcessPool:
             self._pool._restart(self._generation)
         return self._pool._alone(self._ubl)
+
+    def cancel(self) -> None:
+        self._future.cancel()
 
 
 class ValidationPool:

@@ -433,3 +433,32 @@ def test_a_row_waiting_for_a_channel_this_run_lacks_is_reported_once_per_cycle(
     waiting = [f for f in later.findings if "waits for channel archive" in f.message]
     assert len(waiting) == 1, later.findings  # not once per page and once more at the end
     assert later.delivered == 2 and delivered_files(archive) == []
+
+
+def test_a_failed_cycle_cancels_the_validation_it_handed_out_for_the_page_ahead(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Counted:
+        def __init__(self, ubl: bytes) -> None:
+            self.findings = validation.findings_of(ubl)
+
+        def result(self) -> tuple[Finding, ...]:
+            return self.findings
+
+        def cancel(self) -> None:
+            cancelled.append(self)
+
+    class Pooled:  # not INLINE: the cycle keeps a page ahead
+        def submit(self, ubl: bytes) -> Counted:
+            return Counted(ubl)
+
+    cancelled: list[Counted] = []
+
+    def lost(conn: Any, connection: int, cursor: Any) -> None:
+        raise StoreUnavailable("cannot use the store: lost")
+
+    monkeypatch.setattr(pipeline, "_save_cursor", lost)
+    inbox, archive = inbox_with(tmp_path / "inbox", XML), tmp_path / "out"
+    with pytest.raises(StoreUnavailable):
+        cycle(store, inbox, archive, validator=Pooled())
+    assert len(cancelled) == 1  # page 2 (of pages of 2) was handed out, never recorded
