@@ -9,18 +9,18 @@ documents/s and the share of wall time spent in build (``ubl.write``) and in val
 The goal: the engine's own overhead (wall time minus build minus validation) stays under
 10 % of the wall time on both stores; exit 1 when it is missed.
 
-Build and validation are measured twice. The goal is checked against the **floor**: the
-same documents built (``ubl.write``) and validated (``ubl.validate``) one after the other
-with nothing else running, measured in the same run (the models are read from the files
-before the clock starts), on all N documents first and on a sample of 2,000 right before
-each cycle; each cycle is judged against the lowest of these (the machine's speed drifts
-on a shared host, and the lowest floor can only make the engine's share larger). Each
-store runs a cycle with validation in this process (the reference) and one with a
-validation pool of one worker process (``sync --workers 1``, :mod:`sync.validation`),
-which validates the next page while this process records and sends the last one; the
-goal is judged on the pool's cycles. With the pool, building runs here while the worker
-validates, so the wall time can fall below the floor; the stricter share beyond
-validating alone is printed beside it. The in-cycle wrapper times are printed as a split.
+Build and validation are timed inside the cycle, through wrappers around ``ubl.write``
+and ``ubl.validate`` in this process, and with a validation pool (``sync --workers 1``,
+:mod:`sync.validation`) by the worker itself (``ValidationPool.validation_seconds``), at
+the same moments as the wall time: this shared host's speed drifts by a fifth within a
+run, so a baseline measured at another moment is not comparable. The engine's share is
+wall time minus build minus validation, over wall time; the goal is judged on the pool's
+cycles, which validate the next page while this process records and sends the last one
+(build runs here meanwhile, so the stricter share beyond validating alone is printed
+too). Each store also runs a cycle with validation in this process, the reference. For
+reference, the **floor** is printed as well: the same documents built and validated one
+after the other with nothing else running, on all N first and on 2,000 before each
+cycle (its spread shows the drift).
 
 The engine's time is split in three parts, timed in the same run: ``source`` (inside the
 connector's ``pull`` and ``document``/``parsed``: listing and reading the files, parsing
@@ -195,8 +195,9 @@ class Figures:
 
     @property
     def engine(self) -> float:
-        """Seconds: wall time minus building and validating alone (the floor)."""
-        return self.wall - self.floor
+        """Seconds: wall time minus the build and the validation of this cycle, timed in it
+        (validation in the pool's worker with a pool)."""
+        return self.wall - self.build - self.validate
 
     @property
     def overhead(self) -> float:
@@ -206,7 +207,7 @@ class Figures:
     def beyond_validation(self) -> float:
         """The stricter share with a pool: wall time beyond validating alone, over wall time
         (with a pool, building runs in this process while the worker validates)."""
-        return (self.wall - self.validate_floor) / self.wall
+        return (self.wall - self.validate) / self.wall
 
     @property
     def in_store(self) -> float:
@@ -216,17 +217,19 @@ class Figures:
 
     def line(self) -> str:
         per = 1000 / self.documents
-        where = "in the pool's worker" if self.pooled else f"{self.validate * per:.2f} ms here"
+        where = "in the pool's worker" if self.pooled else "here"
         return (
             f"{self.store:26} {self.documents:>6} docs {self.wall:7.1f} s "
-            f"{self.documents / self.wall:7.1f} docs/s   engine beyond the floor "
+            f"{self.documents / self.wall:7.1f} docs/s   engine beyond build + validate "
             f"{self.overhead:6.1%} (< {TARGET:.0%}) {'ok' if self.overhead < TARGET else 'MISSED'}"
             + (f" (beyond validating alone: {self.beyond_validation:.1%})" if self.pooled else "")
-            + f"   per document: wall {self.wall * per:.2f} ms = floor {self.floor * per:.2f} ms + "
-            f"engine {self.engine * per:.2f} ms; this process's CPU {self.cpu * per:.2f} ms; "
-            f"timed here: build {self.build * per:.2f}, validate {where}, source "
-            f"{self.source * per:.2f}, channel {self.channel * per:.2f}, delivery "
-            f"{self.deliver * per:.2f} (channel included), the rest {self.in_store * per:.2f} ms"
+            + f"   per document: wall {self.wall * per:.2f} ms = build {self.build * per:.2f} + "
+            f"validate {self.validate * per:.2f} ({where}) + engine {self.engine * per:.2f} ms; "
+            f"beside the lowest floor ({self.floor * per:.2f} ms) "
+            f"{(self.wall - self.floor) / self.wall:.1%}; this process's CPU "
+            f"{self.cpu * per:.2f} ms; timed here: source {self.source * per:.2f}, channel "
+            f"{self.channel * per:.2f}, delivery {self.deliver * per:.2f} (channel included), "
+            f"the rest {self.in_store * per:.2f} ms"
         )
 
 
@@ -285,6 +288,7 @@ def run(
             Clock([(connector, ("pull", "document", "parsed"))]) as source,
             Clock([(channel, ("send", "send_batch", "lookup")) for channel in channels]) as io,
         ):
+            in_pool = getattr(validator, "validation_seconds", 0.0)
             start, cpu = time.perf_counter(), time.process_time()
             summary = sync_connection(
                 store,
@@ -297,6 +301,7 @@ def run(
                 **({} if validator is None else {"validator": validator}),
             )
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            in_pool = getattr(validator, "validation_seconds", 0.0) - in_pool
     if summary.delivered != count or summary.troubled:
         raise SystemExit(f"{label}: the cycle did not deliver every document: {summary}")
     validations = count if validator is None else 0  # a pool validates in its workers
@@ -308,7 +313,7 @@ def run(
         summary.delivered,
         wall,
         write.seconds,
-        validate.seconds,
+        validate.seconds + in_pool,
         delivery.seconds + page_sends.seconds,
         source.seconds,
         io.seconds,
@@ -438,8 +443,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             results = measure(work, args.count, pool)
     print(
-        f"goal: the engine beyond the floor < {TARGET:.0%} of the wall time with a validation "
-        "pool of 1 worker (the cycles with validation in this process are the reference)"
+        f"goal: the engine beyond build + validate < {TARGET:.0%} of the wall time with a "
+        "validation pool of 1 worker (the cycles with validation in this process are the "
+        "reference)"
     )
     return 0 if all(result.overhead < TARGET for result in results if result.pooled) else 1
 

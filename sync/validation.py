@@ -77,6 +77,15 @@ def findings_of(ubl: bytes) -> tuple[Finding, ...]:
     return tuple(as_finding(issue, "schematron") for issue in report.issues)
 
 
+def _timed(ubl: bytes) -> tuple[tuple[Finding, ...], float]:
+    """In a worker: :func:`findings_of` and the seconds it took there."""
+    import time
+
+    start = time.perf_counter()
+    findings = findings_of(ubl)
+    return findings, time.perf_counter() - start
+
+
 class _Done:
     __slots__ = ("_findings",)
 
@@ -150,10 +159,12 @@ class _Submitted:
 
     def result(self) -> tuple[Finding, ...]:
         try:
-            return self._future.result()
+            findings, seconds = self._future.result()
         except BrokenProcessPool:
             self._pool._restart(self._generation)
-        return self._pool._alone(self._ubl)
+            return self._pool._alone(self._ubl)
+        self._pool._validated(seconds)
+        return findings
 
     def cancel(self) -> None:
         self._future.cancel()
@@ -178,6 +189,11 @@ class ValidationPool:
         self._generation = 0
         self.restarts = 0
         """How often a dead worker made the pool start again."""
+        self.validated = 0
+        """Documents the workers validated."""
+        self.validation_seconds = 0.0
+        """Seconds the workers spent validating them, timed in the workers (for metrics,
+        and for ``benchmarks/sync.py``: the pool's share of a cycle, measured in it)."""
 
     def __repr__(self) -> str:
         return f"ValidationPool(workers={self.workers})"
@@ -220,6 +236,11 @@ class ValidationPool:
                 self._executor = _executor(self.workers)
             return self._executor
 
+    def _validated(self, seconds: float) -> None:
+        with self._lock:
+            self.validated += 1
+            self.validation_seconds += seconds
+
     def _alone(self, ubl: bytes) -> tuple[Finding, ...]:
         """``ubl`` validated again on a worker of its own (one at a time), after the worker
         that had it died: a document that stops this worker too is the cause
@@ -233,9 +254,12 @@ class ValidationPool:
                     self._retry = _executor(1)
                 retry = self._retry
             try:
-                return retry.submit(findings_of, ubl).result()
+                findings, seconds = retry.submit(_timed, ubl).result()
             except BrokenProcessPool:
                 pass
+            else:
+                self._validated(seconds)
+                return findings
             with self._lock:
                 self._retry, self.restarts = None, self.restarts + 1
             retry.shutdown(wait=False, cancel_futures=True)
@@ -251,12 +275,12 @@ class ValidationPool:
                 probe.shutdown(wait=False, cancel_futures=True)
             return _died()
 
-    def _submit(self, ubl: bytes) -> tuple[int, Future[tuple[Finding, ...]]]:
+    def _submit(self, ubl: bytes) -> tuple[int, Future[tuple[tuple[Finding, ...], float]]]:
         try:
-            return self._generation, self._running().submit(findings_of, ubl)
+            return self._generation, self._running().submit(_timed, ubl)
         except BrokenProcessPool:
             self._restart(self._generation)
-            return self._generation, self._running().submit(findings_of, ubl)
+            return self._generation, self._running().submit(_timed, ubl)
 
     def _restart(self, generation: int) -> None:
         """Replace the broken executor of ``generation`` (once, however many documents of

@@ -43,6 +43,7 @@ def test_the_pool_finds_what_this_process_finds(pool: ValidationPool) -> None:
     assert rules(pool.submit(invalid).result())  # the broken code is found
     assert pool.submit(valid).result() == ()
     assert pool.restarts == 0
+    assert pool.validated >= 4 and pool.validation_seconds > 0  # timed in the worker
 
 
 def test_a_killed_worker_loses_no_document(pool: ValidationPool) -> None:
