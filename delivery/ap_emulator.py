@@ -19,7 +19,7 @@ is stored first, so the client does not know the document arrived).
 Status callbacks: given a ``callback_url`` (and the ``callback_secret`` shared with the
 receiver), the emulator POSTs a signed callback (:mod:`delivery.webhooks`) for each
 answer a document gets (the scripted ones when it arrives, and each
-:meth:`~ApEmulator.respond`), in order, from one background thread, as real HTTP. A
+:meth:`~ApEmulator.respond`), in order, from one background thread, as real HTTP (:mod:`delivery.ap_callbacks`). A
 callback answered 409, 429 or 5xx, or not answered at all, is tried again
 (``callback_attempts`` in all, the wait doubling from ``callback_backoff`` up to a
 second), as access points do; every attempt is kept in :attr:`ApEmulator.callbacks`,
@@ -38,7 +38,6 @@ import enum
 import hmac
 import itertools
 import json
-import queue
 import threading
 import time
 from collections import Counter
@@ -49,6 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Literal, TypeAlias
 from urllib.parse import parse_qs, urlsplit
 
+from delivery.ap_callbacks import CallbackAttempt, CallbackSender
 from delivery.base import StatusReason
 from delivery.responses import (
     LineIssue,
@@ -58,7 +58,6 @@ from delivery.responses import (
     to_json,
     to_ubl,
 )
-from delivery.webhooks import SIGNATURE_HEADER, callback_body, sign
 from model.document import Identifier
 
 __all__ = [
@@ -177,31 +176,6 @@ class StoredDocument:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class CallbackAttempt:
-    """One POST of a status callback: its event id, the document's idempotency key, the
-    answer's id, and the HTTP status it got (None: no answer, the connection failed)."""
-
-    event_id: str
-    idempotency_key: str
-    response_id: str
-    status: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Outgoing:
-    event_id: str
-    idempotency_key: str
-    response_id: str
-    body: bytes
-
-
-_MAX_CALLBACK_WAIT: Final = 1.0
-"""Seconds: the longest wait between two tries of a callback."""
-_RETRIED_CALLBACK: Final = frozenset({409, 429})
-"""Besides 5xx, the callback answers that are tried again (the receiver is not ready)."""
-
-
 @dataclass
 class _FaultRule:
     fault: Fault
@@ -242,20 +216,10 @@ class ApEmulator:
         self.enforce_rules = enforce_rules
         self.slow_seconds = slow_seconds
         self.unknown_receivers = frozenset(unknown_receivers)
-        self.callback_url = callback_url
-        """Where status callbacks go (``http://host:port/webhooks/<channel>``); None: nowhere."""
-        self.callback_secret = callback_secret
-        """The secret that signs them; None sends them unsigned (to test a refusal)."""
-        self.callback_attempts = callback_attempts
-        self.callback_backoff = callback_backoff
-        self.callbacks: list[CallbackAttempt] = []
-        """Every callback POST made, in order (also the failed and retried ones)."""
-        self._outgoing: queue.Queue[_Outgoing | None] = queue.Queue()
-        self._sent_bodies: dict[str, _Outgoing] = {}
-        self._pending = 0
-        self._idle = threading.Condition()
-        self._events = itertools.count(1)
-        self._sender: threading.Thread | None = None
+        self.callbacks_out = CallbackSender(
+            callback_url, callback_secret, attempts=callback_attempts, backoff=callback_backoff
+        )
+        """The status callbacks (:mod:`delivery.ap_callbacks`): where, signed how, sent."""
         self.posts: Counter[str] = Counter()
         """Every POST received per idempotency key (also those that sent nothing new)."""
         self.errors: list[str] = []
@@ -280,10 +244,7 @@ class ApEmulator:
                 target=server.serve_forever, args=(0.05,), name="ap-emulator", daemon=True
             )
             self._thread.start()
-            self._sender = threading.Thread(
-                target=self._send_callbacks, name="ap-emulator-callbacks", daemon=True
-            )
-            self._sender.start()
+            self.callbacks_out.start()
         return self
 
     def stop(self) -> None:
@@ -295,10 +256,7 @@ class ApEmulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        if self._sender is not None:
-            self._outgoing.put(None)
-            self._sender.join(timeout=5)
-            self._sender = None
+        self.callbacks_out.stop()
 
     def __enter__(self) -> ApEmulator:
         return self.start()
@@ -369,81 +327,21 @@ class ApEmulator:
             if self.enforce_rules:
                 check_sequence([*document.responses, response])
             document.responses.append(response)
-            self._call_back(document, [response])
+            self.callbacks_out.call_back(document, [response])
             return response
+
+    @property
+    def callbacks(self) -> list[CallbackAttempt]:
+        """Every callback POST made, in order (also the failed and retried ones)."""
+        return self.callbacks_out.callbacks
 
     def replay(self, event_id: str) -> None:
         """Send the callback ``event_id`` again, byte for byte (a replay)."""
-        with self._lock:
-            outgoing = self._sent_bodies[event_id]
-        self._enqueue(outgoing)
+        self.callbacks_out.replay(event_id)
 
     def wait_callbacks(self, timeout: float = 10.0) -> bool:
         """Wait until every callback is done (answered, or given up); False on timeout."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
-
-    # -- callbacks ----------------------------------------------------------------------
-
-    def _call_back(self, document: StoredDocument, responses: Sequence[Response]) -> None:
-        if self.callback_url is None:
-            return
-        for response in responses:
-            event_id = f"evt-{next(self._events):06d}"
-            body = callback_body(
-                event_id,
-                response,
-                idempotency_key=document.idempotency_key,
-                remote_id=document.id,
-            )
-            outgoing = _Outgoing(event_id, document.idempotency_key, response.id, body)
-            self._sent_bodies[event_id] = outgoing
-            self._enqueue(outgoing)
-
-    def _enqueue(self, outgoing: _Outgoing) -> None:
-        with self._idle:
-            self._pending += 1
-        self._outgoing.put(outgoing)
-
-    def _post_callback(self, client: Any, outgoing: _Outgoing) -> None:
-        import httpx
-
-        headers = {"Content-Type": "application/json"}
-        if self.callback_secret is not None:
-            headers[SIGNATURE_HEADER] = sign(self.callback_secret, outgoing.body)
-        wait = self.callback_backoff
-        for attempt in range(1, max(1, self.callback_attempts) + 1):
-            url = self.callback_url
-            if url is None:
-                return
-            status: int | None
-            try:
-                status = client.post(url, content=outgoing.body, headers=headers).status_code
-            except httpx.HTTPError:
-                status = None
-            with self._lock:
-                self.callbacks.append(
-                    CallbackAttempt(
-                        outgoing.event_id, outgoing.idempotency_key, outgoing.response_id, status
-                    )
-                )
-            if status is not None and status < 500 and status not in _RETRIED_CALLBACK:
-                return
-            if attempt < self.callback_attempts:
-                time.sleep(wait)
-                wait = min(wait * 2, _MAX_CALLBACK_WAIT)
-
-    def _send_callbacks(self) -> None:
-        import httpx
-
-        with httpx.Client(timeout=5.0) as client:
-            while (outgoing := self._outgoing.get()) is not None:
-                try:
-                    self._post_callback(client, outgoing)
-                finally:
-                    with self._idle:
-                        self._pending -= 1
-                        self._idle.notify_all()
+        return self.callbacks_out.wait(timeout)
 
     # -- the work -----------------------------------------------------------------------
 
@@ -527,7 +425,7 @@ class ApEmulator:
             document.responses = answers
             self._documents[key] = document
             self._by_id[document.id] = document
-            self._call_back(document, answers)
+            self.callbacks_out.call_back(document, answers)
             return 202, document.as_json()
 
     def _responses(self, document: StoredDocument) -> list[dict[str, Any]]:
