@@ -399,6 +399,19 @@ connection_fences = Table(
     ),
     Column("holder", String(200), nullable=False, comment="the worker that took it (worker id)"),
     Column("taken_at", UtcDateTime, nullable=False, default=_now, comment="when it was taken"),
+    Column(
+        "failures",
+        Integer,
+        nullable=False,
+        default=0,
+        comment="failed cycles in a row (0 after a success)",
+    ),
+    Column(
+        "not_before",
+        UtcDateTime,
+        nullable=True,
+        comment="a failing connection's back-off: no cycle is queued before this",
+    ),
     comment="ledgerlink daemon on PostgreSQL: the cycle that owns each connection. A cycle "
     "writes a fresh token here when it starts; each page transaction checks it "
     "(RunControl.fence), so a worker declared dead that wakes up commits nothing.",

@@ -57,6 +57,18 @@ def upgrade() -> None:
             comment="the worker that took it (worker id)",
         ),
         sa.Column("taken_at", UtcDateTime(), nullable=False, comment="when it was taken"),
+        sa.Column(
+            "failures",
+            sa.Integer(),
+            nullable=False,
+            comment="failed cycles in a row (0 after a success)",
+        ),
+        sa.Column(
+            "not_before",
+            UtcDateTime(),
+            nullable=True,
+            comment="a failing connection's back-off: no cycle is queued before this",
+        ),
         sa.PrimaryKeyConstraint("connection", name=op.f("pk_connection_fences")),
         comment="ledgerlink daemon on PostgreSQL: the cycle that owns each connection. A cycle "
         "writes a fresh token here when it starts; each page transaction checks it "
