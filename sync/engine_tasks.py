@@ -47,6 +47,9 @@ def build_app(
         kwargs={"options": f"-c search_path={ENGINE_SCHEMA}"},
         min_size=1,
         max_size=_POOL_MAX,
+        # a query waits this long for a connection of the pool: a database gone for longer
+        # stops the workers (their heartbeat fails), and the daemon exits 3
+        timeout=max(5.0, runner.takeover.total_seconds()),
     )
     app = App(connector=connector, periodic_defaults={"max_delay": 60})
 
