@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ledgerlink.settings import Settings
     from sync.control import RunControl
     from sync.pipeline import CycleSummary
+    from sync.runner import Runner, StoreLock
     from sync.schedule import Schedule
     from sync.store import Store
     from sync.validation import Validator
@@ -264,7 +265,6 @@ def _serve(
     from ledgerlink.daemon_http import DaemonHttp, DaemonMetrics, Readiness, store_ping
     from ledgerlink.daemon_logs import JsonFormatter
     from ledgerlink.sync_command import _store, checked
-    from sync.runner import InProcessRunner, RunnerBusy, store_lock
     from sync.store import StoreError
     from sync.validation import ValidationPool
 
@@ -296,21 +296,19 @@ def _serve(
             if isinstance(handler.formatter, JsonFormatter):
                 handler.formatter.add_secrets([str(password)])
     try:
-        try:
-            lock = store_lock(opened)
-        except RunnerBusy as busy:
-            fail(str(busy), 2)
+        metrics = DaemonMetrics()
+        reporter = _Reporter(settings, opened, metrics)
+        runner, lock = _runner(opened, settings, reporter)
         with lock:
-            metrics = DaemonMetrics()
-            reporter = _Reporter(settings, opened, metrics)
-            runner = InProcessRunner(
-                grace=options.grace,
-                backoff_cap=options.backoff_cap,
-                lock=lock,
-                on_cycle=reporter,
-            )
+            ping = store_ping(opened)
+
+            def store_answers() -> None:
+                ping()
+                if not runner.ready():
+                    raise RunnerNotReady("the runner is not ready (its engine lost the store?)")
+
             readiness = Readiness(
-                store_answers=store_ping(opened),
+                store_answers=store_answers,
                 last_successes=metrics.last_successes,
                 max_age={
                     name: allowed_age(schedule, options.grace, options.backoff_cap)
@@ -329,10 +327,11 @@ def _serve(
             )
             http.start()
             _LOG.info(
-                "daemon started on %s (lock %s, %d validation workers)",
+                "daemon started on %s (lock %s, %d validation workers, %s)",
                 http.url,
                 lock.description,
                 options.workers,
+                type(runner).__name__,
                 extra={
                     "event": "started",
                     "port": http.port,
@@ -401,6 +400,47 @@ def _serve(
             return 0
     finally:
         opened.close()
+
+
+class RunnerNotReady(Exception):
+    """``/readyz``: the runner says it is not ready (stopping, or its engine lost the store)."""
+
+
+def _runner(store: Store, settings: Settings, reporter: _Reporter) -> tuple[Runner, StoreLock]:
+    """The runner of ``store`` (:func:`sync.runner.runner_for`: in-process on SQLite, the job
+    engine on PostgreSQL) and its lock; exits 2 when another daemon holds a SQLite store or
+    the engine cannot run on a PostgreSQL one. Each log line names this worker from now on."""
+    from sync.engine_runner import EngineUnavailable
+    from sync.runner import RunnerBusy, runner_for, worker_name
+
+    holder = worker_name()
+    _name_worker(holder)
+    options = settings.daemon
+    try:
+        return runner_for(
+            store,
+            workers=options.workers,
+            grace=options.grace,
+            takeover=options.takeover,
+            backoff_cap=options.backoff_cap,
+            on_cycle=reporter,
+            holder=holder,
+        )
+    except (RunnerBusy, EngineUnavailable) as busy:
+        fail(str(busy), 2)
+
+
+def _name_worker(holder: str) -> None:
+    """Put ``worker`` on every record the daemon's handlers write (procrastinate's own
+    ``worker`` field, a dict, is replaced by the id)."""
+
+    def named(record: logging.LogRecord) -> bool:
+        record.worker = holder
+        return True
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(named)
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
 
 
 def _install_signals(runner: Any) -> list[int]:

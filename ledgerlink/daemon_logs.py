@@ -3,7 +3,9 @@
 Each line has ``time`` (UTC, ISO 8601), ``level``, ``event`` (what happened:
 ``cycle-done``, ``cycle-failed``, ``backoff``, ``stop-requested``, ...; ``log`` for a
 line that names none), ``logger``, ``message``, and where known ``connection``,
-``channel`` and ``document`` (the invoice number, BT-1), plus the counts of a cycle.
+``channel`` and ``document`` (the invoice number, BT-1), plus the counts of a cycle;
+``worker`` (``host:pid``) when the daemon sets it on each record (several daemons on one
+PostgreSQL store write one log each, and ``cycle_holders`` names the same id).
 A record's exception is reduced to its type and message (no traceback, no locals).
 
 Secrets stay out: :class:`JsonFormatter` replaces each value of ``secrets`` (the values
@@ -25,7 +27,7 @@ from typing import Any, Final, TextIO
 __all__ = ["REDACTED", "JsonFormatter", "configure", "secret_values"]
 
 REDACTED: Final = "[redacted]"
-_FIELDS: Final = ("connection", "channel", "document")
+_FIELDS: Final = ("worker", "connection", "channel", "document")
 _EXTRA: Final = (
     "pulled",
     "unchanged",

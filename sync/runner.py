@@ -24,11 +24,14 @@ exits then can leave outbox rows ``sending`` (a send begun, its result not recor
 sends again under the same idempotency key), and the page in hand is rolled back, so its
 records are pulled again from the committed cursor.
 
-One daemon per store (:func:`store_lock`): on SQLite an exclusive ``flock`` on a lock file
-beside the database (``ledgerlink.db.daemon.lock``); on PostgreSQL a session advisory
-lock. A second daemon gets :class:`RunnerBusy` naming the lock. The in-process runner
-owns its store, so its :meth:`~sync.control.RunControl.fence` does nothing; several
-workers sharing one PostgreSQL store come with the job engine's runner, not this one.
+One daemon per SQLite store (:func:`store_lock`): an exclusive ``flock`` on a lock file
+beside the database (``ledgerlink.db.daemon.lock``); a second daemon gets
+:class:`RunnerBusy` naming the lock. The in-process runner owns its store, so its
+:meth:`~sync.control.RunControl.fence` does nothing.
+
+:func:`runner_for` chooses the runner of a store: this one on SQLite, the job engine's
+(:class:`sync.engine_runner.EngineRunner`, procrastinate, imported only then) on
+PostgreSQL, where several daemons share one store and no daemon lock is taken.
 """
 
 from __future__ import annotations
@@ -61,7 +64,9 @@ __all__ = [
     "RunnerBusy",
     "RunnerStatus",
     "StoreLock",
+    "runner_for",
     "store_lock",
+    "worker_name",
 ]
 
 _LOG: Final = logging.getLogger("ledgerlink.daemon.runner")
@@ -223,8 +228,13 @@ class RunnerStatus:
 
 
 class Runner(Protocol):
-    """What ``ledgerlink daemon`` asks of a runner: the in-process one here; the job
-    engine's runner for several workers on PostgreSQL is to come (the decision record)."""
+    """What ``ledgerlink daemon`` asks of a runner: :class:`InProcessRunner` (SQLite, one
+    daemon) or :class:`sync.engine_runner.EngineRunner` (PostgreSQL, several daemons);
+    :func:`runner_for` chooses. ``run`` blocks until stopped (``once``: one cycle of each
+    connection) and raises :class:`~sync.store.StoreError` when the store is lost;
+    ``run_now`` queues a cycle (False when one is queued or running already); ``stop`` is
+    safe in a signal handler (a second call: at once); ``ready`` is ``/readyz``'s view of
+    the runner; ``status`` a snapshot."""
 
     def run(
         self, schedules: Mapping[str, Schedule], cycle: Cycle, *, once: bool = False
@@ -487,3 +497,56 @@ class InProcessRunner:
                 )
                 return False
         return True
+
+
+def worker_name() -> str:
+    """This daemon's worker id, in its log lines and in ``cycle_holders``: ``host:pid``."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# -- choosing ----------------------------------------------------------------------------------
+
+
+def runner_for(
+    store: Store,
+    *,
+    workers: int = 1,
+    grace: timedelta = timedelta(seconds=30),
+    takeover: timedelta = timedelta(seconds=30),
+    backoff_cap: timedelta = DEFAULT_BACKOFF_CAP,
+    on_cycle: Callable[[str, CycleSummary | None, BaseException | None], None] | None = None,
+    holder: str | None = None,
+) -> tuple[Runner, StoreLock]:
+    """The runner of ``store`` and the lock it holds (release it when the daemon ends).
+
+    SQLite: :class:`InProcessRunner` under the store's daemon lock (:func:`store_lock`; a
+    second daemon gets :class:`RunnerBusy`). PostgreSQL:
+    :class:`~sync.engine_runner.EngineRunner` (``workers`` cycles at once, ``takeover``),
+    with nothing locked: the other daemons of the store share its work. Raises
+    :class:`~sync.engine_runner.EngineUnavailable` for a PostgreSQL store without the
+    engine's schema, :class:`RunnerBusy` for a database neither runner can use."""
+    dialect = store.engine.dialect.name
+    if dialect == "postgresql":
+        from sync.engine_runner import EngineRunner
+
+        engine = EngineRunner(
+            store,
+            workers=workers,
+            grace=grace,
+            takeover=takeover,
+            backoff_cap=backoff_cap,
+            on_cycle=on_cycle,
+            holder=holder,
+        )
+        engine.check_schema()
+        shared = StoreLock(
+            f"none: daemons share {store.shown} through the job engine (worker {engine.holder})",
+            lambda: None,
+        )
+        return engine, shared
+    lock = store_lock(store)
+    runner = InProcessRunner(grace=grace, backoff_cap=backoff_cap, lock=lock, on_cycle=on_cycle)
+    return runner, lock

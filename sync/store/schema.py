@@ -44,8 +44,10 @@ __all__ = [
     "DOCUMENT_STATES",
     "OUTBOX_STATES",
     "QUARANTINE_STATES",
+    "connection_fences",
     "connections",
     "cursors",
+    "cycle_holders",
     "documents",
     "events",
     "matches",
@@ -381,4 +383,57 @@ migration_items = Table(
     _created(),
     UniqueConstraint("migration_id", "source_id", "item_key"),
     comment="A record a migration took: one row of its index.csv, written once.",
+)
+
+connection_fences = Table(
+    "connection_fences",
+    metadata,
+    Column(
+        "connection", String(200), primary_key=True, comment="the settings file's connection name"
+    ),
+    Column(
+        "token",
+        String(32),
+        nullable=False,
+        comment="the fence token of the cycle that holds the connection now",
+    ),
+    Column("holder", String(200), nullable=False, comment="the worker that took it (worker id)"),
+    Column("taken_at", UtcDateTime, nullable=False, default=_now, comment="when it was taken"),
+    Column(
+        "failures",
+        Integer,
+        nullable=False,
+        default=0,
+        comment="failed cycles in a row (0 after a success)",
+    ),
+    Column(
+        "not_before",
+        UtcDateTime,
+        nullable=True,
+        comment="a failing connection's back-off: no cycle is queued before this",
+    ),
+    comment="ledgerlink daemon on PostgreSQL: the cycle that owns each connection. A cycle "
+    "writes a fresh token here when it starts; each page transaction checks it "
+    "(RunControl.fence), so a worker declared dead that wakes up commits nothing.",
+)
+
+cycle_holders = Table(
+    "cycle_holders",
+    metadata,
+    _id(),
+    Column("connection", String(200), nullable=False, comment="the connection name"),
+    Column("holder", String(200), nullable=False, comment="the worker that ran the cycle"),
+    Column("token", String(32), nullable=False, comment="its fence token"),
+    Column("job_id", Integer, nullable=True, comment="the job engine's job id, if any"),
+    Column("started_at", UtcDateTime, nullable=False, comment="the cycle took the connection"),
+    Column(
+        "ended_at",
+        UtcDateTime,
+        nullable=True,
+        comment="the cycle let it go; null while it runs, or when its worker died",
+    ),
+    Column("outcome", String(20), nullable=True, comment="done, stopped, failed or fenced"),
+    Index(None, "connection", "started_at"),
+    comment="ledgerlink daemon on PostgreSQL: who worked which connection when, one row per "
+    "cycle (operators, and the test that no two intervals of a connection overlap).",
 )

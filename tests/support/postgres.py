@@ -71,9 +71,11 @@ def session_database() -> Iterator[str]:
 
 
 def reset_schema(url: str) -> None:
-    """Drop everything in the database at ``url`` (tables, sequences, alembic_version)."""
+    """Drop everything in the database at ``url`` (tables, sequences, alembic_version, the
+    job engine's schema ``procrastinate``)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA IF EXISTS procrastinate CASCADE")
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")

@@ -1,0 +1,176 @@
+"""The procrastinate app of :class:`sync.engine_runner.EngineRunner`: its connector and its
+three tasks (``ledgerlink.sync_cycle``, ``ledgerlink.tick``, ``ledgerlink.reap``).
+
+Imported only by the runner, so procrastinate is loaded only by a daemon on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from sync.engine_runner import (
+    CONTROL_QUEUE,
+    CYCLE_TASK,
+    CYCLES_QUEUE,
+    ENGINE_SCHEMA,
+    REAP_TASK,
+    TICK_TASK,
+    conninfo,
+)
+
+if TYPE_CHECKING:
+    from sync.engine_runner import EngineRunner
+    from sync.pipeline import CycleSummary
+    from sync.runner import Cycle
+    from sync.schedule import Schedule
+
+__all__ = ["build_app", "reap"]
+
+_LOG: Final = logging.getLogger("ledgerlink.daemon.engine")
+_POOL_MAX: Final = 4
+"""Connections of the engine's pool per daemon (its two workers' queries and heartbeats,
+the deferrals, the pings), beside the one LISTEN session of the cycles worker."""
+
+
+def build_app(
+    runner: EngineRunner, schedules: Mapping[str, Schedule], cycle: Cycle, *, tick: bool
+) -> Any:
+    """A procrastinate ``App`` on the runner's store, its tasks bound to ``runner``."""
+    from procrastinate import App, JobContext, PsycopgConnector
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    connector = PsycopgConnector(
+        conninfo=conninfo(runner.store),
+        kwargs={"options": f"-c search_path={ENGINE_SCHEMA}"},
+        min_size=1,
+        max_size=_POOL_MAX,
+        # a query waits this long for a connection of the pool: a database gone for longer
+        # stops the workers (their heartbeat fails), and the daemon exits 3
+        timeout=max(5.0, runner.takeover.total_seconds()),
+    )
+    app = App(connector=connector, periodic_defaults={"max_delay": 60})
+
+    @app.task(name=CYCLE_TASK, queue=CYCLES_QUEUE, pass_context=True, retry=False)
+    def sync_cycle(context: JobContext, connection: str) -> None:
+        _run_cycle(runner, schedules, cycle, connection, context)
+
+    if tick:
+
+        @app.periodic(cron="* * * * * *", periodic_id="tick")  # every second (seconds last)
+        @app.task(name=TICK_TASK, queue=CONTROL_QUEUE, queueing_lock=TICK_TASK, retry=False)
+        def tick_task(timestamp: int) -> None:
+            for name in runner.due_now(schedules, float(timestamp)):
+                with contextlib.suppress(AlreadyEnqueued):  # one waits already
+                    app.configure_task(
+                        CYCLE_TASK, lock=name, queueing_lock=name, queue=CYCLES_QUEUE
+                    ).defer(connection=name)
+
+    every = runner._reap_every()
+
+    @app.periodic(cron=f"* * * * * */{every}", periodic_id="reap")
+    @app.task(name=REAP_TASK, queue=CONTROL_QUEUE, queueing_lock=REAP_TASK, retry=False)
+    async def reap_task(timestamp: int) -> None:
+        await reap(app, runner.takeover.total_seconds())
+
+    del sync_cycle, reap_task
+    return app
+
+
+async def reap(app: Any, takeover: float) -> list[int]:
+    """Take back the ``doing`` jobs of workers silent for ``takeover`` seconds: a cycle is
+    queued again (``retry_job``), or closed (``finish_job`` failed) when a later cycle of
+    its connection waits already; a stalled tick or reaper is closed (the next instant
+    runs). The ids of the cycles taken back."""
+    from procrastinate import exceptions, jobs
+
+    taken: list[int] = []
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=takeover):
+        if job.task_name != CYCLE_TASK:
+            await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=True)
+            continue
+        try:
+            await app.job_manager.retry_job(job)
+            how = "queued again"
+        except exceptions.UniqueViolation:  # a later cycle is queued: it resumes
+            await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=False)
+            how = "closed; the cycle queued after it resumes"
+        taken.append(int(job.id))
+        connection = job.task_kwargs.get("connection")
+        _LOG.warning(
+            "connection %s: its cycle (job %s) belonged to a worker silent for %gs: %s",
+            connection,
+            job.id,
+            takeover,
+            how,
+            extra={"event": "takeover", "connection": connection},
+        )
+    return taken
+
+
+def _run_cycle(
+    runner: EngineRunner,
+    schedules: Mapping[str, Schedule],
+    cycle: Cycle,
+    name: str,
+    context: Any,
+) -> None:
+    """One cycle of ``name`` under a fresh fence token, recorded in ``cycle_holders``."""
+    from sync.control import Fenced
+    from sync.engine_fence import FenceControl, backoff_of, release, take
+    from sync.store import StoreError
+
+    if name not in schedules:
+        _LOG.warning(
+            "connection %s is not scheduled in this daemon's settings: its cycle is skipped "
+            "(daemons on one store must share one settings file)",
+            name,
+            extra={"event": "not-scheduled", "connection": name},
+        )
+        return
+    job_id = context.job.id
+    try:
+        held = take(runner.store, name, runner.holder, job_id)
+    except StoreError as lost_at_start:
+        runner.store_lost(lost_at_start)
+        raise
+    runner.started(name, job_id)
+    control = FenceControl(held, lambda: runner.stopping or context.should_abort())
+    summary: CycleSummary | None = None
+    failure: BaseException | None = None
+    try:
+        summary = cycle(name, control)
+    except BaseException as caught:
+        failure = caught
+    outcome = (
+        "fenced"
+        if isinstance(failure, Fenced)
+        else "failed"
+        if failure is not None or (summary is not None and summary.error)
+        else "stopped"
+        if summary is not None and summary.stopped
+        else "done"
+    )
+    failures, not_before = 0, None
+    try:
+        failures, not_before = release(
+            runner.store,
+            held,
+            outcome,  # type: ignore[arg-type]
+            error=outcome == "failed",
+            backoff=lambda count: backoff_of(count, runner.backoff_base, runner.backoff_cap),
+        )
+    except StoreError as lost:
+        failure = failure or lost
+    runner.ended(name, summary, failure, failures, not_before)
+    if isinstance(failure, Fenced):
+        _LOG.warning(
+            "connection %s: %s", name, failure, extra={"event": "fenced", "connection": name}
+        )
+    elif isinstance(failure, StoreError):
+        runner.store_lost(failure)
+        raise failure
+    elif failure is not None and not isinstance(failure, Exception):
+        raise failure
