@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import socket
 import threading
 import time
@@ -71,8 +72,23 @@ Stage: TypeAlias = Literal["pulled", "built", "delivered", "failed", "quarantine
 """What happened to a document, one counter each."""
 STAGES: Final[tuple[Stage, ...]] = ("pulled", "built", "delivered", "failed", "quarantined")
 
-VALIDATION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-"""Seconds: one invoice validates in milliseconds once the stylesheets are compiled."""
+VALIDATION_BUCKETS: Final = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+"""Seconds, 1 ms to 10 s (1-2.5-5 steps): one invoice validates in milliseconds once the
+stylesheets are compiled; a worker's first document (the compilation) takes seconds."""
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -101,9 +117,11 @@ class DaemonMetrics:
     * ``ledgerlink_queue_depth`` (gauge, label ``connection``): queued documents;
     * ``ledgerlink_last_success_timestamp_seconds`` (gauge, label ``connection``): the
       end of the last successful cycle, Unix time;
-    * ``ledgerlink_validation_duration_seconds`` (histogram): one document's validation;
+    * ``ledgerlink_validation_duration_seconds`` (histogram, :data:`VALIDATION_BUCKETS`):
+      one document's validation (:meth:`observe_validation`);
     * ``ledgerlink_pool_size`` and ``ledgerlink_pool_busy_workers`` (gauges): the
-      validation pool;
+      validation pool, set by :meth:`set_pool` or read at each scrape from
+      :meth:`track_pool`'s functions; a scrape sees the two as one consistent pair;
     * ``ledgerlink_webhook_callbacks_total`` (counter, labels ``channel`` and ``result``:
       applied, refused, replayed, not-sent, unknown, bad-signature, bad-body,
       unknown-channel, store-unavailable; ``channel`` is empty for an unknown channel,
@@ -139,16 +157,22 @@ class DaemonMetrics:
             buckets=VALIDATION_BUCKETS,
             registry=self.registry,
         )
+        # the pool's pair is read at scrape time from what set_pool/track_pool left, under
+        # self._pool_lock, which render() holds too: no scrape sees busy > size
+        self._pool_lock = threading.RLock()
+        self._pool: tuple[Callable[[], int], Callable[[], int]] = (lambda: 0, lambda: 0)
         self._pool_size = Gauge(
             "ledgerlink_pool_size",
             "Worker processes of the validation pool.",
             registry=self.registry,
         )
+        self._pool_size.set_function(lambda: self._pool_now()[0])
         self._busy = Gauge(
             "ledgerlink_pool_busy_workers",
             "Validation pool workers at work now.",
             registry=self.registry,
         )
+        self._busy.set_function(lambda: self._pool_now()[1])
         self._callbacks = Counter(
             "ledgerlink_webhook_callbacks",
             "Access point status callbacks received, per channel and result.",
@@ -181,13 +205,36 @@ class DaemonMetrics:
             return dict(self._successes)
 
     def observe_validation(self, seconds: float) -> None:
-        """One document took ``seconds`` to validate."""
+        """One document took ``seconds`` to validate (thread-safe; ValueError for a
+        negative or non-finite time, which no clock gives)."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"a validation cannot take {seconds!r} seconds")
         self._validation.observe(seconds)
 
     def set_pool(self, size: int, busy: int) -> None:
-        """The validation pool has ``size`` workers, ``busy`` of them at work."""
-        self._pool_size.set(size)
-        self._busy.set(busy)
+        """The validation pool has ``size`` workers, ``busy`` of them at work.
+
+        Cheap and thread-safe (one assignment under a lock; the gauges read it at the
+        next scrape), so it may be called at every submit and answer. ValueError when
+        ``busy`` is not within 0 to ``size``."""
+        if size < 0 or not 0 <= busy <= size:
+            raise ValueError(f"a pool of {size} workers cannot have {busy} busy")
+        with self._pool_lock:
+            self._pool = (lambda: size, lambda: busy)
+
+    def track_pool(self, size: Callable[[], int], busy: Callable[[], int]) -> None:
+        """Read the pool's size and busy workers from ``size()`` and ``busy()`` at each
+        scrape instead (e.g. ``lambda: pool.workers``): nothing to update at all. The
+        functions are called from the server's threads; ``busy()`` is kept within 0 to
+        ``size()``."""
+        with self._pool_lock:
+            self._pool = (size, busy)
+
+    def _pool_now(self) -> tuple[int, int]:
+        with self._pool_lock:
+            size_of, busy_of = self._pool
+            size = max(size_of(), 0)
+            return size, min(max(busy_of(), 0), size)
 
     def callback(self, channel: str, result: str) -> None:
         """One webhook callback on ``channel`` ended with ``result``."""
@@ -195,7 +242,8 @@ class DaemonMetrics:
 
     def render(self) -> bytes:
         """The registry in the Prometheus text format."""
-        return generate_latest(self.registry)
+        with self._pool_lock:  # re-entered by the pool gauges: one consistent pair
+            return generate_latest(self.registry)
 
 
 def store_ping(store: Store) -> Callable[[], None]:

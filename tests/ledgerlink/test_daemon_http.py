@@ -5,6 +5,7 @@ The webhook path against a real store is in tests/sync/test_webhooks.py."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -233,3 +234,81 @@ def test_no_request_line_reaches_stderr(
     assert "token=abc" not in capfd.readouterr().err
     server_lines = [r for r in caplog.records if r.name.startswith("ledgerlink")]
     assert not any("token=abc" in r.getMessage() for r in server_lines)
+
+
+def test_validation_buckets_reach_down_to_a_millisecond_and_up_to_ten_seconds() -> None:
+    metrics = DaemonMetrics()
+    for seconds in (0.0004, 0.002, 0.009, 9.0, 30.0):
+        metrics.observe_validation(seconds)
+    found = samples(metrics.render().decode())
+    bucket = "ledgerlink_validation_duration_seconds_bucket"
+    assert found[(bucket, (("le", "0.001"),))] == 1
+    assert found[(bucket, (("le", "0.0025"),))] == 2
+    assert found[(bucket, (("le", "0.01"),))] == 3
+    assert found[(bucket, (("le", "10.0"),))] == 4
+    assert found[(bucket, (("le", "+Inf"),))] == 5
+    for wrong in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="validation cannot take"):
+            metrics.observe_validation(wrong)
+
+
+def test_the_pool_gauges_take_updates_from_many_threads_and_scrape_as_a_pair(
+    served: tuple[DaemonHttp, httpx.Client], parts: tuple[DaemonMetrics, Store, Clock]
+) -> None:
+    _, client = served
+    metrics = parts[0]
+    written = {(size, busy) for size in (2, 4, 8) for busy in range(size + 1)}
+    stop = threading.Event()
+
+    def update(offset: int) -> None:
+        pairs = sorted(written)
+        index = offset
+        while not stop.is_set():
+            metrics.set_pool(*pairs[index % len(pairs)])
+            index += 7
+
+    threads = [threading.Thread(target=update, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        seen = set()
+        for _ in range(40):
+            found = samples(client.get("/metrics").text)
+            seen.add(
+                (
+                    int(found[("ledgerlink_pool_size", ())]),
+                    int(found[("ledgerlink_pool_busy_workers", ())]),
+                )
+            )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert seen <= written  # never a size of one update with the busy of another
+    metrics.set_pool(3, 2)
+    found = samples(client.get("/metrics").text)
+    assert (found[("ledgerlink_pool_size", ())], found[("ledgerlink_pool_busy_workers", ())]) == (
+        3,
+        2,
+    )
+    with pytest.raises(ValueError, match="a pool of 2 workers cannot have 3 busy"):
+        metrics.set_pool(2, 3)
+
+
+def test_the_pool_gauges_can_read_the_pool_at_each_scrape(
+    served: tuple[DaemonHttp, httpx.Client], parts: tuple[DaemonMetrics, Store, Clock]
+) -> None:
+    _, client = served
+    metrics = parts[0]
+    pool = {"workers": 4, "busy": 1}
+    metrics.track_pool(lambda: pool["workers"], lambda: pool["busy"])
+
+    def scraped() -> tuple[float, float]:
+        found = samples(client.get("/metrics").text)
+        return found[("ledgerlink_pool_size", ())], found[("ledgerlink_pool_busy_workers", ())]
+
+    assert scraped() == (4, 1)
+    pool["busy"] = 3
+    assert scraped() == (4, 3)
+    pool["busy"] = 9  # a pool that counts documents waiting too: never more than its size
+    assert scraped() == (4, 4)
