@@ -22,6 +22,10 @@
     when the document's send is not recorded yet, ``422`` for a document the channel does
     not know, ``413`` for a body over :data:`~delivery.webhooks.MAX_CALLBACK_BYTES`,
     ``503`` when the store does not answer (:mod:`sync.webhook_answers`).
+    A callback that recorded something new (applied, or refused with a finding: both
+    write an event to push back to the source) is then passed to ``on_answer`` by its
+    channel name, so the daemon can run the connections of that channel now
+    (:func:`run_channel_connections`); a replay, or a callback not recorded, is not.
 
 No secret appears in an answer, a log line or a metric label: the webhook secrets are
 only compared with, the store's failures are reported by their type, and the labels
@@ -37,7 +41,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,6 +67,7 @@ __all__ = [
     "Readiness",
     "Stage",
     "parse_listen",
+    "run_channel_connections",
     "store_ping",
 ]
 
@@ -310,6 +315,29 @@ class Readiness:
         return ready, {"ready": ready, "store": store, "connections": report, "problems": problems}
 
 
+def run_channel_connections(
+    run_now: Callable[[str], object], channels: Mapping[str, Sequence[str]]
+) -> Callable[[str], None]:
+    """An ``on_answer`` for :class:`DaemonHttp`: a callback on channel ``c`` calls
+    ``run_now(name)`` (e.g. :meth:`sync.runner.InProcessRunner.run_now`) for each
+    connection ``name`` whose ``channels[name]`` holds ``c``, in the mapping's order, so
+    the status the callback recorded is pushed back to the source without waiting for
+    the connection's next scheduled cycle."""
+    using: dict[str, list[str]] = {}
+    for name, names in channels.items():
+        for channel in names:
+            using.setdefault(channel, []).append(name)
+
+    def on_answer(channel: str) -> None:
+        for name in using.get(channel, ()):
+            run_now(name)
+
+    return on_answer
+
+
+_RECORDED: Final = frozenset({"applied", "refused"})
+"""The callback results that wrote an event (what ``on_answer`` hears of)."""
+
 _CALLBACK_STATUS: Final[Mapping[str, int]] = {
     "applied": 200,
     "refused": 200,
@@ -324,6 +352,10 @@ class DaemonHttp:
 
     ``webhook_secrets`` maps each channel that takes callbacks to its secret
     (:func:`delivery.webhooks.webhook_secrets`); callbacks are applied to ``store``.
+    ``on_answer(channel)`` is called, on the request's thread before the answer is sent,
+    after each callback that recorded something new (applied or refused); it should be
+    quick (a runner's ``run_now``). An exception from it is logged by its type and does
+    not change the answer: the callback is recorded already.
     """
 
     def __init__(
@@ -335,6 +367,7 @@ class DaemonHttp:
         readiness: Readiness,
         store: Store | None = None,
         webhook_secrets: Mapping[str, str] | None = None,
+        on_answer: Callable[[str], None] | None = None,
     ) -> None:
         if webhook_secrets and store is None:
             raise ValueError("webhook callbacks need the store to apply them to")
@@ -344,6 +377,7 @@ class DaemonHttp:
         self.readiness = readiness
         self.store = store
         self._secrets = dict(webhook_secrets or {})
+        self.on_answer = on_answer
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -458,6 +492,16 @@ class DaemonHttp:
                 "document": outcome.number,
             },
         )
+        if outcome.result in _RECORDED and self.on_answer is not None:
+            try:
+                self.on_answer(channel)
+            except Exception as exc:  # recorded already: the answer stays what it is
+                _LOG.error(
+                    "webhook %s: on_answer failed (%s); the callback is recorded",
+                    channel,
+                    type(exc).__name__,
+                    extra={"event": "webhook-on-answer-failed", "channel": channel},
+                )
         answer: dict[str, Any] = {
             "result": outcome.result,
             "message": outcome.message,

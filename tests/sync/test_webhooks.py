@@ -20,7 +20,13 @@ from delivery.ap_emulator import ApEmulator, Scripted
 from delivery.peppol_ap import PeppolApChannel
 from delivery.responses import Response
 from delivery.webhooks import SIGNATURE_HEADER, callback_body, sign
-from ledgerlink.daemon_http import DaemonHttp, DaemonMetrics, Readiness, store_ping
+from ledgerlink.daemon_http import (
+    DaemonHttp,
+    DaemonMetrics,
+    Readiness,
+    run_channel_connections,
+    store_ping,
+)
 from sync.outbox import deliver, enqueue, send_due
 from sync.store import Store, documents, events, open_store, outbox
 
@@ -39,6 +45,8 @@ class Served:
     server: DaemonHttp
     metrics: DaemonMetrics
     client: httpx.Client
+    answered: list[str]
+    """The channels DaemonHttp passed to on_answer, in order."""
 
     @property
     def hook(self) -> str:
@@ -69,13 +77,18 @@ class Served:
 def served(store: Store) -> Iterator[Served]:
     metrics = DaemonMetrics()
     readiness = Readiness(store_ping(store), metrics.last_successes, {})
+    answered: list[str] = []
     server = DaemonHttp(
-        metrics=metrics, readiness=readiness, store=store, webhook_secrets={"ap": SECRET}
+        metrics=metrics,
+        readiness=readiness,
+        store=store,
+        webhook_secrets={"ap": SECRET},
+        on_answer=answered.append,
     )
     server.start()
     try:
         with httpx.Client(base_url=server.url, timeout=10) as client:
-            yield Served(server, metrics, client)
+            yield Served(server, metrics, client, answered)
     finally:
         server.stop()
 
@@ -414,3 +427,66 @@ def test_callbacks_refused_as_early_are_tried_again_until_the_send_is_recorded(
         assert ap.post_count(envelope.idempotency_key) == 2
         assert ap.callbacks[-1].status == 200
     assert row(store, document_id)[:2] == ("delivered", "delivered")
+
+
+def test_on_answer_hears_of_each_recorded_callback_once_and_of_nothing_else(
+    store: Store, served: Served
+) -> None:
+    with ApEmulator(script=lambda number: []) as ap:
+        document_id = sent(store, ap, "INV-1")["INV-1"]
+    key = row(store, document_id)[2]
+    body = callback_body("evt-1", answer("RE", 1), idempotency_key=key)
+    assert served.post(body, signature="sha256=" + "0" * 64).status_code == 401
+    assert served.post(b"{}").status_code == 400
+    assert (
+        served.post(callback_body("evt-0", answer("AP", 1), idempotency_key="no")).status_code
+        == 422
+    )
+    assert served.answered == []
+    assert served.post(body).json()["result"] == "applied"
+    assert served.answered == ["ap"]
+    assert served.post(body).json()["result"] == "replayed"
+    assert served.answered == ["ap"]
+    refused = served.post(callback_body("evt-2", answer("AP", 2), idempotency_key=key))
+    assert refused.json()["result"] == "refused"  # recorded with its finding: an event to push
+    assert served.answered == ["ap", "ap"]
+
+
+def test_on_answer_runs_the_connections_of_the_callbacks_channel(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    runs: list[str] = []
+    metrics = DaemonMetrics()
+    on_answer = run_channel_connections(
+        runs.append, {"shop": ["archive", "ap"], "erp": ["archive"], "web": ["ap"]}
+    )
+    with ApEmulator(script=lambda number: []) as ap:
+        document_id = sent(store, ap, "INV-1")["INV-1"]
+    key = row(store, document_id)[2]
+    with DaemonHttp(
+        metrics=metrics,
+        readiness=Readiness(store_ping(store), metrics.last_successes, {}),
+        store=store,
+        webhook_secrets={"ap": SECRET},
+        on_answer=on_answer,
+    ) as server:
+        body = callback_body("evt-1", answer("AB", 1, kind="mlr"), idempotency_key=key)
+        headers = {SIGNATURE_HEADER: sign(SECRET, body)}
+        assert (
+            httpx.post(f"{server.url}/webhooks/ap", content=body, headers=headers).status_code
+            == 200
+        )
+        assert runs == ["shop", "web"]
+
+        def broken(channel: str) -> None:
+            raise RuntimeError(f"runner gone, {SECRET}")
+
+        server.on_answer = broken
+        body = callback_body("evt-2", answer("AP", 2), idempotency_key=key)
+        headers = {SIGNATURE_HEADER: sign(SECRET, body)}
+        with caplog.at_level(logging.ERROR):
+            late = httpx.post(f"{server.url}/webhooks/ap", content=body, headers=headers)
+        assert late.status_code == 200 and late.json()["result"] == "applied"
+    assert row(store, document_id)[:2] == ("accepted", "accepted")
+    assert "on_answer failed (RuntimeError)" in caplog.text
+    assert SECRET not in caplog.text
