@@ -7,30 +7,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
+from support.daemon_http import SECRET, Served, serve
 from support.outbox_doubles import add_document, envelope_for
 
 from delivery.ap_emulator import ApEmulator, Scripted
 from delivery.peppol_ap import PeppolApChannel
 from delivery.responses import Response
 from delivery.webhooks import SIGNATURE_HEADER, callback_body, sign
-from ledgerlink.daemon_http import (
-    DaemonHttp,
-    DaemonMetrics,
-    Readiness,
-    run_channel_connections,
-    store_ping,
-)
+from ledgerlink.daemon_http import run_channel_connections
 from sync.outbox import deliver, enqueue, send_due
 from sync.store import Store, documents, events, open_store, outbox
-
-SECRET = "whsec-7c1f9e0a-not-for-logs"
 
 
 @pytest.fixture
@@ -40,57 +31,10 @@ def store(store_url: str) -> Iterator[Store]:
         yield opened
 
 
-@dataclass
-class Served:
-    server: DaemonHttp
-    metrics: DaemonMetrics
-    client: httpx.Client
-    answered: list[str]
-    """The channels DaemonHttp passed to on_answer, in order."""
-
-    @property
-    def hook(self) -> str:
-        return f"{self.server.url}/webhooks/ap"
-
-    def post(
-        self, body: bytes, signature: str | None = "sign", channel: str = "ap"
-    ) -> httpx.Response:
-        headers = {"Content-Type": "application/json"}
-        if signature == "sign":
-            headers[SIGNATURE_HEADER] = sign(SECRET, body)
-        elif signature is not None:
-            headers[SIGNATURE_HEADER] = signature
-        return self.client.post(f"/webhooks/{channel}", content=body, headers=headers)
-
-    def callbacks(self) -> dict[tuple[str, str], float]:
-        text = self.client.get("/metrics").text
-        return {
-            (s.labels["channel"], s.labels["result"]): s.value
-            for family in text_string_to_metric_families(text)
-            if family.name == "ledgerlink_webhook_callbacks"
-            for s in family.samples
-            if s.name.endswith("_total")
-        }
-
-
 @pytest.fixture
 def served(store: Store) -> Iterator[Served]:
-    metrics = DaemonMetrics()
-    readiness = Readiness(store_ping(store), metrics.last_successes, {})
-    answered: list[str] = []
-    server = DaemonHttp(
-        metrics=metrics,
-        readiness=readiness,
-        store=store,
-        webhook_secrets={"ap": SECRET},
-        on_answer=answered.append,
-    )
-    server.start()
-    try:
-        with httpx.Client(base_url=server.url, timeout=10) as client:
-            yield Served(server, metrics, client, answered)
-    finally:
-        server.stop()
+    with serve(store=store) as running:
+        yield running
 
 
 def sent(store: Store, ap: ApEmulator, *numbers: str) -> dict[str, int]:
@@ -148,7 +92,7 @@ def test_the_emulators_signed_callbacks_move_the_document_once_each(
     store: Store, served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with ApEmulator(callback_url=served.hook, callback_secret=SECRET) as ap:
+    with ApEmulator(callback_url=served.hook(), callback_secret=SECRET) as ap:
         ids = sent(store, ap, "INV-1")
         assert ap.wait_callbacks(timeout=15)
         document_id = ids["INV-1"]
@@ -319,7 +263,7 @@ def test_a_missing_or_bad_signature_is_401_and_logged_without_the_body(
 def test_the_emulators_unsigned_callbacks_are_refused_and_nothing_moves(
     store: Store, served: Served
 ) -> None:
-    with ApEmulator(callback_url=served.hook, callback_secret=None) as ap:
+    with ApEmulator(callback_url=served.hook(), callback_secret=None) as ap:
         document_id = sent(store, ap, "INV-1")["INV-1"]
         assert ap.wait_callbacks(timeout=15)
         assert {a.status for a in ap.callbacks} == {401}
@@ -382,7 +326,7 @@ def test_the_same_callback_arriving_at_once_is_recorded_once(store: Store, serve
 
 def test_an_answer_added_later_is_called_back_too(store: Store, served: Served) -> None:
     script = lambda number: [Scripted("mlr", "AB")]  # noqa: E731
-    with ApEmulator(script=script, callback_url=served.hook, callback_secret=SECRET) as ap:
+    with ApEmulator(script=script, callback_url=served.hook(), callback_secret=SECRET) as ap:
         document_id = sent(store, ap, "INV-1")["INV-1"]
         assert ap.wait_callbacks(timeout=15)
         assert row(store, document_id)[:2] == ("delivered", "delivered")
@@ -396,7 +340,7 @@ def test_callbacks_refused_as_early_are_tried_again_until_the_send_is_recorded(
     store: Store, served: Served
 ) -> None:
     with ApEmulator(
-        callback_url=served.hook,
+        callback_url=served.hook(),
         callback_secret=SECRET,
         callback_attempts=40,
         callback_backoff=0.05,
@@ -456,36 +400,23 @@ def test_on_answer_runs_the_connections_of_the_callbacks_channel(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     runs: list[str] = []
-    metrics = DaemonMetrics()
     on_answer = run_channel_connections(
         runs.append, {"shop": ["archive", "ap"], "erp": ["archive"], "web": ["ap"]}
     )
     with ApEmulator(script=lambda number: []) as ap:
         document_id = sent(store, ap, "INV-1")["INV-1"]
     key = row(store, document_id)[2]
-    with DaemonHttp(
-        metrics=metrics,
-        readiness=Readiness(store_ping(store), metrics.last_successes, {}),
-        store=store,
-        webhook_secrets={"ap": SECRET},
-        on_answer=on_answer,
-    ) as server:
+    with serve(store=store, on_answer=on_answer) as served:
         body = callback_body("evt-1", answer("AB", 1, kind="mlr"), idempotency_key=key)
-        headers = {SIGNATURE_HEADER: sign(SECRET, body)}
-        assert (
-            httpx.post(f"{server.url}/webhooks/ap", content=body, headers=headers).status_code
-            == 200
-        )
+        assert served.post(body).status_code == 200
         assert runs == ["shop", "web"]
 
         def broken(channel: str) -> None:
             raise RuntimeError(f"runner gone, {SECRET}")
 
-        server.on_answer = broken
-        body = callback_body("evt-2", answer("AP", 2), idempotency_key=key)
-        headers = {SIGNATURE_HEADER: sign(SECRET, body)}
+        served.server.on_answer = broken
         with caplog.at_level(logging.ERROR):
-            late = httpx.post(f"{server.url}/webhooks/ap", content=body, headers=headers)
+            late = served.post(callback_body("evt-2", answer("AP", 2), idempotency_key=key))
         assert late.status_code == 200 and late.json()["result"] == "applied"
     assert row(store, document_id)[:2] == ("accepted", "accepted")
     assert "on_answer failed (RuntimeError)" in caplog.text
