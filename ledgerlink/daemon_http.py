@@ -41,7 +41,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -192,6 +192,14 @@ class DaemonMetrics:
         if stage not in self._documents:
             raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
         self._documents[stage].labels(connection=connection, channel=channel).inc(amount)
+
+    def count_each(self, connection: str, counts: Iterable[tuple[Stage, str, int]]) -> None:
+        """:meth:`count` of each ``(stage, channel, amount)`` of ``connection``, e.g. the
+        per-channel split of a cycle's delivered and failed
+        (:func:`sync.delivery_counts.per_channel`)."""
+        for stage, channel, amount in counts:
+            if amount:
+                self.count(stage, connection, channel, amount)
 
     def set_queue_depth(self, connection: str, depth: int) -> None:
         """``depth`` documents of ``connection`` wait in the outbox."""

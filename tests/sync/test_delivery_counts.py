@@ -74,3 +74,27 @@ def test_each_channel_gets_its_own_counts_and_they_add_up_to_the_summary(
 def test_since_must_be_timezone_aware(store: Store) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         delivery_counts(store, "shop", datetime(2026, 1, 1))
+
+
+def test_the_daemons_counters_take_the_split_per_channel(store: Store, tmp_path: Path) -> None:
+    """What the daemon's reporter does after a cycle: the counters by channel, scraped."""
+    from support.daemon_http import samples
+
+    from ledgerlink.daemon_http import DaemonMetrics
+
+    ap = FileChannel(tmp_path / "ap", "ap", refuse=frozenset({"INV-2"}))
+    archive = FileChannel(tmp_path / "archive", "archive", kind="directory")
+    since = datetime.now(UTC)
+    queue(store, [ap], "INV-1", "INV-2")
+    queue(store, [archive], "INV-3")
+    done = deliver(store, connection="shop", channels={"ap": ap, "archive": archive}, source=None)
+    metrics = DaemonMetrics()
+    metrics.count_each(
+        "shop", per_channel(store, "shop", since, delivered=done.delivered, failed=done.failed)
+    )
+    found = samples(metrics.render().decode())
+    shop = ("connection", "shop")
+    assert found[("ledgerlink_documents_delivered_total", (("channel", "ap"), shop))] == 1
+    assert found[("ledgerlink_documents_delivered_total", (("channel", "archive"), shop))] == 1
+    assert found[("ledgerlink_documents_failed_total", (("channel", "ap"), shop))] == 1
+    assert ("ledgerlink_documents_failed_total", (("channel", ""), shop)) not in found

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -421,3 +423,50 @@ def test_on_answer_runs_the_connections_of_the_callbacks_channel(
     assert row(store, document_id)[:2] == ("accepted", "accepted")
     assert "on_answer failed (RuntimeError)" in caplog.text
     assert SECRET not in caplog.text
+
+
+def test_a_callback_makes_the_runner_run_that_channels_connections_now(store: Store) -> None:
+    """The wiring the daemon uses, with a real runner: connections scheduled hourly ran
+    once at the start; a recorded callback on channel ap makes the one using ap run again
+    now, not the one without it, and a replay does not."""
+    from datetime import timedelta
+
+    from sync.pipeline import CycleSummary
+    from sync.runner import InProcessRunner
+    from sync.schedule import Schedule
+
+    ran: list[str] = []
+    changed = threading.Condition()
+
+    def cycle(name: str, control: object) -> CycleSummary:
+        with changed:
+            ran.append(name)
+            changed.notify_all()
+        return CycleSummary()
+
+    def runs(expected: int) -> list[str]:
+        with changed:
+            assert changed.wait_for(lambda: len(ran) >= expected, timeout=10), ran
+            return list(ran)
+
+    runner = InProcessRunner(grace=timedelta(seconds=5))
+    hourly = Schedule(every=timedelta(hours=1))
+    thread = threading.Thread(target=runner.run, args=({"shop": hourly, "erp": hourly}, cycle))
+    thread.start()
+    try:
+        assert sorted(runs(2)) == ["erp", "shop"]
+        with ApEmulator(script=lambda number: []) as ap:
+            document_id = sent(store, ap, "INV-1")["INV-1"]
+        key = row(store, document_id)[2]
+        on_answer = run_channel_connections(runner.run_now, {"shop": ["ap"], "erp": ["archive"]})
+        with serve(store=store, on_answer=on_answer) as served:
+            body = callback_body("evt-1", answer("AB", 1, kind="mlr"), idempotency_key=key)
+            assert served.post(body).json()["result"] == "applied"
+            assert runs(3)[2:] == ["shop"]
+            assert served.post(body).json()["result"] == "replayed"
+            time.sleep(0.3)  # a replay would have made shop due at once: it stays at 3 runs
+            assert len(ran) == 3 and ran[2] == "shop"
+    finally:
+        runner.stop()
+        thread.join(10)
+    assert not thread.is_alive()
