@@ -134,10 +134,16 @@ def _strict(raw: bytes) -> Any:
         return None
 
 
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
 def _lenient(raw: bytes) -> Any:
-    """``raw`` as JSON in any encoding JSON allows, floats as Decimal; None when it is not."""
+    """``raw`` as JSON in any encoding JSON allows, floats as Decimal; None when it is not
+    JSON, as for :mod:`model.jsonio`: ``NaN`` and ``Infinity`` are none (the json module
+    takes them by default), so such a file is listed with its path alone."""
     try:
-        return json.loads(raw, parse_float=Decimal)
+        return json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
 

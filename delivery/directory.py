@@ -36,6 +36,9 @@ and a receipt never speaks for bytes that may not be on disk:
    fsync, rename, and the one fsync of ``.ledgerlink``. The receipts live apart so that
    whatever watches the folder sees only documents.
 
+**Leftovers.** The temporary files a killed sender left are removed by the channel's first
+batch once untouched for :data:`STALE_TEMP_SECONDS` (:mod:`delivery.directory_leftovers`).
+
 One document's failure (a full disk, a quota, an I/O error) removes its temporary file:
 no half-written file is left, that document gets :class:`~delivery.base.ChannelUnavailable`
 saying why (it stays queued and is retried), and the others of the batch go on. A folder
@@ -89,8 +92,17 @@ from delivery.base import (
     Receipt,
     StatusEvent,
 )
+from delivery.directory_leftovers import STALE_TEMP_SECONDS, remove_stale, stale_temp_files
 
-__all__ = ["FSYNC_THREADS", "RECEIPT_FOLDER", "SHORT_ID_LENGTH", "DirectoryChannel"]
+__all__ = [
+    "FSYNC_THREADS",
+    "RECEIPT_FOLDER",
+    "SHORT_ID_LENGTH",
+    "STALE_TEMP_SECONDS",
+    "DirectoryChannel",
+    "stale_temp_files",
+]
+
 
 RECEIPT_FOLDER: Final = ".ledgerlink"
 """The subfolder of a channel's folder that holds the send receipts."""
@@ -216,6 +228,7 @@ class DirectoryChannel:
     def __init__(self, name: str, path: Path) -> None:
         self._name = name
         self.path = Path(path)
+        self._swept = False
 
     @property
     def name(self) -> str:
@@ -243,6 +256,8 @@ class DirectoryChannel:
         ChannelError that stopped it; one document's failure never stops the others."""
         try:
             (self.path / RECEIPT_FOLDER).mkdir(parents=True, exist_ok=True)
+            if not self._swept:
+                self.remove_stale_temp_files()
             taken = self._taken()
         except OSError as exc:
             return [self._error(exc, f"write {self.path / e.file_name}") for e in envelopes]
@@ -250,6 +265,12 @@ class DirectoryChannel:
         for start in range(0, len(envelopes), _CHUNK):
             results.extend(self._send_chunk(envelopes[start : start + _CHUNK], taken))
         return results
+
+    def remove_stale_temp_files(self) -> list[Path]:
+        """Remove the temporary files a crashed sender left (:func:`stale_temp_files`);
+        the files removed. The channel's first batch calls it."""
+        self._swept = True
+        return remove_stale(self._name, self.path)
 
     def _send_chunk(
         self, envelopes: Sequence[Envelope], taken: dict[str, list[str]]

@@ -169,7 +169,7 @@ def _validated(
     """``options`` checked by the connector's settings model; a ConfigurationError of one
     line per wrong key (``FILE:LINE: connections.NAME.KEY: PROBLEM``, a did-you-mean for a
     misspelt key against every key the connection allows)."""
-    from ledgerlink.settings_errors import SettingsProblems, lines, summary, validated
+    from connectors.settings_errors import SettingsProblems, lines, summary, validated
 
     also = sorted(COMMON_KEYS | kind.secret_keys)
     try:

@@ -22,6 +22,10 @@
     when the document's send is not recorded yet, ``422`` for a document the channel does
     not know, ``413`` for a body over :data:`~delivery.webhooks.MAX_CALLBACK_BYTES`,
     ``503`` when the store does not answer (:mod:`sync.webhook_answers`).
+    A callback that recorded something new (applied, or refused with a finding: both
+    write an event to push back to the source) is then passed to ``on_answer`` by its
+    channel name, so the daemon can run the connections of that channel now
+    (:func:`run_channel_connections`); a replay, or a callback not recorded, is not.
 
 No secret appears in an answer, a log line or a metric label: the webhook secrets are
 only compared with, the store's failures are reported by their type, and the labels
@@ -32,11 +36,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +67,7 @@ __all__ = [
     "Readiness",
     "Stage",
     "parse_listen",
+    "run_channel_connections",
     "store_ping",
 ]
 
@@ -71,8 +77,23 @@ Stage: TypeAlias = Literal["pulled", "built", "delivered", "failed", "quarantine
 """What happened to a document, one counter each."""
 STAGES: Final[tuple[Stage, ...]] = ("pulled", "built", "delivered", "failed", "quarantined")
 
-VALIDATION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-"""Seconds: one invoice validates in milliseconds once the stylesheets are compiled."""
+VALIDATION_BUCKETS: Final = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+"""Seconds, 1 ms to 10 s (1-2.5-5 steps): one invoice validates in milliseconds once the
+stylesheets are compiled; a worker's first document (the compilation) takes seconds."""
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -101,9 +122,11 @@ class DaemonMetrics:
     * ``ledgerlink_queue_depth`` (gauge, label ``connection``): queued documents;
     * ``ledgerlink_last_success_timestamp_seconds`` (gauge, label ``connection``): the
       end of the last successful cycle, Unix time;
-    * ``ledgerlink_validation_duration_seconds`` (histogram): one document's validation;
+    * ``ledgerlink_validation_duration_seconds`` (histogram, :data:`VALIDATION_BUCKETS`):
+      one document's validation (:meth:`observe_validation`);
     * ``ledgerlink_pool_size`` and ``ledgerlink_pool_busy_workers`` (gauges): the
-      validation pool;
+      validation pool, set by :meth:`set_pool` or read at each scrape from
+      :meth:`track_pool`'s functions; a scrape sees the two as one consistent pair;
     * ``ledgerlink_webhook_callbacks_total`` (counter, labels ``channel`` and ``result``:
       applied, refused, replayed, not-sent, unknown, bad-signature, bad-body,
       unknown-channel, store-unavailable; ``channel`` is empty for an unknown channel,
@@ -139,16 +162,22 @@ class DaemonMetrics:
             buckets=VALIDATION_BUCKETS,
             registry=self.registry,
         )
+        # the pool's pair is read at scrape time from what set_pool/track_pool left, under
+        # self._pool_lock, which render() holds too: no scrape sees busy > size
+        self._pool_lock = threading.RLock()
+        self._pool: tuple[Callable[[], int], Callable[[], int]] = (lambda: 0, lambda: 0)
         self._pool_size = Gauge(
             "ledgerlink_pool_size",
             "Worker processes of the validation pool.",
             registry=self.registry,
         )
+        self._pool_size.set_function(lambda: self._pool_now()[0])
         self._busy = Gauge(
             "ledgerlink_pool_busy_workers",
             "Validation pool workers at work now.",
             registry=self.registry,
         )
+        self._busy.set_function(lambda: self._pool_now()[1])
         self._callbacks = Counter(
             "ledgerlink_webhook_callbacks",
             "Access point status callbacks received, per channel and result.",
@@ -163,6 +192,14 @@ class DaemonMetrics:
         if stage not in self._documents:
             raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
         self._documents[stage].labels(connection=connection, channel=channel).inc(amount)
+
+    def count_each(self, connection: str, counts: Iterable[tuple[Stage, str, int]]) -> None:
+        """:meth:`count` of each ``(stage, channel, amount)`` of ``connection``, e.g. the
+        per-channel split of a cycle's delivered and failed
+        (:func:`sync.delivery_counts.per_channel`)."""
+        for stage, channel, amount in counts:
+            if amount:
+                self.count(stage, connection, channel, amount)
 
     def set_queue_depth(self, connection: str, depth: int) -> None:
         """``depth`` documents of ``connection`` wait in the outbox."""
@@ -181,13 +218,36 @@ class DaemonMetrics:
             return dict(self._successes)
 
     def observe_validation(self, seconds: float) -> None:
-        """One document took ``seconds`` to validate."""
+        """One document took ``seconds`` to validate (thread-safe; ValueError for a
+        negative or non-finite time, which no clock gives)."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"a validation cannot take {seconds!r} seconds")
         self._validation.observe(seconds)
 
     def set_pool(self, size: int, busy: int) -> None:
-        """The validation pool has ``size`` workers, ``busy`` of them at work."""
-        self._pool_size.set(size)
-        self._busy.set(busy)
+        """The validation pool has ``size`` workers, ``busy`` of them at work.
+
+        Cheap and thread-safe (one assignment under a lock; the gauges read it at the
+        next scrape), so it may be called at every submit and answer. ValueError when
+        ``busy`` is not within 0 to ``size``."""
+        if size < 0 or not 0 <= busy <= size:
+            raise ValueError(f"a pool of {size} workers cannot have {busy} busy")
+        with self._pool_lock:
+            self._pool = (lambda: size, lambda: busy)
+
+    def track_pool(self, size: Callable[[], int], busy: Callable[[], int]) -> None:
+        """Read the pool's size and busy workers from ``size()`` and ``busy()`` at each
+        scrape instead (e.g. ``lambda: pool.workers``): nothing to update at all. The
+        functions are called from the server's threads; ``busy()`` is kept within 0 to
+        ``size()``."""
+        with self._pool_lock:
+            self._pool = (size, busy)
+
+    def _pool_now(self) -> tuple[int, int]:
+        with self._pool_lock:
+            size_of, busy_of = self._pool
+            size = max(size_of(), 0)
+            return size, min(max(busy_of(), 0), size)
 
     def callback(self, channel: str, result: str) -> None:
         """One webhook callback on ``channel`` ended with ``result``."""
@@ -195,7 +255,8 @@ class DaemonMetrics:
 
     def render(self) -> bytes:
         """The registry in the Prometheus text format."""
-        return generate_latest(self.registry)
+        with self._pool_lock:  # re-entered by the pool gauges: one consistent pair
+            return generate_latest(self.registry)
 
 
 def store_ping(store: Store) -> Callable[[], None]:
@@ -262,6 +323,29 @@ class Readiness:
         return ready, {"ready": ready, "store": store, "connections": report, "problems": problems}
 
 
+def run_channel_connections(
+    run_now: Callable[[str], object], channels: Mapping[str, Sequence[str]]
+) -> Callable[[str], None]:
+    """An ``on_answer`` for :class:`DaemonHttp`: a callback on channel ``c`` calls
+    ``run_now(name)`` (e.g. :meth:`sync.runner.InProcessRunner.run_now`) for each
+    connection ``name`` whose ``channels[name]`` holds ``c``, in the mapping's order, so
+    the status the callback recorded is pushed back to the source without waiting for
+    the connection's next scheduled cycle."""
+    using: dict[str, list[str]] = {}
+    for name, names in channels.items():
+        for channel in names:
+            using.setdefault(channel, []).append(name)
+
+    def on_answer(channel: str) -> None:
+        for name in using.get(channel, ()):
+            run_now(name)
+
+    return on_answer
+
+
+_RECORDED: Final = frozenset({"applied", "refused"})
+"""The callback results that wrote an event (what ``on_answer`` hears of)."""
+
 _CALLBACK_STATUS: Final[Mapping[str, int]] = {
     "applied": 200,
     "refused": 200,
@@ -276,6 +360,10 @@ class DaemonHttp:
 
     ``webhook_secrets`` maps each channel that takes callbacks to its secret
     (:func:`delivery.webhooks.webhook_secrets`); callbacks are applied to ``store``.
+    ``on_answer(channel)`` is called, on the request's thread before the answer is sent,
+    after each callback that recorded something new (applied or refused); it should be
+    quick (a runner's ``run_now``). An exception from it is logged by its type and does
+    not change the answer: the callback is recorded already.
     """
 
     def __init__(
@@ -287,6 +375,7 @@ class DaemonHttp:
         readiness: Readiness,
         store: Store | None = None,
         webhook_secrets: Mapping[str, str] | None = None,
+        on_answer: Callable[[str], None] | None = None,
     ) -> None:
         if webhook_secrets and store is None:
             raise ValueError("webhook callbacks need the store to apply them to")
@@ -296,6 +385,7 @@ class DaemonHttp:
         self.readiness = readiness
         self.store = store
         self._secrets = dict(webhook_secrets or {})
+        self.on_answer = on_answer
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -410,6 +500,16 @@ class DaemonHttp:
                 "document": outcome.number,
             },
         )
+        if outcome.result in _RECORDED and self.on_answer is not None:
+            try:
+                self.on_answer(channel)
+            except Exception as exc:  # recorded already: the answer stays what it is
+                _LOG.error(
+                    "webhook %s: on_answer failed (%s); the callback is recorded",
+                    channel,
+                    type(exc).__name__,
+                    extra={"event": "webhook-on-answer-failed", "channel": channel},
+                )
         answer: dict[str, Any] = {
             "result": outcome.result,
             "message": outcome.message,

@@ -91,7 +91,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
 
 from connectors.errors import ConfigurationError
-from ledgerlink.settings_errors import (
+from connectors.settings_errors import (
     Problem,
     lines,
     problems,

@@ -21,6 +21,7 @@ from support.file_sources import (
     copy_fixtures,
     documents_and_errors,
     fixture_files,
+    opened_files,
     set_mtime,
 )
 
@@ -299,3 +300,21 @@ def test_a_file_rewritten_after_the_pull_comes_back_once(kind: Kind, tmp_path: P
     assert record.data["number"] == f"{number}-R"
     assert source.document(record).number == f"{number}-R"
     assert list(source.pull(Stream.INVOICES, pages[-1].next_cursor)) == []
+
+
+def test_each_file_is_opened_once_for_its_listing_and_its_document(
+    kind: Kind, tmp_path: Path
+) -> None:
+    """The listing reads the page's files whole and keeps what it parsed for document()."""
+    copied = copy_fixtures(tmp_path, fixture_files(kind.suffix)[:6])
+    source = kind.source(tmp_path, page_size=4)
+    documents = {}
+    with opened_files() as opened:
+        for page in source.pull(Stream.INVOICES, None):  # as the pipeline reads: page by page
+            for record in page.records:
+                documents[record.id] = source.document(record)
+    assert sorted(documents) == sorted(copied)
+    for record_id, path in copied.items():
+        assert documents[record_id] == kind.read(path), record_id
+        listed = str(tmp_path / record_id)
+        assert opened.count(listed) == 1, (record_id, opened.count(listed))

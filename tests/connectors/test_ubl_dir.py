@@ -13,9 +13,12 @@ from support.file_sources import (
     documents_and_errors,
     fixture_files,
     line_of,
+    opened_files,
 )
 
 import ubl
+from connectors.base import Stream
+from connectors.errors import RecordError
 from connectors.ubl_dir import HEADER_BYTES, UblDirectorySource
 
 STANDARD = "nl-standard-21-9.xml"
@@ -135,17 +138,54 @@ def test_a_file_the_header_scan_refuses_is_listed_with_its_path_alone(
         assert data[name] == {"path": str(folder / name)}, name
 
 
-def test_a_header_past_the_scanned_bytes_leaves_the_number_out(tmp_path: Path) -> None:
-    """A long note before BT-1: the summary stops at HEADER_BYTES, the document is whole."""
+def test_a_header_past_the_scanned_bytes_is_summarised_from_the_parsed_document(
+    tmp_path: Path,
+) -> None:
+    """A long note before BT-1: the parsed document gives the summary; for a file the
+    parser refuses, the header scan stops at HEADER_BYTES and leaves the number out."""
     text = fixture(STANDARD).read_text(encoding="utf-8")
     anchor = "  <cbc:ID>2026-10417</cbc:ID>"
     note = "x" * HEADER_BYTES
+    long = text.replace(anchor, f"  <cbc:UBLVersionID>{note}</cbc:UBLVersionID>\n{anchor}", 1)
     path = tmp_path / "long.xml"
-    path.write_text(
-        text.replace(anchor, f"  <cbc:UBLVersionID>{note}</cbc:UBLVersionID>\n{anchor}", 1),
-        encoding="utf-8",
-    )
+    path.write_text(long, encoding="utf-8")
+    broken = tmp_path / "long-bad-date.xml"
+    assert long.count("<cbc:IssueDate>2026-11-02<") == 1
+    broken.write_text(long.replace("2026-11-02<", "2026-13-45<"), encoding="utf-8")
     source = UblDirectorySource(tmp_path)
-    (record,) = all_records(source)
-    assert record.data == {"path": str(path), "kind": "invoice"}
+    (page,) = source.pull(Stream.INVOICES, None)
+    data = {record.id: record.data for record in page.records}
+    assert data["long.xml"] == {
+        "path": str(path),
+        "kind": "invoice",
+        "number": "2026-10417",
+        "date": "2026-11-02",
+        "currency": "EUR",
+    }
+    assert data["long-bad-date.xml"] == {"path": str(broken), "kind": "invoice"}
+    (record,) = (each for each in page.records if each.id == "long.xml")
     assert source.document(record).number == "2026-10417"
+
+
+def test_a_broken_file_read_with_its_page_is_parsed_once_and_fails_the_same(
+    folder_with_broken_files: tuple[Path, dict[str, Path]],
+) -> None:
+    """The parser's error is kept with the page like a document: the reason is the one a
+    file read again gives (file, line, what is wrong), and the file is opened once."""
+    folder, _ = folder_with_broken_files
+    _, read_again = documents_and_errors(
+        UblDirectorySource(folder), UblDirectorySource(folder).document
+    )
+    source = UblDirectorySource(folder, page_size=5)
+    reasons = {}
+    with opened_files() as opened:
+        for page in source.pull(Stream.INVOICES, None):
+            for record in page.records:
+                try:
+                    source.document(record)
+                except RecordError as failure:
+                    reasons[record.id] = failure.reason
+    assert reasons == {name: error.reason for name, error in read_again.items()}
+    assert sorted(reasons) == sorted(BROKEN)
+    for name in BROKEN:
+        assert opened.count(str(folder / name)) == 1, name

@@ -5,12 +5,14 @@ The webhook path against a real store is in tests/sync/test_webhooks.py."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from support.daemon_http import Served, samples, serve
 
 from delivery.webhooks import SIGNATURE_HEADER, sign
 from ledgerlink.daemon_http import STAGES, DaemonHttp, DaemonMetrics, Readiness, parse_listen
@@ -41,7 +43,7 @@ def parts() -> tuple[DaemonMetrics, Store, Clock]:
 
 
 @pytest.fixture
-def served(parts: tuple[DaemonMetrics, Store, Clock]) -> Iterator[tuple[DaemonHttp, httpx.Client]]:
+def served(parts: tuple[DaemonMetrics, Store, Clock]) -> Iterator[Served]:
     metrics, store, clock = parts
     readiness = Readiness(
         store_answers=store,
@@ -50,13 +52,8 @@ def served(parts: tuple[DaemonMetrics, Store, Clock]) -> Iterator[tuple[DaemonHt
         started_at=clock.now,
         clock=clock,
     )
-    server = DaemonHttp("127.0.0.1", 0, metrics=metrics, readiness=readiness)
-    port = server.start()
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            yield server, client
-    finally:
-        server.stop()
+    with serve(metrics=metrics, readiness=readiness) as running:
+        yield running
 
 
 def test_start_binds_a_free_port_and_stop_closes_it() -> None:
@@ -72,18 +69,18 @@ def test_start_binds_a_free_port_and_stop_closes_it() -> None:
 
 
 def test_healthz_answers_while_the_process_lives_even_when_not_ready(
-    served: tuple[DaemonHttp, httpx.Client], parts: tuple[DaemonMetrics, Store, Clock]
+    served: Served, parts: tuple[DaemonMetrics, Store, Clock]
 ) -> None:
-    _, client = served
+    client = served.client
     parts[1].down = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503
 
 
 def test_readyz_follows_the_store_and_each_connections_last_success(
-    served: tuple[DaemonHttp, httpx.Client], parts: tuple[DaemonMetrics, Store, Clock]
+    served: Served, parts: tuple[DaemonMetrics, Store, Clock]
 ) -> None:
-    _, client = served
+    client = served.client
     metrics, store, clock = parts
     # just started: no success yet, but within each connection's allowed age
     assert client.get("/readyz").status_code == 200
@@ -112,18 +109,10 @@ def test_readyz_follows_the_store_and_each_connections_last_success(
     assert "pa55word" not in answer.text  # the failure's text never reaches the answer
 
 
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    found = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return found
-
-
 def test_metrics_are_scraped_in_the_prometheus_text_format(
-    served: tuple[DaemonHttp, httpx.Client], parts: tuple[DaemonMetrics, Store, Clock]
+    served: Served, parts: tuple[DaemonMetrics, Store, Clock]
 ) -> None:
-    _, client = served
+    client = served.client
     metrics = parts[0]
     metrics.count("pulled", "shop", amount=12)
     metrics.count("built", "shop", amount=11)
@@ -180,9 +169,9 @@ def test_every_stage_has_its_counter_and_an_unknown_stage_is_refused() -> None:
 
 
 def test_unknown_paths_and_channels_are_404(
-    served: tuple[DaemonHttp, httpx.Client], parts: tuple[DaemonMetrics, Store, Clock]
+    served: Served, parts: tuple[DaemonMetrics, Store, Clock]
 ) -> None:
-    _, client = served
+    client = served.client
     assert client.get("/nothing").status_code == 404
     assert client.post("/healthz", content=b"{}").status_code == 404
     body = b'{"event_id": "e1"}'
@@ -225,11 +214,89 @@ def test_parse_listen_refuses(text: str) -> None:
 
 
 def test_no_request_line_reaches_stderr(
-    served: tuple[DaemonHttp, httpx.Client], capfd: Any, caplog: pytest.LogCaptureFixture
+    served: Served, capfd: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, client = served
+    client = served.client
     with caplog.at_level(logging.DEBUG):
         client.get("/healthz?token=abc")
     assert "token=abc" not in capfd.readouterr().err
     server_lines = [r for r in caplog.records if r.name.startswith("ledgerlink")]
     assert not any("token=abc" in r.getMessage() for r in server_lines)
+
+
+def test_validation_buckets_reach_down_to_a_millisecond_and_up_to_ten_seconds() -> None:
+    metrics = DaemonMetrics()
+    for seconds in (0.0004, 0.002, 0.009, 9.0, 30.0):
+        metrics.observe_validation(seconds)
+    found = samples(metrics.render().decode())
+    bucket = "ledgerlink_validation_duration_seconds_bucket"
+    assert found[(bucket, (("le", "0.001"),))] == 1
+    assert found[(bucket, (("le", "0.0025"),))] == 2
+    assert found[(bucket, (("le", "0.01"),))] == 3
+    assert found[(bucket, (("le", "10.0"),))] == 4
+    assert found[(bucket, (("le", "+Inf"),))] == 5
+    for wrong in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="validation cannot take"):
+            metrics.observe_validation(wrong)
+
+
+def test_the_pool_gauges_take_updates_from_many_threads_and_scrape_as_a_pair(
+    served: Served, parts: tuple[DaemonMetrics, Store, Clock]
+) -> None:
+    client = served.client
+    metrics = parts[0]
+    written = {(size, busy) for size in (2, 4, 8) for busy in range(size + 1)}
+    stop = threading.Event()
+
+    def update(offset: int) -> None:
+        pairs = sorted(written)
+        index = offset
+        while not stop.is_set():
+            metrics.set_pool(*pairs[index % len(pairs)])
+            index += 7
+
+    threads = [threading.Thread(target=update, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        seen = set()
+        for _ in range(40):
+            found = samples(client.get("/metrics").text)
+            seen.add(
+                (
+                    int(found[("ledgerlink_pool_size", ())]),
+                    int(found[("ledgerlink_pool_busy_workers", ())]),
+                )
+            )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert seen <= written  # never a size of one update with the busy of another
+    metrics.set_pool(3, 2)
+    found = samples(client.get("/metrics").text)
+    assert (found[("ledgerlink_pool_size", ())], found[("ledgerlink_pool_busy_workers", ())]) == (
+        3,
+        2,
+    )
+    with pytest.raises(ValueError, match="a pool of 2 workers cannot have 3 busy"):
+        metrics.set_pool(2, 3)
+
+
+def test_the_pool_gauges_can_read_the_pool_at_each_scrape(
+    served: Served, parts: tuple[DaemonMetrics, Store, Clock]
+) -> None:
+    client = served.client
+    metrics = parts[0]
+    pool = {"workers": 4, "busy": 1}
+    metrics.track_pool(lambda: pool["workers"], lambda: pool["busy"])
+
+    def scraped() -> tuple[float, float]:
+        found = samples(client.get("/metrics").text)
+        return found[("ledgerlink_pool_size", ())], found[("ledgerlink_pool_busy_workers", ())]
+
+    assert scraped() == (4, 1)
+    pool["busy"] = 3
+    assert scraped() == (4, 3)
+    pool["busy"] = 9  # a pool that counts documents waiting too: never more than its size
+    assert scraped() == (4, 4)

@@ -303,7 +303,7 @@ def test_settings_problems_are_one_line_each_with_file_line_key_and_a_did_you_me
     ],
 )
 def test_the_line_of_a_problem_is_its_keys_line(tmp_path: Path, text: str, line: int) -> None:
-    from ledgerlink.settings_errors import Problem, lines
+    from connectors.settings_errors import Problem, lines
 
     path = write(tmp_path / "ll.toml", text)
     loc = ("connections", "demo", "parties", "co", "kvk") if "parties" in text else None
@@ -388,3 +388,15 @@ def test_a_library_caller_is_refused_a_boolean_for_a_number_too(
     with pytest.raises(ConfigurationError) as raised:
         connector_type(kind).validate(options)
     assert str(raised.value) == expected
+
+
+def test_the_settings_words_live_in_one_module() -> None:
+    """connectors.settings_errors words every settings problem, for the connector registry
+    and the application alike; no second module re-exports them under another name."""
+    import importlib.util
+
+    import connectors.settings_errors as words
+    from ledgerlink import settings
+
+    assert importlib.util.find_spec("ledgerlink.settings_errors") is None
+    assert settings.lines is words.lines and settings.Problem is words.Problem

@@ -251,3 +251,32 @@ def test_totals_that_cannot_be_derived_are_a_model_json_error() -> None:
     with pytest.raises(jsonio.JsonModelError, match=r"needs a VAT rate \(BT-152\)") as caught:
         jsonio.loads(_json.dumps(data), source="bad.json")
     assert "bad.json" in str(caught.value)
+
+
+def test_the_reader_and_the_writer_are_modules_of_their_own_behind_model_jsonio() -> None:
+    """model.jsonio's names are the reader's and the writer's own objects, and the reader
+    does not need the writer (nor the writer the reader)."""
+    import subprocess
+    import sys
+
+    from model import jsonio, jsonio_read, jsonio_write
+
+    assert set(jsonio.__all__) == {
+        "JsonModelError",
+        "dumps",
+        "from_data",
+        "json_schema",
+        "loads",
+        "to_data",
+    }
+    assert jsonio.loads is jsonio_read.loads and jsonio.from_data is jsonio_read.from_data
+    assert jsonio.JsonModelError is jsonio_read.JsonModelError
+    assert jsonio.dumps is jsonio_write.dumps and jsonio.to_data is jsonio_write.to_data
+    probe = (
+        "import sys, model.jsonio_read as r, model.jsonio_write as w; "
+        "print('model.jsonio' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "False"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from connectors.base import Connector, Cursor, Page, Record, Stream
@@ -107,3 +109,29 @@ PEPPOL_WRITTEN = (
 nothing in the tests that use them."""
 PEPPOL_REFUSED = "nl-corrective-384-nlcius.json"
 """A fixture the Peppol writer refuses (type code 384 is for German seller and buyer only)."""
+
+
+_OPENED: list[str] | None = None
+_HOOKED = False
+
+
+def _count_opens(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and _OPENED is not None and isinstance(args[0], (str, bytes, Path)):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+@contextmanager
+def opened_files() -> Iterator[list[str]]:
+    """The paths this process opens meanwhile (Python's ``open`` audit event: ``open()``
+    and ``os.open``), in order. The audit hook stays installed (they cannot be removed)
+    but records only inside the block."""
+    global _OPENED, _HOOKED
+    if not _HOOKED:
+        sys.addaudithook(_count_opens)
+        _HOOKED = True
+    found: list[str] = []
+    _OPENED = found
+    try:
+        yield found
+    finally:
+        _OPENED = None

@@ -6,25 +6,24 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
+from support.daemon_http import SECRET, Served, serve
 from support.outbox_doubles import add_document, envelope_for
 
 from delivery.ap_emulator import ApEmulator, Scripted
 from delivery.peppol_ap import PeppolApChannel
 from delivery.responses import Response
 from delivery.webhooks import SIGNATURE_HEADER, callback_body, sign
-from ledgerlink.daemon_http import DaemonHttp, DaemonMetrics, Readiness, store_ping
+from ledgerlink.daemon_http import run_channel_connections
 from sync.outbox import deliver, enqueue, send_due
 from sync.store import Store, documents, events, open_store, outbox
-
-SECRET = "whsec-7c1f9e0a-not-for-logs"
 
 
 @pytest.fixture
@@ -34,50 +33,10 @@ def store(store_url: str) -> Iterator[Store]:
         yield opened
 
 
-@dataclass
-class Served:
-    server: DaemonHttp
-    metrics: DaemonMetrics
-    client: httpx.Client
-
-    @property
-    def hook(self) -> str:
-        return f"{self.server.url}/webhooks/ap"
-
-    def post(
-        self, body: bytes, signature: str | None = "sign", channel: str = "ap"
-    ) -> httpx.Response:
-        headers = {"Content-Type": "application/json"}
-        if signature == "sign":
-            headers[SIGNATURE_HEADER] = sign(SECRET, body)
-        elif signature is not None:
-            headers[SIGNATURE_HEADER] = signature
-        return self.client.post(f"/webhooks/{channel}", content=body, headers=headers)
-
-    def callbacks(self) -> dict[tuple[str, str], float]:
-        text = self.client.get("/metrics").text
-        return {
-            (s.labels["channel"], s.labels["result"]): s.value
-            for family in text_string_to_metric_families(text)
-            if family.name == "ledgerlink_webhook_callbacks"
-            for s in family.samples
-            if s.name.endswith("_total")
-        }
-
-
 @pytest.fixture
 def served(store: Store) -> Iterator[Served]:
-    metrics = DaemonMetrics()
-    readiness = Readiness(store_ping(store), metrics.last_successes, {})
-    server = DaemonHttp(
-        metrics=metrics, readiness=readiness, store=store, webhook_secrets={"ap": SECRET}
-    )
-    server.start()
-    try:
-        with httpx.Client(base_url=server.url, timeout=10) as client:
-            yield Served(server, metrics, client)
-    finally:
-        server.stop()
+    with serve(store=store) as running:
+        yield running
 
 
 def sent(store: Store, ap: ApEmulator, *numbers: str) -> dict[str, int]:
@@ -135,7 +94,7 @@ def test_the_emulators_signed_callbacks_move_the_document_once_each(
     store: Store, served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with ApEmulator(callback_url=served.hook, callback_secret=SECRET) as ap:
+    with ApEmulator(callback_url=served.hook(), callback_secret=SECRET) as ap:
         ids = sent(store, ap, "INV-1")
         assert ap.wait_callbacks(timeout=15)
         document_id = ids["INV-1"]
@@ -306,7 +265,7 @@ def test_a_missing_or_bad_signature_is_401_and_logged_without_the_body(
 def test_the_emulators_unsigned_callbacks_are_refused_and_nothing_moves(
     store: Store, served: Served
 ) -> None:
-    with ApEmulator(callback_url=served.hook, callback_secret=None) as ap:
+    with ApEmulator(callback_url=served.hook(), callback_secret=None) as ap:
         document_id = sent(store, ap, "INV-1")["INV-1"]
         assert ap.wait_callbacks(timeout=15)
         assert {a.status for a in ap.callbacks} == {401}
@@ -369,7 +328,7 @@ def test_the_same_callback_arriving_at_once_is_recorded_once(store: Store, serve
 
 def test_an_answer_added_later_is_called_back_too(store: Store, served: Served) -> None:
     script = lambda number: [Scripted("mlr", "AB")]  # noqa: E731
-    with ApEmulator(script=script, callback_url=served.hook, callback_secret=SECRET) as ap:
+    with ApEmulator(script=script, callback_url=served.hook(), callback_secret=SECRET) as ap:
         document_id = sent(store, ap, "INV-1")["INV-1"]
         assert ap.wait_callbacks(timeout=15)
         assert row(store, document_id)[:2] == ("delivered", "delivered")
@@ -383,7 +342,7 @@ def test_callbacks_refused_as_early_are_tried_again_until_the_send_is_recorded(
     store: Store, served: Served
 ) -> None:
     with ApEmulator(
-        callback_url=served.hook,
+        callback_url=served.hook(),
         callback_secret=SECRET,
         callback_attempts=40,
         callback_backoff=0.05,
@@ -414,3 +373,100 @@ def test_callbacks_refused_as_early_are_tried_again_until_the_send_is_recorded(
         assert ap.post_count(envelope.idempotency_key) == 2
         assert ap.callbacks[-1].status == 200
     assert row(store, document_id)[:2] == ("delivered", "delivered")
+
+
+def test_on_answer_hears_of_each_recorded_callback_once_and_of_nothing_else(
+    store: Store, served: Served
+) -> None:
+    with ApEmulator(script=lambda number: []) as ap:
+        document_id = sent(store, ap, "INV-1")["INV-1"]
+    key = row(store, document_id)[2]
+    body = callback_body("evt-1", answer("RE", 1), idempotency_key=key)
+    assert served.post(body, signature="sha256=" + "0" * 64).status_code == 401
+    assert served.post(b"{}").status_code == 400
+    assert (
+        served.post(callback_body("evt-0", answer("AP", 1), idempotency_key="no")).status_code
+        == 422
+    )
+    assert served.answered == []
+    assert served.post(body).json()["result"] == "applied"
+    assert served.answered == ["ap"]
+    assert served.post(body).json()["result"] == "replayed"
+    assert served.answered == ["ap"]
+    refused = served.post(callback_body("evt-2", answer("AP", 2), idempotency_key=key))
+    assert refused.json()["result"] == "refused"  # recorded with its finding: an event to push
+    assert served.answered == ["ap", "ap"]
+
+
+def test_on_answer_runs_the_connections_of_the_callbacks_channel(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    runs: list[str] = []
+    on_answer = run_channel_connections(
+        runs.append, {"shop": ["archive", "ap"], "erp": ["archive"], "web": ["ap"]}
+    )
+    with ApEmulator(script=lambda number: []) as ap:
+        document_id = sent(store, ap, "INV-1")["INV-1"]
+    key = row(store, document_id)[2]
+    with serve(store=store, on_answer=on_answer) as served:
+        body = callback_body("evt-1", answer("AB", 1, kind="mlr"), idempotency_key=key)
+        assert served.post(body).status_code == 200
+        assert runs == ["shop", "web"]
+
+        def broken(channel: str) -> None:
+            raise RuntimeError(f"runner gone, {SECRET}")
+
+        served.server.on_answer = broken
+        with caplog.at_level(logging.ERROR):
+            late = served.post(callback_body("evt-2", answer("AP", 2), idempotency_key=key))
+        assert late.status_code == 200 and late.json()["result"] == "applied"
+    assert row(store, document_id)[:2] == ("accepted", "accepted")
+    assert "on_answer failed (RuntimeError)" in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_a_callback_makes_the_runner_run_that_channels_connections_now(store: Store) -> None:
+    """The wiring the daemon uses, with a real runner: connections scheduled hourly ran
+    once at the start; a recorded callback on channel ap makes the one using ap run again
+    now, not the one without it, and a replay does not."""
+    from datetime import timedelta
+
+    from sync.pipeline import CycleSummary
+    from sync.runner import InProcessRunner
+    from sync.schedule import Schedule
+
+    ran: list[str] = []
+    changed = threading.Condition()
+
+    def cycle(name: str, control: object) -> CycleSummary:
+        with changed:
+            ran.append(name)
+            changed.notify_all()
+        return CycleSummary()
+
+    def runs(expected: int) -> list[str]:
+        with changed:
+            assert changed.wait_for(lambda: len(ran) >= expected, timeout=10), ran
+            return list(ran)
+
+    runner = InProcessRunner(grace=timedelta(seconds=5))
+    hourly = Schedule(every=timedelta(hours=1))
+    thread = threading.Thread(target=runner.run, args=({"shop": hourly, "erp": hourly}, cycle))
+    thread.start()
+    try:
+        assert sorted(runs(2)) == ["erp", "shop"]
+        with ApEmulator(script=lambda number: []) as ap:
+            document_id = sent(store, ap, "INV-1")["INV-1"]
+        key = row(store, document_id)[2]
+        on_answer = run_channel_connections(runner.run_now, {"shop": ["ap"], "erp": ["archive"]})
+        with serve(store=store, on_answer=on_answer) as served:
+            body = callback_body("evt-1", answer("AB", 1, kind="mlr"), idempotency_key=key)
+            assert served.post(body).json()["result"] == "applied"
+            assert runs(3)[2:] == ["shop"]
+            assert served.post(body).json()["result"] == "replayed"
+            time.sleep(0.3)  # a replay would have made shop due at once: it stays at 3 runs
+            assert len(ran) == 3 and ran[2] == "shop"
+    finally:
+        runner.stop()
+        thread.join(10)
+    assert not thread.is_alive()
