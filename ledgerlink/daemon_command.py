@@ -103,18 +103,26 @@ class _Reporter:
                 extra={"event": "cycle-failed", "connection": name},
             )
             return
-        channels = self.settings.connection(name).channels
-        channel = channels[0] if len(channels) == 1 else ""
+        from sync.delivery_counts import DeliveryStage, per_channel
+
+        since = self._started.pop(name, None)
         built = max(summary.pulled - summary.held, 0)
         for stage, amount, label in (
             ("pulled", summary.pulled, ""),
             ("built", built, ""),
             ("quarantined", summary.quarantined + summary.held, ""),
-            ("delivered", summary.delivered, channel),
-            ("failed", summary.failed, channel),
         ):
             if amount:
                 self.metrics.count(stage, name, label, amount)  # type: ignore[arg-type]
+        split: list[tuple[DeliveryStage, str, int]] = [
+            ("delivered", "", summary.delivered),
+            ("failed", "", summary.failed),
+        ]
+        if since is not None:  # the cycle's outbox rows say which channel
+            split = per_channel(
+                self.store, name, since, delivered=summary.delivered, failed=summary.failed
+            )
+        self.metrics.count_each(name, split)
         self.metrics.set_queue_depth(name, _queue_depth(self.store, name))
         counts = summary.to_dict()
         counts.pop("error")
@@ -134,7 +142,6 @@ class _Reporter:
                 **counts,
             },
         )
-        since = self._started.pop(name, None)
         if since is not None:
             for number, state in _documents_since(self.store, name, since):
                 _LOG.log(
@@ -262,7 +269,13 @@ def _serve(
 ) -> int:
     from delivery.base import ChannelError
     from delivery.webhooks import webhook_secrets
-    from ledgerlink.daemon_http import DaemonHttp, DaemonMetrics, Readiness, store_ping
+    from ledgerlink.daemon_http import (
+        DaemonHttp,
+        DaemonMetrics,
+        Readiness,
+        run_channel_connections,
+        store_ping,
+    )
     from ledgerlink.daemon_logs import JsonFormatter
     from ledgerlink.sync_command import _store, checked
     from sync.store import StoreError
@@ -324,6 +337,10 @@ def _serve(
                 readiness=readiness,
                 store=opened,
                 webhook_secrets=secrets,
+                on_answer=run_channel_connections(
+                    runner.run_now,
+                    {name: settings.connection(name).channels for name in schedules},
+                ),
             )
             http.start()
             _LOG.info(
