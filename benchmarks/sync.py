@@ -81,11 +81,11 @@ channels = ["archive"]
 """
 
 
-def make_invoices(folder: Path, count: int) -> None:
-    """``count`` model-json files made from FIXTURE, numbers BENCH-000001..."""
+def make_invoices(folder: Path, count: int, first: int = 1) -> None:
+    """``count`` model-json files made from FIXTURE, numbers BENCH-000001... (from ``first``)."""
     data = json.loads(FIXTURE.read_text(encoding="utf-8"))
     folder.mkdir(parents=True)
-    for index in range(1, count + 1):
+    for index in range(first, first + count):
         data["number"] = f"BENCH-{index:06d}"
         (folder / f"{index:06d}.json").write_text(json.dumps(data), encoding="utf-8")
 
