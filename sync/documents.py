@@ -21,7 +21,7 @@ step that refuses the record says so as findings (:class:`model.findings.Finding
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, get_args, runtime_checkable
 
@@ -71,6 +71,9 @@ class Built:
     content_hash: str
     profile: str
     parse_report: tuple[Finding, ...] | None = None
+    model: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The document as JSON data (:func:`model.jsonio.to_data`, for ``documents.model``)
+    when the writer made it already, else None (made when the row is written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,10 @@ class Written:
     ubl: bytes
     content_hash: str
     findings: tuple[Finding, ...] = ()
+    model: Mapping[str, Any] | None = field(default=None, repr=False)
+    """The model as JSON data (:func:`model.jsonio.to_data`) for the store's
+    ``documents.model``, made beside the UBL (in the worker, with a pool); None when the
+    document was not validated (unchanged: no row is written for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +190,13 @@ def write_validated(
 
     The writer's refusal is a :class:`Refused` without the document (the caller holds it:
     :func:`built`). The same model gives the same outcome in every process."""
+    from model.jsonio import to_data
     from sync.validation import findings_of
 
     written = write_hashed(document, writing)
     if isinstance(written, Refused) or written.content_hash in known:
         return written
-    return Written(written.ubl, written.content_hash, findings_of(written.ubl))
+    return Written(written.ubl, written.content_hash, findings_of(written.ubl), to_data(document))
 
 
 def built(mapped: Mapped, written: Written | Refused) -> Built | Refused:
@@ -197,7 +205,12 @@ def built(mapped: Mapped, written: Written | Refused) -> Built | Refused:
     if isinstance(written, Refused):
         return replace(written, document=mapped.document)
     return Built(
-        mapped.document, written.ubl, written.content_hash, mapped.profile, mapped.parse_report
+        mapped.document,
+        written.ubl,
+        written.content_hash,
+        mapped.profile,
+        mapped.parse_report,
+        written.model,
     )
 
 

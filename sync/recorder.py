@@ -350,7 +350,7 @@ class Recorder:
             "buyer_name": document.buyer.name,
             "profile": built.profile,
             "content_hash": built.content_hash,
-            "model": to_data(document),
+            "model": to_data(document) if built.model is None else built.model,
             "ubl": built.ubl,
             "validation_report": [finding.to_dict() for finding in report],
             "parse_report": (
