@@ -11,13 +11,13 @@ The goal: the engine's own overhead (wall time minus build minus validation) sta
 
 Build and validation are timed inside the cycle, through wrappers around ``ubl.write``
 and ``ubl.validate`` in this process, and with a validation pool (``sync --workers 1``,
-:mod:`sync.validation`) by the worker itself (``ValidationPool.validation_seconds``), at
+:mod:`sync.validation`, which writes the UBL in the worker too: its build is counted in its
+validation) by the worker itself (``ValidationPool.validation_seconds``), at
 the same moments as the wall time: this shared host's speed drifts by a fifth within a
 run, so a baseline measured at another moment is not comparable. The engine's share is
 wall time minus build minus validation, over wall time; the goal is judged on the pool's
-cycles, which validate the next page while this process records and sends the last one
-(build runs here meanwhile, so the stricter share beyond validating alone is printed
-too). Each store also runs a cycle with validation in this process, the reference. For
+cycles, which write and validate the next page while this process records and sends the
+last one (the stricter share beyond the worker's time is printed too). Each store also runs a cycle with validation in this process, the reference. For
 reference, the **floor** is printed as well: the same documents built and validated one
 after the other with nothing else running, on all N first and on 2,000 before each
 cycle (its spread shows the drift).
@@ -81,11 +81,11 @@ channels = ["archive"]
 """
 
 
-def make_invoices(folder: Path, count: int) -> None:
-    """``count`` model-json files made from FIXTURE, numbers BENCH-000001..."""
+def make_invoices(folder: Path, count: int, first: int = 1) -> None:
+    """``count`` model-json files made from FIXTURE, numbers BENCH-000001... (from ``first``)."""
     data = json.loads(FIXTURE.read_text(encoding="utf-8"))
     folder.mkdir(parents=True)
-    for index in range(1, count + 1):
+    for index in range(first, first + count):
         data["number"] = f"BENCH-{index:06d}"
         (folder / f"{index:06d}.json").write_text(json.dumps(data), encoding="utf-8")
 
@@ -304,8 +304,8 @@ def run(
             in_pool = getattr(validator, "validation_seconds", 0.0) - in_pool
     if summary.delivered != count or summary.troubled:
         raise SystemExit(f"{label}: the cycle did not deliver every document: {summary}")
-    validations = count if validator is None else 0  # a pool validates in its workers
-    if write.calls != count or validate.calls != validations:
+    here = count if validator is None else 0  # a pool writes and validates in its workers
+    if write.calls != here or validate.calls != here:
         raise SystemExit(f"{label}: {write.calls} builds, {validate.calls} validations here")
     return Figures(
         label,

@@ -1,22 +1,28 @@
 """One source record made into a document: mapped, written as UBL, hashed and validated.
 
-:func:`build` maps a record with the connector (:meth:`connectors.base.DocumentSource.document`),
-writes it as UBL under the connection's profile (``auto`` keeps the document's own
-CustomizationID, BT-24) and hashes the bytes (:func:`sync.store.keys.content_hash`: the
-writer is deterministic, so the hash is the invoice as issued). :func:`validate` runs the
-official validation on the bytes. Each step that refuses the record says so as findings
-(:class:`model.findings.Finding`):
+:func:`map_record` maps a record with the connector (:meth:`connectors.base.DocumentSource.document`,
+or :meth:`ParsingSource.parsed` for inbound UBL) and chooses the profile to write it under
+(``auto`` keeps the document's own CustomizationID, BT-24). :func:`write_validated` writes the
+model as UBL, hashes the bytes (:func:`sync.store.keys.content_hash`: the writer is
+deterministic, so the hash is the invoice as issued) and runs the official validation on
+them, unless the hash is one the store holds already. It takes the model, not the record, so
+it runs wherever the model can be sent: in this process, or in a worker of a
+:class:`sync.validation.ValidationPool` (the model's dataclasses pickle). :func:`build` maps
+and writes in this process without validating (migrations); :func:`validate` validates. Each
+step that refuses the record says so as findings (:class:`model.findings.Finding`):
 
 * :class:`Held`: the connector raised :class:`~connectors.errors.RecordError` (an unmapped
   code, naming the mapping file to edit; a totals mismatch; a file that cannot be read);
 * :class:`Refused`: the writer refused the model (a profile or calculation rule, BR-CO-10..17);
-* :class:`Built`: the UBL bytes, with the inbound parse report where the source reads UBL.
+* :class:`Written`: the UBL bytes, their hash and the findings of the validation;
+* :class:`Built`: a document with its UBL, with the inbound parse report where the source
+  reads UBL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, get_args, runtime_checkable
 
 from connectors.base import DocumentSource, Record
@@ -31,14 +37,20 @@ if TYPE_CHECKING:
 __all__ = [
     "Built",
     "Held",
+    "Mapped",
     "ParsingSource",
     "Refused",
+    "Written",
     "as_finding",
     "build",
+    "built",
     "held_findings",
+    "map_record",
     "record_data",
     "record_from",
     "validate",
+    "write_hashed",
+    "write_validated",
 ]
 
 
@@ -59,6 +71,37 @@ class Built:
     content_hash: str
     profile: str
     parse_report: tuple[Finding, ...] | None = None
+    model: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The document as JSON data (:func:`model.jsonio.to_data`, for ``documents.model``)
+    when the writer made it already, else None (made when the row is written)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """A record mapped to the model: the document (BG-0), the profile to write it under
+    (``writing``: the setting, or for a model the source built itself under ``auto``
+    :data:`ubl.profiles.AUTO_DEFAULT`), the profile setting, and the parse report (None
+    when the document was not read from UBL)."""
+
+    document: Invoice
+    writing: str
+    profile: str
+    parse_report: tuple[Finding, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A model written as UBL: the bytes, their content hash and the findings of the
+    official validation (XSD + Schematron; empty when it was not validated: its hash is
+    one the store holds, so the document is unchanged)."""
+
+    ubl: bytes
+    content_hash: str
+    findings: tuple[Finding, ...] = ()
+    model: Mapping[str, Any] | None = field(default=None, repr=False)
+    """The model as JSON data (:func:`model.jsonio.to_data`) for the store's
+    ``documents.model``, made beside the UBL (in the worker, with a pool); None when the
+    document was not validated (unchanged: no row is written for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,33 +148,79 @@ def held_findings(failure: RecordError) -> tuple[Finding, ...]:
     return _record_findings(failure)
 
 
-def build(source: DocumentSource, record: Record, profile: str) -> Built | Held | Refused:
-    """Map ``record``, write it as UBL under ``profile`` and hash the bytes.
+def map_record(source: DocumentSource, record: Record, profile: str) -> Mapped | Held:
+    """Map ``record`` with ``source`` and choose the profile to write it under.
 
     ``auto`` keeps a document's own CustomizationID (BT-24). A document read from UBL that
-    states none is refused by BR-01 (its own fault); a model the source built itself (CSV,
-    Tryton, model JSON without BT-24) is written as :data:`ubl.profiles.AUTO_DEFAULT`
-    (:func:`ubl.profiles.for_built`). :attr:`Built.profile` stays the setting."""
-    import ubl
+    states none is refused by BR-01 when written (its own fault); a model the source built
+    itself (CSV, Tryton, model JSON without BT-24) is written as
+    :data:`ubl.profiles.AUTO_DEFAULT` (:func:`ubl.profiles.for_built`)."""
     from ubl.profiles import for_built
 
-    parse_report: tuple[Finding, ...] | None = None
     try:
         if isinstance(source, ParsingSource):
             result = source.parsed(record)
-            document = result.document
             parse_report = tuple(as_finding(item, "parse") for item in result.report)
-        else:
-            document = source.document(record)
+            return Mapped(result.document, profile, profile, parse_report)
+        document = source.document(record)
     except RecordError as failure:
         return Held(failure.reason, held_findings(failure))
-    writing = profile if parse_report is not None else for_built(profile, document)
+    return Mapped(document, for_built(profile, document), profile)
+
+
+def write_hashed(document: Invoice, writing: str) -> Written | Refused:
+    """``document`` written as UBL under ``writing`` and hashed, not validated (no
+    findings), or the writer's :class:`Refused` without the document."""
+    import ubl
+
     try:
         xml = ubl.write(document, writing)
     except ubl.ProfileError as failure:
         findings = tuple(as_finding(item, "profile") for item in failure.findings)
-        return Refused(f"refused by the {failure.profile} writer", findings, document)
-    return Built(document, xml, content_hash(xml), profile, parse_report)
+        return Refused(f"refused by the {failure.profile} writer", findings)
+    return Written(xml, content_hash(xml))
+
+
+def write_validated(
+    document: Invoice, writing: str, known: Collection[str] = ()
+) -> Written | Refused:
+    """``document`` written as UBL under ``writing``, hashed and validated (every finding
+    of :func:`sync.validation.findings_of`), unless its hash is in ``known`` (hashes the
+    store holds: the document is unchanged, validating it again would find nothing new).
+
+    The writer's refusal is a :class:`Refused` without the document (the caller holds it:
+    :func:`built`). The same model gives the same outcome in every process."""
+    from model.jsonio import to_data
+    from sync.validation import findings_of
+
+    written = write_hashed(document, writing)
+    if isinstance(written, Refused) or written.content_hash in known:
+        return written
+    return Written(written.ubl, written.content_hash, findings_of(written.ubl), to_data(document))
+
+
+def built(mapped: Mapped, written: Written | Refused) -> Built | Refused:
+    """What ``mapped`` became once written: its :class:`Built` document, or the writer's
+    :class:`Refused` with the document."""
+    if isinstance(written, Refused):
+        return replace(written, document=mapped.document)
+    return Built(
+        mapped.document,
+        written.ubl,
+        written.content_hash,
+        mapped.profile,
+        mapped.parse_report,
+        written.model,
+    )
+
+
+def build(source: DocumentSource, record: Record, profile: str) -> Built | Held | Refused:
+    """Map ``record`` (:func:`map_record`), write it as UBL under ``profile`` and hash the
+    bytes, in this process, without validating. :attr:`Built.profile` stays the setting."""
+    mapped = map_record(source, record, profile)
+    if isinstance(mapped, Held):
+        return mapped
+    return built(mapped, write_hashed(mapped.document, mapped.writing))
 
 
 def validate(built: Built) -> tuple[Finding, ...]:

@@ -57,7 +57,7 @@ from sqlalchemy import Connection, and_, select, update
 
 from connectors.base import Capability, Cursor, DocumentSource, Page, Record, Stream
 from connectors.errors import ConnectorError
-from sync.documents import Built, build, record_from
+from sync.documents import Built, Held, Mapped, Refused, built, map_record, record_from
 from sync.recorder import DELIVERED_STATES, Job, Recorder
 from sync.store.schema import connections, cursors, documents, quarantine, tenants
 from sync.store.statistics import Statistics
@@ -205,6 +205,11 @@ def _save_cursor(conn: Connection, connection: int, cursor: Cursor) -> None:
 # -- one page ----------------------------------------------------------------------------
 
 
+_Started = list[tuple[Record, Held | tuple[Mapped, Pending]]]
+"""A page handed to a validator: each record, what mapping it gave and, for a mapped one,
+its outcome to come."""
+
+
 def _start_jobs(
     source: DocumentSource,
     records: Iterable[Record],
@@ -214,27 +219,43 @@ def _start_jobs(
     validator: Validator,
     *,
     every: bool = False,
-) -> tuple[list[Job], list[tuple[Job, Pending]]]:
-    """Build a page and hand to ``validator`` only what the store has not seen (validation
-    is the cost), or ``every`` document (a retry): the jobs, and those waiting for their
-    findings (:func:`_finish`)."""
-    jobs = [Job(record, build(source, record, profile)) for record in records]
-    hashes = [job.outcome.content_hash for job in jobs if isinstance(job.outcome, Built)]
-    with store.begin() as conn:
-        seen = recorder.seen(conn, hashes)
-    waiting = [
-        (job, validator.submit(job.outcome.ubl))
-        for job in jobs
-        if isinstance(job.outcome, Built) and (every or job.outcome.content_hash not in seen)
+) -> _Started:
+    """Map a page here and hand its documents to ``validator`` to write, hash and validate
+    (:func:`_finish` takes their outcomes). A document whose hash the store holds for its
+    record is not validated again (validation is the cost; the recorder finds it
+    unchanged), unless ``every`` (a retry)."""
+    mapped = [(record, map_record(source, record, profile)) for record in records]
+    drafts = [(each.document, each.writing) for _, each in mapped if isinstance(each, Mapped)]
+    known: set[str] = set()
+    if drafts and not every:
+        ids = [record.id for record, each in mapped if isinstance(each, Mapped)]
+        with store.begin() as conn:
+            known = recorder.hashes_of(conn, ids)
+    outcomes = iter(validator.submit(drafts, known))
+    return [
+        (record, (each, next(outcomes)) if isinstance(each, Mapped) else each)
+        for record, each in mapped
     ]
-    return jobs, waiting
 
 
-def _finish(jobs: list[Job], waiting: list[tuple[Job, Pending]]) -> list[Job]:
-    """The jobs with the findings of those that were validated."""
-    for job, pending in waiting:
-        job.report = pending.result()
+def _finish(started: _Started) -> list[Job]:
+    """The jobs of a page, with the outcomes of the documents handed to the validator."""
+    jobs: list[Job] = []
+    for record, entry in started:
+        if isinstance(entry, Held):
+            jobs.append(Job(record, entry))
+            continue
+        mapped, pending = entry
+        written = pending.result()
+        report = () if isinstance(written, Refused) else written.findings
+        jobs.append(Job(record, built(mapped, written), report))
     return jobs
+
+
+def _cancel(started: _Started) -> None:
+    for _, entry in started:
+        if not isinstance(entry, Held):
+            entry[1].cancel()
 
 
 def _jobs(
@@ -247,7 +268,7 @@ def _jobs(
     every: bool = False,
 ) -> list[Job]:
     """A page built and validated in this process."""
-    return _finish(*_start_jobs(source, records, profile, recorder, store, INLINE, every=every))
+    return _finish(_start_jobs(source, records, profile, recorder, store, INLINE, every=every))
 
 
 def sync_connection(
@@ -286,12 +307,12 @@ def sync_connection(
     recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
     statistics = Statistics(store)
     ahead = 0 if validator is INLINE else 1  # pages validated while one is recorded
-    pending: deque[tuple[Page, list[Job], list[tuple[Job, Pending]]]] = deque()
+    pending: deque[tuple[Page, _Started]] = deque()
 
     def record_next() -> None:
         nonlocal stored
-        page, jobs, waiting = pending.popleft()
-        _finish(jobs, waiting)
+        page, started = pending.popleft()
+        jobs = _finish(started)
         stored = _later(stored, page.next_cursor)
         with store.begin() as conn:
             recorder.record_page(conn, jobs)
@@ -321,9 +342,8 @@ def sync_connection(
         while pending:  # the pages still ahead, or pulled before the source failed
             record_next()
     except BaseException:
-        for _, _, waiting in pending:  # a pool's workers need not validate them now
-            for _, each in waiting:
-                each.cancel()
+        for _, started in pending:  # a pool's workers need not validate them now
+            _cancel(started)
         raise
     if deliver:
         _deliver(store, name, connector, channels, summary)
@@ -339,7 +359,7 @@ def _pages(
     validator: Validator,
     control: RunControl | None,
     summary: CycleSummary,
-    pending: deque[tuple[Page, list[Job], list[tuple[Job, Pending]]]],
+    pending: deque[tuple[Page, _Started]],
     ahead: int,
     record_next: Callable[[], None],
 ) -> None:
@@ -360,7 +380,7 @@ def _pages(
         except ConnectorError as failure:
             summary.error = str(failure)
             break
-        pending.append((page, *started))
+        pending.append((page, started))
         while len(pending) > ahead:
             record_next()
         if control is not None and control.should_stop():
@@ -461,12 +481,12 @@ def _retry_one(conn: Connection, recorder: Recorder, job: Job) -> None:
     when it validates (the fix was not in the document's bytes: the validation artifacts)."""
     from sync.events import record_event
 
-    built = job.outcome
-    if isinstance(built, Built):
+    outcome = job.outcome
+    if isinstance(outcome, Built):
         row = conn.execute(
             select(documents.c.id, documents.c.state).where(
                 documents.c.connection_id == recorder.connection,
-                documents.c.content_hash == built.content_hash,
+                documents.c.content_hash == outcome.content_hash,
             )
         ).first()
         if row is not None and row.state == "quarantined":
@@ -481,6 +501,6 @@ def _retry_one(conn: Connection, recorder: Recorder, job: Job) -> None:
             record_event(
                 conn, document_id=row.id, state="built", cause="retry: valid now", details={}
             )
-            recorder.enqueue(conn, row.id, job.record.id, built)
+            recorder.enqueue(conn, row.id, job.record.id, outcome)
             return
     recorder.record(conn, job)

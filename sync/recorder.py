@@ -96,6 +96,21 @@ class Recorder:
             ).scalars()
         )
 
+    def hashes_of(self, conn: Connection, source_ids: Iterable[str]) -> set[str]:
+        """The content hashes of the documents this connection holds for ``source_ids``
+        (every version): a record rebuilt with one of them is unchanged."""
+        wanted = sorted(set(source_ids))
+        if not wanted:
+            return set()
+        return set(
+            conn.execute(
+                select(documents.c.content_hash).where(
+                    documents.c.connection_id == self.connection,
+                    documents.c.source_id.in_(wanted),
+                )
+            ).scalars()
+        )
+
     def _known(self, conn: Connection, source_ids: Iterable[str]) -> set[str]:
         """The source ids with a document or an open quarantine row of this connection: the
         only ones an earlier version can be resolved, superseded or compared for."""
@@ -335,7 +350,7 @@ class Recorder:
             "buyer_name": document.buyer.name,
             "profile": built.profile,
             "content_hash": built.content_hash,
-            "model": to_data(document),
+            "model": to_data(document) if built.model is None else built.model,
             "ubl": built.ubl,
             "validation_report": [finding.to_dict() for finding in report],
             "parse_report": (

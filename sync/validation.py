@@ -1,60 +1,85 @@
-"""Where a cycle's documents are validated: in this process, or in worker processes beside it.
+"""Where a cycle's documents are written and validated: in this process, or in worker processes.
 
-Validation (XSD plus the official Schematron, through Saxon) is most of a cycle's time,
-and Saxon holds the GIL while it transforms, so a thread cannot run beside it. A
-:class:`ValidationPool` runs it in worker processes instead: the cycle hands each built
-document to the pool (:meth:`~ValidationPool.submit`) and goes on reading, building,
-recording and sending while the workers validate (:mod:`sync.pipeline` keeps a page
-ahead). The workers are started once and kept for the pool's life: each compiles the
-official stylesheets on its first document, never again, so a daemon pays the compile
+Writing a model as UBL, hashing it and validating it (XSD plus the official Schematron,
+through Saxon) is most of a cycle's time, and Saxon holds the GIL while it transforms, so a
+thread cannot run beside it. A :class:`ValidationPool` runs all three in worker processes
+instead: the cycle maps each record to the model in this process (it needs the connector),
+hands the models of a page to the pool (:meth:`~ValidationPool.submit`, as a few chunks, so
+the cost of sending them stays small) and goes on reading, recording and sending while the
+workers write and validate (:mod:`sync.pipeline` keeps a page ahead). Each answer is a
+:class:`~sync.documents.Written` (the UBL, its hash, the findings) or the writer's
+:class:`~sync.documents.Refused`, the same as in this process
+(:func:`sync.documents.write_validated` runs in both).
+
+The workers are started once and kept for the pool's life: each compiles the official
+stylesheets on its first document of a profile, never again, so a daemon pays the compile
 once per worker, not per cycle. They are started as new interpreters (``spawn``), which is
 safe whatever this process runs (threads, a Saxon runtime of its own); they read the
 artifact cache of ``$LEDGERLINK_ARTIFACTS_DIR`` as this process had it when they started.
 
-:data:`INLINE` validates in this process, at :meth:`~Inline.submit`: what a cycle does
-without a pool (the default, and the right choice for a few documents: a worker costs
+:data:`INLINE` writes and validates in this process, at :meth:`~Inline.submit`: what a cycle
+does without a pool (the default, and the right choice for a few documents: a worker costs
 about a second to start and compile).
+
+For metrics (``ledgerlink daemon``'s ``/metrics``), the pool calls its ``observe`` callback
+in this process with each document's seconds of writing and validating, timed in the worker,
+when the document's answer is taken (:meth:`Pending.result`); :attr:`ValidationPool.busy` is
+the number of workers with work right now.
 
 A worker that dies (killed, out of memory, a crash in native code) loses nothing: the
 pool is started again and each document whose answer was lost is validated once more,
 alone, on a worker of its own (so another document cannot take it down a second time);
 a document that stops that worker too gets a fatal ``VALIDATOR-DIED`` finding (layer
 ``input``), and the others go on. When even a fresh worker cannot validate a probe, no
-worker can run: :class:`ValidatorUnavailable` stops the cycle and no document is blamed. Workers ignore Ctrl-C: this process
-decides, and :meth:`ValidationPool.close` stops them.
+worker can run: :class:`ValidatorUnavailable` stops the cycle and no document is blamed.
+Workers ignore Ctrl-C: this process decides, and :meth:`ValidationPool.close` stops them.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+
+from sync.documents import Refused, Written, write_hashed, write_validated
 
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from model import Invoice
     from model.findings import Finding
 
 __all__ = [
     "INLINE",
     "VALIDATOR_DIED",
+    "Draft",
     "Inline",
     "Pending",
     "ValidationPool",
     "Validator",
     "ValidatorUnavailable",
+    "findings_of",
 ]
 
 VALIDATOR_DIED: Final = "VALIDATOR-DIED"
 """The rule of the finding of a document that stopped a worker, twice."""
 
+Draft: TypeAlias = tuple["Invoice", str]
+"""A model (BG-0) and the profile to write it under (:attr:`sync.documents.Mapped.writing`)."""
+
+_Answer: TypeAlias = tuple[Written | Refused, float]
+"""A document's outcome and the seconds its writing and validation took in the worker."""
+
 
 class Pending(Protocol):
-    """A document handed to a validator: its findings when asked."""
+    """A document handed to a validator: its outcome when asked."""
 
-    def result(self) -> tuple[Finding, ...]: ...
+    def result(self) -> Written | Refused:
+        """The UBL, hash and findings, or the writer's refusal (waits for the worker)."""
+        ...
 
     def cancel(self) -> None:
         """Not wanted any more (the cycle failed): skip it if it has not started."""
@@ -62,9 +87,12 @@ class Pending(Protocol):
 
 
 class Validator(Protocol):
-    """Validates built UBL: every finding of the official validation (XSD + Schematron)."""
+    """Writes models as UBL, hashes and validates them (XSD + Schematron)."""
 
-    def submit(self, ubl: bytes) -> Pending: ...
+    def submit(self, drafts: Sequence[Draft], known: Collection[str] = ()) -> list[Pending]:
+        """One :class:`Pending` per draft, in order; a document whose hash is in ``known``
+        (hashes the store holds) is not validated (its findings are empty)."""
+        ...
 
 
 def findings_of(ubl: bytes) -> tuple[Finding, ...]:
@@ -77,40 +105,43 @@ def findings_of(ubl: bytes) -> tuple[Finding, ...]:
     return tuple(as_finding(issue, "schematron") for issue in report.issues)
 
 
-def _timed(ubl: bytes) -> tuple[tuple[Finding, ...], float]:
-    """In a worker: :func:`findings_of` and the seconds it took there."""
+def _work(drafts: Sequence[Draft], known: Collection[str]) -> list[_Answer]:
+    """In a worker: each draft written, hashed and validated, and the seconds it took."""
     import time
 
-    start = time.perf_counter()
-    findings = findings_of(ubl)
-    return findings, time.perf_counter() - start
+    answers: list[_Answer] = []
+    for document, writing in drafts:
+        start = time.perf_counter()
+        outcome = write_validated(document, writing, known)
+        answers.append((outcome, time.perf_counter() - start))
+    return answers
 
 
 class _Done:
-    __slots__ = ("_findings",)
+    __slots__ = ("_outcome",)
 
-    def __init__(self, findings: tuple[Finding, ...]) -> None:
-        self._findings = findings
+    def __init__(self, outcome: Written | Refused) -> None:
+        self._outcome = outcome
 
-    def result(self) -> tuple[Finding, ...]:
-        return self._findings
+    def result(self) -> Written | Refused:
+        return self._outcome
 
     def cancel(self) -> None:
         """Done already: nothing to skip."""
 
 
 class Inline:
-    """Validates in this process, when a document is submitted."""
+    """Writes and validates in this process, when documents are submitted."""
 
-    def submit(self, ubl: bytes) -> Pending:
-        return _Done(findings_of(ubl))
+    def submit(self, drafts: Sequence[Draft], known: Collection[str] = ()) -> list[Pending]:
+        return [_Done(write_validated(document, writing, known)) for document, writing in drafts]
 
     def __repr__(self) -> str:
         return "INLINE"
 
 
 INLINE: Final = Inline()
-"""Validation in this process (no pool)."""
+"""Writing and validation in this process (no pool)."""
 
 
 def _worker_started() -> None:
@@ -120,6 +151,10 @@ def _worker_started() -> None:
 
 _PROBE: Final = b"<probe/>"
 """What a fresh worker validates to show it can run (a one-line ``input`` finding)."""
+
+CHUNK: Final = 16
+"""Documents sent to a worker together, at most (fewer when a page would give fewer than
+two chunks per worker): one message each way per chunk, not per document."""
 
 
 def _executor(workers: int) -> ProcessPoolExecutor:
@@ -132,15 +167,21 @@ def _executor(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _died() -> tuple[Finding, ...]:
+def _died(draft: Draft) -> Written | Refused:
+    """The outcome of a draft that stopped a worker twice: its UBL written here (the store
+    keeps it with the document), with a fatal ``VALIDATOR-DIED`` finding."""
     from model.findings import Finding
 
+    written = write_hashed(*draft)
+    if isinstance(written, Refused):
+        return written
     message = (
         "the validator process stopped abruptly on this document (killed, out of memory, "
         "or crashed), and again when it was validated once more; the other documents were "
         "validated"
     )
-    return (Finding(rule=VALIDATOR_DIED, layer="input", message=message),)
+    died = Finding(rule=VALIDATOR_DIED, layer="input", message=message)
+    return Written(written.ubl, written.content_hash, (died,))
 
 
 class ValidatorUnavailable(Exception):
@@ -148,52 +189,80 @@ class ValidatorUnavailable(Exception):
     no document is blamed; the cycle stops with this error."""
 
 
+class _Chunk:
+    """Drafts sent to the pool together: one future for all of their answers."""
+
+    __slots__ = ("drafts", "future", "generation", "known")
+
+    def __init__(
+        self,
+        drafts: Sequence[Draft],
+        known: Collection[str],
+        generation: int,
+        future: Future[list[_Answer]],
+    ) -> None:
+        self.drafts, self.known = drafts, known
+        self.generation, self.future = generation, future
+
+
 class _Submitted:
-    """A document in the pool: its findings; validated again alone after a worker died."""
+    """A document in the pool: its outcome; written and validated again alone after a
+    worker died."""
 
-    __slots__ = ("_future", "_generation", "_pool", "_ubl")
+    __slots__ = ("_at", "_chunk", "_outcome", "_pool")
 
-    def __init__(self, pool: ValidationPool, ubl: bytes) -> None:
-        self._pool, self._ubl = pool, ubl
-        self._generation, self._future = pool._submit(ubl)
+    def __init__(self, pool: ValidationPool, chunk: _Chunk, at: int) -> None:
+        self._pool, self._chunk, self._at = pool, chunk, at
+        self._outcome: Written | Refused | None = None
 
-    def result(self) -> tuple[Finding, ...]:
-        try:
-            findings, seconds = self._future.result()
-        except BrokenProcessPool:
-            self._pool._restart(self._generation)
-            return self._pool._alone(self._ubl)
-        self._pool._validated(seconds)
-        return findings
+    def result(self) -> Written | Refused:
+        if self._outcome is None:
+            chunk = self._chunk
+            try:
+                outcome, seconds = chunk.future.result()[self._at]
+            except BrokenProcessPool:
+                self._pool._restart(chunk.generation)
+                outcome = self._pool._alone(chunk.drafts[self._at], chunk.known)
+            else:
+                self._pool._validated(seconds)
+            self._outcome = outcome
+        return self._outcome
 
     def cancel(self) -> None:
-        self._future.cancel()
+        self._chunk.future.cancel()
 
 
 class ValidationPool:
-    """``workers`` worker processes that validate documents, kept until :meth:`close`.
-
-    Started on the first :meth:`submit`. Use it as a context manager, or call
+    """``workers`` worker processes that write and validate documents, kept until
     :meth:`close`.
+
+    Started on the first :meth:`submit` (or :meth:`start`). Use it as a context manager,
+    or call :meth:`close`. ``observe``: called in this process with the seconds each
+    document's writing and validation took in its worker, when its outcome is taken
+    (:meth:`Pending.result`, in the thread that takes it), e.g. a metrics histogram's
+    ``observe``; it may be set after the pool is made (:attr:`observe`).
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, observe: Callable[[float], None] | None = None) -> None:
         if workers < 1:
             raise ValueError(f"a validation pool needs at least 1 worker, not {workers}")
         self.workers = workers
+        self.observe = observe
+        """Called with each document's seconds in the worker (see the class docstring)."""
         self._executor: ProcessPoolExecutor | None = None
         self._retry: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._alone_lock = threading.Lock()
         self._closed = False
         self._generation = 0
+        self._outstanding = 0
         self.restarts = 0
         """How often a dead worker made the pool start again."""
         self.validated = 0
-        """Documents the workers validated."""
+        """Documents the workers wrote and validated."""
         self.validation_seconds = 0.0
-        """Seconds the workers spent validating them, timed in the workers (for metrics,
-        and for ``benchmarks/sync.py``: the pool's share of a cycle, measured in it)."""
+        """Seconds the workers spent writing and validating them, timed in the workers (for
+        metrics, and for ``benchmarks/sync.py``: the pool's share of a cycle, measured in it)."""
 
     def __repr__(self) -> str:
         return f"ValidationPool(workers={self.workers})"
@@ -209,9 +278,26 @@ class ValidationPool:
     ) -> None:
         self.close()
 
-    def submit(self, ubl: bytes) -> Pending:
-        """Hand ``ubl`` to a worker; :meth:`Pending.result` waits for its findings."""
-        return _Submitted(self, ubl)
+    @property
+    def busy(self) -> int:
+        """Workers with work right now: chunks handed to the pool and not answered yet, at
+        most :attr:`workers` (0 when the pool is idle)."""
+        with self._lock:
+            return min(self.workers, self._outstanding)
+
+    def submit(self, drafts: Sequence[Draft], known: Collection[str] = ()) -> list[Pending]:
+        """Hand ``drafts`` to the workers, in chunks of at most :data:`CHUNK`; one
+        :class:`Pending` per draft, in order (:meth:`Pending.result` waits for it). A
+        document whose hash is in ``known`` is written and hashed, not validated."""
+        if not drafts:
+            return []
+        sent = frozenset(known)
+        size = max(1, min(CHUNK, -(-len(drafts) // (2 * self.workers))))
+        pending: list[Pending] = []
+        for start in range(0, len(drafts), size):
+            chunk = self._send(tuple(drafts[start : start + size]), sent)
+            pending.extend(_Submitted(self, chunk, at) for at in range(len(chunk.drafts)))
+        return pending
 
     def start(self) -> None:
         """Start the workers now (they compile on their first document)."""
@@ -240,12 +326,19 @@ class ValidationPool:
         with self._lock:
             self.validated += 1
             self.validation_seconds += seconds
+        if self.observe is not None:
+            self.observe(seconds)
 
-    def _alone(self, ubl: bytes) -> tuple[Finding, ...]:
-        """``ubl`` validated again on a worker of its own (one at a time), after the worker
-        that had it died: a document that stops this worker too is the cause
-        (``VALIDATOR-DIED``), unless a fresh worker cannot even validate a probe, which
-        means no worker can run (:class:`ValidatorUnavailable`)."""
+    def _answered(self, future: Future[list[_Answer]]) -> None:
+        """A chunk's future is done (in the executor's thread): one less at work."""
+        with self._lock:
+            self._outstanding -= 1
+
+    def _alone(self, draft: Draft, known: Collection[str]) -> Written | Refused:
+        """``draft`` written and validated again on a worker of its own (one at a time),
+        after the worker that had it died: a document that stops this worker too is the
+        cause (``VALIDATOR-DIED``), unless a fresh worker cannot even validate a probe,
+        which means no worker can run (:class:`ValidatorUnavailable`)."""
         with self._alone_lock:
             with self._lock:
                 if self._closed:
@@ -254,12 +347,12 @@ class ValidationPool:
                     self._retry = _executor(1)
                 retry = self._retry
             try:
-                findings, seconds = retry.submit(_timed, ubl).result()
+                [(outcome, seconds)] = retry.submit(_work, (draft,), known).result()
             except BrokenProcessPool:
                 pass
             else:
                 self._validated(seconds)
-                return findings
+                return outcome
             with self._lock:
                 self._retry, self.restarts = None, self.restarts + 1
             retry.shutdown(wait=False, cancel_futures=True)
@@ -273,14 +366,20 @@ class ValidationPool:
                 ) from None
             finally:
                 probe.shutdown(wait=False, cancel_futures=True)
-            return _died()
+            return _died(draft)
 
-    def _submit(self, ubl: bytes) -> tuple[int, Future[tuple[tuple[Finding, ...], float]]]:
+    def _send(self, drafts: tuple[Draft, ...], known: frozenset[str]) -> _Chunk:
+        generation = self._generation
         try:
-            return self._generation, self._running().submit(_timed, ubl)
+            future = self._running().submit(_work, drafts, known)
         except BrokenProcessPool:
-            self._restart(self._generation)
-            return self._generation, self._running().submit(_timed, ubl)
+            self._restart(generation)
+            generation = self._generation
+            future = self._running().submit(_work, drafts, known)
+        with self._lock:
+            self._outstanding += 1
+        future.add_done_callback(self._answered)
+        return _Chunk(drafts, known, generation, future)
 
     def _restart(self, generation: int) -> None:
         """Replace the broken executor of ``generation`` (once, however many documents of

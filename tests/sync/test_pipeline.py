@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from connectors.ubl_dir import UblDirectorySource
 from delivery.directory import DirectoryChannel
 from model.findings import Finding
 from sync import pipeline, validation
+from sync.documents import Refused, Written, write_validated
 from sync.store import StoreUnavailable, documents, events, open_store, outbox, quarantine
 from sync.store.store import Store
 
@@ -439,18 +440,20 @@ def test_a_failed_cycle_cancels_the_validation_it_handed_out_for_the_page_ahead(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Counted:
-        def __init__(self, ubl: bytes) -> None:
-            self.findings = validation.findings_of(ubl)
+        def __init__(self, draft: validation.Draft, known: Collection[str]) -> None:
+            self.outcome = write_validated(*draft, known)
 
-        def result(self) -> tuple[Finding, ...]:
-            return self.findings
+        def result(self) -> Written | Refused:
+            return self.outcome
 
         def cancel(self) -> None:
             cancelled.append(self)
 
     class Pooled:  # not INLINE: the cycle keeps a page ahead
-        def submit(self, ubl: bytes) -> Counted:
-            return Counted(ubl)
+        def submit(
+            self, drafts: Sequence[validation.Draft], known: Collection[str] = ()
+        ) -> list[validation.Pending]:
+            return [Counted(draft, known) for draft in drafts]
 
     cancelled: list[Counted] = []
 

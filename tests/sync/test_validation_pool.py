@@ -1,5 +1,6 @@
-"""The validation pool: worker processes that validate beside the cycle, find what this
-process finds, survive a killed worker, and make the cycle give the same outcome."""
+"""The validation pool: worker processes that write and validate beside the cycle, give what
+this process gives, survive a killed worker, blame a document that kills its worker, and
+make the cycle give the same outcome."""
 
 from __future__ import annotations
 
@@ -7,21 +8,27 @@ import os
 import shutil
 import signal
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from support.file_sources import FIXTURES
 
+import ubl
 from connectors.ubl_dir import UblDirectorySource
 from delivery.directory import DirectoryChannel
+from model import Invoice
 from sync import pipeline
+from sync.documents import Refused, Written
 from sync.store import documents, open_store
+from sync.store.keys import content_hash
 from sync.store.store import Store
-from sync.validation import INLINE, ValidationPool
+from sync.validation import INLINE, VALIDATOR_DIED, ValidationPool
 
 pytestmark = pytest.mark.usefixtures("artifacts_cache")
 XML = ["nl-standard-21-9.xml", "nl-export-g.xml", "be-buyer-ogm.xml"]
+XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 
 
 @pytest.fixture(scope="module")
@@ -30,35 +37,93 @@ def pool() -> Iterator[ValidationPool]:
         yield started
 
 
+def parsed(data: bytes) -> Invoice:
+    return ubl.parse(data).document
+
+
 def rules(findings: tuple[object, ...]) -> list[tuple[str, str, str]]:
     return sorted((f.rule, f.layer, f.severity) for f in findings)  # type: ignore[attr-defined]
 
 
-def test_the_pool_finds_what_this_process_finds(pool: ValidationPool) -> None:
-    valid = (FIXTURES / XML[1]).read_bytes()
-    invalid = valid.replace(b"<cbc:InvoiceTypeCode>380", b"<cbc:InvoiceTypeCode>999", 1)
-    assert invalid != valid
-    for data in (valid, invalid):
-        assert pool.submit(data).result() == INLINE.submit(data).result()
-    assert rules(pool.submit(invalid).result())  # the broken code is found
-    assert pool.submit(valid).result() == ()
+class Poison(Invoice):
+    """An invoice whose copy in a worker process ends that process as it is unpickled: a
+    document that stops the worker every time it is handed to one."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        return (os._exit, (70,))
+
+
+def test_the_pool_writes_and_finds_what_this_process_does(pool: ValidationPool) -> None:
+    data = (FIXTURES / XML[1]).read_bytes()
+    valid = parsed(data)
+    # the writer refuses what breaks a rule it knows (BR-CL-01 for a type code 999): what only
+    # the validator finds here is a customization id of none of the three profiles
+    invalid = replace(valid, customization_id=XRECHNUNG)
+    unbalanced = replace(valid, totals=replace(valid.totals, payable=valid.totals.payable + 1))
+    drafts = [(valid, "auto"), (invalid, "auto"), (unbalanced, "auto")]
+    here = [each.result() for each in INLINE.submit(drafts)]
+    assert [each.result() for each in pool.submit(drafts)] == here
+    written, broken, refused = here
+    assert isinstance(written, Written) and written.findings == ()
+    assert written.content_hash == content_hash(written.ubl) and written.ubl == ubl.write(valid)
+    assert isinstance(broken, Written)
+    assert rules(broken.findings) == [("UNKNOWN-CUSTOMIZATION-ID", "schematron", "warning")]
+    assert isinstance(refused, Refused) and "BR-CO-16" in {f.rule for f in refused.findings}
+    # a hash the store holds is written and hashed, not validated again
+    [again] = pool.submit([(invalid, "auto")], known={broken.content_hash})
+    assert again.result() == Written(broken.ubl, broken.content_hash, ())
     assert pool.restarts == 0
     assert pool.validated >= 4 and pool.validation_seconds > 0  # timed in the worker
 
 
+def test_each_document_is_observed_and_busy_counts_the_workers_at_work(tmp_path: Path) -> None:
+    valid = parsed((FIXTURES / XML[1]).read_bytes())
+    seconds: list[float] = []
+    with ValidationPool(2, observe=seconds.append) as two:
+        assert two.busy == 0
+        pending = two.submit([(valid, "auto")] * 40)
+        assert two.busy == 2  # forty documents ahead: both workers have work
+        outcomes = [each.result() for each in pending]
+        assert len(seconds) == 40 and all(each > 0 for each in seconds)
+        assert two.validated == 40 and two.validation_seconds == pytest.approx(sum(seconds))
+        # taken again: the same outcomes, observed once
+        assert [each.result() for each in pending] == outcomes and len(seconds) == 40
+        assert two.busy == 0
+
+
 def test_a_killed_worker_loses_no_document(pool: ValidationPool) -> None:
-    datas = [(FIXTURES / name).read_bytes() for name in XML] * 8
-    expected = [INLINE.submit(data).result() for data in datas[:3]] * 8
-    assert pool.submit(datas[0]).result() == expected[0]  # the worker runs
+    drafts = [(parsed((FIXTURES / name).read_bytes()), "auto") for name in XML] * 8
+    expected = [each.result() for each in INLINE.submit(drafts)]
+    assert pool.submit(drafts[:1])[0].result() == expected[0]  # the worker runs
     restarts = pool.restarts
-    pending = [pool.submit(data) for data in datas]
+    pending = pool.submit(drafts)
     executor = pool._executor
     assert executor is not None
     for pid in list(executor._processes):  # type: ignore[attr-defined]
         os.kill(pid, signal.SIGKILL)
     assert [each.result() for each in pending] == expected
     assert pool.restarts == restarts + 1  # one new start, however many answers were lost
-    assert pool.submit(datas[1]).result() == expected[1]  # and it goes on
+    assert pool.submit(drafts[1:2])[0].result() == expected[1]  # and it goes on
+
+
+def test_a_document_that_stops_its_worker_twice_is_blamed_alone(tmp_path: Path) -> None:
+    data = (FIXTURES / XML[1]).read_bytes()
+    good = parsed(data)
+    poison = Poison(**{name: getattr(good, name) for name in good.__dataclass_fields__})
+    drafts = [(good, "auto"), (poison, "auto"), (good, "auto")]
+    with ValidationPool(1) as one:
+        outcomes = [each.result() for each in one.submit(drafts)]
+        assert outcomes[0] == outcomes[2] == INLINE.submit(drafts[:1])[0].result()
+        died = outcomes[1]
+        assert isinstance(died, Written)
+        assert [(f.rule, f.layer, f.fatal) for f in died.findings] == [
+            (VALIDATOR_DIED, "input", True)
+        ]
+        assert died.ubl == ubl.write(good) and died.content_hash == content_hash(died.ubl)
+        assert one.restarts == 2  # the pool's, and the worker of its own it stopped again
+        assert one.submit(drafts[:1])[0].result() == outcomes[0]  # and it goes on
 
 
 def test_a_cycle_with_the_pool_gives_what_a_cycle_in_this_process_gives(
