@@ -328,8 +328,8 @@ def _serve(
                     for name, schedule in schedules.items()
                 },
             )
-            pool = ValidationPool(options.workers)
-            metrics.set_pool(options.workers, 0)
+            pool = ValidationPool(options.workers, observe=metrics.observe_validation)
+            metrics.track_pool(lambda: pool.workers, lambda: pool.busy)
             http = DaemonHttp(
                 options.host,
                 options.port,
