@@ -208,6 +208,10 @@ def test_a_second_daemon_on_the_store_exits_2_naming_the_lock_and_the_first_serv
         assert samples[("ledgerlink_queue_depth", "shop", None)] == 0
         assert samples[("ledgerlink_last_success_timestamp_seconds", "shop", None)] > 0
         assert samples[("ledgerlink_pool_size", None, None)] == 1
+        assert samples[("ledgerlink_pool_busy_workers", None, None)] == 0  # idle between cycles
+        # each document built and validated in the pool is one observation of the histogram
+        assert samples[("ledgerlink_validation_duration_seconds_count", None, None)] == 2
+        assert samples[("ledgerlink_validation_duration_seconds_sum", None, None)] > 0
         first.send_signal(signal.SIGTERM)
         assert _wait(first) == 0, _raw(first)
     finally:
