@@ -40,6 +40,28 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
         "updated_at": ROW_TIME,
     }
     return {
+        "connection_fences": [
+            {
+                "connection": "shop",
+                "token": "f" * 32,
+                "holder": "worker-1.example:4242",
+                "taken_at": ROW_TIME,
+                "failures": 3,
+                "not_before": ROW_TIME,
+            }
+        ],
+        "cycle_holders": [
+            {
+                "id": 1,
+                "connection": "shop",
+                "holder": "worker-1.example:4242",
+                "token": "f" * 32,
+                "job_id": 2147483647,
+                "started_at": ROW_TIME,
+                "ended_at": None,
+                "outcome": None,
+            }
+        ],
         "tenants": [{"id": 1, "key": "default", "name": "Lindeboom B.V.", "created_at": ROW_TIME}],
         "connections": [
             {

@@ -48,12 +48,12 @@ def _closed_port() -> int:
 def test_upgrade_creates_a_new_store_then_has_nothing_to_do(store_url: str) -> None:
     first = ledgerlink("store", "upgrade", "--store", store_url)
     assert first.exit_code == 0, first.output
-    assert first.stdout.strip().endswith("upgraded from revision (none) to 0004")
+    assert first.stdout.strip().endswith("upgraded from revision (none) to 0005")
     again = ledgerlink("store", "upgrade", "--store", store_url)
     assert again.exit_code == 0, again.output
-    assert "already at revision 0004" in again.stdout
+    assert "already at revision 0005" in again.stdout
     with open_store(store_url) as store:
-        assert store.check() == "0004"
+        assert store.check() == "0005"
 
 
 def test_upgrade_moves_an_older_store_to_the_newest_revision(store_url: str) -> None:
@@ -63,7 +63,7 @@ def test_upgrade_moves_an_older_store_to_the_newest_revision(store_url: str) -> 
         command.upgrade(store.alembic_config(connection), "0001")
     result = ledgerlink("store", "upgrade", "--store", store_url)
     assert result.exit_code == 0, result.output
-    assert "upgraded from revision 0001 to 0004" in result.stdout
+    assert "upgraded from revision 0001 to 0005" in result.stdout
 
 
 def test_a_store_from_a_newer_ledgerlink_is_refused_by_every_command(
@@ -71,7 +71,7 @@ def test_a_store_from_a_newer_ledgerlink_is_refused_by_every_command(
 ) -> None:
     _stamp(store_url, "0099")
     current = f"sqlite:///{tmp_path / 'current.db'}"
-    _stamp(current, "0004")
+    _stamp(current, "0005")
     for args in (
         ("store", "upgrade", "--store", store_url),
         ("store", "copy", store_url, f"sqlite:///{tmp_path / 'copy.db'}"),
@@ -99,9 +99,9 @@ def test_copy_sqlite_to_postgresql_and_back_keeps_every_value(
     result = ledgerlink("store", "copy", sqlite_url, postgres_url)
     assert result.exit_code == 0, result.output
     assert re.search(r"^documents +2 +2$", result.stdout, re.MULTILINE)
-    assert "copied 12 rows in 11 tables" in result.stdout
+    assert "copied 14 rows in 13 tables" in result.stdout
     with open_store(postgres_url) as target:
-        assert target.check() == "0004"
+        assert target.check() == "0005"
         assert read_all(target) == written
         with target.begin() as connection:  # the id sequences moved past the copied ids
             row = {**written["documents"][0], "content_hash": "f" * 64}
@@ -143,7 +143,7 @@ def test_a_count_that_differs_after_the_copy_is_exit_1(
 ) -> None:
     import sync.store
 
-    _stamp(sqlite_url, "0004")
+    _stamp(sqlite_url, "0005")
     monkeypatch.setattr(
         sync.store, "copy_store", lambda source, target: [TableCopy("documents", 3, 2)]
     )
