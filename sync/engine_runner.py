@@ -144,6 +144,7 @@ class EngineRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: Any = None
         self._worker_tasks: list[asyncio.Task[Any]] = []
+        self._cancelled: set[asyncio.Task[Any]] = set()
         self._last_ping: float | None = None
         self._failure: BaseException | None = None
         self._engine_done = threading.Event()
@@ -299,8 +300,13 @@ class EngineRunner:
             loop.call_soon_threadsafe(self._cancel_workers)
 
     def _cancel_workers(self) -> None:
+        """Cancel each engine worker once: a cancelled procrastinate worker stops gracefully
+        (it waits for its running jobs), and a second cancel would cut that wait short and
+        leave the running job ``doing`` until the reaper takes it."""
         for task in self._worker_tasks:
-            task.cancel()  # a cancelled procrastinate worker stops gracefully
+            if task not in self._cancelled:
+                self._cancelled.add(task)
+                task.cancel()
 
     def _engine_main(self, schedules: dict[str, Schedule], cycle: Cycle, once: bool) -> None:
         try:

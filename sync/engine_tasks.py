@@ -60,7 +60,9 @@ def build_app(
     if tick:
 
         @app.periodic(cron="* * * * * *", periodic_id="tick")  # every second (seconds last)
-        @app.task(name=TICK_TASK, queue=CONTROL_QUEUE, queueing_lock=TICK_TASK, retry=False)
+        # no queueing_lock: the engine defers each second once across daemons, and a tick
+        # still waiting must not make the next second's be skipped (its instants lost)
+        @app.task(name=TICK_TASK, queue=CONTROL_QUEUE, retry=False)
         def tick_task(timestamp: int) -> None:
             for name in runner.due_now(schedules, float(timestamp)):
                 with contextlib.suppress(AlreadyEnqueued):  # one waits already
