@@ -82,9 +82,9 @@ def build_app(
 
 
 async def reap(app: Any, takeover: float) -> list[int]:
-    """Take back the ``doing`` jobs of workers silent for ``takeover`` seconds: a cycle is
-    queued again (``retry_job``), or closed (``finish_job`` failed) when a later cycle of
-    its connection waits already; a stalled tick or reaper is closed (the next instant
+    """Take back the ``doing`` jobs of workers silent for ``takeover`` seconds: each is closed
+    (``finish_job`` failed) and a new cycle of its connection queued, unless one waits
+    already; a stalled tick or reaper is closed (the next instant
     runs). The ids of the cycles taken back."""
     from procrastinate import exceptions, jobs
 
@@ -93,14 +93,18 @@ async def reap(app: Any, takeover: float) -> list[int]:
         if job.task_name != CYCLE_TASK:
             await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=True)
             continue
+        # Closed, and a fresh job queued (never retry_job: it keeps the id, and a worker
+        # declared dead that wakes up would finish, and delete, the job its successor runs).
+        await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=False)
+        connection = job.task_kwargs.get("connection")
         try:
-            await app.job_manager.retry_job(job)
-            how = "queued again"
-        except exceptions.UniqueViolation:  # a later cycle is queued: it resumes
-            await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=False)
+            await app.configure_task(
+                CYCLE_TASK, lock=connection, queueing_lock=connection, queue=CYCLES_QUEUE
+            ).defer_async(connection=connection)
+            how = "closed, and its cycle queued again"
+        except exceptions.AlreadyEnqueued:  # a later cycle is queued: it resumes
             how = "closed; the cycle queued after it resumes"
         taken.append(int(job.id))
-        connection = job.task_kwargs.get("connection")
         _LOG.warning(
             "connection %s: its cycle (job %s) belonged to a worker silent for %gs: %s",
             connection,

@@ -172,7 +172,12 @@ def test_the_reaper_queues_a_dead_workers_cycle_again(store: Store) -> None:
             )
             other = await app.job_manager.fetch_job(queues=[CYCLES_QUEUE], worker_id=live)
             assert await reap(app, 5.0) == [job]
-            assert await _status(app, job) == "todo"  # fetched again by a live worker
+            # closed, and a new job of that connection waits for a live worker: not the same
+            # id, so the dead worker, should it wake up, cannot finish its successor's job
+            assert await _status(app, job) == "failed"
+            again = await app.job_manager.fetch_job(queues=[CYCLES_QUEUE], worker_id=live)
+            assert again is not None and again.id != job
+            assert again.task_kwargs == {"connection": "shop"}
             assert await _status(app, other.id) == "doing"  # a live worker's cycle stays
             assert await reap(app, 5.0) == []
 
