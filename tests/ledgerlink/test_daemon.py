@@ -5,19 +5,22 @@ nothing twice, health and metrics answer while it runs, and no secret reaches a 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
+from support.daemon_processes import event as _event
+from support.daemon_processes import get as _get
+from support.daemon_processes import inbox
+from support.daemon_processes import lines as _lines
+from support.daemon_processes import raw as _raw
+from support.daemon_processes import start as _start
+from support.daemon_processes import until as _until
+from support.daemon_processes import wait as _wait
 from support.file_sources import FIXTURES
 
 from delivery.ap_emulator import ApEmulator
@@ -26,12 +29,7 @@ from sync.store import documents, events, open_store, outbox
 pytestmark = pytest.mark.usefixtures("artifacts_cache")
 
 DOCUMENTS = 200
-WAIT = 120.0
-"""Seconds a daemon may take before a test gives up (no hang)."""
 GRACE = 20
-TEMPLATE = "nl-export-g.xml"
-_LOGS: dict[int, Path] = {}
-"""Where each daemon started by a test writes its stderr."""
 
 
 def _settings(folder: Path, *, every: str = "1s", page_size: int = 100, extra: str = "") -> Path:
@@ -64,74 +62,8 @@ path = "inbox"
 
 
 def _inbox(folder: Path, count: int) -> list[str]:
-    """``count`` valid invoices made from one fixture, its number (BT-1) varied."""
-    inbox = folder / "inbox"
-    inbox.mkdir(exist_ok=True)
-    template = (FIXTURES / TEMPLATE).read_bytes()
-    numbers = []
-    for index in range(count):
-        number = f"D{index:04d}"
-        (inbox / f"{number}.xml").write_bytes(
-            template.replace(b"<cbc:ID>", f"<cbc:ID>{number}-".encode(), 1)
-        )
-        numbers.append(number)
-    return numbers
-
-
-def _start(settings: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    path = settings.with_name(f"daemon-{time.monotonic_ns()}.log")
-    with path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from ledgerlink.cli import main; main()",
-                "--config",
-                str(settings),
-                "daemon",
-                *args,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            env={**os.environ, **(env or {})},
-        )
-    _LOGS[process.pid] = path
-    return process
-
-
-def _wait(process: subprocess.Popen, timeout: float = WAIT) -> int:
-    """The exit code; the process is killed when it takes longer than ``timeout``."""
-    try:
-        return process.wait(timeout)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def _lines(process: subprocess.Popen) -> list[dict[str, Any]]:
-    """The JSON log lines the daemon wrote so far (each line must be one object)."""
-    text = _raw(process)
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def _raw(process: subprocess.Popen) -> str:
-    return _LOGS[process.pid].read_text(encoding="utf-8")
-
-
-def _until(check: Any, what: str, process: subprocess.Popen | None = None) -> Any:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"the daemon ended ({process.returncode}) before {what}")
-        time.sleep(0.02)
-    raise AssertionError(f"no {what} within {WAIT}s")
-
-
-def _event(process: subprocess.Popen, event: str) -> dict[str, Any] | None:
-    return next((line for line in _lines(process) if line["event"] == event), None)
+    """``count`` valid invoices in ``folder/inbox``, their numbers (BT-1) varied."""
+    return inbox(folder / "inbox", count)
 
 
 def _delivered_files(folder: Path) -> list[str]:
@@ -156,11 +88,6 @@ def _exactly_once(folder: Path, numbers: list[str]) -> None:
             .group_by(events.c.document_id)
         ).all()
         assert len(deliveries) == len(numbers) and {count for _, count in deliveries} == {1}
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        return answer.status, answer.read()
 
 
 def test_once_delivers_the_inbox_and_says_what_it_does_not_run(tmp_path: Path) -> None:
