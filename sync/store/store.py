@@ -26,12 +26,16 @@ from sync.store.errors import StoreError, StoreTooNew, StoreTooOld, StoreUnavail
 from sync.store.schema import metadata
 from sync.store.urls import driver_url, redact, sqlite_file
 
-__all__ = ["BUSY_TIMEOUT_MS", "Store", "open_store"]
+__all__ = ["BUSY_TIMEOUT_MS", "UPGRADE_LOCK_KEY", "Store", "open_store"]
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for another one before giving up."""
 
 MIGRATIONS = "sync.store:migrations"
+
+UPGRADE_LOCK_KEY = 0x6C65_6467_6572_6C6B & 0x7FFF_FFFF_FFFF_FFFF
+"""The PostgreSQL advisory lock (``"ledgerlk"``) that serialises :meth:`Store.upgrade`s of
+one database: several daemons started at once on an older store upgrade it one by one."""
 
 
 def _one_line(failure: BaseException, password: str | None) -> str:
@@ -173,10 +177,21 @@ class Store:
             )
 
     def upgrade(self) -> tuple[str | None, str]:
-        """Apply the migrations the store lacks, in one transaction: (from, to) revisions."""
+        """Apply the migrations the store lacks, in one transaction: (from, to) revisions.
+
+        On PostgreSQL the transaction first takes the advisory lock
+        :data:`UPGRADE_LOCK_KEY` (``pg_advisory_xact_lock``, freed at its commit or
+        rollback), so concurrent upgrades of one database wait for each other: the second
+        reads the revision the first committed and has nothing left to do. (SQLite
+        serialises writers by itself.)"""
         from alembic import command
+        from sqlalchemy import text
 
         with self.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY}
+                )
             before = self.revision(connection)
             self._refuse_unknown(before)
             if before != self.head:

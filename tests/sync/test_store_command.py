@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support.revisions import HEAD
 from support.store_rows import fill, read_all
 from typer.testing import CliRunner, Result
 
@@ -48,12 +49,12 @@ def _closed_port() -> int:
 def test_upgrade_creates_a_new_store_then_has_nothing_to_do(store_url: str) -> None:
     first = ledgerlink("store", "upgrade", "--store", store_url)
     assert first.exit_code == 0, first.output
-    assert first.stdout.strip().endswith("upgraded from revision (none) to 0005")
+    assert first.stdout.strip().endswith(f"upgraded from revision (none) to {HEAD}")
     again = ledgerlink("store", "upgrade", "--store", store_url)
     assert again.exit_code == 0, again.output
-    assert "already at revision 0005" in again.stdout
+    assert f"already at revision {HEAD}" in again.stdout
     with open_store(store_url) as store:
-        assert store.check() == "0005"
+        assert store.check() == HEAD
 
 
 def test_upgrade_moves_an_older_store_to_the_newest_revision(store_url: str) -> None:
@@ -63,7 +64,7 @@ def test_upgrade_moves_an_older_store_to_the_newest_revision(store_url: str) -> 
         command.upgrade(store.alembic_config(connection), "0001")
     result = ledgerlink("store", "upgrade", "--store", store_url)
     assert result.exit_code == 0, result.output
-    assert "upgraded from revision 0001 to 0005" in result.stdout
+    assert f"upgraded from revision 0001 to {HEAD}" in result.stdout
 
 
 def test_a_store_from_a_newer_ledgerlink_is_refused_by_every_command(
@@ -71,7 +72,7 @@ def test_a_store_from_a_newer_ledgerlink_is_refused_by_every_command(
 ) -> None:
     _stamp(store_url, "0099")
     current = f"sqlite:///{tmp_path / 'current.db'}"
-    _stamp(current, "0005")
+    _stamp(current, HEAD)
     for args in (
         ("store", "upgrade", "--store", store_url),
         ("store", "copy", store_url, f"sqlite:///{tmp_path / 'copy.db'}"),
@@ -101,7 +102,7 @@ def test_copy_sqlite_to_postgresql_and_back_keeps_every_value(
     assert re.search(r"^documents +2 +2$", result.stdout, re.MULTILINE)
     assert "copied 14 rows in 13 tables" in result.stdout
     with open_store(postgres_url) as target:
-        assert target.check() == "0005"
+        assert target.check() == HEAD
         assert read_all(target) == written
         with target.begin() as connection:  # the id sequences moved past the copied ids
             row = {**written["documents"][0], "content_hash": "f" * 64}
@@ -143,7 +144,7 @@ def test_a_count_that_differs_after_the_copy_is_exit_1(
 ) -> None:
     import sync.store
 
-    _stamp(sqlite_url, "0005")
+    _stamp(sqlite_url, HEAD)
     monkeypatch.setattr(
         sync.store, "copy_store", lambda source, target: [TableCopy("documents", 3, 2)]
     )
@@ -236,3 +237,44 @@ def test_a_bad_store_table_in_the_settings_names_the_file(
     line = _one_line_error(result)
     assert str(settings) in line and complaint in line
     assert "s3cret" not in result.output
+
+
+def test_concurrent_upgrades_of_one_fresh_postgres_database_wait_for_each_other() -> None:
+    """Several daemons started at once on an older store: each upgrades it. The advisory
+    lock makes them take turns, so one upgrades and the others find it done."""
+    import threading
+    import time
+
+    from support.postgres import missing_postgres, reachable, session_database
+
+    if why := reachable():
+        missing_postgres(why)
+    with session_database() as url:
+        stores = [open_store(url) for _ in range(3)]
+        gate = threading.Barrier(len(stores))
+        results: list[tuple[str | None, str]] = []
+        failures: list[BaseException] = []
+
+        def upgrade(store: object) -> None:
+            gate.wait()
+            try:
+                results.append(store.upgrade())  # type: ignore[attr-defined]
+            except BaseException as failure:
+                failures.append(failure)
+
+        threads = [threading.Thread(target=upgrade, args=(store,)) for store in stores]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 60
+        for thread in threads:
+            thread.join(max(deadline - time.monotonic(), 0.1))
+        hung = sum(thread.is_alive() for thread in threads)
+        assert not hung, f"{hung} upgrades still waiting after 60s (a deadlock?)"
+        for store in stores:
+            store.close()
+        assert not failures, failures
+        assert sorted(results, key=str) == sorted(
+            [(None, HEAD)] + [(HEAD, HEAD)] * (len(stores) - 1), key=str
+        )
+        with open_store(url) as store:
+            assert store.check() == HEAD
