@@ -381,6 +381,10 @@ def _serve(
                     extra={"event": "store-failed"},
                 )
                 http.stop()
+                if runner.status().outcome == "grace-expired":  # a cycle runs on: not waited for
+                    for handler in logging.getLogger().handlers:
+                        handler.flush()
+                    os._exit(STORE_LOST)
                 pool.close()
                 return STORE_LOST
             except Exception:

@@ -16,15 +16,21 @@ Each daemon runs two procrastinate workers in an event loop of its own (a thread
   ticked once, by whichever daemon is first.
 
 A daemon that starts also defers one cycle of each connection (what no daemon ran while
-none was up); one already waiting is left alone.
+none was up); one already waiting is left alone. That catch-up and :meth:`run_now` honour
+a connection's stored back-off (:func:`sync.engine_fence.waiting`), as the tick does.
 
 Taking over a dead worker's connections: workers send a heartbeat every ``takeover / 3``.
 The reaper asks the engine for the ``doing`` jobs of workers silent for ``takeover``
-(``get_stalled_jobs``) and queues each again (``retry_job``); when a later cycle of that
-connection is queued already (the queueing lock refuses a second), it closes the dead job
-instead (``finish_job`` failed) and the queued cycle runs. Either way the cycle starts
-from the committed cursor. Bound: ``takeover`` + the reaper's period + one second of
-fetch polling + the heartbeat interval.
+(``get_stalled_jobs``), closes each (``finish_job`` failed) and queues a new cycle of its
+connection, unless a later one waits already (:func:`sync.engine_tasks.reap`). Either way
+the cycle starts from the committed cursor. Bound: ``takeover`` + the reaper's period +
+one second of fetch polling + the heartbeat interval.
+
+During a graceful stop procrastinate stops its workers' heartbeat while it waits for the
+running jobs, so a cycle still running ``takeover`` after SIGTERM would look dead and be
+handed to another daemon while it runs. This runner keeps the heartbeat of the workers of
+its running cycles itself from the first stop until the engine ends
+(:func:`sync.engine_tasks.keep_alive`).
 
 What the engine cannot do, written here and in :mod:`sync.engine_fence`: the reaper (the
 engine leaves stalled jobs ``doing`` for ever), the tick (schedules of any ``every``,
@@ -37,12 +43,14 @@ cycles see :meth:`~sync.control.RunControl.should_stop` true after their page, d
 what is queued and return; :meth:`EngineRunner.run` returns when they have (``stopped``)
 or when ``grace`` has passed (``grace-expired``); a second stop returns at once
 (``hard-stop``). A cycle left running by a process that exits is taken over as after a
-kill. ``once``: defer one cycle of each scheduled connection (no tick), work until each of
-those has ended (in this daemon or another), then stop (``done``).
+kill. ``once``: defer one cycle of each scheduled connection (no tick, no back-off check: it
+was asked for), work until each of those has ended (in this daemon or another), then stop
+(``done``).
 
 A :class:`~sync.store.StoreError` raised by a cycle, or an engine worker that stops by
-itself (its heartbeat or its queries lost the database), ends :meth:`EngineRunner.run`
-with :class:`~sync.store.StoreUnavailable`.
+itself (its heartbeat or its queries lost the database; with ``once``: before each cycle
+ended), ends :meth:`EngineRunner.run` with :class:`~sync.store.StoreUnavailable`, even when
+another cycle then outlives the grace.
 """
 
 from __future__ import annotations
@@ -52,11 +60,12 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from sync.runner import CycleRecord, Outcome, RunnerStatus, worker_name
+from sync.runner import worker_name
+from sync.runner_state import CycleRecord, OnCycle, RunnerState
 from sync.schedule import DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, Schedule, due
 
 if TYPE_CHECKING:
@@ -89,7 +98,6 @@ TICK: Final = timedelta(seconds=1)
 _STEP: Final = 0.05
 _PING: Final = 1.0
 """Seconds between two checks that the engine's database answers (:meth:`ready`)."""
-_FINAL: Final = ("succeeded", "failed", "cancelled", "aborted")
 
 
 class EngineUnavailable(Exception):
@@ -97,12 +105,7 @@ class EngineUnavailable(Exception):
     release, or its database does not answer)."""
 
 
-def conninfo(store: Store) -> str:
-    """The libpq URL of ``store`` (password included: it stays in this process)."""
-    return store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-class EngineRunner:
+class EngineRunner(RunnerState):
     """Runs the scheduled connections' cycles on procrastinate (see the module docstring).
 
     ``workers``: cycles at once in this daemon; ``grace``: how long :meth:`run` waits for
@@ -121,32 +124,28 @@ class EngineRunner:
         takeover: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = DEFAULT_BACKOFF_CAP,
         backoff_base: timedelta = DEFAULT_BACKOFF_BASE,
-        on_cycle: Callable[[str, CycleSummary | None, BaseException | None], None] | None = None,
+        on_cycle: OnCycle | None = None,
         holder: str | None = None,
     ) -> None:
         if store.engine.dialect.name != "postgresql":
             raise EngineUnavailable("the job engine's runner needs a PostgreSQL store")
+        super().__init__(grace=grace, on_cycle=on_cycle)
         self.store = store
         self.workers = max(1, workers)
-        self.grace = grace
         self.takeover = max(takeover, timedelta(seconds=1))
         self.backoff_cap = max(backoff_cap, backoff_base)
         self.backoff_base = backoff_base
         self.holder = holder or worker_name()
-        self._on_cycle = on_cycle
-        self._mutex = threading.Lock()
-        self._stops = 0
-        self._stop_at: float | None = None
-        self._stop_sent = False
-        self._records: dict[str, CycleRecord] = {}
-        self._running: dict[str, int] = {}
-        self._outcome: Outcome = "running"
+        self._running: dict[str, tuple[int, int | None]] = {}
+        """Per running cycle: its job id and the id of the engine worker that runs it."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: Any = None
         self._worker_tasks: list[asyncio.Task[Any]] = []
         self._cancelled: set[asyncio.Task[Any]] = set()
         self._last_ping: float | None = None
         self._failure: BaseException | None = None
+        self._finished = False
+        """``once``: each deferred cycle has ended (not just the workers)."""
         self._engine_done = threading.Event()
 
     def __repr__(self) -> str:
@@ -167,29 +166,33 @@ class EngineRunner:
 
     # -- control ---------------------------------------------------------------------------
 
-    @property
-    def stopping(self) -> bool:
-        return self._stops > 0
-
-    def stop(self) -> None:
-        """First call: no new cycles, running ones end after their page (up to ``grace``);
-        second call: :meth:`run` returns at once. Only sets attributes (signal-safe)."""
-        self._stops += 1
-        if self._stop_at is None:
-            self._stop_at = time.monotonic()
-
     def run_now(self, name: str) -> bool:
-        """Queue a cycle of ``name`` now; False when one is queued already, ``name`` is not
-        scheduled, the runner is stopping or its engine is not running."""
+        """Ask for a cycle of ``name`` now and return at once (the webhook handler's thread
+        must not wait for the database): True when asked; the cycle is then queued unless
+        one waits already or ``name`` backs off (a failure is logged). False when ``name``
+        is not scheduled, the runner is stopping or its engine is not running."""
         loop = self._loop
         if loop is None or self.stopping or name not in self._records:
             return False
-        future = asyncio.run_coroutine_threadsafe(self._defer(name), loop)
         try:
-            return future.result(timeout=10) is not None
-        except Exception:
-            _LOG.exception("queueing a cycle of %s failed", name, extra={"connection": name})
+            future = asyncio.run_coroutine_threadsafe(self._defer(name), loop)
+        except RuntimeError:  # the loop closed meanwhile
             return False
+        future.add_done_callback(lambda done: self._asked(name, done))
+        return True
+
+    @staticmethod
+    def _asked(name: str, done: Any) -> None:
+        if done.cancelled():
+            return
+        if (failure := done.exception()) is not None:
+            _LOG.error(
+                "queueing a cycle of %s failed: %s: %s",
+                name,
+                type(failure).__name__,
+                failure,
+                extra={"event": "run-now-failed", "connection": name},
+            )
 
     def ready(self) -> bool:
         """Not stopping, the engine's workers run, and its database answered within the
@@ -203,16 +206,8 @@ class EngineRunner:
             and time.monotonic() - last < 3 * _PING + 2
         )
 
-    def status(self) -> RunnerStatus:
-        """A copy of what this daemon knows (``running``: one of its running cycles)."""
-        with self._mutex:
-            return RunnerStatus(
-                running=next(iter(sorted(self._running)), None),
-                connections={
-                    name: CycleRecord(**vars(each)) for name, each in self._records.items()
-                },
-                outcome=self._outcome,
-            )
+    def _running_now(self) -> str | None:
+        return next(iter(sorted(self._running)), None)
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -234,70 +229,40 @@ class EngineRunner:
             daemon=True,
         )
         thread.start()
-        while not self._engine_done.wait(_STEP):
-            if self._stops and not self._stop_sent:
-                self._stop_sent = True
-                self._stop_workers()
-            if self._stops >= 2:
-                self._outcome = "hard-stop"
-                _LOG.warning(
-                    "second stop: not waiting for the running cycles", extra={"event": "hard-stop"}
-                )
-                return
-            stop_at = self._stop_at
-            if stop_at is not None and time.monotonic() - stop_at >= self.grace.total_seconds():
-                self._outcome = "grace-expired"
-                _LOG.warning(
-                    "the running cycles did not end within the grace of %gs",
-                    self.grace.total_seconds(),
-                    extra={"event": "grace-expired"},
-                )
-                return
+        if not self.wait_out(self._engine_done, step=_STEP, on_first_stop=self._stop_workers):
+            # a lost store stops the runner too: it, not the grace, is why the run ends
+            if self._outcome == "grace-expired" and isinstance(self._failure, StoreError):
+                raise self._failure
+            return
         thread.join()
         failure = self._failure
-        if isinstance(failure, StoreError):
-            raise failure
-        if isinstance(failure, EngineUnavailable):
+        if isinstance(failure, StoreError | EngineUnavailable):
             raise failure
         if failure is not None:
             raise StoreUnavailable(
                 f"the job engine stopped on the store {self.store.shown}: "
                 f"{type(failure).__name__}: {failure}"
             ) from failure
-        if not self.stopping and not once:
+        if not self.stopping and not (once and self._finished):
             raise StoreUnavailable(
-                f"the job engine's workers stopped by themselves on {self.store.shown} "
-                "(a lost database connection?)"
+                f"the job engine's workers stopped by themselves on {self.store.shown}"
+                + (" before each cycle ended" if once else "")
+                + " (a lost database connection?)"
             )
         self._outcome = "stopped" if self.stopping else "done"
 
     def check_schema(self) -> None:
         """Raise :class:`EngineUnavailable` unless the installed procrastinate is the pinned
-        release and the store has its schema (revision 0005)."""
-        import procrastinate
-        from sqlalchemy import text
+        release and the store has its schema (:func:`sync.engine_tasks.check_schema`)."""
+        from sync.engine_tasks import check_schema
 
-        installed = procrastinate.__version__
-        if installed != ENGINE_VERSION:
-            raise EngineUnavailable(
-                f"procrastinate {installed} is installed, the store's schema is "
-                f"{ENGINE_VERSION}'s: reinstall ledgerlink (its pin is {ENGINE_VERSION})"
-            )
-        with self.store.begin() as conn:
-            found = conn.execute(
-                text("SELECT to_regclass(:table)"),
-                {"table": f"{ENGINE_SCHEMA}.procrastinate_jobs"},
-            ).scalar()
-        if found is None:
-            raise EngineUnavailable(
-                f"the store {self.store.shown} has no job engine schema: run "
-                "`ledgerlink store upgrade`"
-            )
+        check_schema(self.store)
 
     def _stop_workers(self) -> None:
         loop = self._loop
         if loop is not None:
-            loop.call_soon_threadsafe(self._cancel_workers)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._cancel_workers)
 
     def _cancel_workers(self) -> None:
         """Cancel each engine worker once: a cancelled procrastinate worker stops gracefully
@@ -313,13 +278,13 @@ class EngineRunner:
             asyncio.run(self._main(schedules, cycle, once))
         except BaseException as failure:  # handed to run()
             if not isinstance(failure, asyncio.CancelledError):
-                self._failure = failure
+                self._failure = self._failure or failure
         finally:
             self._loop = None
             self._engine_done.set()
 
     async def _main(self, schedules: dict[str, Schedule], cycle: Cycle, once: bool) -> None:
-        from sync.engine_tasks import build_app
+        from sync.engine_tasks import build_app, keep_alive, ping, until_finished
 
         app = build_app(self, schedules, cycle, tick=not once)
         self._app = app
@@ -361,9 +326,12 @@ class EngineRunner:
             self._worker_tasks = [cycles, control]
             if self._stops:
                 self._cancel_workers()
-            side = [asyncio.create_task(self._ping(app))]
+            side = [
+                asyncio.create_task(ping(self, app)),
+                asyncio.create_task(keep_alive(self, app)),
+            ]
             if once:
-                side.append(asyncio.create_task(self._until_finished(app, waiting)))
+                side.append(asyncio.create_task(until_finished(self, app, waiting)))
             try:
                 await asyncio.wait([cycles, control], return_when=asyncio.FIRST_COMPLETED)
                 self._cancel_workers()
@@ -374,33 +342,21 @@ class EngineRunner:
                 for task in side:
                     task.cancel()
 
-    async def _ping(self, app: Any) -> None:
-        while True:
-            try:
-                if await app.check_connection_async():
-                    self._last_ping = time.monotonic()
-            except Exception:  # ready() turns false by itself
-                pass
-            await asyncio.sleep(_PING)
-
-    async def _until_finished(self, app: Any, jobs: list[int]) -> None:
-        """``once``: stop the workers when each deferred cycle has ended."""
-        while jobs:
-            rows = await app.connector.execute_query_all_async(
-                "SELECT id FROM procrastinate_jobs WHERE id = ANY(%(ids)s) "
-                "AND status IN ('todo', 'doing')",
-                ids=jobs,
-            )
-            jobs = [row["id"] for row in rows]
-            if jobs:
-                await asyncio.sleep(0.2)
-        self._cancel_workers()
-
     async def _defer(self, name: str, *, find: bool = False) -> int | None:
-        """Queue a cycle of ``name``: its job id, or None when one waits already (``find``:
-        that one's id)."""
+        """Queue a cycle of ``name``: its job id, or None when one waits already or ``name``
+        backs off after failures (:func:`sync.engine_fence.waiting`, as the tick checks).
+        ``find`` (``once``): no back-off check, and the id of the cycle waiting already."""
         from procrastinate import exceptions
 
+        from sync.engine_fence import waiting
+
+        if not find and name in await asyncio.to_thread(waiting, self.store, datetime.now(UTC)):
+            _LOG.info(
+                "connection %s backs off after failures: no cycle queued now",
+                name,
+                extra={"event": "backing-off", "connection": name},
+            )
+            return None
         app = self._app
         try:
             job_id: int = await app.configure_task(
@@ -432,10 +388,12 @@ class EngineRunner:
         resting = waiting(self.store, until)
         return [name for name in names if name not in resting]
 
-    def started(self, name: str, job_id: int | None) -> None:
+    def started(self, name: str, job_id: int | None, worker_id: int | None = None) -> None:
+        """A cycle of ``name`` (engine job ``job_id``, run by engine worker ``worker_id``)
+        starts in this daemon."""
         now = datetime.now(UTC)
         with self._mutex:
-            self._running[name] = job_id or 0
+            self._running[name] = (job_id or 0, worker_id)
             record = self._records.setdefault(name, CycleRecord(next_due=now))
             record.cycles += 1
             record.last_started = now
@@ -452,49 +410,23 @@ class EngineRunner:
         with self._mutex:
             self._running.pop(name, None)
             record = self._records.setdefault(name, CycleRecord(next_due=now))
-            record.last_ended = now
+            record.ended(now, summary, failure)
             record.failures = failures
-            error = (
-                summary.error
-                if summary is not None
-                else f"{type(failure).__name__}: {failure}"
-                if failure is not None
-                else None
-            )
-            if error is None:
-                record.last_success, record.last_error = now, None
-            else:
-                record.last_error = error
             if not_before is not None:
                 record.next_due = not_before
-        self._report(name, summary, failure)
+        self.report(name, summary, failure)
         if not_before is not None:
-            _LOG.warning(
-                "connection %s failed (%d in a row): no cycle before %s",
-                name,
-                failures,
-                not_before.isoformat(timespec="seconds"),
-                extra={
-                    "event": "backoff",
-                    "connection": name,
-                    "failures": failures,
-                    "next_due": not_before.isoformat(),
-                },
-            )
+            self.log_backoff(name, failures, not_before)
 
-    def _report(
-        self, name: str, summary: CycleSummary | None, failure: BaseException | None
-    ) -> None:
-        if self._on_cycle is None:
-            return
-        try:
-            self._on_cycle(name, summary, failure)
-        except Exception:  # a report that fails must not stop the daemon
-            _LOG.exception(
-                "reporting the cycle of %s failed",
-                name,
-                extra={"event": "report-failed", "connection": name},
-            )
+    def running_workers(self) -> list[int]:
+        """The engine workers that run this daemon's cycles now (their ids)."""
+        with self._mutex:
+            return sorted({worker for _, worker in self._running.values() if worker is not None})
+
+    def finished(self) -> None:
+        """``once``: each deferred cycle has ended; the workers stop."""
+        self._finished = True
+        self._cancel_workers()
 
     def store_lost(self, failure: BaseException) -> None:
         """A cycle met a :class:`~sync.store.StoreError`: the daemon ends (exit 3)."""

@@ -1,13 +1,17 @@
-"""The procrastinate app of :class:`sync.engine_runner.EngineRunner`: its connector and its
-three tasks (``ledgerlink.sync_cycle``, ``ledgerlink.tick``, ``ledgerlink.reap``).
+"""The procrastinate app of :class:`sync.engine_runner.EngineRunner`: its connector, its
+three tasks (``ledgerlink.sync_cycle``, ``ledgerlink.tick``, ``ledgerlink.reap``) and the
+runner's coroutines beside the engine's workers (:func:`ping`, :func:`keep_alive`,
+:func:`until_finished`).
 
 Imported only by the runner, so procrastinate is loaded only by a daemon on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -16,9 +20,10 @@ from sync.engine_runner import (
     CYCLE_TASK,
     CYCLES_QUEUE,
     ENGINE_SCHEMA,
+    ENGINE_VERSION,
     REAP_TASK,
     TICK_TASK,
-    conninfo,
+    EngineUnavailable,
 )
 
 if TYPE_CHECKING:
@@ -26,13 +31,45 @@ if TYPE_CHECKING:
     from sync.pipeline import CycleSummary
     from sync.runner import Cycle
     from sync.schedule import Schedule
+    from sync.store import Store
 
-__all__ = ["build_app", "reap"]
+__all__ = ["build_app", "check_schema", "conninfo", "keep_alive", "ping", "reap", "until_finished"]
 
 _LOG: Final = logging.getLogger("ledgerlink.daemon.engine")
+_PING: Final = 1.0
+"""Seconds between two checks that the engine's database answers (``ready()``)."""
 _POOL_MAX: Final = 4
 """Connections of the engine's pool per daemon (its two workers' queries and heartbeats,
 the deferrals, the pings), beside the one LISTEN session of the cycles worker."""
+
+
+def conninfo(store: Store) -> str:
+    """The libpq URL of ``store`` (password included: it stays in this process)."""
+    return store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def check_schema(store: Store) -> None:
+    """Raise :class:`~sync.engine_runner.EngineUnavailable` unless the installed
+    procrastinate is the pinned release and ``store`` has its schema (store revision 0005
+    installs it)."""
+    import procrastinate
+    from sqlalchemy import text
+
+    installed = procrastinate.__version__
+    if installed != ENGINE_VERSION:
+        raise EngineUnavailable(
+            f"procrastinate {installed} is installed, the store's schema is "
+            f"{ENGINE_VERSION}'s: reinstall ledgerlink (its pin is {ENGINE_VERSION})"
+        )
+    with store.begin() as conn:
+        found = conn.execute(
+            text("SELECT to_regclass(:table)"),
+            {"table": f"{ENGINE_SCHEMA}.procrastinate_jobs"},
+        ).scalar()
+    if found is None:
+        raise EngineUnavailable(
+            f"the store {store.shown} has no job engine schema: run `ledgerlink store upgrade`"
+        )
 
 
 def build_app(
@@ -116,6 +153,55 @@ async def reap(app: Any, takeover: float) -> list[int]:
     return taken
 
 
+async def ping(runner: EngineRunner, app: Any) -> None:
+    """Note each second that the engine's database answers (``EngineRunner.ready``)."""
+    while True:
+        try:
+            if await app.check_connection_async():
+                runner._last_ping = time.monotonic()
+        except Exception:  # ready() turns false by itself
+            pass
+        await asyncio.sleep(_PING)
+
+
+async def keep_alive(runner: EngineRunner, app: Any) -> None:
+    """From the runner's first stop until the engine ends, the heartbeat of each engine
+    worker that runs one of its cycles, every half heartbeat interval: procrastinate stops
+    its own while a stopping worker waits for its jobs (``Worker._shutdown``), and without
+    this a cycle still running ``takeover`` into the grace would look dead and be handed to
+    another daemon while it runs. The process is alive and the cycle runs, so the heartbeat
+    is true; once the process exits it stops, and the takeover is the engine's as usual."""
+    while True:
+        await asyncio.sleep(runner.heartbeat / 2)
+        if not runner.stopping:
+            continue
+        for worker in runner.running_workers():
+            try:
+                await app.job_manager.update_heartbeat(worker)
+            except Exception as failure:
+                _LOG.warning(
+                    "the heartbeat of engine worker %s during the grace failed: %s",
+                    worker,
+                    failure,
+                    extra={"event": "heartbeat-failed"},
+                )
+
+
+async def until_finished(runner: EngineRunner, app: Any, jobs: list[int]) -> None:
+    """``once``: when each of ``jobs`` (the deferred cycles) has ended, in any daemon, mark
+    the run finished and stop the workers."""
+    while jobs:
+        rows = await app.connector.execute_query_all_async(
+            "SELECT id FROM procrastinate_jobs WHERE id = ANY(%(ids)s) "
+            "AND status IN ('todo', 'doing')",
+            ids=jobs,
+        )
+        jobs = [row["id"] for row in rows]
+        if jobs:
+            await asyncio.sleep(0.2)
+    runner.finished()
+
+
 def _run_cycle(
     runner: EngineRunner,
     schedules: Mapping[str, Schedule],
@@ -142,7 +228,7 @@ def _run_cycle(
     except StoreError as lost_at_start:
         runner.store_lost(lost_at_start)
         raise
-    runner.started(name, job_id)
+    runner.started(name, job_id, context.job.worker_id)
     control = FenceControl(held, lambda: runner.stopping or context.should_abort())
     summary: CycleSummary | None = None
     failure: BaseException | None = None

@@ -26,7 +26,8 @@ records are pulled again from the committed cursor.
 
 One daemon per SQLite store (:func:`store_lock`): an exclusive ``flock`` on a lock file
 beside the database (``ledgerlink.db.daemon.lock``); a second daemon gets
-:class:`RunnerBusy` naming the lock. The in-process runner owns its store, so its
+:class:`RunnerBusy` naming the lock. The stop flags, the grace wait, the records and the
+status are :class:`sync.runner_state.RunnerState`'s, shared with the engine's runner. The in-process runner owns its store, so its
 :meth:`~sync.control.RunControl.fence` does nothing.
 
 :func:`runner_for` chooses the runner of a store: this one on SQLite, the job engine's
@@ -36,16 +37,15 @@ PostgreSQL, where several daemons share one store and no daemon lock is taken.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
+from sync.runner_state import CycleRecord, OnCycle, Outcome, RunnerState, RunnerStatus
 from sync.schedule import DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, Backoff, Schedule, next_due
 
 if TYPE_CHECKING:
@@ -56,10 +56,10 @@ if TYPE_CHECKING:
     from sync.store import Store
 
 __all__ = [
-    "ADVISORY_LOCK_KEY",
     "Cycle",
     "CycleRecord",
     "InProcessRunner",
+    "Outcome",
     "Runner",
     "RunnerBusy",
     "RunnerStatus",
@@ -69,15 +69,8 @@ __all__ = [
     "worker_name",
 ]
 
-_LOG: Final = logging.getLogger("ledgerlink.daemon.runner")
-
 Cycle: TypeAlias = Callable[[str, "RunControl"], "CycleSummary"]
 """Runs one cycle of the named connection (:func:`sync.pipeline.sync_connection`)."""
-
-ADVISORY_LOCK_KEY: Final = 0x6C65_6467_6572_6C6B & 0x7FFF_FFFF_FFFF_FFFF
-"""The PostgreSQL advisory lock key of ``ledgerlink daemon`` ("ledgerlk")."""
-
-Outcome: TypeAlias = Literal["running", "done", "stopped", "grace-expired", "hard-stop"]
 
 
 class RunnerBusy(Exception):
@@ -96,7 +89,7 @@ class StoreLock:
 
     def __init__(self, description: str, release: Callable[[], None]) -> None:
         self.description = description
-        """What is held: the lock file's path, or the advisory lock and database."""
+        """What is held: the lock file's path."""
         self._release: Callable[[], None] | None = release
 
     @property
@@ -119,22 +112,23 @@ class StoreLock:
 
 
 def store_lock(store: Store) -> StoreLock:
-    """Take the store's daemon lock, or raise :class:`RunnerBusy` naming it.
-
-    SQLite: ``fcntl.flock(LOCK_EX | LOCK_NB)`` on ``<database>.daemon.lock`` (the file
-    holds the owner's process id; the kernel frees the lock when that process ends,
-    however it ends). PostgreSQL: ``pg_try_advisory_lock`` (:data:`ADVISORY_LOCK_KEY`) on a
-    connection kept open for the daemon's life. An in-memory SQLite store has no other
-    daemon to meet: nothing is taken."""
+    """Take the SQLite store's daemon lock, or raise :class:`RunnerBusy` naming it:
+    ``fcntl.flock(LOCK_EX | LOCK_NB)`` on ``<database>.daemon.lock`` (the file holds the
+    owner's process id; the kernel frees the lock when that process ends, however it
+    ends). An in-memory SQLite store has no other daemon to meet: nothing is taken. Any
+    other store is refused: on PostgreSQL several daemons share the store through the job
+    engine (:func:`runner_for`), and nothing is locked."""
     dialect = store.engine.dialect.name
     if dialect == "sqlite":
         database = store.engine.url.database
         if not database or database == ":memory:":
             return StoreLock("an in-memory store (no lock)", lambda: None)
         return _file_lock(Path(database).resolve().with_name(Path(database).name + ".daemon.lock"))
-    if dialect == "postgresql":
-        return _advisory_lock(store)
-    raise RunnerBusy(f"ledgerlink daemon cannot lock a {dialect} store", dialect)
+    raise RunnerBusy(
+        f"ledgerlink daemon takes no lock on a {dialect} store (on PostgreSQL the job "
+        "engine's runner shares it)",
+        dialect,
+    )
 
 
 def _file_lock(path: Path) -> StoreLock:
@@ -165,66 +159,7 @@ def _file_lock(path: Path) -> StoreLock:
     return StoreLock(str(path), release)
 
 
-def _advisory_lock(store: Store) -> StoreLock:
-    from sqlalchemy import text
-
-    described = f"the PostgreSQL advisory lock {ADVISORY_LOCK_KEY} on {store.shown}"
-    connection: Connection = store.engine.connect()
-    try:
-        got = connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-        ).scalar_one()
-        connection.commit()
-    except Exception:
-        connection.close()
-        raise
-    if not got:
-        connection.close()
-        raise RunnerBusy(
-            f"another ledgerlink daemon runs on this store: {described} is held "
-            "(several daemons on one PostgreSQL store come with the job engine's runner)",
-            described,
-        )
-
-    def release() -> None:
-        try:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            connection.commit()
-        finally:
-            connection.close()
-
-    return StoreLock(described, release)
-
-
 # -- status ----------------------------------------------------------------------------------
-
-
-@dataclass
-class CycleRecord:
-    """What the runner knows of one connection."""
-
-    next_due: datetime
-    """When its next cycle may start."""
-    cycles: int = 0
-    failures: int = 0
-    """Failed cycles in a row (0 after a success)."""
-    last_started: datetime | None = None
-    last_ended: datetime | None = None
-    last_success: datetime | None = None
-    last_error: str | None = None
-
-
-@dataclass
-class RunnerStatus:
-    """A snapshot of the runner (``/metrics``, logs, tests)."""
-
-    running: str | None
-    """The connection whose cycle runs now."""
-    connections: dict[str, CycleRecord] = field(default_factory=dict)
-    outcome: Outcome = "running"
-    """How :meth:`InProcessRunner.run` ended: ``done`` (``once``: each connection ran),
-    ``stopped`` (a graceful stop, the cycle finished), ``grace-expired`` (the cycle was
-    still running when the grace ended), ``hard-stop`` (a second stop)."""
 
 
 class Runner(Protocol):
@@ -269,7 +204,7 @@ _STEP: Final = 0.05
 """Seconds between two looks at the stop flags while the runner waits for a due time."""
 
 
-class InProcessRunner:
+class InProcessRunner(RunnerState):
     """Runs the cycles of the scheduled connections in this process (see the module
     docstring). ``grace``: how long :meth:`run` waits for the running cycle after a first
     :meth:`stop`; ``backoff_cap`` (and ``backoff_base``): :class:`~sync.schedule.Backoff`
@@ -285,44 +220,24 @@ class InProcessRunner:
         backoff_cap: timedelta = DEFAULT_BACKOFF_CAP,
         backoff_base: timedelta = DEFAULT_BACKOFF_BASE,
         lock: StoreLock | None = None,
-        on_cycle: Callable[[str, CycleSummary | None, BaseException | None], None] | None = None,
+        on_cycle: OnCycle | None = None,
         clock: Callable[[], datetime] | None = None,
         random: Random | None = None,
     ) -> None:
-        self.grace = grace
+        super().__init__(grace=grace, on_cycle=on_cycle)
         self.backoff_cap = max(backoff_cap, backoff_base)
         self.backoff_base = backoff_base
         self.lock = lock
-        self._on_cycle = on_cycle
         self._clock = clock or (lambda: datetime.now(UTC))
         self._random = random
-        self._mutex = threading.Lock()
         self._wake = threading.Event()
-        self._stops = 0
-        self._stop_at: float | None = None
-        self._records: dict[str, CycleRecord] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._running: str | None = None
-        self._outcome: Outcome = "running"
 
     def __repr__(self) -> str:
         return f"InProcessRunner(grace={self.grace}, stops={self._stops})"
 
     # -- control ---------------------------------------------------------------------------
-
-    @property
-    def stopping(self) -> bool:
-        """True once :meth:`stop` was called: the running cycle ends after its page."""
-        return self._stops > 0
-
-    def stop(self) -> None:
-        """First call: no new cycles, the running one finishes its page (and :meth:`run`
-        waits for it up to ``grace``). Second call: :meth:`run` returns at once. Safe from
-        a signal handler: it only sets plain attributes (an Event's ``set`` takes a lock the
-        interrupted main thread may hold), and the waits look at them in short steps."""
-        self._stops += 1
-        if self._stop_at is None:
-            self._stop_at = time.monotonic()
 
     def run_now(self, name: str) -> bool:
         """Make ``name`` due now (a webhook, an operator); False when it is running, already
@@ -342,16 +257,8 @@ class InProcessRunner:
         """The store's lock is held (when there is one) and the runner is not stopping."""
         return not self.stopping and (self.lock is None or self.lock.held)
 
-    def status(self) -> RunnerStatus:
-        """A copy of what the runner knows now."""
-        with self._mutex:
-            return RunnerStatus(
-                running=self._running,
-                connections={
-                    name: CycleRecord(**vars(record)) for name, record in self._records.items()
-                },
-                outcome=self._outcome,
-            )
+    def _running_now(self) -> str | None:
+        return self._running
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -419,7 +326,7 @@ class InProcessRunner:
 
         thread = threading.Thread(target=work, name=f"cycle-{name}", daemon=True)
         thread.start()
-        if not self._wait(done):
+        if not self.wait_out(done):
             with self._mutex:
                 self._running = None
             return False
@@ -429,73 +336,23 @@ class InProcessRunner:
         ended = self._clock()
         with self._mutex:
             self._running = None
-            record.last_ended = ended
-            error = (
-                summary.error
-                if summary is not None
-                else f"{type(failure).__name__}: {failure}"
-                if failure is not None
-                else None
-            )
+            error = record.ended(ended, summary, failure)
             backoff = self._backoffs[name]
             wait = timedelta(0)
             if error is None:
                 backoff.succeeded()
-                record.last_success, record.last_error = ended, None
             else:
                 wait = backoff.failed()
-                record.last_error = error
             record.failures = backoff.failures
             if advance:
                 record.next_due = max(next_due(schedule, ended, name=name), ended + wait)
-        if self._on_cycle is not None:
-            try:
-                self._on_cycle(name, summary, failure)
-            except Exception:  # a report that fails must not stop the daemon
-                _LOG.exception(
-                    "reporting the cycle of %s failed",
-                    name,
-                    extra={"event": "report-failed", "connection": name},
-                )
+        self.report(name, summary, failure)
         if isinstance(failure, StoreError):
             raise failure
         if failure is not None and not isinstance(failure, Exception):
             raise failure  # KeyboardInterrupt, SystemExit: not a connection's failure
         if error is not None and advance:
-            _LOG.warning(
-                "connection %s failed (%d in a row): next try at %s",
-                name,
-                record.failures,
-                record.next_due.isoformat(timespec="seconds"),
-                extra={
-                    "event": "backoff",
-                    "connection": name,
-                    "failures": record.failures,
-                    "next_due": record.next_due.isoformat(),
-                },
-            )
-        return True
-
-    def _wait(self, done: threading.Event) -> bool:
-        """Wait for the cycle (in short steps, so signal handlers run); False when the
-        grace after a first stop ended first, or at a second stop."""
-        while not done.wait(0.01):
-            if self._stops >= 2:
-                self._outcome = "hard-stop"
-                _LOG.warning(
-                    "second stop: not waiting for the running cycle",
-                    extra={"event": "hard-stop"},
-                )
-                return False
-            stop_at = self._stop_at
-            if stop_at is not None and time.monotonic() - stop_at >= self.grace.total_seconds():
-                self._outcome = "grace-expired"
-                _LOG.warning(
-                    "the running cycle did not end within the grace of %gs",
-                    self.grace.total_seconds(),
-                    extra={"event": "grace-expired"},
-                )
-                return False
+            self.log_backoff(name, record.failures, record.next_due)
         return True
 
 
@@ -517,7 +374,7 @@ def runner_for(
     grace: timedelta = timedelta(seconds=30),
     takeover: timedelta = timedelta(seconds=30),
     backoff_cap: timedelta = DEFAULT_BACKOFF_CAP,
-    on_cycle: Callable[[str, CycleSummary | None, BaseException | None], None] | None = None,
+    on_cycle: OnCycle | None = None,
     holder: str | None = None,
 ) -> tuple[Runner, StoreLock]:
     """The runner of ``store`` and the lock it holds (release it when the daemon ends).

@@ -256,3 +256,155 @@ def test_a_cycle_whose_token_was_replaced_is_fenced_and_its_page_rolled_back(
     # the worker that holds it now resumes from page 1's cursor
     again = cycle(FenceControl(take(store, "shop", "the-other-worker"), lambda: False))
     assert (again.pulled, again.delivered) == (2, 2)
+
+
+def _stalled(store: Store, takeover: float) -> int:
+    """``doing`` cycles whose worker looks dead to a reaper (``get_stalled_jobs``' test)."""
+    from sqlalchemy import text
+
+    with store.begin() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM procrastinate.procrastinate_jobs job"
+                    " LEFT JOIN procrastinate.procrastinate_workers w ON w.id = job.worker_id"
+                    " WHERE job.status = 'doing' AND (job.worker_id IS NULL OR"
+                    " w.last_heartbeat < now() - make_interval(secs => :seconds))"
+                ),
+                {"seconds": takeover},
+            ).scalar_one()
+        )
+
+
+def test_a_cycle_running_into_the_grace_keeps_its_heartbeat(store: Store) -> None:
+    """procrastinate stops a stopping worker's heartbeat: without the runner's own, a cycle
+    still running ``takeover`` after the stop would be handed to another daemon."""
+    takeover = 1.5
+    runner = EngineRunner(
+        store, holder="slow", grace=timedelta(seconds=20), takeover=timedelta(seconds=takeover)
+    )
+    began, release = threading.Event(), threading.Event()
+
+    def cycle(name: str, control: RunControl) -> CycleSummary:
+        began.set()
+        release.wait(30)  # one long page: it ignores should_stop() until it ends
+        return CycleSummary()
+
+    thread, raised = _running(runner, {"shop": Schedule(every=timedelta(hours=1))}, cycle)
+    assert began.wait(30)
+    runner.stop()
+    looked_dead = 0
+    until = time.monotonic() + 3 * takeover
+    while time.monotonic() < until:
+        looked_dead += _stalled(store, takeover)
+        time.sleep(0.1)
+    release.set()
+    thread.join(30)
+    assert not raised and not thread.is_alive()
+    assert looked_dead == 0
+    assert runner.status().outcome == "stopped"
+
+
+def test_run_now_returns_at_once_while_the_database_is_slow(store: Store) -> None:
+    from sqlalchemy import text
+
+    runner = EngineRunner(store, holder="webhooks")
+    ran: list[str] = []
+
+    def cycle(name: str, control: RunControl) -> CycleSummary:
+        ran.append(name)
+        return CycleSummary()
+
+    thread, raised = _running(runner, {"shop": Schedule(every=timedelta(hours=1))}, cycle)
+    try:
+        _until(lambda: ran == ["shop"] and not runner.status().running, "the catch-up cycle")
+        _until(runner.ready, "a ready runner")
+        with store.engine.connect() as blocker:  # no job can be queued while this is held
+            blocker.execute(text("LOCK TABLE procrastinate.procrastinate_jobs IN EXCLUSIVE MODE"))
+            asked = time.monotonic()
+            assert runner.run_now("shop") is True
+            took = time.monotonic() - asked
+            time.sleep(0.5)
+            assert ran == ["shop"]
+            blocker.rollback()
+        _until(lambda: len(ran) == 2, "the cycle asked for")
+        assert took < 0.5, took  # the webhook's thread did not wait for the database
+    finally:
+        runner.stop()
+        thread.join(30)
+    assert not raised
+
+
+def test_a_connection_that_backs_off_is_not_queued_by_the_catch_up_or_run_now(
+    store: Store,
+) -> None:
+    from sync.engine_fence import release
+
+    failing = take(store, "failing", "an-earlier-daemon")
+    release(store, failing, "failed", error=True, backoff=lambda count: timedelta(hours=1))
+    runner = EngineRunner(store, holder="after-failures")
+    ran: list[str] = []
+
+    def cycle(name: str, control: RunControl) -> CycleSummary:
+        ran.append(name)
+        return CycleSummary()
+
+    hourly = Schedule(every=timedelta(hours=1))
+    thread, raised = _running(runner, {"failing": hourly, "fine": hourly}, cycle)
+    try:
+        _until(lambda: "fine" in ran, "the catch-up of the healthy connection")
+        assert runner.run_now("failing") is True  # asked; the back-off refuses it
+        assert runner.run_now("fine") is True
+        _until(lambda: ran.count("fine") == 2, "the healthy connection's second cycle")
+        time.sleep(1.5)
+        assert "failing" not in ran
+    finally:
+        runner.stop()
+        thread.join(30)
+    assert not raised
+
+
+def test_once_fails_when_an_engine_worker_ends_before_each_cycle_did(store: Store) -> None:
+    """An engine worker that stops by itself (procrastinate stops one whose heartbeat or
+    listener failed) must not end ``--once`` as done while cycles never ran."""
+    from sync.store import StoreUnavailable
+
+    runner = EngineRunner(store, holder="once", workers=1)
+    ran: list[str] = []
+
+    def cycle(name: str, control: RunControl) -> CycleSummary:
+        if not ran:  # the control worker ends, as after its side task failed
+            loop = runner._loop
+            assert loop is not None
+            loop.call_soon_threadsafe(runner._worker_tasks[1].cancel)
+            time.sleep(0.5)
+        ran.append(name)
+        return CycleSummary()
+
+    hourly = Schedule(every=timedelta(hours=1))
+    with pytest.raises(StoreUnavailable, match="stopped by themselves on .* before each cycle ended"):
+        runner.run({"a": hourly, "b": hourly}, cycle, once=True)
+    assert ran == ["a"]
+
+
+def test_a_lost_store_wins_over_a_cycle_that_outlives_the_grace(store: Store) -> None:
+    from sync.store import StoreUnavailable
+
+    runner = EngineRunner(store, holder="lost", workers=2, grace=timedelta(seconds=1))
+    slow_began, release = threading.Event(), threading.Event()
+
+    def cycle(name: str, control: RunControl) -> CycleSummary:
+        if name == "slow":
+            slow_began.set()
+            release.wait(30)
+            return CycleSummary()
+        assert slow_began.wait(30)
+        raise StoreUnavailable("cannot use the store: the server closed the connection")
+
+    hourly = Schedule(every=timedelta(hours=1))
+    try:
+        with pytest.raises(StoreUnavailable, match="server closed the connection"):
+            runner.run({"slow": hourly, "lost": hourly}, cycle)
+        assert runner.status().outcome == "grace-expired"
+    finally:
+        release.set()

@@ -151,11 +151,7 @@ def test_a_second_daemon_on_a_sqlite_store_is_refused_naming_the_lock(tmp_path: 
             pass
 
 
-def test_a_second_daemon_on_a_postgres_store_is_refused(postgres_url: str) -> None:
-    with open_store(postgres_url) as first, open_store(postgres_url) as second:
-        with store_lock(first) as held:
-            assert "advisory lock" in held.description
-            with pytest.raises(RunnerBusy, match="advisory lock"):
-                store_lock(second)
-        with store_lock(second):
-            pass
+def test_no_daemon_lock_is_taken_on_a_postgres_store(postgres_url: str) -> None:
+    # several daemons share a PostgreSQL store through the job engine's runner
+    with open_store(postgres_url) as store, pytest.raises(RunnerBusy, match="job engine"):
+        store_lock(store)
