@@ -382,7 +382,9 @@ def test_once_fails_when_an_engine_worker_ends_before_each_cycle_did(store: Stor
         return CycleSummary()
 
     hourly = Schedule(every=timedelta(hours=1))
-    with pytest.raises(StoreUnavailable, match="stopped by themselves on .* before each cycle ended"):
+    with pytest.raises(
+        StoreUnavailable, match=r"stopped by themselves on .* before each cycle ended"
+    ):
         runner.run({"a": hourly, "b": hourly}, cycle, once=True)
     assert ran == ["a"]
 
