@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol, get_args, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, get_args, runtime_checkable
 
 from connectors.base import DocumentSource, Record
 from connectors.errors import RecordError
@@ -148,8 +148,14 @@ def held_findings(failure: RecordError) -> tuple[Finding, ...]:
     return _record_findings(failure)
 
 
-def map_record(source: DocumentSource, record: Record, profile: str) -> Mapped | Held:
+def map_record(
+    source: DocumentSource, record: Record, profile: str, *, parsing: bool | None = None
+) -> Mapped | Held:
     """Map ``record`` with ``source`` and choose the profile to write it under.
+
+    ``parsing``: whether ``source`` is a :class:`ParsingSource`, when the caller knows it
+    already (a page's records share their source: the protocol check, which inspects the
+    class's attributes, is then made once per page, not per record).
 
     ``auto`` keeps a document's own CustomizationID (BT-24). A document read from UBL that
     states none is refused by BR-01 when written (its own fault); a model the source built
@@ -158,8 +164,8 @@ def map_record(source: DocumentSource, record: Record, profile: str) -> Mapped |
     from ubl.profiles import for_built
 
     try:
-        if isinstance(source, ParsingSource):
-            result = source.parsed(record)
+        if parsing if parsing is not None else isinstance(source, ParsingSource):
+            result = cast(ParsingSource, source).parsed(record)
             parse_report = tuple(as_finding(item, "parse") for item in result.report)
             return Mapped(result.document, profile, profile, parse_report)
         document = source.document(record)

@@ -95,10 +95,13 @@ def enqueue_batch(
     *,
     connection: str,
     channels: Sequence[Channel],
+    states: Mapping[int, str] | None = None,
 ) -> list[Enqueued]:
     """:func:`enqueue` for each of ``items``, in the caller's transaction, with one query
     for the keys the outbox holds, one insert of the outbox rows and one of the events
-    (:func:`record_events`); what became of each item, in order."""
+    (:func:`record_events`); what became of each item, in order. ``states``: the
+    documents' current states when the caller knows them (rows it just inserted), passed
+    on to :func:`record_events`."""
     keys = [idempotency_key(connection, item.source_id, item.content_hash) for item in items]
     known = set(conn.execute(_KNOWN_KEYS, {"keys": sorted(set(keys))}).scalars()) if keys else set()
     done: list[Enqueued] = []
@@ -142,7 +145,7 @@ def enqueue_batch(
         done.append("queued")
     if rows:
         conn.execute(_INSERT_OUTBOX, rows)
-    record_events(conn, changes)
+    record_events(conn, changes, states=states)
     return done
 
 

@@ -71,17 +71,19 @@ class Change:
     pushed: bool = False
 
 
-def record_events(conn: Connection, changes: Sequence[Change]) -> None:
+def record_events(
+    conn: Connection, changes: Sequence[Change], *, states: Mapping[int, str] | None = None
+) -> None:
     """:func:`record_event` for each of ``changes``, in order, with one query for the
     documents' current states, one insert of all the events and one update of the states
     that change. A document may appear more than once: each event starts from the state
-    the one before it left."""
+    the one before it left. ``states``: the current states the caller knows already
+    (documents it inserted in this transaction); only the others are queried."""
     if not changes:
         return
-    current: dict[int, str] = {
-        row.id: row.state
-        for row in conn.execute(_STATES, {"ids": sorted({c.document_id for c in changes})})
-    }
+    current: dict[int, str] = dict(states or {})
+    if missing := sorted({c.document_id for c in changes} - current.keys()):
+        current.update((row.id, row.state) for row in conn.execute(_STATES, {"ids": missing}))
     now = _now()
     rows: list[dict[str, Any]] = []
     for change in changes:

@@ -154,10 +154,11 @@ sent (:func:`delivery.base.send_batch`) and recorded (one transaction) together.
 
 def _claim_batch(
     store: Store, locks: RowLocks, connection: str, after: int
-) -> tuple[int, list[Claimed]] | None:
+) -> tuple[int, list[Claimed], bool] | None:
     """The next due queued rows with an id above ``after`` (at most :data:`_BATCH`, in id
-    order): the highest id looked at, and the rows of them this run now owns (no live
-    worker holds them), in id order. None when no row is left.
+    order): the highest id looked at, the rows of them this run now owns (no live worker
+    holds them), in id order, and whether there may be more (the query filled a batch:
+    a shorter one found every due row above ``after``). None when no row is left.
 
     The rows stay ``queued``: :func:`_mark_sending` marks them before their send.
     Reading by id (keyset) keeps each query as cheap as the first, however many rows the
@@ -187,7 +188,7 @@ def _claim_batch(
         for row in rows
         if row.id in owned
     ]
-    return rows[-1].id, claimed
+    return rows[-1].id, claimed, len(rows) == _BATCH
 
 
 _MARK_SENDING: Final = (
@@ -217,9 +218,9 @@ def _send_queued(
 ) -> None:
     from delivery.base import can_ask
 
-    after = 0
-    while (batch := _claim_batch(store, locks, connection, after)) is not None:
-        after, claimed = batch
+    after, more = 0, True
+    while more and (batch := _claim_batch(store, locks, connection, after)) is not None:
+        after, claimed, more = batch  # a short batch was the last: no query to find none
         try:
             by_channel: dict[str, list[Claimed]] = {}
             for row in claimed:

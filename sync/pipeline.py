@@ -57,7 +57,16 @@ from sqlalchemy import Connection, and_, select, update
 
 from connectors.base import Capability, Cursor, DocumentSource, Page, Record, Stream
 from connectors.errors import ConnectorError
-from sync.documents import Built, Held, Mapped, Refused, built, map_record, record_from
+from sync.documents import (
+    Built,
+    Held,
+    Mapped,
+    ParsingSource,
+    Refused,
+    built,
+    map_record,
+    record_from,
+)
 from sync.recorder import DELIVERED_STATES, Job, Recorder
 from sync.store.schema import connections, cursors, documents, quarantine, tenants
 from sync.store.statistics import Statistics
@@ -224,7 +233,8 @@ def _start_jobs(
     (:func:`_finish` takes their outcomes). A document whose hash the store holds for its
     record is not validated again (validation is the cost; the recorder finds it
     unchanged), unless ``every`` (a retry)."""
-    mapped = [(record, map_record(source, record, profile)) for record in records]
+    parsing = isinstance(source, ParsingSource)  # once per page, not per record
+    mapped = [(record, map_record(source, record, profile, parsing=parsing)) for record in records]
     drafts = [(each.document, each.writing) for _, each in mapped if isinstance(each, Mapped)]
     known: set[str] = set()
     if drafts and not every:

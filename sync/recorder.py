@@ -163,15 +163,24 @@ class Recorder:
         the connection's channels together (:func:`sync.outbox.enqueue_batch`)."""
         if not new:
             return
-        rows = [self._document_row(job.record, built, job.report) for job, built in new]
-        ids = [int(each) for each in conn.execute(_INSERT_DOCUMENTS, rows).scalars()]
+        ids = self._insert(conn, [(job.record, built, job.report) for job, built in new])
         if not self.channels:
             return  # no channel named: the documents stay built
         self._enqueue_many(
-            conn, [(ids[at], job.record.id, built) for at, (job, built) in enumerate(new)]
+            conn,
+            [(ids[at], job.record.id, built) for at, (job, built) in enumerate(new)],
+            inserted=True,
         )
 
-    def _enqueue_many(self, conn: Connection, documents_: Sequence[tuple[int, str, Built]]) -> None:
+    def _enqueue_many(
+        self,
+        conn: Connection,
+        documents_: Sequence[tuple[int, str, Built]],
+        *,
+        inserted: bool = False,
+    ) -> None:
+        """Queue ``documents_`` through the connection's channels; ``inserted``: their rows
+        were just written by this recorder (state ``built``), so their states need no query."""
         from delivery.base import Envelope
         from sync.enqueue import ToQueue, enqueue_batch
         from sync.store.keys import idempotency_key
@@ -190,7 +199,10 @@ class Recorder:
             )
             for document_id, source_id, built in documents_
         ]
-        done = enqueue_batch(conn, items, connection=self.name, channels=self.channels)
+        states = {document_id: "built" for document_id, _, _ in documents_} if inserted else None
+        done = enqueue_batch(
+            conn, items, connection=self.name, channels=self.channels, states=states
+        )
         self.summary.queued += done.count("queued")
         self.summary.failed += done.count("no-channel")
 
@@ -215,7 +227,7 @@ class Recorder:
             delivered = self._delivered_version(conn, job.record.id)
             if delivered is None:
                 self._supersede(conn, job.record.id, built.content_hash)
-        document_id = self._insert(conn, job.record, built, job.report)
+        [document_id] = self._insert(conn, [(job.record, built, job.report)])
         if page_seen is not None:
             page_seen.add(built.content_hash)
         if self._page_known is not None:
@@ -227,7 +239,8 @@ class Recorder:
         if fatal:
             self.invalid(conn, document_id, job.record, fatal)
             return
-        self.enqueue(conn, document_id, job.record.id, built)
+        if self.channels:  # else the document stays built
+            self._enqueue_many(conn, [(document_id, job.record.id, built)], inserted=True)
 
     # -- the cases -----------------------------------------------------------------------
 
@@ -362,13 +375,12 @@ class Recorder:
         }
 
     def _insert(
-        self, conn: Connection, record: Record, built: Built, report: Sequence[Finding]
-    ) -> int:
-        return int(
-            conn.execute(
-                _INSERT_DOCUMENTS, [self._document_row(record, built, report)]
-            ).scalar_one()
-        )
+        self, conn: Connection, documents_: Sequence[tuple[Record, Built, Sequence[Finding]]]
+    ) -> list[int]:
+        """The ``documents`` rows of ``documents_`` (state ``built``), in one statement:
+        their ids, in order. New documents of a page and a changed one alike."""
+        rows = [self._document_row(record, built, report) for record, built, report in documents_]
+        return [int(each) for each in conn.execute(_INSERT_DOCUMENTS, rows).scalars()]
 
     def _changed(self, conn: Connection, document_id: int, delivered: Any, new: Invoice) -> None:
         from model.jsonio import from_data

@@ -171,3 +171,31 @@ def test_a_cycle_with_the_pool_gives_what_a_cycle_in_this_process_gives(
     assert outcomes[0] == outcomes[1]
     pulled, delivered, quarantined, _, files = outcomes[1]
     assert (pulled, delivered, quarantined, len(files)) == (4, 3, 1, 3)
+
+
+def test_what_crosses_the_pool_boundary_comes_back_the_same_in_its_compact_form() -> None:
+    import pickle
+    from dataclasses import FrozenInstanceError
+    from multiprocessing.reduction import ForkingPickler
+
+    from model.findings import Finding
+    from sync.validation import _compact_pickling
+
+    _compact_pickling()
+    invoice = parsed((FIXTURES / XML[1]).read_bytes())
+    finding = Finding(rule="BR-01", layer="schematron", message="m", hint="h", line=3)
+    answers = [
+        invoice,
+        Written(b"<Invoice/>", "0" * 64, (finding,), {"number": invoice.number}),
+        Refused("refused", (finding,)),
+    ]
+    for sent in answers:
+        data = bytes(ForkingPickler.dumps(sent))
+        assert b"_rebuilt" in data  # the compact form, not the default protocol's
+        copy = pickle.loads(data)
+        assert copy == sent and type(copy) is type(sent)
+    copy = pickle.loads(bytes(ForkingPickler.dumps(invoice)))
+    assert [type(line) for line in copy.lines] == [type(line) for line in invoice.lines]
+    assert copy.lines == invoice.lines and copy.totals == invoice.totals
+    with pytest.raises(FrozenInstanceError):
+        copy.number = "changed"  # type: ignore[misc]
