@@ -27,10 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors._files import (
     existing_path,
     file_of,
-    listed_files,
+    listed_after,
     paged,
     read_limited,
-    status_changed_at,
 )
 from connectors.base import (
     Capability,
@@ -138,15 +137,14 @@ class OneFilePerDocument(ReadOnlySource):
     def pull(self, stream: Stream, cursor: Cursor | None) -> Iterator[Page]:
         """The files after ``cursor`` in ``(changed, path)`` order, ``page_size`` at a time.
 
-        The folder is listed now; each page's files are summarised as the page is handed out.
+        The folder is listed now, keeping only the files after ``cursor``
+        (:func:`~connectors._files.listed_after`); each page's files are summarised as the
+        page is handed out.
         """
         self._only_invoices(stream)
-        listed = listed_files(self._root, self.suffix)
-        files = {record_id: (path, status) for record_id, path, status in listed}
-        records = [
-            Record(id=record_id, updated_at=status_changed_at(status))
-            for record_id, _, status in listed
-        ]
+        listed = listed_after(self._root, self.suffix, cursor)
+        files = {record.id: (path, status) for record, path, status in listed}
+        records = [record for record, _, _ in listed]
         return self._pages(paged(records, cursor, self._page_size), files)
 
     def _pages(

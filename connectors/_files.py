@@ -40,6 +40,7 @@ __all__ = [
     "file_of",
     "file_records",
     "files_under",
+    "listed_after",
     "listed_files",
     "no_such_path",
     "paged",
@@ -118,6 +119,35 @@ def status_changed_at(status: os.stat_result) -> datetime:
 
 
 def listed_files(root: Path, suffix: str) -> list[tuple[str, str, os.stat_result]]:
+    """Every file of :func:`each_listed_file`, as a list."""
+    return list(each_listed_file(root, suffix))
+
+
+def listed_after(
+    root: Path, suffix: str, cursor: Cursor | None
+) -> list[tuple[Record, str, os.stat_result]]:
+    """``(record, path, stat)`` of the files of :func:`each_listed_file` after ``cursor``
+    (all of them without one), in no particular order; the record has the id and
+    ``updated_at`` of :func:`file_records`, no data. The files at or before the cursor are
+    dropped as the folder is listed, so what a pull holds grows with the new files, not
+    with every file the folder ever received (a daemon's folder that grows by a batch a
+    cycle kept each cycle's peak, and with it the resident memory, growing). An opaque
+    cursor keeps every file (:func:`paged` refuses it)."""
+    boundary = None
+    if cursor is not None:
+        try:
+            boundary = cursor.key
+        except ValueError:
+            boundary = None
+    kept: list[tuple[Record, str, os.stat_result]] = []
+    for record_id, path, status in each_listed_file(root, suffix):
+        record = Record(id=record_id, updated_at=status_changed_at(status))
+        if boundary is None or record.key > boundary:
+            kept.append((record, path, status))
+    return kept
+
+
+def each_listed_file(root: Path, suffix: str) -> Iterator[tuple[str, str, os.stat_result]]:
     """``(record id, path, stat)`` of every file of :func:`files_under` (:func:`relative_id`,
     the path as text), in no particular order: one ``os.scandir`` per folder and one ``stat``
     per file, no :class:`~pathlib.Path` per file. As ``rglob`` does, links to folders are not
@@ -126,12 +156,13 @@ def listed_files(root: Path, suffix: str) -> list[tuple[str, str, os.stat_result
     ConfigurationError."""
     if root.is_file():
         try:
-            return [(root.name, str(root), root.stat())]
+            status = root.stat()
         except FileNotFoundError:
-            return []
+            return
+        yield root.name, str(root), status
+        return
     if not root.is_dir():
         raise ConfigurationError(no_such_path(root))
-    found: list[tuple[str, str, os.stat_result]] = []
     folders = [(str(root), "")]
     while folders:
         folder, prefix = folders.pop()
@@ -146,12 +177,14 @@ def listed_files(root: Path, suffix: str) -> list[tuple[str, str, os.stat_result
                 continue
             try:
                 if name.lower().endswith(suffix) and entry.is_file():
-                    found.append((prefix + name, entry.path, entry.stat()))
-                elif entry.is_dir() and not entry.is_symlink():
-                    folders.append((entry.path, f"{prefix}{name}/"))
+                    status = entry.stat()
+                else:
+                    if entry.is_dir() and not entry.is_symlink():
+                        folders.append((entry.path, f"{prefix}{name}/"))
+                    continue
             except FileNotFoundError:
                 continue
-    return found
+            yield prefix + name, entry.path, status
 
 
 def paged(records: list[Record], cursor: Cursor | None, page_size: int) -> Iterator[Page]:
