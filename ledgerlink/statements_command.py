@@ -180,10 +180,7 @@ def read(
         ReadFormat, typer.Option("--format", help="text (default) or json (one object).")
     ] = ReadFormat.TEXT,
 ) -> None:
-    """Read and check bank statements without a store.
-
-    Per file: the format, and per statement the account, period, opening and closing
-    balance, the transactions, and the balance difference flagged with its amount."""
+    """Read and check bank statements without a store (format, balances, transactions)."""
     results = [_read_file(path) for path in files]
     if output is ReadFormat.JSON:
         typer.echo(json.dumps({"files": results}, indent=2, ensure_ascii=False))
