@@ -138,7 +138,8 @@ def camt053(
         _sub(_sub(entry, "ValDt"), "Dt", (tx.value_date or tx.booking_date).isoformat())
         if tx.bank_reference:
             _sub(entry, "AcctSvcrRef", tx.bank_reference)
-        _bank_code(entry, tx.bank_code)
+        default = "PMNT-RCDT-ESCT" if tx.amount >= 0 else "PMNT-ICDT-ESCT"
+        _bank_code(entry, tx.bank_code or default)  # mandatory in a camt.053.001.02 Ntry
         entry_details = _sub(entry, "NtryDtls")
         if tx.children:
             batch = _sub(entry_details, "Btch")
