@@ -30,15 +30,15 @@ def main() -> None:
     overall, per_case = score(labelled, outcome)
     print(f"{len(labelled.items)} open items, {len(labelled.bookings)} bookings, seed {args.seed}")
     print(
-        f"{'case class':22} {'pairs':>6} {'applied':>7} {'right':>6} {'precision':>9} {'recall':>7}"
+        f"{'case class':30} {'pairs':>6} {'applied':>7} {'right':>6} {'precision':>9} {'recall':>7}"
     )
     for case, s in per_case.items():
         print(
-            f"{case:22} {s.expected:6d} {s.predicted:7d} {s.true_positives:6d} "
+            f"{case:30} {s.expected:6d} {s.predicted:7d} {s.true_positives:6d} "
             f"{s.precision:9.4f} {s.recall:7.4f}"
         )
     print(
-        f"{'overall':22} {overall.expected:6d} {overall.predicted:7d} "
+        f"{'overall':30} {overall.expected:6d} {overall.predicted:7d} "
         f"{overall.true_positives:6d} {overall.precision:9.4f} {overall.recall:7.4f}"
     )
 
