@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-__all__ = ["Balance", "Counterparty", "Statement", "Transaction"]
+__all__ = ["Balance", "Counterparty", "Page", "Statement", "Transaction"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +85,17 @@ class Transaction:
     references. The parent's ``amount`` is what was booked; the balance check uses it."""
     entry: int = 0
     """The 1-based position of the booking in its statement, for messages (``entry 3``)."""
+    structured_references: tuple[str, ...] = ()
+    """Every creditor reference the booking gives (camt: each ``Strd/CdtrRefInf/Ref``), the
+    first of which is ``structured_reference``."""
+    additional_info: str = ""
+    """camt ``AddtlTxInf`` and ``AddtlNtryInf``, kept apart from the remittance text."""
+    mandate_id: str | None = None
+    """The SEPA direct-debit mandate (camt ``Refs/MndtId``, MT940 ``/MARF/``, ``MACHTIGING:``)."""
+    creditor_id: str | None = None
+    """The SEPA creditor id (camt ``Cdtr/Id/PrvtId/Othr/Id``, MT940 ``/CSID/``, ``INCASSANT:``)."""
+    line: int | None = None
+    """The source line of the booking (MT940 the ``:61:`` line), for messages."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +105,22 @@ class Balance:
     amount: Decimal
     currency: str
     on: date
+    intermediate: bool = False
+    """An MT940 intermediate balance (``:60M:``/``:62M:``): the statement continues on
+    another page."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One MT940 page (``:20:`` ... ``:62M:``/``:62F:``) of a statement spread over several
+    messages; camt statements have none."""
+
+    opening: Balance
+    closing: Balance
+    entries: int
+    """The number of bookings on this page."""
+    line: int
+    """The line of the page's ``:20:``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +143,8 @@ class Statement:
     opening: Balance | None = None
     closing: Balance | None = None
     transactions: tuple[Transaction, ...] = field(default=())
+    pages: tuple[Page, ...] = ()
+    """The MT940 pages when the statement spans more than one, in order."""
 
     @property
     def difference(self) -> Decimal | None:
@@ -127,3 +156,40 @@ class Statement:
             return None
         total = sum((t.amount for t in self.transactions), Decimal(0))
         return self.opening.amount + total - self.closing.amount
+
+    @property
+    def balance_problem(self) -> str | None:
+        """None when the balances check out: opening + entries = closing in one currency
+        and, for MT940 pages, each page opening where the page before closed. Otherwise the
+        reason, with the amount of the difference where there is one."""
+        if self.opening is None or self.closing is None:
+            if self.format.startswith("camt.054"):
+                return "no balances to check (camt.054 notification)"
+            return "no opening or closing balance to check"
+        if self.opening.currency != self.closing.currency:
+            return (
+                f"balances in different currencies: opening {self.opening.currency}, "
+                f"closing {self.closing.currency}"
+            )
+        foreign = sorted({t.currency for t in self.transactions} - {self.opening.currency})
+        if foreign:
+            return f"entries in {', '.join(foreign)}, balances in {self.opening.currency}"
+        problems = []
+        for before, page in zip(self.pages, self.pages[1:], strict=False):
+            if page.opening.amount != before.closing.amount:
+                problems.append(
+                    f"page at line {page.line} opens at {page.opening.amount} but the page "
+                    f"before closed at {before.closing.amount}"
+                )
+        if self.opening.intermediate:
+            problems.append("starts on an intermediate balance :60M: (the page before is missing)")
+        if self.closing.intermediate:
+            problems.append("ends on an intermediate balance :62M: (the page after is missing)")
+        difference = self.difference
+        if difference:
+            entries = difference + self.closing.amount - self.opening.amount
+            problems.append(
+                f"opening + entries - closing = {difference} {self.opening.currency} (opening "
+                f"{self.opening.amount}, entries {entries}, closing {self.closing.amount})"
+            )
+        return "; ".join(problems) or None

@@ -1,0 +1,191 @@
+"""CAMT.053 (statement) and CAMT.054 (notification) reader, 001.02 to 001.08, streaming.
+
+lxml ``iterparse`` reads the file in chunks; each ``Ntry`` is turned into a Transaction when
+it ends and then cleared and dropped from the tree, so memory holds one entry plus the
+Transactions of the statement being read, never the file. The root namespace is checked
+before any entry is read (:mod:`.camt_versions`). The parser resolves no entities, loads no
+DTD and touches no network.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+
+from lxml import etree
+
+from reconcile.statements.camt_entry import EntryError, EntryReader
+from reconcile.statements.camt_versions import CONTAINERS, unsupported_message
+from reconcile.statements.errors import StatementError
+from reconcile.transaction import Balance, Statement, Transaction
+
+__all__ = ["read_camt"]
+
+_OPENING = ("OPBD", "PRCD")
+_CLOSING = ("CLBD",)
+
+
+def read_camt(path: str | os.PathLike[str]) -> Iterator[Statement]:
+    """Yield each ``Stmt`` (camt.053) or ``Ntfctn`` (camt.054) of the file at ``path``."""
+    source = os.fspath(path)
+    events = etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+    )
+    state: _State | None = None
+    statement_tag = ""
+    reader: EntryReader | None = None
+    depth = 0
+    try:
+        for event, element in events:
+            if reader is None:
+                namespace = etree.QName(element).namespace or ""
+                problem = unsupported_message(namespace)
+                if problem:
+                    raise StatementError(source, problem)
+                kind = namespace.rsplit(":", 1)[-1].split(".")[1]
+                statement_tag = f"{{{namespace}}}{CONTAINERS[kind][1]}"
+                if etree.QName(element).localname != "Document":
+                    raise StatementError(
+                        source, f"root element {etree.QName(element).localname} is not Document"
+                    )
+                reader = EntryReader(namespace)
+                fmt = namespace.rsplit(":", 1)[-1]
+                continue
+            if event == "start":
+                depth += 1
+                if element.tag == statement_tag:
+                    state = _State(source, fmt, reader)
+                continue
+            depth -= 1
+            if state is None:
+                continue
+            local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+            parent = element.getparent()
+            if local == "Ntry" and parent is not None and parent.tag == statement_tag:
+                state.add_entry(element)
+                _drop(element)
+            elif local == "Bal" and parent is not None and parent.tag == statement_tag:
+                state.add_balance(element)
+                _drop(element)
+            elif element.tag == statement_tag:
+                yield state.finish(element)
+                state = None
+                _drop(element)
+        if reader is None:
+            raise StatementError(source, "empty XML document")
+    except etree.XMLSyntaxError as failure:
+        entry = state.count + 1 if state is not None else None
+        line = failure.lineno if failure.lineno else None
+        message = failure.msg if hasattr(failure, "msg") and failure.msg else str(failure)
+        raise StatementError(
+            source, f"truncated or malformed XML: {message}", entry=entry, line=line
+        ) from None
+
+
+def _drop(element: etree._Element) -> None:
+    """Free an element we are done with, and the siblings before it."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+class _State:
+    """The statement being read: header fields, balances and the entries so far."""
+
+    def __init__(self, source: str, fmt: str, reader: EntryReader) -> None:
+        self.source = source
+        self.format = fmt
+        self.reader = reader
+        self.count = 0
+        self.transactions: list[Transaction] = []
+        self.opening: Balance | None = None
+        self.closing: Balance | None = None
+        self.header_read = False
+        self.account: str | None = None
+
+    def _header(self, statement: etree._Element) -> None:
+        if not self.header_read:
+            r = self.reader
+            account = r.first(statement, "Acct/Id/IBAN", "Acct/Id/Othr/Id")
+            self.account = "".join(account.split()).upper() if account else None
+            self.header_read = True
+
+    def add_balance(self, element: etree._Element) -> None:
+        r = self.reader
+        statement = element.getparent()
+        if statement is not None:
+            self._header(statement)
+        code = r.first(element, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry")
+        if code not in _OPENING + _CLOSING:
+            return
+        try:
+            money = r.money(element, "Amt")
+            sign = 1 if r.text(element, "CdtDbtInd") != "DBIT" else -1
+            on = r.day(element, "Dt")
+        except EntryError as failure:
+            raise StatementError(self.source, f"balance {code}: {failure}") from None
+        if money is None or on is None:
+            raise StatementError(self.source, f"balance {code}: Amt or Dt missing")
+        balance = Balance(amount=money[0] * sign, currency=money[1], on=on)
+        if code in _CLOSING:
+            self.closing = balance
+        elif code == "OPBD" or self.opening is None:
+            self.opening = balance
+
+    def add_entry(self, element: etree._Element) -> None:
+        statement = element.getparent()
+        if statement is not None:
+            self._header(statement)
+        self.count += 1
+        try:
+            self.transactions.append(self.reader.entry(element, self.count, self.account))
+        except EntryError as failure:
+            raise StatementError(self.source, str(failure), entry=self.count) from None
+
+    def finish(self, statement: etree._Element) -> Statement:
+        r = self.reader
+        self._header(statement)
+        if self.account is None:
+            raise StatementError(self.source, "statement without Acct/Id")
+        currency = (
+            r.text(statement, "Acct/Ccy")
+            or (self.opening.currency if self.opening else None)
+            or (self.transactions[0].currency if self.transactions else None)
+            or "EUR"
+        )
+        period_from = _day(r.first(statement, "FrToDt/FrDtTm", "FrToDt/FrDt"))
+        period_to = _day(r.first(statement, "FrToDt/ToDtTm", "FrToDt/ToDt"))
+        if period_from is None and self.opening is not None:
+            period_from = self.opening.on
+        if period_to is None and self.closing is not None:
+            period_to = self.closing.on
+        return Statement(
+            source=self.source,
+            format=self.format,
+            account=self.account,
+            currency=currency,
+            statement_id=r.text(statement, "Id"),
+            period_from=period_from,
+            period_to=period_to,
+            opening=self.opening,
+            closing=self.closing,
+            transactions=tuple(self.transactions),
+        )
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
