@@ -110,6 +110,11 @@ def to_data(transaction: Transaction) -> dict[str, Any]:
         "amount_given": transaction.amount_given,
         "children": [to_data(child) for child in transaction.children],
         "entry": transaction.entry,
+        "structured_references": list(transaction.structured_references),
+        "additional_info": transaction.additional_info,
+        "mandate_id": transaction.mandate_id,
+        "creditor_id": transaction.creditor_id,
+        "line": transaction.line,
     }
 
 
@@ -136,4 +141,9 @@ def from_data(data: Mapping[str, Any]) -> Transaction:
         amount_given=bool(data.get("amount_given", True)),
         children=tuple(from_data(child) for child in data.get("children") or ()),
         entry=int(data.get("entry") or 0),
+        structured_references=tuple(data.get("structured_references") or ()),
+        additional_info=data.get("additional_info") or "",
+        mandate_id=data.get("mandate_id"),
+        creditor_id=data.get("creditor_id"),
+        line=data.get("line"),
     )

@@ -8,8 +8,10 @@ imported, when
 * its account belongs to no connection (``accounts`` in the settings file);
 * its account or a counterparty account looks like an IBAN and fails its check digits;
 * its currency, or a booking's, is not an ISO 4217 code;
-* its balances do not add up (opening + entries != closing), unless ``accept_unbalanced``,
-  which imports it and records the difference (``statements.difference``);
+* its balances do not add up (:attr:`Statement.balance_problem`: opening + entries !=
+  closing, MT940 pages that do not chain, a missing balance), unless ``accept_unbalanced``,
+  which imports it and records the difference (``statements.difference``); a camt.054
+  notification has no balances by design and is imported as ``no-balances``;
 * the reader fails inside it (a truncated file, an unsupported camt version): the reader's
   error names the file and the entry.
 
@@ -62,7 +64,7 @@ class ImportRefused(Exception):
     """A statement that is not imported: ``path`` and, where there is one, ``entry``."""
 
     def __init__(self, path: str, message: str, entry: int | None = None) -> None:
-        where = f"{path}, entry {entry}" if entry else path
+        where = f"{path}: entry {entry}" if entry else path
         super().__init__(f"{where}: {message}")
         self.path = path
         self.entry = entry
@@ -147,19 +149,16 @@ def check_statement(
         for part in (booking, *booking.children):
             if part.counterparty is not None and part.counterparty.iban:
                 _iban_checked(part.counterparty.iban, path, booking.entry, "counterparty account")
-    difference = statement.difference
-    if statement.opening is None or statement.closing is None:
-        return owner, "no-balances"
-    if difference is None:
-        raise ImportRefused(path, "opening and closing balances are in different currencies")
-    if difference == 0:
+    if statement.format.startswith("camt.054") and statement.opening is None:
+        return owner, "no-balances"  # a notification has none: nothing to add up
+    problem = statement.balance_problem
+    if problem is None:
         return owner, "balanced"
     if not accept_unbalanced:
         raise ImportRefused(
             path,
-            f"balances do not add up: opening {statement.opening.amount} + entries - closing "
-            f"{statement.closing.amount} = {difference} {statement.currency} (pass "
-            "--accept-unbalanced to import it and record the difference)",
+            f"balances do not add up: {problem} (pass --accept-unbalanced to import it "
+            "and record the difference)",
         )
     return owner, "accepted-unbalanced"
 

@@ -208,10 +208,10 @@ def test_a_truncated_file_keeps_the_statements_before_the_break(
         pass
 
     first = DAY
-    read = _reader(first, fail=Truncated("t.sta, entry 7: the file ends inside :61:"))
+    read = _reader(first, fail=Truncated("t.sta: entry 7: the file ends inside :61:"))
     with open_store(store_at) as store:
         result = import_file(store, tmp_path / "t.sta", read, OWNERS, refused=(Truncated,))
-    assert result.error == "t.sta, entry 7: the file ends inside :61:"
+    assert result.error == "t.sta: entry 7: the file ends inside :61:"
     assert (result.transactions, _count(store_at)) == (4, 4)
 
 
