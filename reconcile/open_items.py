@@ -10,8 +10,19 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-__all__ = ["ItemKind", "OpenItem"]
+if TYPE_CHECKING:
+    from model.document import Invoice, Party
+
+__all__ = [
+    "ItemKind",
+    "OpenItem",
+    "compact_reference",
+    "debtor_key",
+    "normalise_name",
+    "open_item",
+]
 
 
 class ItemKind(enum.StrEnum):
@@ -57,3 +68,78 @@ class OpenItem:
         """What the debtor owes by this item: ``open`` for an invoice, ``-open`` for a credit
         note."""
         return -self.open if self.kind is ItemKind.CREDIT_NOTE else self.open
+
+
+_LEGAL_FORMS = frozenset(
+    {"bv", "nv", "vof", "cv", "bvba", "sprl", "srl", "sa", "gmbh", "ag", "ltd", "llc", "inc"}
+)
+
+
+def normalise_name(name: str) -> str:
+    """A party name reduced for comparison: lower case, letters and digits only, legal forms
+    (``B.V.``, ``N.V.``, ``GmbH``...) dropped: ``Koffiehuis Noord B.V.`` -> ``koffiehuis noord``."""
+    words = "".join(ch if ch.isalnum() else " " for ch in name.lower().replace(".", "")).split()
+    kept = [word for word in words if word not in _LEGAL_FORMS]
+    return " ".join(kept or words)
+
+
+def compact_reference(value: str) -> str:
+    """A payment reference without spaces, dots, dashes, ``+``, ``*`` and ``/``, upper-cased:
+    ``+++010/8068/17183+++`` -> ``010806817183``, ``RF18 5390 0754 7034`` -> ``RF18539007547034``."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def debtor_key(buyer: Party) -> str:
+    """The stable key of a buyer (BG-7): BT-47 legal registration, else BT-48 VAT id, else BT-49
+    endpoint, each as ``scheme:value``; else ``name:`` and the normalised BT-44 name."""
+    if buyer.legal_registration is not None:
+        reg = buyer.legal_registration
+        return f"{reg.scheme or 'legal'}:{compact_reference(reg.value)}"
+    if buyer.vat_id:
+        return f"vat:{compact_reference(buyer.vat_id)}"
+    if buyer.endpoint is not None:
+        return f"{buyer.endpoint.scheme or 'endpoint'}:{buyer.endpoint.value.strip().lower()}"
+    return f"name:{normalise_name(buyer.name)}"
+
+
+def open_item(
+    invoice: Invoice, *, open: Decimal | None = None, source_id: str | None = None
+) -> OpenItem:
+    """The open item of an EN 16931 invoice or credit note.
+
+    ``open`` is what is still open (default: BT-115 Amount due for payment, all of it). The
+    debtor key comes from the buyer (:func:`debtor_key`), the payment reference from the first
+    BT-83 Remittance information (compact), the debtor's accounts from BT-91 Debited account
+    identifier of a direct debit (BG-19). BT-3 ``381`` or a UBL CreditNote is a credit note;
+    its amount is kept positive (a negative BT-115 of a credit note is turned round).
+    """
+    kind = (
+        ItemKind.CREDIT_NOTE
+        if invoice.type_code == "381" or invoice.is_credit_note
+        else ItemKind.INVOICE
+    )
+    amount = invoice.totals.payable
+    if kind is ItemKind.CREDIT_NOTE:
+        amount = abs(amount)
+    reference = next(
+        (means.remittance_info for means in invoice.payment_means if means.remittance_info), None
+    )
+    accounts = frozenset(
+        compact_reference(means.direct_debit.debited_account)
+        for means in invoice.payment_means
+        if means.direct_debit is not None and means.direct_debit.debited_account
+    )
+    return OpenItem(
+        number=invoice.number,
+        kind=kind,
+        debtor=debtor_key(invoice.buyer),
+        debtor_name=invoice.buyer.name,
+        debtor_accounts=accounts,
+        currency=invoice.currency,
+        amount=amount,
+        open=amount if open is None else open,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        payment_reference=compact_reference(reference) if reference else None,
+        source_id=source_id,
+    )

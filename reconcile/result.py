@@ -63,7 +63,11 @@ class Match:
     unapplied: Decimal = Decimal(0)
     """Surplus of an over-payment, kept as a credit of the debtor."""
     written_off: Decimal = Decimal(0)
-    """A shortfall written off under the tolerance policy."""
+    """A shortfall written off under the tolerance policy. It is part of the allocations (they
+    are what the documents' open amounts fall by), not money received."""
+    reverses: str | None = None
+    """For stage ``reversal``: the bank reference of the match this booking undoes, when it
+    was found (a reversal found only by its reference re-opens the document without it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,37 @@
+"""A reading of one booking: what a stage proposes to apply, before the engine decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reconcile.result import Allocation, Stage, Suggestion
+
+__all__ = ["Reading"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reading:
+    """One proposed application of a booking to documents, with its stage, reason and
+    confidence. The engine applies it (a :class:`~reconcile.result.Match`) or keeps it as a
+    :class:`~reconcile.result.Suggestion`."""
+
+    allocations: tuple[Allocation, ...]
+    stage: Stage
+    reason: str
+    confidence: float
+    unapplied: Decimal = Decimal(0)
+    written_off: Decimal = Decimal(0)
+
+    @property
+    def documents(self) -> frozenset[str]:
+        return frozenset(allocation.invoice for allocation in self.allocations)
+
+    def suggestion(self, why_not: str = "") -> Suggestion:
+        reason = f"{self.reason}; {why_not}" if why_not else self.reason
+        return Suggestion(
+            allocations=self.allocations,
+            stage=self.stage,
+            reason=reason,
+            confidence=self.confidence,
+        )
