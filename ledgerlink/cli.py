@@ -17,6 +17,7 @@ from ledgerlink import (
     migrate_command,
     outbox_command,
     pull_command,
+    statements_command,
     store_command,
     sync_command,
     ubl_commands,
@@ -45,6 +46,7 @@ app.command("retry")(sync_command.retry)
 app.add_typer(outbox_command.app, name="outbox")
 app.command("migrate")(migrate_command.migrate)
 app.command("daemon")(daemon_command.daemon)
+app.add_typer(statements_command.app, name="statements")
 
 
 def main() -> None:

@@ -111,13 +111,24 @@ class _State:
         self.closing: Balance | None = None
         self.header_read = False
         self.account: str | None = None
+        self.account_currency: str | None = None
+        self.statement_id: str | None = None
+        self.period_from: date | None = None
+        self.period_to: date | None = None
 
     def _header(self, statement: etree._Element) -> None:
-        if not self.header_read:
-            r = self.reader
-            account = r.first(statement, "Acct/Id/IBAN", "Acct/Id/Othr/Id")
-            self.account = "".join(account.split()).upper() if account else None
-            self.header_read = True
+        """The statement's own fields, read before the first ``Bal``/``Ntry`` is dropped
+        (dropping an element also drops the siblings before it)."""
+        if self.header_read:
+            return
+        r = self.reader
+        account = r.first(statement, "Acct/Id/IBAN", "Acct/Id/Othr/Id")
+        self.account = "".join(account.split()).upper() if account else None
+        self.account_currency = r.text(statement, "Acct/Ccy")
+        self.statement_id = r.text(statement, "Id")
+        self.period_from = _day(r.first(statement, "FrToDt/FrDtTm", "FrToDt/FrDt"))
+        self.period_to = _day(r.first(statement, "FrToDt/ToDtTm", "FrToDt/ToDt"))
+        self.header_read = True
 
     def add_balance(self, element: etree._Element) -> None:
         r = self.reader
@@ -152,18 +163,16 @@ class _State:
             raise StatementError(self.source, str(failure), entry=self.count) from None
 
     def finish(self, statement: etree._Element) -> Statement:
-        r = self.reader
         self._header(statement)
         if self.account is None:
             raise StatementError(self.source, "statement without Acct/Id")
         currency = (
-            r.text(statement, "Acct/Ccy")
+            self.account_currency
             or (self.opening.currency if self.opening else None)
             or (self.transactions[0].currency if self.transactions else None)
             or "EUR"
         )
-        period_from = _day(r.first(statement, "FrToDt/FrDtTm", "FrToDt/FrDt"))
-        period_to = _day(r.first(statement, "FrToDt/ToDtTm", "FrToDt/ToDt"))
+        period_from, period_to = self.period_from, self.period_to
         if period_from is None and self.opening is not None:
             period_from = self.opening.on
         if period_to is None and self.closing is not None:
@@ -173,7 +182,7 @@ class _State:
             format=self.format,
             account=self.account,
             currency=currency,
-            statement_id=r.text(statement, "Id"),
+            statement_id=self.statement_id,
             period_from=period_from,
             period_to=period_to,
             opening=self.opening,

@@ -32,8 +32,8 @@ class StatementError(ValueError):
 
     def __str__(self) -> str:
         where = [os.path.basename(self.path) or self.path]
-        if self.line is not None:
-            where.append(f"line {self.line}")
         if self.entry is not None:
             where.append(f"entry {self.entry}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
         return ": ".join([*where, self.message])

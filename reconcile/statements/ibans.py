@@ -65,8 +65,9 @@ def iban_problems(statement: Statement) -> list[IbanProblem]:
         party = transaction.counterparty
         if party is not None and party.iban:
             reason = _problem(party.iban)
-            if reason:
-                problems.append(IbanProblem(entry, "counterparty.iban", party.iban, reason))
+            found = IbanProblem(entry, "counterparty.iban", party.iban, reason) if reason else None
+            if found is not None and found not in problems:
+                problems.append(found)
     return problems
 
 
