@@ -17,6 +17,7 @@ from ledgerlink import (
     migrate_command,
     outbox_command,
     pull_command,
+    reconcile_command,
     statements_command,
     store_command,
     sync_command,
@@ -47,6 +48,7 @@ app.add_typer(outbox_command.app, name="outbox")
 app.command("migrate")(migrate_command.migrate)
 app.command("daemon")(daemon_command.daemon)
 app.add_typer(statements_command.app, name="statements")
+app.add_typer(reconcile_command.app, name="reconcile")
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ matcher never sees the whole document, only what matching needs.
 from __future__ import annotations
 
 import enum
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -75,6 +77,10 @@ _LEGAL_FORMS = frozenset(
 )
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def normalise_name(name: str) -> str:
     """A party name reduced for comparison: lower case, letters and digits only, legal forms
     (``B.V.``, ``N.V.``, ``GmbH``...) dropped: ``Koffiehuis Noord B.V.`` -> ``koffiehuis noord``."""
@@ -86,7 +92,7 @@ def normalise_name(name: str) -> str:
 def compact_reference(value: str) -> str:
     """A payment reference without spaces, dots, dashes, ``+``, ``*`` and ``/``, upper-cased:
     ``+++010/8068/17183+++`` -> ``010806817183``, ``RF18 5390 0754 7034`` -> ``RF18539007547034``."""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    return _NOT_ALNUM.sub("", value).upper()
 
 
 def debtor_key(buyer: Party) -> str:

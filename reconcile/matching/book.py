@@ -56,15 +56,18 @@ class Book:
             raise ValueError(f"open item {item.number}: the number is given twice")
         self.items[item.number] = item
         self.open[item.number] = item.open
-        if item.payment_reference:
-            self.by_reference[compact_reference(item.payment_reference)].append(item.number)
-        keys = {number_key(item.number), digit_key(item.number)}
-        for key in keys - {None, ""}:
-            assert key is not None
-            self.by_number[key].append(item.number)
+        if item.payment_reference:  # compact, as OpenItem says
+            self.by_reference[item.payment_reference].append(item.number)
+        full = number_key(item.number)
+        if full:
+            self.by_number[full].append(item.number)
+        digits = digit_key(full)
+        if digits and digits != full:
+            self.by_number[digits].append(item.number)
         self.by_debtor[item.debtor].append(item.number)
-        for account in item.debtor_accounts:
-            self.by_account[compact_reference(account)].add(item.debtor)
+        if item.debtor_accounts:
+            for account in item.debtor_accounts:
+                self.by_account[compact_reference(account)].add(item.debtor)
         name = normalise_name(item.debtor_name)
         if name:
             self.by_name[name].add(item.debtor)

@@ -43,6 +43,8 @@ def one_edit(value: str) -> Iterator[str]:
 def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]:
     tx = booking.transaction
     found: dict[str, Reading] = {}
+    if not book.with_amount(tx.amount, tx.currency):
+        return []  # no invoice is open for exactly this amount
     for candidate in reference_candidates(tx):
         if not candidate.marked or candidate.value in book.by_reference:
             continue

@@ -37,7 +37,7 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
             continue
         kind = valid_reference(candidate.value)
         checked = kind is not None and len(candidate.value) != 7
-        what = f"{kind or 'reference'} {candidate.value}"
+        what = candidate.value if kind == "RF" else f"{kind or 'reference'} {candidate.value}"
         open_items = [i for i in items if book.is_open(i.number)]
         if not open_items:
             found.append(_settled(items, tx.amount, what))

@@ -89,6 +89,8 @@ def readings(book: Book, booking: Booking, history: History) -> list[tuple[Readi
                 for a in original.allocations
                 if a.invoice in book.items
             )
+            if not allocations:
+                continue  # the documents it paid are not among the open items given
             found.append(
                 (
                     Reading(

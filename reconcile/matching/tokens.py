@@ -25,6 +25,7 @@ _RF = re.compile(r"RF\d{2}(?: ?[0-9A-Z]{1,4}){1,6}")
 _OGM = re.compile(r"([+*]{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*\1")
 _DIGIT_RUN = re.compile(r"\d+(?:[ .\-/]\d+)*")
 _TOKEN = re.compile(r"[0-9A-Z]+")
+_KEYWORD = re.compile(r"KENM|REF|MEDEDELING|COMMUNICATION")
 _KENMERK_LENGTHS = frozenset({7, 9, 10, 11, 12, 13, 14, 16})
 _NEAR_LENGTHS = frozenset({9, 10, 11, 12, 13, 14, 16})
 
@@ -35,7 +36,8 @@ class ReferenceCandidate:
     """Compact: ``RF18539007547034``, ``010806817183``, ``5000056789012345``."""
     marked: bool
     """True when the booking marks it as a reference (the structured field, an RF or OGM
-    spelling, or a whole digit run of a reference length), so a near miss may be looked at."""
+    spelling, a whole run of 16 digits, or a run of 9-14 digits after ``KENMERK``,
+    ``BETALINGSKENM.``, ``REF`` or ``MEDEDELING``), so a near miss may be looked at."""
 
 
 def valid_reference(value: str) -> str | None:
@@ -75,7 +77,8 @@ def reference_candidates(transaction: Transaction) -> list[ReferenceCandidate]:
     for run in _DIGIT_RUN.finditer(text):
         groups = re.split(r"[ .\-/]", run.group(0))
         whole = "".join(groups)
-        if len(whole) in _NEAR_LENGTHS:
+        keyword = _KEYWORD.search(text, max(0, run.start() - 24), run.start()) is not None
+        if len(whole) == 16 or (keyword and len(whole) in _NEAR_LENGTHS):
             add(whole, True)
         for value in _windows(groups):
             if len(value) in _KENMERK_LENGTHS:

@@ -565,6 +565,36 @@ def _case_paid_twice(b: _Builder, d: Debtor) -> None:
     b.book("paid_twice", {}, amount=inv.amount, payer=d, structured=inv.payment_reference)
 
 
+def _case_near_unknown(b: _Builder, d: Debtor) -> None:
+    """A mistyped reference from an account nobody knows, under another name: the payer meant
+    the invoice (the truth), but the matcher may only suggest it (a miss it accepts)."""
+    d.direct_debit = False
+    inv = b.item(d, reference="kenmerk")
+    assert inv.payment_reference
+    b.book(
+        "near_reference_unknown_payer",
+        {inv.number: inv.open},
+        amount=inv.open,
+        name="Stichting Derdengelden",
+        iban=_iban(b.rng),
+        structured=_wrong_digit(b.rng, inv.payment_reference),
+    )
+
+
+def _case_amount_only(b: _Builder, d: Debtor) -> None:
+    """An unknown payer paying exactly what one open invoice of somebody is: no evidence of
+    who, so nothing is applied."""
+    inv = b.item(d, reference=None)
+    b.book(
+        "amount_only",
+        {},
+        amount=inv.open,
+        name="Onbekende Betaler",
+        iban=_iban(b.rng),
+        text="diversen",
+    )
+
+
 CASES: dict[str, Callable[[_Builder, Debtor], None]] = {
     "reference": _case_reference,
     "near_reference": _case_near,
@@ -586,6 +616,8 @@ CASES: dict[str, Callable[[_Builder, Debtor], None]] = {
     "ambiguous": _case_ambiguous,
     "unrelated": _case_unrelated,
     "paid_twice": _case_paid_twice,
+    "near_reference_unknown_payer": _case_near_unknown,
+    "amount_only": _case_amount_only,
 }
 """Each case class with the function that adds one instance of it for one debtor."""
 

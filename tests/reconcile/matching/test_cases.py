@@ -10,7 +10,9 @@ from reconcile.matching import match
 from reconcile.result import Stage
 from tests.support.reconcile_cases import CASES, generate, pairs, score
 
-APPLIED = [case for case in CASES if case not in {"ambiguous", "unrelated", "paid_twice"}]
+UNMATCHED = {"ambiguous", "unrelated", "paid_twice", "amount_only"}
+SUGGESTED_ONLY = {"near_reference_unknown_payer"}
+APPLIED = [case for case in CASES if case not in UNMATCHED | SUGGESTED_ONLY]
 
 
 @pytest.mark.parametrize("case", APPLIED)
@@ -24,13 +26,17 @@ def test_each_case_applies_exactly_its_truth(case: str) -> None:
     assert outcome.open == labelled.expected_open()
 
 
-@pytest.mark.parametrize("case", ["ambiguous", "unrelated", "paid_twice"])
+@pytest.mark.parametrize("case", sorted(UNMATCHED | SUGGESTED_ONLY))
 def test_cases_that_must_stay_unmatched(case: str) -> None:
     labelled = generate(12, debtors=30, cases=[case])
     outcome = match(labelled.bookings, labelled.items, labelled.policy, prior=labelled.prior)
     assert outcome.matches == []
     assert {u.bank_reference for u in outcome.unmatched} == set(labelled.bookings)
     assert outcome.open == {i.number: i.open for i in labelled.items}
+    if case in SUGGESTED_ONLY:
+        for entry in outcome.unmatched:
+            meant = set(labelled.truth[entry.bank_reference])
+            assert meant == {a.invoice for a in entry.suggestions[0].allocations}
 
 
 def test_ambiguous_keeps_both_candidates_as_suggestions() -> None:

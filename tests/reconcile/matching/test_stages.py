@@ -160,3 +160,21 @@ def test_open_item_from_a_model_invoice() -> None:
         nameless, vat_id="NL987654321B01", endpoint=Identifier(value="x", scheme="0106")
     )
     assert open_item(replace(invoice, buyer=vat_only)).debtor == "vat:NL987654321B01"
+
+
+def test_a_return_of_a_payment_of_unknown_documents_stays_unmatched() -> None:
+    from reconcile.result import Allocation, Match
+
+    earlier = _tx("50.00", end_to_end_id="E2E-1", bank_reference="OLD-1")
+    prior = Match(
+        bank_reference="OLD-1",
+        transaction=earlier,
+        allocations=(Allocation(invoice="2025-9999", amount=Decimal("50.00")),),
+        stage=Stage.REFERENCE,
+        reason="earlier",
+        confidence=0.99,
+    )
+    returned = _tx("-50.00", end_to_end_id="E2E-1", reversal=True, return_reason="MD06")
+    outcome = match({"R": returned}, [_item("2026-0842", "50.00")], prior=[prior])
+    assert outcome.matches == []
+    assert outcome.open == {"2026-0842": Decimal("50.00")}
