@@ -35,7 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, select, update
 
-from connectors.base import Connector, DocumentRef, Payment
+from connectors.base import Capability, Connector, DocumentRef, Payment
 from connectors.errors import ConnectorError, RecordError
 from sync.store.schema import connections, documents, payment_pushes
 from sync.store.store import Store
@@ -195,6 +195,13 @@ def _one(store: Store, connector: Connector, row: Any, summary: PushSummary) -> 
         amount=row.amount, currency=row.currency, paid_on=row.paid_on, reference=row.reference
     )
     interrupted = row.state == "pushing"
+    if Capability.PUSH_PAYMENT not in connector.capabilities:
+        why = f"connection {connector.name} cannot take payments: book it in the source"
+        with store.begin() as conn:
+            _set(conn, row.id, state="unsupported", last_error=why)
+        summary.unsupported += 1
+        summary.problems.append(f"{row.number}: {why}")
+        return
     if row.kind == "reversal" and not isinstance(connector, ReversalTarget):
         why = (
             f"connection {connector.name} cannot take a reversal: undo the payment of "

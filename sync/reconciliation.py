@@ -201,7 +201,9 @@ def prior_matches(conn: Connection) -> list[Match]:
                 allocations=tuple(
                     Allocation(invoice=row.number, amount=row.amount) for row in group
                 ),
-                stage=Stage(first.stage) if first.stage in Stage else Stage.MANUAL,
+                stage=Stage(first.stage)
+                if first.stage in {s.value for s in Stage}
+                else Stage.MANUAL,
                 reason=first.reason,
                 confidence=float(first.confidence),
                 written_off=sum((row.written_off for row in group), Decimal(0)),

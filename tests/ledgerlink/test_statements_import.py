@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from support.shared import require_shared
 from typer.testing import CliRunner
 
-from ledgerlink.config_option import root
-from ledgerlink.statements_import_command import import_
+from ledgerlink.cli import app
 
 BANK = "reference/bank"
 RABO = "mt940/oca_rabobank_structured.swi"  # NL34RABO0142623393, balanced, 4 statements
@@ -20,16 +18,6 @@ ABN = "mt940/wolph-jejik_abnamro.sta"  # account id 517852257; excerpts that do 
 
 def shared_path(*parts: str) -> Path:
     return require_shared("/".join(parts))
-
-
-def _cli() -> typer.Typer:
-    app = typer.Typer()
-    app.callback()(root)
-    statements = typer.Typer()
-    statements.command("import")(import_)
-    statements.command("noop", hidden=True)(lambda: None)
-    app.add_typer(statements, name="statements")
-    return app
 
 
 @pytest.fixture
@@ -45,7 +33,7 @@ def config(tmp_path: Path) -> Path:
 
 
 def _run(config: Path, *args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(_cli(), ["--config", str(config), "statements", "import", *args])
+    return CliRunner().invoke(app, ["--config", str(config), "statements", "import", *args])
 
 
 def test_json_prints_one_object_per_file_and_a_second_import_adds_nothing(config: Path) -> None:
