@@ -384,6 +384,13 @@ class TrytonConnector:
             record_id=record_id,
         )
 
+    def payment_booked(self, document_ref: DocumentRef, payment: Payment) -> bool:
+        """Whether ``payment`` is booked on the invoice already (a payment line with its
+        reference, date and amount): what the sync engine asks after a crash between a
+        push and its record (:class:`sync.payment_push.PaymentLookup`)."""
+        invoice = self._invoice(document_ref, ("number",))
+        return self._payment_booked(invoice["id"], payment)
+
     def _payment_booked(self, invoice_id: int, payment: Payment) -> bool:
         """Whether a payment line of the invoice has ``payment``'s reference, date and amount."""
         lines = self.rpc.search_read(

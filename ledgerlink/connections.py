@@ -53,7 +53,17 @@ __all__ = [
 
 MAPPINGS_OVERRIDE = "mappings_override"
 COMMON_KEYS = frozenset(
-    {"connector", "parties", MAPPINGS_OVERRIDE, "profile", "channels", "lookback", "every", "cron"}
+    {
+        "connector",
+        "parties",
+        MAPPINGS_OVERRIDE,
+        "profile",
+        "channels",
+        "lookback",
+        "every",
+        "cron",
+        "accounts",
+    }
 )
 """The keys every connection has (``profile``, ``channels`` and ``lookback`` are the sync
 engine's, ``every`` and ``cron`` the daemon's, :class:`~ledgerlink.settings.Connection`);

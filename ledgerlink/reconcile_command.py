@@ -21,8 +21,11 @@ amount still open afterwards. Only what was applied automatically is in ``entrie
 ``text`` prints each match with its stage, reason and confidence, then the unmatched with
 their suggestions. Nothing is stored in this mode, so ``--dry-run`` changes nothing.
 
-The store mode (``ledgerlink reconcile [--dry-run] [--format text|json]`` over what
-``statements import`` stored) and ``ledgerlink reconcile confirm`` are added to this app.
+Store mode (:mod:`ledgerlink.reconcile_store`): ``ledgerlink reconcile [--dry-run]
+[--format text|json] [--store URL]`` matches every booking ``statements import`` stored that
+has no match yet against the store's open documents, records the matches as events and
+pushes each applied payment back to its source once; ``--dry-run`` stores and pushes
+nothing. ``ledgerlink reconcile confirm BANK_REF NUMBER...`` applies a booking by hand.
 
 Exit codes: 0 done, 1 a file that cannot be read, 2 a usage error.
 """
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ledgerlink._output import fail
+from ledgerlink.store_command import StoreOption
 
 if TYPE_CHECKING:
     from reconcile.matching import MatchPolicy, Outcome
@@ -78,6 +82,7 @@ def reconcile(
     write_off: Annotated[
         bool, typer.Option("--write-off", help="Write off a shortfall within tolerance.")
     ] = False,
+    store: StoreOption = None,
 ) -> None:
     """Match bank bookings to open invoices and print the matches and the unmatched."""
     if ctx.invoked_subcommand is not None:
@@ -86,11 +91,12 @@ def reconcile(
         fail(f"--format must be text or json, not {format_!r}", 2)
     statements = statement or []
     if invoices is None and not statements:
-        fail(
-            "the store mode of `ledgerlink reconcile` needs a settings file with a store; "
-            "without one, give --invoices DIR and --statement FILE",
-            2,
+        from ledgerlink.reconcile_store import store_mode
+
+        store_mode(
+            ctx, store, _policy(tolerance, write_off), dry_run=dry_run, as_json=format_ == "json"
         )
+        return
     if invoices is None or not statements:
         fail("--invoices and --statement go together (store-free mode)", 2)
     del dry_run  # store-free: nothing is stored either way
@@ -224,3 +230,16 @@ def _print_text(outcome: Outcome) -> None:
         f"open after matching: {_money(still_open)} over "
         f"{sum(1 for v in outcome.open.values() if v > 0)} documents"
     )
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    bank_reference: Annotated[str, typer.Argument(metavar="BANK_REF", help="The booking.")],
+    numbers: Annotated[list[str], typer.Argument(metavar="NUMBER...", help="Invoice numbers.")],
+    store: StoreOption = None,
+) -> None:
+    """Apply a stored booking to the documents NUMBER... by hand (stage manual)."""
+    from ledgerlink.reconcile_store import confirm_mode
+
+    confirm_mode(ctx, store, bank_reference, numbers)

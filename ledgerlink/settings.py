@@ -61,6 +61,17 @@ JSON) is written as :data:`ubl.profiles.AUTO_DEFAULT` (peppol-bis3).
     [connections.shop]
     every = "5m"                         # or: cron = "*/5 * * * *" (5 fields, UTC); not both
 
+The reconciler (``ledgerlink statements import``) imports a statement for the connection
+that owns its account::
+
+    [connections.shop]
+    accounts = ["NL91ABNA0417164300"]    # IBANs (checked, kept compact) or a bank's account id
+
+An IBAN is written compact or in groups (``NL91 ABNA 0417 1643 00``) and its check digits
+are checked; a value that is no IBAN (it does not start with a country code and two
+digits) is an account id, kept as given, for a statement that names its account without an
+IBAN. One account belongs to one connection.
+
 A connection with neither is not run by the daemon (``ledgerlink sync`` runs it all the
 same). Durations here, and ``lookback``, are read by :func:`parse_duration`, the one parser
 of :mod:`sync.schedule`; schedules by :class:`sync.schedule.Schedule`.
@@ -176,6 +187,10 @@ class Connection(BaseModel):
         default=None,
         description="ledgerlink daemon: run a cycle at these instants ('*/5 * * * *', UTC)",
     )
+    accounts: tuple[str, ...] = Field(
+        default=(),
+        description="bank accounts this connection owns: IBANs or a statement's account id",
+    )
     _folder: Path = PrivateAttr(default_factory=Path)
     """The settings file's folder: relative paths (``<name>_file`` too) are read from it."""
 
@@ -210,6 +225,13 @@ class Connection(BaseModel):
             raise ValueError(f"a cron expression is a string like '*/5 * * * *', not {value!r}")
         Schedule(cron=value)  # a ValueError in plain words: 6 fields, out of range, never runs
         return value
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _accounts(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise ValueError(f"a list of IBANs or account ids, not {value!r}")
+        return tuple(account_key(str(item)) for item in value)
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Connection:
@@ -290,6 +312,13 @@ DEFAULT_LISTEN: Final = "127.0.0.1:9464"
 DEFAULT_GRACE: Final = timedelta(seconds=30)
 DEFAULT_TAKEOVER: Final = timedelta(seconds=30)
 _HOST_LABEL: Final = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def account_key(value: str) -> str:
+    """An ``accounts`` entry compact and checked: :func:`sync.bank_rows.account_key`."""
+    from sync.bank_rows import account_key as checked
+
+    return checked(value)
 
 
 def _positive(span: timedelta) -> timedelta:
@@ -452,6 +481,31 @@ class Settings(BaseSettings):
         if wrong:
             raise settings_error("", more=wrong)
         return checked
+
+    @model_validator(mode="after")
+    def _one_owner_per_account(self) -> Settings:
+        owners: dict[str, str] = {}
+        for name, connection in self.connections.items():
+            for index, account in enumerate(connection.accounts):
+                if (other := owners.setdefault(account, name)) != name:
+                    raise settings_error(
+                        f"{account} is already an account of connection {other!r}; an account "
+                        "belongs to one connection",
+                        "connections",
+                        name,
+                        "accounts",
+                        index,
+                    )
+        return self
+
+    @property
+    def account_owners(self) -> dict[str, str]:
+        """Each ``accounts`` entry of every connection (compact) and the connection owning it."""
+        return {
+            account: name
+            for name, connection in self.connections.items()
+            for account in connection.accounts
+        }
 
     @model_validator(mode="after")
     def _known_channels(self) -> Settings:

@@ -189,3 +189,8 @@ def read(
             typer.echo("\n".join(_text(result)))
     if any(r["error"] for r in results):
         raise typer.Exit(1)
+
+
+from ledgerlink.statements_import_command import import_  # noqa: E402
+
+app.command("import")(import_)

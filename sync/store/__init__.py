@@ -36,7 +36,9 @@ from sync.store.schema import (
     matches,
     metadata,
     outbox,
+    payment_pushes,
     quarantine,
+    statements,
     tenants,
     transactions,
 )
@@ -63,8 +65,10 @@ __all__ = [
     "metadata",
     "open_store",
     "outbox",
+    "payment_pushes",
     "quarantine",
     "redact",
+    "statements",
     "tenants",
     "transactions",
 ]

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -43,7 +44,9 @@ from sync.store.types import ExactDecimal, UtcDateTime
 __all__ = [
     "DOCUMENT_STATES",
     "OUTBOX_STATES",
+    "PUSH_STATES",
     "QUARANTINE_STATES",
+    "STATEMENT_BALANCES",
     "connection_fences",
     "connections",
     "cursors",
@@ -55,7 +58,9 @@ __all__ = [
     "migration_items",
     "migrations",
     "outbox",
+    "payment_pushes",
     "quarantine",
+    "statements",
     "tenants",
     "transactions",
 ]
@@ -85,6 +90,20 @@ OUTBOX_STATES = (
     "in-doubt",
     "sending",  # claimed and committed before the send: found so at start, a crash interrupted it
     "cancelled",  # a newer version of the document was queued before this one was sent
+)
+PUSH_STATES = (
+    "pending",  # recorded with its match, not pushed yet
+    "pushing",  # claimed and committed before the push: found so at start, a crash interrupted it
+    "pushed",  # push_payment returned
+    "found",  # after a crash the source was asked and already had it: not pushed again
+    "in-doubt",  # after a crash, and the source cannot be asked: the user decides
+    "unsupported",  # the source cannot take it (a reversal, a credit note netted): reported
+    "failed",  # the source refused it (RecordError); last_error says why
+)
+STATEMENT_BALANCES = (
+    "balanced",  # opening + entries = closing
+    "accepted-unbalanced",  # imported with --accept-unbalanced; ``difference`` holds how much
+    "no-balances",  # the statement gives none (camt.054)
 )
 QUARANTINE_STATES = (
     "held",  # waits for a mapping fix (an unmapped code); retry rebuilds it
@@ -285,6 +304,46 @@ quarantine = Table(
     comment="What could not be built or is invalid, with its reason; nothing is lost.",
 )
 
+statements = Table(
+    "statements",
+    metadata,
+    _id(),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column(
+        "account",
+        String(50),
+        nullable=False,
+        comment="the statement's account: compact IBAN, or the bank's account id",
+    ),
+    Column("format", String(30), nullable=False, comment="camt.053.001.02 ... or mt940"),
+    Column("statement_ref", String(200), nullable=True, comment="camt Stmt/Id, MT940 :20:/:28C:"),
+    Column(
+        "identity",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="hash of account, statement id, period and balances: imported once",
+    ),
+    Column("source", Text, nullable=False, comment="the file it was imported from"),
+    Column("currency", String(3), nullable=False, comment="the account's currency"),
+    Column("period_from", Date, nullable=True),
+    Column("period_to", Date, nullable=True),
+    Column("opening", Money, nullable=True, comment="opening booked balance, signed"),
+    Column("opening_date", Date, nullable=True),
+    Column("closing", Money, nullable=True, comment="closing booked balance, signed"),
+    Column("closing_date", Date, nullable=True),
+    Column(
+        "difference",
+        Money,
+        nullable=True,
+        comment="opening + entries - closing; null without balances",
+    ),
+    Column("balance", String(30), nullable=False, comment="one of STATEMENT_BALANCES"),
+    _created(),
+    Index(None, "connection_id", "account"),
+    comment="A bank statement as imported (`ledgerlink statements import`), with its balances.",
+)
+
 transactions = Table(
     "transactions",
     metadata,
@@ -310,11 +369,36 @@ transactions = Table(
         String(64),
         nullable=False,
         unique=True,
-        comment="stable hash of account, dates, amount and references: imported once",
+        comment="sync.statement_import.transaction_identity: imported once",
     ),
     Column("source", Text, nullable=True, comment="the statement file or feed it came from"),
     _created(),
+    Column(
+        "connection_id",
+        ForeignKey("connections.id"),
+        nullable=True,
+        comment="the connection that owns the account (revision 0006; null before)",
+    ),
+    Column(
+        "statement_id",
+        ForeignKey("statements.id"),
+        nullable=True,
+        index=True,
+        comment="the statement it was imported with",
+    ),
+    Column("entry", Integer, nullable=True, comment="1-based position in its statement"),
+    Column("end_to_end_id", String(200), nullable=True, comment="the payer's EndToEndId"),
+    Column("bank_code", String(100), nullable=True, comment="bank transaction code"),
+    Column("reversal", Boolean, nullable=False, default=False, comment="a reversal or return"),
+    Column("return_reason", String(10), nullable=True, comment="ISO 20022 return reason"),
+    Column(
+        "data",
+        JsonDocument,
+        nullable=True,
+        comment="the whole reconcile.Transaction (batch children too), for the matcher",
+    ),
     Index(None, "account", "booking_date"),
+    Index(None, "connection_id", "bank_reference"),
     comment="A bank or statement transaction, for the reconciler.",
 )
 
@@ -324,13 +408,56 @@ matches = Table(
     _id(),
     Column("transaction_id", ForeignKey("transactions.id"), nullable=False),
     Column("document_id", ForeignKey("documents.id"), nullable=False, index=True),
-    Column("amount", Money, nullable=False, comment="the part of the transaction for it"),
+    Column(
+        "amount",
+        Money,
+        nullable=False,
+        comment="signed reduction of the document's open amount (negative: credit note "
+        "consumed, reversal)",
+    ),
     Column("stage", String(50), nullable=False, comment="the matching stage that found it"),
     Column("reason", Text, nullable=False, comment="why, in words"),
     Column("confidence", ExactDecimal(5, 4), nullable=False, comment="0 to 1"),
     _created(),
+    Column(
+        "written_off",
+        Money,
+        nullable=False,
+        default=0,
+        comment="a shortfall of the document written off under the tolerance policy",
+    ),
     UniqueConstraint("transaction_id", "document_id"),
-    comment="A transaction (or part of it) applied to a document.",
+    comment="A match event, never changed: a transaction (or part of it) applied to a "
+    "document. A document's open amount is its amount less its matches.",
+)
+
+payment_pushes = Table(
+    "payment_pushes",
+    metadata,
+    _id(),
+    Column("match_id", ForeignKey("matches.id"), nullable=False, unique=True),
+    Column(
+        "idempotency_key",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="sync.payment_push.push_key(connection, bank reference, source record)",
+    ),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("kind", String(20), nullable=False, comment="payment, reversal or credit"),
+    Column("amount", Money, nullable=False, comment="what is pushed (BT-113), positive"),
+    Column("currency", String(3), nullable=False),
+    Column("paid_on", Date, nullable=False, comment="the booking date"),
+    Column("reference", Text, nullable=False, comment="Payment.reference: the bank reference"),
+    Column("state", String(20), nullable=False, comment="one of PUSH_STATES"),
+    Column("attempts", Integer, nullable=False, default=0, comment="pushes tried so far"),
+    Column("last_error", Text, nullable=True, comment="why it failed or is reported"),
+    Column("pushed_at", UtcDateTime, nullable=True, comment="when the source took it"),
+    _created(),
+    _updated(),
+    Index(None, "state"),
+    comment="One push_payment per match: at most one booking at the source, whatever crashes.",
 )
 
 migrations = Table(

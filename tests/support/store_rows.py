@@ -72,6 +72,27 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "created_at": ROW_TIME,
             }
         ],
+        "statements": [
+            {
+                "id": 1,
+                "connection_id": 1,
+                "account": "NL91ABNA0417164300",
+                "format": "camt.053.001.02",
+                "statement_ref": "STMT-2026-03-02/Ünï",
+                "identity": "e" * 64,
+                "source": "camt053-2026-03-02.xml",
+                "currency": "EUR",
+                "period_from": date(2026, 3, 2),
+                "period_to": date(2026, 3, 2),
+                "opening": Decimal("-99999999999999.9999"),
+                "opening_date": date(2026, 3, 1),
+                "closing": Decimal("12345678901234.5678"),
+                "closing_date": date(2026, 3, 2),
+                "difference": Decimal("-0.0001"),
+                "balance": "accepted-unbalanced",
+                "created_at": ROW_TIME,
+            }
+        ],
         "transactions": [
             {
                 "id": 1,
@@ -89,6 +110,14 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "identity": "a" * 64,
                 "source": "camt053-2026-03-02.xml",
                 "created_at": ROW_TIME,
+                "connection_id": 1,
+                "statement_id": 1,
+                "entry": 3,
+                "end_to_end_id": "E2E-Ünï-1",
+                "bank_code": "PMNT-RCDT-ESCT",
+                "reversal": True,
+                "return_reason": "AC06",
+                "data": {"amount": "12345678901234.5678", "children": [{"text": "café"}]},
             }
         ],
         "cursors": [
@@ -140,6 +169,27 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "reason": "RF18539007547034 is the document's payment reference",
                 "confidence": Decimal("0.9750"),
                 "created_at": ROW_TIME,
+                "written_off": Decimal("0.0001"),
+            }
+        ],
+        "payment_pushes": [
+            {
+                "id": 1,
+                "match_id": 1,
+                "idempotency_key": "f" * 64,
+                "connection_id": 1,
+                "document_id": 7,
+                "kind": "payment",
+                "amount": Decimal("99999999999999.9999"),
+                "currency": "EUR",
+                "paid_on": date(2026, 3, 2),
+                "reference": "2026030200001",
+                "state": "in-doubt",
+                "attempts": 2,
+                "last_error": "killed between push and record; the source cannot be asked",
+                "pushed_at": ROW_TIME,
+                "created_at": ROW_TIME,
+                "updated_at": ROW_TIME,
             }
         ],
         "outbox": [

@@ -1,0 +1,127 @@
+"""The store mode of ``ledgerlink reconcile`` and ``ledgerlink reconcile confirm``.
+
+``reconcile`` matches the stored open bookings (:func:`sync.reconciliation.reconcile`),
+prints each match with its stage, reason and confidence, then the unmatched with their
+suggestions, records the matches as events and pushes each applied payment back once
+(:func:`sync.payment_push.push_payments`) through the connections of the settings file.
+``--dry-run`` stores and pushes nothing. ``--format json`` prints one object: the keys of
+the store-free mode (``entries``, ``unmatched``, ``open``) and ``recorded`` (match events
+written), ``pushed`` (``{"pushed", "found", "in_doubt", "unsupported", "failed"}`` counts)
+and ``problems`` (one line each: a reversal the source cannot take, a push in doubt).
+
+Exit codes: 0 done, 1 a push failed or is in doubt, or ``confirm`` cannot apply, 2 a usage
+error or a store that cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from ledgerlink._output import fail
+from ledgerlink.store_command import store_url
+
+if TYPE_CHECKING:
+    from reconcile.matching import MatchPolicy
+    from sync.payment_push import PushSummary
+    from sync.store import Store
+
+__all__ = ["confirm_mode", "store_mode"]
+
+
+def _opened(ctx: typer.Context, given: str | None) -> Store:
+    from sync.store import StoreError, open_store
+
+    try:
+        store = open_store(store_url(ctx, given))
+        store.check()
+    except StoreError as failure:
+        from ledgerlink.store_command import store_problem
+
+        fail(store_problem(ctx, failure), 2)
+    return store
+
+
+def _push(ctx: typer.Context, store: Store) -> PushSummary:
+    """Push the queued payments of every connection the settings file names."""
+    from connectors.errors import ConfigurationError
+    from ledgerlink.config_option import SettingsFile
+    from ledgerlink.connections import open_connection
+    from ledgerlink.settings import config_path, load_settings
+    from sync.payment_push import PushSummary, push_payments
+
+    stored = ctx.find_root().obj
+    explicit = stored.explicit if isinstance(stored, SettingsFile) else None
+    path, _ = config_path(explicit)
+    summary = PushSummary()
+    if not path.is_file():
+        summary.problems.append("no settings file: nothing pushed (the pushes stay queued)")
+        return summary
+    try:
+        settings = load_settings(explicit)
+        connectors = {}
+        for name in settings.connections:
+            connectors[name] = open_connection(settings, name, source=path)
+    except ConfigurationError as failure:
+        fail(str(failure), 2)
+    return push_payments(store, connectors)
+
+
+def store_mode(
+    ctx: typer.Context, given: str | None, policy: MatchPolicy, *, dry_run: bool, as_json: bool
+) -> None:
+    from ledgerlink.reconcile_command import _print_text, outcome_json
+    from sync.payment_push import PushSummary
+    from sync.reconciliation import reconcile
+
+    with _opened(ctx, given) as store:
+        run = reconcile(store, policy, dry_run=dry_run)
+        pushed = PushSummary() if dry_run else _push(ctx, store)
+    if as_json:
+        data: dict[str, Any] = outcome_json(run.outcome)
+        data |= {
+            "recorded": run.recorded,
+            "pushed": {
+                "pushed": pushed.pushed,
+                "found": pushed.found,
+                "in_doubt": pushed.in_doubt,
+                "unsupported": pushed.unsupported,
+                "failed": pushed.failed,
+            },
+            "problems": pushed.problems,
+        }
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        _print_text(run.outcome)
+        if dry_run:
+            typer.echo("dry run: nothing stored, nothing pushed")
+        else:
+            typer.echo(
+                f"recorded {run.recorded} match events; pushed {pushed.pushed}, found at the "
+                f"source {pushed.found}, in doubt {pushed.in_doubt}, not supported "
+                f"{pushed.unsupported}, failed {pushed.failed}"
+            )
+        for problem in pushed.problems:
+            typer.echo(f"  {problem}")
+    if pushed.failed or pushed.in_doubt:
+        raise typer.Exit(1)
+
+
+def confirm_mode(
+    ctx: typer.Context, given: str | None, bank_reference: str, numbers: list[str]
+) -> None:
+    from sync.reconciliation import ConfirmError, confirm
+
+    with _opened(ctx, given) as store:
+        try:
+            found = confirm(store, bank_reference, numbers)
+        except ConfirmError as failure:
+            fail(str(failure), 1)
+        pushed = _push(ctx, store)
+    applied = ", ".join(f"{a.invoice} {a.amount}" for a in found.allocations)
+    typer.echo(f"{found.bank_reference}: applied by hand to {applied}")
+    typer.echo(f"pushed {pushed.pushed}, not supported {pushed.unsupported}")
+    for problem in pushed.problems:
+        typer.echo(f"  {problem}")
