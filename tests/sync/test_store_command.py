@@ -100,7 +100,9 @@ def test_copy_sqlite_to_postgresql_and_back_keeps_every_value(
     result = ledgerlink("store", "copy", sqlite_url, postgres_url)
     assert result.exit_code == 0, result.output
     assert re.search(r"^documents +2 +2$", result.stdout, re.MULTILINE)
-    assert "copied 14 rows in 13 tables" in result.stdout
+    rows_written = sum(len(rows) for rows in written.values())
+    tables_written = sum(1 for rows in written.values() if rows)
+    assert f"copied {rows_written} rows in {tables_written} tables" in result.stdout
     with open_store(postgres_url) as target:
         assert target.check() == HEAD
         assert read_all(target) == written

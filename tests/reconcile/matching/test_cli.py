@@ -102,11 +102,14 @@ def test_camt_writer_output_is_schema_valid(tmp_path: Path) -> None:
     assert schema.validate(document), schema.error_log
 
 
-def test_without_invoices_and_statement_the_store_mode_asks_for_settings() -> None:
+def test_without_invoices_and_statement_it_runs_on_the_store_and_names_a_missing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["reconcile", "--format", "json"])
     assert result.exit_code == 2
-    assert "store mode" in result.output
-    assert "settings file" in result.output
+    assert "no store" in result.output
+    assert "ledgerlink.db" in result.output
 
 
 def test_invoices_need_a_statement(tmp_path: Path) -> None:
