@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import func, select
+from support.kill_points import run_to_kill_point
 from support.outbox_doubles import NoteSource, add_document, envelope_for
 
 from delivery.ap_emulator import ApEmulator, default_script
@@ -90,36 +87,9 @@ def _pick(rng: random.Random, url: str, sends: bool, posted: Iterable[str]) -> s
 
 def _run(url: str, ap: str, tmp: Path, point: str | None) -> str:
     """One worker: 'killed' when it reached ``point`` and was killed, 'done' when it ended."""
-    marker = tmp / "paused"
-    marker.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
-    env.pop("LEDGERLINK_KILL_POINT", None)
-    if point is not None:
-        env |= {"LEDGERLINK_KILL_POINT": point, "LEDGERLINK_KILL_MARKER": str(marker)}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "support.outbox_worker", url, ap, str(tmp / "source")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    return run_to_kill_point(
+        ["-m", "support.outbox_worker", url, ap, str(tmp / "source")], tmp, point, wait=WAIT
     )
-    deadline = time.monotonic() + WAIT
-    try:
-        while time.monotonic() < deadline:
-            if marker.exists():
-                worker.send_signal(signal.SIGKILL)
-                worker.wait(timeout=WAIT)
-                return "killed"
-            if worker.poll() is not None:
-                _, errors = worker.communicate(timeout=WAIT)
-                assert worker.returncode == 0, errors.decode()
-                return "done"
-            time.sleep(0.01)
-        raise AssertionError(f"the worker took more than {WAIT} s (point {point})")
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(timeout=WAIT)
 
 
 def test_kill_9_at_random_points_delivers_each_document_once(

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from support.kill_points import run_to_kill_point
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYMENTS = 40
@@ -84,36 +84,7 @@ def _fill(url: str) -> None:
 
 
 def _run(url: str, tmp: Path, point: str | None) -> str:
-    marker = tmp / "paused"
-    marker.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
-    env.pop("LEDGERLINK_KILL_POINT", None)
-    if point is not None:
-        env |= {"LEDGERLINK_KILL_POINT": point, "LEDGERLINK_KILL_MARKER": str(marker)}
-    worker = subprocess.Popen(
-        [sys.executable, __file__, url, str(tmp / "source")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + WAIT
-    try:
-        while time.monotonic() < deadline:
-            if marker.exists():
-                worker.send_signal(signal.SIGKILL)
-                worker.wait(timeout=WAIT)
-                return "killed"
-            if worker.poll() is not None:
-                _, errors = worker.communicate(timeout=WAIT)
-                assert worker.returncode == 0, errors.decode()
-                return "done"
-            time.sleep(0.01)
-        raise AssertionError(f"the worker took more than {WAIT} s (point {point})")
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(timeout=WAIT)
+    return run_to_kill_point([__file__, url, str(tmp / "source")], tmp, point, wait=WAIT)
 
 
 def test_kill_9_at_random_points_books_each_payment_once(store_url: str, tmp_path: Path) -> None:
