@@ -12,6 +12,7 @@ from ledgerlink import (
     artifacts_commands,
     config_option,
     daemon_command,
+    debtors_command,
     demo_command,
     mappings_command,
     migrate_command,
@@ -49,6 +50,7 @@ app.command("migrate")(migrate_command.migrate)
 app.command("daemon")(daemon_command.daemon)
 app.add_typer(reconcile_command.app, name="reconcile")
 app.add_typer(statements_command.app, name="statements")
+app.command("debtors")(debtors_command.debtors)
 
 
 def main() -> None:

@@ -75,6 +75,14 @@ IBAN. One account belongs to one connection.
 A connection with neither is not run by the daemon (``ledgerlink sync`` runs it all the
 same). Durations here, and ``lookback``, are read by :func:`parse_duration`, the one parser
 of :mod:`sync.schedule`; schedules by :class:`sync.schedule.Schedule`.
+
+Credit limits (``ledgerlink debtors``) are a ``[credit]`` table
+(:mod:`ledgerlink.credit_settings`)::
+
+    [credit]
+    near_breach = "0.80"                 # a debtor is near its limit from 80 %
+    [credit.limits]
+    "kvk:12345678" = "25000.00 EUR"      # by identifier (kvk, vat, ...) or by debtor key
 """
 
 from __future__ import annotations
@@ -109,6 +117,7 @@ from connectors.settings_errors import (
     refused_booleans,
     settings_error,
 )
+from ledgerlink.credit_settings import CreditSettings
 from sync.schedule import (  # parse_duration: the one duration parser, re-exported here
     DEFAULT_BACKOFF_CAP,
     Schedule,
@@ -459,6 +468,7 @@ class Settings(BaseSettings):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    credit: CreditSettings = Field(default_factory=CreditSettings)
     channels: dict[str, Any] = Field(
         default_factory=dict,
         description="[channels.NAME]: delivery.base channel settings, told apart by type",

@@ -126,6 +126,20 @@ def store_problem(ctx: typer.Context, failure: Exception) -> str:
     return message.replace(hint, command)
 
 
+def checked_store(ctx: typer.Context, given: str | None) -> Store:
+    """The store a reading command uses (:func:`store_url`), opened and checked to be at the
+    newest revision; a store that cannot be used ends the command with exit 2 and the
+    message of :func:`store_problem`."""
+    from sync.store import StoreError, open_store
+
+    try:
+        store = open_store(store_url(ctx, given))
+        store.check()
+    except StoreError as failure:
+        fail(store_problem(ctx, failure), 2)
+    return store
+
+
 def _opened(url: str, *, create: bool) -> Store:
     from sync.store import StoreError, open_store
 

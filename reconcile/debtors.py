@@ -151,9 +151,11 @@ def join_debtors(buyers: Iterable[Buyer]) -> Debtors:
             clash = _disagreement(other, debtor)
             if clash is not None:
                 kind, theirs, mine = clash
-                conflicts.append(
-                    Conflict(identifier, kind, (other.key, debtor.key), (theirs, mine))
-                )
+                conflict = Conflict(identifier, kind, (other.key, debtor.key), (theirs, mine))
+                if (identifier, kind, {theirs, mine}) not in [
+                    (c.shared, c.kind, set(c.values)) for c in conflicts
+                ]:
+                    conflicts.append(conflict)
                 continue
             other.buyers += debtor.buyers
             other.identifiers |= debtor.identifiers
