@@ -19,6 +19,7 @@ from ledgerlink import (
     outbox_command,
     pull_command,
     reconcile_command,
+    report_command,
     statements_command,
     store_command,
     sync_command,
@@ -51,6 +52,7 @@ app.command("daemon")(daemon_command.daemon)
 app.add_typer(reconcile_command.app, name="reconcile")
 app.add_typer(statements_command.app, name="statements")
 app.command("debtors")(debtors_command.debtors)
+app.add_typer(report_command.app, name="report")
 
 
 def main() -> None:

@@ -36,12 +36,12 @@ if TYPE_CHECKING:
     from ledgerlink.credit_settings import CreditSettings
     from sync.receivables import DebtorExposure
 
-__all__ = ["debtors"]
+__all__ = ["credit_settings", "debtors"]
 
 FORMATS = ("text", "json", "csv")
 
 
-def _credit_settings(ctx: typer.Context) -> CreditSettings:
+def credit_settings(ctx: typer.Context) -> CreditSettings:
     from connectors.errors import ConfigurationError
     from ledgerlink.config_option import SettingsFile
     from ledgerlink.credit_settings import CreditSettings
@@ -142,7 +142,7 @@ def debtors(
     """List the debtors across connections: identifiers, connections, exposure and limit."""
     if format_ not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {format_!r}", 2)
-    credit = _credit_settings(ctx)
+    credit = credit_settings(ctx)
 
     from ledgerlink.store_command import checked_store
     from sync.receivables import debtor_exposures, stored_items

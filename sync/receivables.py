@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -18,13 +19,21 @@ from sqlalchemy import Connection, func, select
 
 from reconcile.credit.exposure import CreditLimit, Exposure, exposures
 from reconcile.debtors import Buyer, Debtor, Debtors, join_debtors
-from sync.store.schema import connections, documents, matches
+from sync.store.schema import connections, documents, matches, transactions
 
 if TYPE_CHECKING:
     from model.document import Party
+    from reconcile.credit.history import History
     from reconcile.open_items import OpenItem
 
-__all__ = ["DebtorExposure", "StoredItem", "debtor_exposures", "limit_of", "stored_items"]
+__all__ = [
+    "DebtorExposure",
+    "StoredItem",
+    "debtor_exposures",
+    "limit_of",
+    "stored_histories",
+    "stored_items",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +159,46 @@ def debtor_exposures(
         for debtor in book.debtors
     ]
     return book, result, problems
+
+
+def stored_histories(conn: Connection, items: Iterable[StoredItem], book: Debtors) -> list[History]:
+    """Each stored document's history for DSO and payment behaviour: its amount signed as the
+    debtor owes it, and each match event as a settlement on its booking's date (a write-off
+    on the same date). ``items`` must include the settled ones; ``book`` gives each its
+    debtor across connections."""
+    from reconcile.credit.history import History
+    from reconcile.open_items import ItemKind
+
+    rows = conn.execute(
+        select(
+            connections.c.name,
+            documents.c.source_id,
+            transactions.c.booking_date,
+            (matches.c.amount + matches.c.written_off).label("settled"),
+        )
+        .join(documents, documents.c.id == matches.c.document_id)
+        .join(connections, connections.c.id == documents.c.connection_id)
+        .join(transactions, transactions.c.id == matches.c.transaction_id)
+    )
+    settled: dict[tuple[str, str | None], list[tuple[date, Decimal]]] = {}
+    for row in rows:
+        settled.setdefault((row.name, row.source_id), []).append(
+            (row.booking_date, Decimal(row.settled))
+        )
+    histories = []
+    for stored in items:
+        item = stored.item
+        debtor = book.of(stored.connection, item.debtor)
+        sign = -1 if item.kind is ItemKind.CREDIT_NOTE else 1
+        histories.append(
+            History(
+                number=item.number,
+                debtor=debtor.key if debtor is not None else item.debtor,
+                currency=item.currency,
+                amount=sign * item.amount,
+                issue_date=item.issue_date,
+                due_date=item.due_date,
+                settlements=tuple(sorted(settled.get((stored.connection, item.source_id), []))),
+            )
+        )
+    return histories
