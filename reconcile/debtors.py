@@ -139,9 +139,11 @@ def join_debtors(buyers: Iterable[Buyer]) -> Debtors:
                 buyer.connection, buyer.key, seen.name, seen.identifiers | buyer.identifiers
             )
         pooled[(buyer.connection, buyer.key)] = buyer
-    debtors: list[Debtor] = []
+    alive: dict[int, Debtor] = {}  # by id(): joined debtors leave, in constant time
+    used: set[str] = set()
     owner: dict[tuple[str, str], Debtor] = {}
     conflicts: list[Conflict] = []
+    reported: set[tuple[tuple[str, str], str, frozenset[str]]] = set()
     for _, buyer in sorted(pooled.items()):
         debtor = Debtor(buyer.key, buyer.name, [buyer], set(buyer.identifiers))
         for identifier in sorted(buyer.identifiers):
@@ -151,26 +153,28 @@ def join_debtors(buyers: Iterable[Buyer]) -> Debtors:
             clash = _disagreement(other, debtor)
             if clash is not None:
                 kind, theirs, mine = clash
-                conflict = Conflict(identifier, kind, (other.key, debtor.key), (theirs, mine))
-                if (identifier, kind, {theirs, mine}) not in [
-                    (c.shared, c.kind, set(c.values)) for c in conflicts
-                ]:
-                    conflicts.append(conflict)
+                told = (identifier, kind, frozenset((theirs, mine)))
+                if told not in reported:
+                    reported.add(told)
+                    conflicts.append(
+                        Conflict(identifier, kind, (other.key, debtor.key), (theirs, mine))
+                    )
                 continue
             other.buyers += debtor.buyers
             other.identifiers |= debtor.identifiers
-            if debtor in debtors:
-                debtors.remove(debtor)
+            if alive.pop(id(debtor), None) is not None:
+                used.discard(debtor.key)
             for ident in debtor.identifiers:
                 if owner.get(ident) is debtor:
                     owner[ident] = other
             debtor = other
-        if debtor not in debtors:
-            used = {d.key for d in debtors}
+        if id(debtor) not in alive:
             if debtor.key in used:
                 debtor.key = f"{debtor.key}@{debtor.buyers[0].connection}"
-            debtors.append(debtor)
+            used.add(debtor.key)
+            alive[id(debtor)] = debtor
         for identifier in debtor.identifiers:
             owner.setdefault(identifier, debtor)
+    debtors = list(alive.values())
     by_buyer = {(b.connection, b.key): debtor for debtor in debtors for b in debtor.buyers}
     return Debtors(sorted(debtors, key=lambda d: d.key), conflicts, by_buyer)
