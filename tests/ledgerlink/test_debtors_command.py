@@ -11,74 +11,42 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support import two_shops
 from support.profile_documents import BUYER, clean_invoice, credit_note
-from typer.testing import CliRunner, Result
+from support.two_shops import ledgerlink, make_folder, write
 
-import ubl
-from ledgerlink.cli import app
 from model.document import Identifier
 
 pytestmark = pytest.mark.usefixtures("artifacts_cache")
-runner = CliRunner()
-
-SETTINGS = """\
-[store]
-url = "sqlite:///ledgerlink.db"
-[channels.archive]
-type = "directory"
-path = "delivered"
-[connections.shop]
-connector = "ubl-dir"
-path = "shop"
-channels = ["archive"]
-[connections.erp]
-connector = "ubl-dir"
-path = "erp"
-channels = ["archive"]
-[credit.limits]
-"kvk:87654321" = "300.00 EUR"
-"0106:11223344" = "100 EUR"
-"""
-
-
-def _write(folder: Path, name: str, doc: object) -> None:
-    (folder / f"{name}.xml").write_bytes(ubl.write(doc, profile="peppol-bis3"))  # type: ignore[arg-type]
+LIMITS = {"kvk:87654321": "300.00 EUR", "0106:11223344": "100 EUR"}
 
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LEDGERLINK_STORE", raising=False)
     monkeypatch.delenv("LEDGERLINK_CONFIG", raising=False)
+    make_folder(tmp_path, LIMITS)
     shop, erp = tmp_path / "shop", tmp_path / "erp"
-    shop.mkdir()
-    erp.mkdir()
     invoice = clean_invoice()  # 121.00 to BUYER: KvK 87654321, VAT NL987654321B01
-    _write(shop, "s1", replace(invoice, number="S-1"))
-    _write(shop, "s2", replace(invoice, number="S-2"))
+    write(shop, replace(invoice, number="S-1"))
+    write(shop, replace(invoice, number="S-2"))
     # The ERP knows the same buyer by its Peppol endpoint (a KvK number) and another spelling.
     by_endpoint = replace(
         BUYER, name="KOFFIEHUIS NOORD", vat_id=None, legal_registration=None,
         endpoint=Identifier(value="87654321", scheme="0106"),
     )  # fmt: skip
-    _write(erp, "e1", replace(invoice, number="E-1", buyer=by_endpoint))
-    _write(erp, "e2", replace(credit_note(invoice), number="E-2"))
+    write(erp, replace(invoice, number="E-1", buyer=by_endpoint))
+    write(erp, replace(credit_note(invoice), number="E-2"))
     # Another company of the same fiscal unity: same VAT id, its own KvK number.
     sibling = replace(
         BUYER, name="Koffiehuis Werk B.V.",
         legal_registration=Identifier(value="11223344", scheme="0106"),
         endpoint=Identifier(value="11223344", scheme="0106"),
     )  # fmt: skip
-    _write(erp, "e3", replace(invoice, number="E-3", buyer=sibling))
-    (tmp_path / "ledgerlink.toml").write_text(SETTINGS, encoding="utf-8")
+    write(erp, replace(invoice, number="E-3", buyer=sibling))
     synced = ledgerlink(tmp_path, "sync", "--format", "json")
     assert synced.exit_code == 0, synced.output
     return tmp_path
-
-
-def ledgerlink(folder: Path, *args: str) -> Result:
-    return runner.invoke(
-        app, ["--config", str(folder / "ledgerlink.toml"), *args], env={"COLUMNS": "200"}
-    )
 
 
 def test_json_joins_one_buyer_across_connections_and_keeps_the_sibling_apart(
@@ -122,7 +90,7 @@ def test_csv_has_a_row_per_debtor_and_currency_and_text_flags_the_breach(folder:
 def test_bad_limit_and_format_are_usage_errors(folder: Path) -> None:
     assert ledgerlink(folder, "debtors", "--format", "xml").exit_code == 2
     settings = folder / "ledgerlink.toml"
-    settings.write_text(SETTINGS.replace('"300.00 EUR"', '"lots"'), encoding="utf-8")
+    settings.write_text(two_shops.settings({**LIMITS, "kvk:87654321": "lots"}), encoding="utf-8")
     result = ledgerlink(folder, "debtors")
     assert result.exit_code == 2
     assert "kvk:87654321" in result.output and "AMOUNT CURRENCY" in result.output

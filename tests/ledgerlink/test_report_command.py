@@ -16,36 +16,14 @@ import pytest
 from lxml import etree
 from support.camt_writer import camt053
 from support.profile_documents import BUYER, clean_invoice
-from typer.testing import CliRunner, Result
+from support.two_shops import ACCOUNT, ledgerlink, make_folder, write
 
-import ubl
-from ledgerlink.cli import app
 from model.document import Identifier
 from model.identifiers import rf
 from reconcile.transaction import Counterparty, Transaction
 
 pytestmark = pytest.mark.usefixtures("artifacts_cache")
-runner = CliRunner()
-ACCOUNT = "NL91ABNA0417164300"
 ON = "2026-12-07"
-SETTINGS = f"""\
-[store]
-url = "sqlite:///ledgerlink.db"
-[channels.archive]
-type = "directory"
-path = "delivered"
-[connections.shop]
-connector = "ubl-dir"
-path = "shop"
-channels = ["archive"]
-accounts = ["{ACCOUNT}"]
-[connections.erp]
-connector = "ubl-dir"
-path = "erp"
-channels = ["archive"]
-[credit.limits]
-"kvk:87654321" = "200.00 EUR"
-"""
 SIBLING = replace(
     BUYER,
     name="Koffiehuis Werk B.V.",
@@ -60,13 +38,7 @@ def _invoice(folder: Path, number: str, issued: date, due: date, **changes: obje
     means = replace(doc.payment_means[0], remittance_info=rf.create(number.replace("-", "")))
     doc = replace(doc, number=number, issue_date=issued, due_date=due, payment_means=(means,))
     doc = replace(doc, **changes)  # type: ignore[arg-type]
-    (folder / f"{number}.xml").write_bytes(ubl.write(doc, profile="peppol-bis3"))
-
-
-def ledgerlink(folder: Path, *args: str) -> Result:
-    return runner.invoke(
-        app, ["--config", str(folder / "ledgerlink.toml"), *args], env={"COLUMNS": "200"}
-    )
+    write(folder, doc)
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +46,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("LEDGERLINK_STORE", raising=False)
         patch.delenv("LEDGERLINK_CONFIG", raising=False)
-        root = tmp_path_factory.mktemp("report")
+        root = make_folder(tmp_path_factory.mktemp("report"), {"kvk:87654321": "200.00 EUR"})
         shop, erp = root / "shop", root / "erp"
-        shop.mkdir()
-        erp.mkdir()
         # S-1 paid 10 days late; S-2 6 days overdue; S-3 159 days overdue; E-1 not due.
         _invoice(shop, "S-1", date(2026, 9, 1), date(2026, 10, 1))  # a Tuesday
         _invoice(shop, "S-2", date(2026, 11, 1), date(2026, 12, 1))  # a Sunday
         _invoice(shop, "S-3", date(2026, 6, 1), date(2026, 7, 1))  # a Monday
         _invoice(erp, "E-1", date(2026, 12, 1), date(2026, 12, 31), buyer=SIBLING)
-        (root / "ledgerlink.toml").write_text(SETTINGS, encoding="utf-8")
         synced = ledgerlink(root, "sync", "--format", "json")
         assert synced.exit_code == 0, synced.output
         paid = Transaction(
