@@ -18,6 +18,7 @@ from ledgerlink import (
     outbox_command,
     pull_command,
     reconcile_command,
+    reminders_command,
     statements_command,
     store_command,
     sync_command,
@@ -49,6 +50,7 @@ app.command("migrate")(migrate_command.migrate)
 app.command("daemon")(daemon_command.daemon)
 app.add_typer(reconcile_command.app, name="reconcile")
 app.add_typer(statements_command.app, name="statements")
+app.command("reminders")(reminders_command.reminders)
 
 
 def main() -> None:

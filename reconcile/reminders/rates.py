@@ -55,7 +55,20 @@ class RateTable:
 
     def segments(self, start: date, end: date) -> Iterator[tuple[date, date, Decimal]]:
         """``(from, to, rate)`` for the days ``start`` to ``end`` (inclusive), split where the
-        rate changes. A day no period covers is a :class:`DataError` naming the file."""
+        rate changes (adjacent periods with the same rate are one segment). A day no period
+        covers is a :class:`DataError` naming the file."""
+        pending: tuple[date, date, Decimal] | None = None
+        for first, last, rate in self._periods_over(start, end):
+            if pending is not None and pending[2] == rate:
+                pending = (pending[0], last, rate)
+                continue
+            if pending is not None:
+                yield pending
+            pending = (first, last, rate)
+        if pending is not None:
+            yield pending
+
+    def _periods_over(self, start: date, end: date) -> Iterator[tuple[date, date, Decimal]]:
         day = start
         for period in self.periods:
             if day > end:
