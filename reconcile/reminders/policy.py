@@ -16,7 +16,7 @@ A policy file::
     days = 7                     # relative to the due date (BT-9); negative = before it
     type = "reminder"            # reminder | fourteen_day_letter | final_notice | collection
 
-With ``extend`` the file's fields replace the preset's; a ``[[step]]`` whose name the preset
+With ``extend`` the file's fields replace the preset's (the name is the file's own); a ``[[step]]`` whose name the preset
 has changes that step (``remove = true`` drops it), any other is added. The presets ``nl-b2b``
 and ``nl-b2c`` ship in ``data/presets/``.
 """
@@ -109,7 +109,7 @@ def _preset_path(name: str) -> Path:
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any], path: Path) -> dict[str, Any]:
-    merged = {key: value for key, value in base.items() if key != "step"}
+    merged = {key: value for key, value in base.items() if key not in ("step", "name")}
     merged.update({key: value for key, value in child.items() if key not in ("step", "extend")})
     steps: list[dict[str, Any]] = [dict(step) for step in base.get("step", [])]
     child_steps = child.get("step", [])
