@@ -113,3 +113,11 @@ def test_per_period_equals_day_by_day(principal: Decimal, due: date, days: int, 
     expected = day_by_day(principal, due, on, table)
     got = statutory_interest(principal, due, on, rates(kind))
     assert [(p.start, p.end, p.rate, p.amount) for p in got.periods] == expected
+
+
+def test_a_start_on_29_february_compounds_on_1_march() -> None:
+    due = date(2024, 2, 28)
+    got = statutory_interest(D("999.99"), due, date(2026, 5, 1), rates("statutory"))
+    expected = day_by_day(D("999.99"), due, date(2026, 5, 1), STATUTORY)
+    assert [(p.start, p.end, p.rate, p.amount) for p in got.periods] == expected
+    assert any(p.start == date(2025, 3, 1) for p in got.periods)
