@@ -152,3 +152,14 @@ def test_a_policy_the_rules_refuse_names_file_and_field(
 def test_a_missing_policy_file_names_the_presets(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"no such policy file \(presets: nl-b2b, nl-b2c\)"):
         load_policy(tmp_path / "nope.toml")
+
+
+def test_the_readme_example_policy_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    start = readme.index('```toml\nname = "acme-consumers"') + len("```toml\n")
+    path = _file(tmp_path, readme[start : readme.index("```", start)], "example.toml")
+    policy = load_policy(path)
+    assert policy.name == "acme-consumers"
+    assert (policy.vat_on_costs, policy.receipt_days) == (Decimal(21), 3)
+    assert [s.name for s in policy.steps][:2] == ["reminder_1", "veertiendagenbrief"]
+    assert policy.step("phone_call").days == 25
