@@ -107,6 +107,12 @@ def reminders(
         fail(str(failure), 1)
     for entry in skipped:
         warn(f"{entry.number}: {entry.reason}: not evaluated")
+    for reminder in found:
+        if reminder.item.currency != "EUR" and reminder.costs:
+            warn(
+                f"{reminder.item.number}: currency {reminder.item.currency}: "
+                "the costs are EUR amounts (WIK, art. 6:96 BW)"
+            )
     if due_today:
         found = [reminder for reminder in found if reminder.fires_today]
     if format_ == "json":

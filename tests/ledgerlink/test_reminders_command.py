@@ -382,3 +382,22 @@ def test_a_due_date_before_the_rate_table_names_the_data_file(tmp_path: Path) ->
     assert (
         "statutory_interest.toml: no wettelijke rente rate in force on 2014-07-01" in result.output
     )
+
+
+def test_an_invoice_in_another_currency_is_named(tmp_path: Path) -> None:
+    _write(tmp_path / "inv", replace(_invoice("USD-1", date(2026, 11, 1), "10.00"), currency="USD"))
+    result = runner.invoke(
+        app,
+        [
+            "reminders",
+            "--invoices",
+            str(tmp_path / "inv"),
+            "--on",
+            ON.isoformat(),
+            "--policy",
+            "nl-b2b",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "USD-1: currency USD: the costs are EUR amounts" in result.stderr
+    assert "USD-1" in result.stdout
