@@ -2,7 +2,7 @@
 invoices written by the repo's writer into tmp, and a camt.053 statement reconciled first:
 the JSON contract of issue 17 section 2, the text and csv formats, and the errors. Interest
 is checked against the day-by-day computation of tests/support/day_interest.py and the WIK
-costs against the reference notes' own formula (section 3.1), not against the package."""
+costs against a piecewise formula of the staffel, not against the package."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import io
 import json
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -86,21 +86,21 @@ def _run(*args: str) -> dict[str, object]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def _reference_wik(principal: Decimal) -> Decimal:
-    """The reference notes' wik_costs (section 3.1), as written there."""
-    bands = (
-        (D(2500), D("0.15")),
-        (D(2500), D("0.10")),
-        (D(5000), D("0.05")),
-        (D(190000), D("0.01")),
-    )
-    rest, cost = principal, D(0)
-    for size, pct in bands:
-        part = min(rest, size)
-        cost += part * pct
-        rest -= part
-    cost += max(rest, D(0)) * D("0.005")
-    return max(D(40), min(cost, D(6775))).quantize(D("0.01"))
+def _independent_wik(principal: Decimal) -> Decimal:
+    """The WIK staffel (Stb. 2012, 141, art. 2) as a piecewise formula over the cumulative
+    costs at each band's start: written apart from the package's band loop."""
+    p = principal
+    if p <= 2500:
+        cost = p * D("0.15")
+    elif p <= 5000:
+        cost = 375 + (p - 2500) * D("0.10")
+    elif p <= 10000:
+        cost = 625 + (p - 5000) * D("0.05")
+    elif p <= 200000:
+        cost = 875 + (p - 10000) * D("0.01")
+    else:
+        cost = 2775 + (p - 200000) * D("0.005")
+    return min(max(cost, D(40)), D(6775)).quantize(D("0.01"), ROUND_HALF_UP)
 
 
 def _check_interest(row: dict[str, object], table: list[tuple[date, str]]) -> None:
@@ -190,9 +190,9 @@ def test_b2c_costs_from_the_fourteen_day_letter_on(tmp_path: Path) -> None:
     by = {r["invoice"]: r for r in out["reminders"]}  # type: ignore[union-attr]
     assert by["C-13"]["step"] == "reminder_1" and by["C-13"]["costs"] == "0.00"
     assert by["C-14"]["step"] == "veertiendagenbrief"
-    assert by["C-14"]["costs"] == str(_reference_wik(D("3025.00"))) == "427.50"
+    assert by["C-14"]["costs"] == str(_independent_wik(D("3025.00"))) == "427.50"
     assert by["C-60"]["step"] == "collection"
-    assert by["C-60"]["costs"] == str(_reference_wik(D("12100.00")))
+    assert by["C-60"]["costs"] == str(_independent_wik(D("12100.00")))
     assert by["C-400"]["costs"] == "40.00"
     for row in by.values():
         _check_interest(row, STATUTORY)
@@ -401,3 +401,36 @@ def test_an_invoice_in_another_currency_is_named(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "USD-1: currency USD: the costs are EUR amounts" in result.stderr
     assert "USD-1" in result.stdout
+
+
+def test_the_console_script(tmp_path: Path) -> None:
+    """The installed ``ledgerlink`` in a fresh process finds its packaged tables and presets."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("ledgerlink")
+    if not script.exists():
+        pytest.skip("no ledgerlink console script next to this interpreter")
+    _write(tmp_path / "inv", _invoice("S-1", ON - timedelta(days=30), "100.00"))
+    done = subprocess.run(
+        [
+            str(script),
+            "reminders",
+            "--invoices",
+            str(tmp_path / "inv"),
+            "--on",
+            ON.isoformat(),
+            "--policy",
+            "nl-b2c",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)["reminders"]
+    assert (row["invoice"], row["step"], row["costs"]) == ("S-1", "veertiendagenbrief", "40.00")
+    _check_interest(row, STATUTORY)
