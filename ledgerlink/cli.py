@@ -19,6 +19,7 @@ from ledgerlink import (
     outbox_command,
     pull_command,
     reconcile_command,
+    reminders_command,
     report_command,
     statements_command,
     store_command,
@@ -53,6 +54,7 @@ app.add_typer(reconcile_command.app, name="reconcile")
 app.add_typer(statements_command.app, name="statements")
 app.command("debtors")(debtors_command.debtors)
 app.add_typer(report_command.app, name="report")
+app.command("reminders")(reminders_command.reminders)
 
 
 def main() -> None:
