@@ -1,9 +1,11 @@
 """Pair precision and recall of the matcher on the seeded labelled set, per case class.
 
 A pair is (bank reference, document, signed amount) applied automatically; the truth is what
-tests/support/reconcile_cases.py labels each booking with. For the classes that must stay
-unmatched (``ambiguous``, ``unrelated``, ``paid_twice``) the figure that matters is
-``applied`` = 0. Usage::
+the package tests/support/reconcile_cases/ (one module per case family) labels each booking
+with. For the classes that must stay unmatched (``MUST_STAY_UNMATCHED``: the ambiguous ones,
+a stale reference against the invoice named, unrelated bookings, a reference already paid,
+the return of our own transfer) the figure that matters is ``applied`` = 0; they are marked
+``*``. Usage::
 
     python benchmarks/reconcile_quality.py [--seed 2026] [--debtors 3000]
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
 from reconcile.matching import match  # noqa: E402
-from tests.support.reconcile_cases import generate, score  # noqa: E402
+from tests.support.reconcile_cases import MUST_STAY_UNMATCHED, generate, score  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +36,7 @@ def main() -> None:
     )
     for case, s in per_case.items():
         print(
-            f"{case:30} {s.expected:6d} {s.predicted:7d} {s.true_positives:6d} "
+            f"{case + (' *' if case in MUST_STAY_UNMATCHED else ''):30} {s.expected:6d} {s.predicted:7d} {s.true_positives:6d} "
             f"{s.precision:9.4f} {s.recall:7.4f}"
         )
     print(

@@ -14,8 +14,17 @@ fresh SQLite store in ``OUT/sync/``, the fixtures as a model-json connection, th
 point emulator on 127.0.0.1 and the directory channel; it shows the answers coming back
 poll by poll and prints what a credit manager looks at: per document its number, buyer,
 amount due, due date, channel, state and last response, then the totals (sent, accepted,
-rejected, open amount by state). Exit code 1 when a document failed or ended otherwise
-than the emulator's demo script says, with the reason.
+rejected, open amount by state).
+
+Last the reconciliation step (:mod:`ledgerlink.demo_reconcile`): a camt.053 statement for
+the demo invoices (a payment by structured reference, one with the reference typed in the
+text, a partial payment, a combined payment, an invoice paid net of its credit note, and
+the rent, bank costs and a tax refund that are nobody's invoice) is imported into the store,
+matched, the payments pushed back through the demo connection (read-only: recorded as not
+supported), and per document paid its amount due and what is still open.
+
+Exit code 1 when a document failed or ended otherwise than the emulator's demo script says,
+or a booking was matched otherwise than the statement's truth, with the reason.
 """
 
 from __future__ import annotations
@@ -136,14 +145,29 @@ def _sync(fixtures: Path, out: Path, console: Console) -> list[str]:
     _credit_view(result, console)
     for reason in result.unexpected:
         console.print(f"[red]unexpected[/red] {reason}")
+    unexpected = list(result.unexpected)
+    unexpected += _reconcile(result.folder, console)
     console.print(
-        "Reconciliation (bank payments matched to these invoices) arrives with the "
-        "reconciler issue; `paid` here is the buyer's Invoice Response PD, not a bank line."
-    )
-    console.print(
-        f"Store, settings and delivered folder in {result.folder}: "
+        f"Store, settings, statement and delivered folder in {result.folder}: "
         f"`ledgerlink --config {result.folder / 'ledgerlink.toml'} status`"
     )
+    return unexpected
+
+
+def _reconcile(folder: Path, console: Console) -> list[str]:
+    """The reconciliation step on the cycle's store; what went unexpectedly (printed too)."""
+    from ledgerlink.demo_reconcile import run_reconciliation
+    from ledgerlink.demo_view import show_reconciliation
+
+    console.print()
+    console.print(
+        "[bold]Reconciliation[/bold]: a bank statement for these invoices, matched, "
+        "pushed back, open amounts"
+    )
+    result = run_reconciliation(folder, echo=console.print)
+    show_reconciliation(result, console)
+    for reason in result.unexpected:
+        console.print(f"[red]unexpected[/red] {reason}")
     return result.unexpected
 
 

@@ -2,7 +2,8 @@
 
 :func:`run_cycle` writes a settings file into a fresh folder ``OUT/sync/`` (the store
 ``ledgerlink.db``, SQLite; the connection ``demo``: the fixtures as a ``model-json``
-source, ``profile = "auto"``, channels ``peppol`` then ``archive``), starts the access
+source, ``profile = "auto"``, channels ``peppol`` then ``archive``, and the bank account
+of the demo statement, :data:`ledgerlink.demo_statement.ACCOUNT`, in ``accounts``), starts the access
 point emulator (:mod:`delivery.ap_emulator`, :func:`~delivery.ap_emulator.demo_script`,
 answers released one per poll) on a free port of 127.0.0.1, and runs the engine as
 ``ledgerlink sync`` does: :func:`sync.pipeline.sync_connection` (pull, build, validate,
@@ -74,6 +75,7 @@ connector = "model-json"
 path = {fixtures}
 profile = "auto"
 channels = ["peppol", "archive"]
+accounts = [{account}]
 """
 
 
@@ -257,6 +259,7 @@ def run_cycle(fixtures: Path, out: Path, *, echo: Callable[[str], None]) -> Cycl
     from delivery.ap_emulator import ApEmulator, demo_script
     from delivery.base import open_channel
     from ledgerlink.connections import open_connection
+    from ledgerlink.demo_statement import ACCOUNT
     from ledgerlink.settings import load_settings
     from sync.outbox import deliver
     from sync.pipeline import sync_connection
@@ -271,6 +274,7 @@ def run_cycle(fixtures: Path, out: Path, *, echo: Callable[[str], None]) -> Cycl
                 marker=MARKER,
                 url=json.dumps(emulator.url),
                 fixtures=json.dumps(str(fixtures.resolve())),
+                account=json.dumps(ACCOUNT),
             ),
             encoding="utf-8",
         )

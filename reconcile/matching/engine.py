@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reconcile.matching import (
+    conflicts,
     debtor_amount,
     invoice_numbers,
     near_references,
@@ -94,6 +95,10 @@ def match(
             booking = identify(book, key, tx)
             readings = _run(book, booking, policy, _STRONG)
             chosen = _decide(readings, policy)
+            if chosen is not None and (
+                other := conflicts.against(book, booking, policy, chosen, readings)
+            ):
+                chosen, readings = None, readings + other
             if chosen is not None:
                 _apply(book, history, outcome, booking, chosen)
             else:
@@ -107,6 +112,10 @@ def match(
         booking = identify(book, key, tx)
         readings = earlier_readings + _run(book, booking, policy, _BY_DEBTOR)
         chosen = _decide(readings, policy)
+        if chosen is not None and (
+            other := conflicts.against(book, booking, policy, chosen, readings)
+        ):
+            chosen, readings = None, readings + other
         if chosen is not None:
             _apply(book, history, outcome, booking, chosen)
         else:
