@@ -311,7 +311,7 @@ def write_statement(out: TextIO, bookings: Iterator[Entry]) -> int:
         count += 1
     out.write("</Stmt></BkToCstmrStmt></Document>\n")
     closing = (
-        '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>'
+        "<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>"
         f'<Amt Ccy="EUR">{abs(total):.2f}</Amt>'
         f"<CdtDbtInd>{'CRDT' if total >= 0 else 'DBIT'}</CdtDbtInd>"
         f"<Dt><Dt>{day}</Dt></Dt></Bal>"
