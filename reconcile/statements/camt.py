@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from lxml import etree
 
@@ -26,60 +27,70 @@ _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD",)
 
 
-def read_camt(path: str | os.PathLike[str]) -> Iterator[Statement]:
-    """Yield each ``Stmt`` (camt.053) or ``Ntfctn`` (camt.054) of the file at ``path``."""
-    source = os.fspath(path)
-    events = etree.iterparse(
+def _events(source: str, events: tuple[str, ...], tag: tuple[str, ...] | None = None) -> Any:
+    return etree.iterparse(
         source,
-        events=("start", "end"),
+        events=events,
+        tag=tag,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
         huge_tree=False,
         remove_comments=True,
     )
+
+
+def read_camt(path: str | os.PathLike[str]) -> Iterator[Statement]:
+    """Yield each ``Stmt`` (camt.053) or ``Ntfctn`` (camt.054) of the file at ``path``.
+
+    The root element is read first, on its own, for the namespace; the file is then parsed
+    with lxml reporting only the statement, ``Bal`` and ``Ntry`` elements of that namespace
+    (a Python step per entry, not per element)."""
+    source = os.fspath(path)
     state: _State | None = None
-    statement_tag = ""
-    reader: EntryReader | None = None
-    depth = 0
     try:
-        for event, element in events:
-            if reader is None:
-                namespace = etree.QName(element).namespace or ""
-                problem = unsupported_message(namespace)
-                if problem:
-                    raise StatementError(source, problem)
-                kind = namespace.rsplit(":", 1)[-1].split(".")[1]
-                statement_tag = f"{{{namespace}}}{CONTAINERS[kind][1]}"
-                if etree.QName(element).localname != "Document":
-                    raise StatementError(
-                        source, f"root element {etree.QName(element).localname} is not Document"
-                    )
-                reader = EntryReader(namespace)
-                fmt = namespace.rsplit(":", 1)[-1]
-                continue
+        root: etree._Element | None = None
+        for _event, element in _events(source, ("start",)):
+            root = element
+            break
+        if root is None:
+            raise StatementError(source, "empty XML document")
+        namespace = etree.QName(root).namespace or ""
+        problem = unsupported_message(namespace)
+        if problem:
+            raise StatementError(source, problem)
+        kind = namespace.rsplit(":", 1)[-1].split(".")[1]
+        statement_tag = f"{{{namespace}}}{CONTAINERS[kind][1]}"
+        if etree.QName(root).localname != "Document":
+            raise StatementError(
+                source, f"root element {etree.QName(root).localname} is not Document"
+            )
+        del root
+        reader = EntryReader(namespace)
+        fmt = namespace.rsplit(":", 1)[-1]
+        entry_tag, balance_tag = f"{{{namespace}}}Ntry", f"{{{namespace}}}Bal"
+        tags = (statement_tag, entry_tag, balance_tag)
+        for event, element in _events(source, ("start", "end"), tags):
+            tag = element.tag
             if event == "start":
-                depth += 1
-                if element.tag == statement_tag:
+                if tag == statement_tag:
                     state = _State(source, fmt, reader)
                 continue
-            depth -= 1
             if state is None:
                 continue
-            local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-            parent = element.getparent()
-            if local == "Ntry" and parent is not None and parent.tag == statement_tag:
-                state.add_entry(element)
-                _drop(element)
-            elif local == "Bal" and parent is not None and parent.tag == statement_tag:
-                state.add_balance(element)
-                _drop(element)
-            elif element.tag == statement_tag:
+            if tag == statement_tag:
                 yield state.finish(element)
                 state = None
                 _drop(element)
-        if reader is None:
-            raise StatementError(source, "empty XML document")
+                continue
+            parent = element.getparent()
+            if parent is None or parent.tag != statement_tag:
+                continue
+            if tag == entry_tag:
+                state.add_entry(element)
+            else:
+                state.add_balance(element)
+            _drop(element)
     except etree.XMLSyntaxError as failure:
         entry = state.count + 1 if state is not None else None
         line = failure.lineno if failure.lineno else None

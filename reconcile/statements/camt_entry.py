@@ -25,11 +25,73 @@ class EntryError(ValueError):
     """A field of the entry that cannot be read; the reader adds file and entry."""
 
 
+class _Fields:
+    """The elements under one ``Ntry`` or ``TxDtls``, by their path of local names
+    (``Refs/EndToEndId``), each path's elements in document order: what ``find`` and
+    ``findall`` with that path would give, from one walk over the subtree instead of one
+    walk per field. Elements of another namespace are left out with everything under them,
+    as a namespaced path never matches them; the walk does not go into ``stop``."""
+
+    __slots__ = ("_found",)
+
+    def __init__(self, element: Element, prefix: str, stop: str = "") -> None:
+        found: dict[str, list[Element]] = {}
+        skip = len(prefix)
+        stack: list[tuple[Element, str]] = [(element, "")]
+        order: list[tuple[Element, str]] = []
+        while stack:  # breadth-first per level keeps document order within each path
+            parent, base = stack.pop()
+            for child in parent:
+                tag = child.tag
+                if not isinstance(tag, str) or not tag.startswith(prefix):
+                    continue
+                path = base + tag[skip:]
+                same = found.get(path)
+                if same is None:
+                    found[path] = [child]
+                else:
+                    same.append(child)
+                if len(child) and path != stop:
+                    order.append((child, path + "/"))
+            if not stack and order:
+                stack = order[::-1]
+                order = []
+        self._found = found
+
+    def text(self, path: str) -> str | None:
+        """The stripped text of the first element at ``path``, or None."""
+        found = self._found.get(path)
+        if found is None:
+            return None
+        value = found[0].text
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def first(self, *paths: str) -> str | None:
+        for path in paths:
+            found = self._found.get(path)
+            if found is not None:
+                value = found[0].text
+                if value is not None and (value := value.strip()):
+                    return value
+        return None
+
+    def element(self, path: str) -> Element | None:
+        found = self._found.get(path)
+        return None if found is None else found[0]
+
+    def all(self, path: str) -> list[Element]:
+        return self._found.get(path) or []
+
+
 class EntryReader:
     """Reads entries of one namespace; ``own_account`` picks the counterparty side."""
 
     def __init__(self, namespace: str) -> None:
         self._ns = namespace
+        self._prefix = f"{{{namespace}}}"
         self._paths: dict[str, str] = {}
 
     def _p(self, path: str) -> str:
@@ -74,7 +136,11 @@ class EntryReader:
 
     def money(self, element: Element, path: str) -> tuple[Decimal, str] | None:
         """The amount at ``path`` with its ``Ccy``, checked and quantized."""
-        found = element.find(self._p(path))
+        return self._money(element.find(self._p(path)), path)
+
+    def _money(self, found: Element | None, path: str) -> tuple[Decimal, str] | None:
+        """The amount of element ``found`` (at ``path``) with its ``Ccy``, checked and
+        quantized."""
         if found is None:
             return None
         currency = (found.get("Ccy") or "").strip()
@@ -86,55 +152,52 @@ class EntryReader:
         except ValueError as failure:
             raise EntryError(f"{path}: {failure}") from None
 
+    @staticmethod
+    def _day(fields: _Fields, path: str) -> date | None:
+        """``path/Dt`` or the date part of ``path/DtTm``."""
+        value = fields.first(f"{path}/Dt", f"{path}/DtTm")
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            raise EntryError(f"{path}: {value!r} is not a date") from None
+
     def entry(self, ntry: Element, position: int, own_account: str | None) -> Transaction:
         """The Transaction of one ``Ntry``."""
-        money = self.money(ntry, "Amt")
+        f = _Fields(ntry, self._prefix, stop="NtryDtls/TxDtls")
+        money = self._money(f.element("Amt"), "Amt")
         if money is None:
             raise EntryError("Amt missing")
         value, currency = money
-        sign = _sign(self.text(ntry, "CdtDbtInd"), "CdtDbtInd")
-        booking = self.day(ntry, "BookgDt") or self.day(ntry, "ValDt")
+        sign = _sign(f.text("CdtDbtInd"), "CdtDbtInd")
+        booking = self._day(f, "BookgDt") or self._day(f, "ValDt")
         if booking is None:
             raise EntryError("BookgDt missing")
-        details = self.findall(ntry, "NtryDtls/TxDtls")
+        details = f.all("NtryDtls/TxDtls")
         fields: dict[str, object] = {}
         children: tuple[Transaction, ...] = ()
         if len(details) == 1:
-            fields = self._details(details[0], sign, own_account)
+            fields = self._details(_Fields(details[0], self._prefix), sign, own_account)
         elif details:
             children = tuple(
                 self._child(t, n, booking, sign, currency, own_account)
                 for n, t in enumerate(details, start=1)
             )
-        info = [
-            i for i in (fields.pop("additional_info", None), self.text(ntry, "AddtlNtryInf")) if i
-        ]
+        info = [i for i in (fields.pop("additional_info", None), f.text("AddtlNtryInf")) if i]
         return Transaction(
             booking_date=booking,
-            value_date=self.day(ntry, "ValDt"),
+            value_date=self._day(f, "ValDt"),
             amount=value * sign,
             currency=currency,
-            bank_reference=_str(fields.pop("bank_reference", None))
-            or self.text(ntry, "AcctSvcrRef"),
-            bank_code=_str(fields.pop("bank_code", None)) or self.bank_code(ntry),
-            reversal=(self.text(ntry, "RvslInd") or "").lower() in ("true", "1"),
+            bank_reference=_str(fields.pop("bank_reference", None)) or f.text("AcctSvcrRef"),
+            bank_code=_str(fields.pop("bank_code", None)) or _bank_code(f),
+            reversal=(f.text("RvslInd") or "").lower() in ("true", "1"),
             additional_info=" ".join(str(i) for i in info),
             children=children,
             entry=position,
             **fields,  # type: ignore[arg-type]
         )
-
-    def bank_code(self, element: Element) -> str | None:
-        """``BkTxCd/Domn/Cd-Fmly/Cd-SubFmlyCd`` (``PMNT-RCDT-ESCT``), else ``Prtry/Cd``."""
-        domain = self.text(element, "BkTxCd/Domn/Cd")
-        if domain is not None:
-            parts = [
-                domain,
-                self.text(element, "BkTxCd/Domn/Fmly/Cd"),
-                self.text(element, "BkTxCd/Domn/Fmly/SubFmlyCd"),
-            ]
-            return "-".join(p for p in parts if p)
-        return self.text(element, "BkTxCd/Prtry/Cd")
 
     def _child(
         self,
@@ -145,10 +208,13 @@ class EntryReader:
         parent_currency: str,
         own_account: str | None,
     ) -> Transaction:
-        indicator = self.text(tx, "CdtDbtInd")
+        f = _Fields(tx, self._prefix)
+        indicator = f.text("CdtDbtInd")
         sign = _sign(indicator, "TxDtls/CdtDbtInd") if indicator else parent_sign
-        money = self.money(tx, "Amt") or self.money(tx, "AmtDtls/TxAmt/Amt")
-        fields = self._details(tx, sign, own_account)
+        money = self._money(f.element("Amt"), "Amt") or self._money(
+            f.element("AmtDtls/TxAmt/Amt"), "AmtDtls/TxAmt/Amt"
+        )
+        fields = self._details(f, sign, own_account)
         info = fields.pop("additional_info", None)
         return Transaction(
             booking_date=booking,
@@ -160,66 +226,69 @@ class EntryReader:
             **fields,  # type: ignore[arg-type]
         )
 
-    def _details(self, tx: Element, sign: int, own_account: str | None) -> dict[str, object]:
+    def _details(self, f: _Fields, sign: int, own_account: str | None) -> dict[str, object]:
         """The fields one ``TxDtls`` gives (references, parties, remittance, return)."""
-        end_to_end = self.text(tx, "Refs/EndToEndId")
+        end_to_end = f.text("Refs/EndToEndId")
         if end_to_end is not None and end_to_end.upper() == "NOTPROVIDED":
             end_to_end = None
         references = tuple(
             "".join(ref.split())
-            for ref in (self.text(r, "Ref") for r in self.findall(tx, "RmtInf/Strd/CdtrRefInf"))
+            for ref in (self.text(r, "Ref") for r in f.all("RmtInf/Strd/CdtrRefInf"))
             if ref
         )
-        text = " ".join(
-            " ".join((u.text or "").split()) for u in self.findall(tx, "RmtInf/Ustrd") if u.text
-        )
+        text = " ".join(" ".join(u.text.split()) for u in f.all("RmtInf/Ustrd") if u.text)
         fields: dict[str, object] = {
-            "counterparty": self._counterparty(tx, sign, own_account),
-            "ultimate_debtor": self.first(
-                tx, "RltdPties/UltmtDbtr/Nm", "RltdPties/UltmtDbtr/Pty/Nm"
-            ),
+            "counterparty": _counterparty(f, sign, own_account),
+            "ultimate_debtor": f.first("RltdPties/UltmtDbtr/Nm", "RltdPties/UltmtDbtr/Pty/Nm"),
             "structured_reference": references[0] if references else None,
             "structured_references": references,
             "text": text,
             "end_to_end_id": end_to_end,
-            "return_reason": self.first(tx, "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry"),
-            "mandate_id": self.text(tx, "Refs/MndtId"),
-            "creditor_id": self.first(
-                tx, "RltdPties/Cdtr/Id/PrvtId/Othr/Id", "RltdPties/Cdtr/Pty/Id/PrvtId/Othr/Id"
+            "return_reason": f.first("RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry"),
+            "mandate_id": f.text("Refs/MndtId"),
+            "creditor_id": f.first(
+                "RltdPties/Cdtr/Id/PrvtId/Othr/Id", "RltdPties/Cdtr/Pty/Id/PrvtId/Othr/Id"
             ),
-            "bank_reference": self.text(tx, "Refs/AcctSvcrRef"),
-            "bank_code": self.bank_code(tx),
-            "additional_info": self.text(tx, "AddtlTxInf"),
+            "bank_reference": f.text("Refs/AcctSvcrRef"),
+            "bank_code": _bank_code(f),
+            "additional_info": f.text("AddtlTxInf"),
         }
         return fields
 
-    def _party(self, tx: Element, role: str) -> Counterparty | None:
-        """``Dbtr`` or ``Cdtr`` with its account and agent, or None when none is given."""
-        name = self.first(tx, f"RltdPties/{role}/Nm", f"RltdPties/{role}/Pty/Nm")
-        iban = self.first(tx, f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id")
-        bic = self.first(
-            tx, f"RltdAgts/{role}Agt/FinInstnId/BIC", f"RltdAgts/{role}Agt/FinInstnId/BICFI"
-        )
-        if name is None and iban is None and bic is None:
-            return None
-        return Counterparty(
-            name=name, iban="".join(iban.split()).upper() if iban else None, bic=bic
-        )
 
-    def _counterparty(self, tx: Element, sign: int, own_account: str | None) -> Counterparty | None:
-        """The other side: the debtor of a credit, the creditor of a debit; where that side
-        carries our own account and the other one does not, the other one."""
-        debtor, creditor = self._party(tx, "Dbtr"), self._party(tx, "Cdtr")
-        chosen, other = (debtor, creditor) if sign > 0 else (creditor, debtor)
-        if (
-            chosen is not None
-            and other is not None
-            and own_account
-            and chosen.iban == own_account
-            and other.iban != own_account
-        ):
-            return other
-        return chosen if chosen is not None else None
+def _bank_code(f: _Fields) -> str | None:
+    """``BkTxCd/Domn/Cd-Fmly/Cd-SubFmlyCd`` (``PMNT-RCDT-ESCT``), else ``Prtry/Cd``."""
+    domain = f.text("BkTxCd/Domn/Cd")
+    if domain is not None:
+        parts = [domain, f.text("BkTxCd/Domn/Fmly/Cd"), f.text("BkTxCd/Domn/Fmly/SubFmlyCd")]
+        return "-".join(p for p in parts if p)
+    return f.text("BkTxCd/Prtry/Cd")
+
+
+def _party(f: _Fields, role: str) -> Counterparty | None:
+    """``Dbtr`` or ``Cdtr`` with its account and agent, or None when none is given."""
+    name = f.first(f"RltdPties/{role}/Nm", f"RltdPties/{role}/Pty/Nm")
+    iban = f.first(f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id")
+    bic = f.first(f"RltdAgts/{role}Agt/FinInstnId/BIC", f"RltdAgts/{role}Agt/FinInstnId/BICFI")
+    if name is None and iban is None and bic is None:
+        return None
+    return Counterparty(name=name, iban="".join(iban.split()).upper() if iban else None, bic=bic)
+
+
+def _counterparty(f: _Fields, sign: int, own_account: str | None) -> Counterparty | None:
+    """The other side: the debtor of a credit, the creditor of a debit; where that side
+    carries our own account and the other one does not, the other one."""
+    debtor, creditor = _party(f, "Dbtr"), _party(f, "Cdtr")
+    chosen, other = (debtor, creditor) if sign > 0 else (creditor, debtor)
+    if (
+        chosen is not None
+        and other is not None
+        and own_account
+        and chosen.iban == own_account
+        and other.iban != own_account
+    ):
+        return other
+    return chosen if chosen is not None else None
 
 
 def _sign(indicator: str | None, where: str) -> int:
