@@ -144,14 +144,25 @@ def _receivable(rpc: TrytonRpc, row: Mapping[str, Any], move_id: int) -> dict[st
     return line
 
 
+def _taken_lines(rpc: TrytonRpc, row: Mapping[str, Any], move_id: int) -> list[int] | None:
+    """The invoice's payment lines reconciled against the reversal's move ``move_id``; None
+    while that move is not posted and reconciled yet."""
+    line = _receivable(rpc, row, move_id)
+    if not line["reconciliation"] or (line.get("move.") or {}).get("state") != "posted":
+        return None
+    (reconciliation,) = rpc.read(
+        "account.move.reconciliation", [line["reconciliation"]], ("lines",)
+    )
+    return [other for other in reconciliation["lines"] if other in row["payment_lines"]]
+
+
 def reversal_booked(rpc: TrytonRpc, ref: DocumentRef, payment: Payment) -> bool:
     """Whether the reversal ``payment`` is booked: its posted move (origin the invoice,
-    description its reference, on its date) with the receivable line reconciled against
-    the payment line it takes back."""
+    description its reference, on its date), its receivable line reconciled against the
+    payment line it takes back, and that line no longer one of the invoice's payments."""
     row = invoice(rpc, ref)
     return any(
-        move["state"] == "posted" and _receivable(rpc, row, move["id"])["reconciliation"]
-        for move in _reversal_moves(rpc, row, payment)
+        _taken_lines(rpc, row, move["id"]) == [] for move in _reversal_moves(rpc, row, payment)
     )
 
 
@@ -169,10 +180,10 @@ def reverse_payment(
     row = invoice(rpc, ref)
     number = _check(ref, row, payment)
     moves = _reversal_moves(rpc, row, payment)
-    if moves and moves[0]["state"] == "posted":
-        line = _receivable(rpc, row, moves[0]["id"])
-        if line["reconciliation"]:
-            return
+    taken_lines = _taken_lines(rpc, row, moves[0]["id"]) if moves else None
+    if taken_lines is not None:  # booked; a crash may have come before the last step
+        _release(rpc, ref, taken_lines)
+        return
     if row["state"] not in ("posted", "paid"):
         raise RecordError(ref.record_id, f"invoice {number} is {row['state']}: cannot reverse")
     if row["state"] == "paid":
@@ -203,6 +214,20 @@ def reverse_payment(
         active_ids=[taken, opposite["id"]],
         start_idempotent=False,
     )
+    _release(rpc, ref, [taken])
+
+
+def _release(rpc: TrytonRpc, ref: DocumentRef, lines: list[int]) -> None:
+    """Take the payment lines a reversal took back off the invoice: they pay it no more (and
+    Tryton would count them against a new payment)."""
+    if lines:
+        rpc.model(
+            "account.move.line",
+            "write",
+            lines,
+            {"invoice_payment": None},
+            record_id=ref.record_id,
+        )
 
 
 def _taken_back(

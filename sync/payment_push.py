@@ -281,6 +281,16 @@ def _report(store: Store, row: Any, summary: PushSummary, state: str, why: str) 
     summary.problems.append(f"{row.number}: {why}")
 
 
+def _plain(amount: Decimal) -> Decimal:
+    """``amount`` as people write it: 21.00, not the store's 21.0000.
+
+    >>> _plain(Decimal("21.0000")), _plain(Decimal("0.1250"))
+    (Decimal('21.00'), Decimal('0.125'))
+    """
+    cents = amount.quantize(Decimal("0.01"))
+    return cents if cents == amount else amount.normalize()
+
+
 def _refusal(connector: Connector, row: Any, target: DocumentRef | str | None) -> str | None:
     """Why ``connector`` cannot take ``row`` at all, or None."""
     name = connector.name
@@ -295,10 +305,11 @@ def _refusal(connector: Connector, row: Any, target: DocumentRef | str | None) -
         if isinstance(target, str):
             return f"{target}: book it in the source"
         if not isinstance(connector, CreditTarget):
+            against = target.number if target is not None else "its invoice"
             return (
                 f"connection {name} cannot take a credit note netted against an invoice: "
-                f"book {row.amount} {row.currency} of {row.number} against {target} "
-                "in the source"
+                f"book {_plain(row.amount)} {row.currency} of {row.number} against "
+                f"{against} in the source"
             )
     return None
 
@@ -361,7 +372,7 @@ def _one(store: Store, connector: Connector, row: Any, summary: PushSummary) -> 
             if written_off:
                 note = (
                     f"connection {connector.name} cannot take a write-off: write off "
-                    f"{written_off} {row.currency} on {row.number} in the source"
+                    f"{_plain(written_off)} {row.currency} on {row.number} in the source"
                 )
     except RecordError as failure:
         with store.begin() as conn:
