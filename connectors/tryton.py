@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -335,8 +335,12 @@ class TrytonConnector:
         ``amount_to_pay``): Tryton would offer to book the excess as an overpayment or
         write-off, which is an accounting decision ledgerlink does not take.
         """
+        from connectors.tryton_settle import exact
+
         record_id = document_ref.record_id
-        invoice = self._invoice(document_ref, ("number", "state", "amount_to_pay", "currency.code"))
+        invoice = self._invoice(
+            document_ref, ("number", "state", "amount_to_pay", "currency.code", "currency.digits")
+        )
         number = invoice["number"] or document_ref.number
         currency = (invoice.get("currency.") or {}).get("code")
         if payment.currency != currency:
@@ -346,6 +350,7 @@ class TrytonConnector:
             )
         if payment.amount <= 0:
             raise RecordError(record_id, f"payment amount {payment.amount} is not positive")
+        payment = exact(document_ref, invoice, payment)
         if self._payment_booked(invoice["id"], payment):
             log.info(
                 "payment %s of %s on %s is already booked on invoice %s; nothing booked",
@@ -393,12 +398,14 @@ class TrytonConnector:
         Refused (:class:`RecordError`, nothing booked) unless ``payment.amount +
         written_off`` is the invoice's ``amount_to_pay``, and when Tryton has no write-off
         method (Accounting > Configuration > Write-off Methods)."""
+        from connectors.tryton_settle import exact, write_off_steps
         from connectors.tryton_settle import invoice as read_invoice
-        from connectors.tryton_settle import write_off_steps
 
         record_id = document_ref.record_id
         row = read_invoice(self.rpc, document_ref)
         number = row["number"] or document_ref.number
+        payment = exact(document_ref, row, payment)
+        written_off = exact(document_ref, row, replace(payment, amount=written_off)).amount
         if self._payment_booked(row["id"], payment):
             return
         if row["state"] != "posted":

@@ -28,6 +28,7 @@ description) and books nothing when that is there.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,7 @@ from connectors.errors import RecordError
 __all__ = [
     "apply_credit",
     "credit_applied",
+    "exact",
     "paid_amount",
     "reconcile_if_balanced",
     "reversal_booked",
@@ -50,6 +52,7 @@ _INVOICE_FIELDS = (
     "state",
     "amount_to_pay",
     "currency.code",
+    "currency.digits",
     "account",
     "party",
     "company",
@@ -108,6 +111,22 @@ def _has(line: Mapping[str, Any], payment: Payment, sign: int) -> bool:
     )
 
 
+def exact(ref: DocumentRef, row: Mapping[str, Any], payment: Payment) -> Payment:
+    """``payment`` with its amount in the invoice currency's digits (Tryton refuses
+    ``121.0000`` for a 2-digit currency); a RecordError when rounding would change it."""
+    digits = (row.get("currency.") or {}).get("digits")
+    if digits is None:
+        return payment
+    amount = payment.amount.quantize(Decimal(1).scaleb(-int(digits)))
+    if amount != payment.amount:
+        raise RecordError(
+            ref.record_id,
+            f"{payment.amount} has more digits than {row.get('number') or ref.number}'s "
+            f"currency takes ({digits})",
+        )
+    return replace(payment, amount=amount)
+
+
 def _check(ref: DocumentRef, row: Mapping[str, Any], payment: Payment) -> str:
     number: str = row["number"] or ref.number
     currency = (row.get("currency.") or {}).get("code")
@@ -161,6 +180,7 @@ def reversal_booked(rpc: TrytonRpc, ref: DocumentRef, payment: Payment) -> bool:
     description its reference, on its date), its receivable line reconciled against the
     payment line it takes back, and that line no longer one of the invoice's payments."""
     row = invoice(rpc, ref)
+    payment = exact(ref, row, payment)
     return any(
         _taken_lines(rpc, row, move["id"]) == [] for move in _reversal_moves(rpc, row, payment)
     )
@@ -179,6 +199,7 @@ def reverse_payment(
     move description); without it, the one open payment line of that amount is taken."""
     row = invoice(rpc, ref)
     number = _check(ref, row, payment)
+    payment = exact(ref, row, payment)
     moves = _reversal_moves(rpc, row, payment)
     taken_lines = _taken_lines(rpc, row, moves[0]["id"]) if moves else None
     if taken_lines is not None:  # booked; a crash may have come before the last step
@@ -332,6 +353,7 @@ def apply_credit(
     note, row = invoice(rpc, credit), invoice(rpc, target)
     name = _check(credit, note, payment)
     number = _check(target, row, payment)
+    payment = exact(target, row, payment)
     if set(note["lines_to_pay"]) & set(row["payment_lines"]):
         return
     if note["state"] != "posted" or Decimal(note["amount_to_pay"]) >= 0:
