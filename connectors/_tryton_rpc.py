@@ -292,10 +292,15 @@ class TrytonRpc:
         steps: Sequence[WizardStep],
         *,
         record_id: str | None = None,
+        active_ids: Sequence[int] | None = None,
+        start_idempotent: bool = True,
     ) -> None:
         """Run ``wizard.<wizard>`` on ``record`` (model, id) through ``steps``, then delete it.
 
-        The wizard's ``start`` state is executed first (idempotent: it only shows a form).
+        ``active_ids`` are the records it works on (default: ``record``'s id alone).
+        The wizard's ``start`` state is executed first, as idempotent: in most wizards it
+        only shows a form; for one whose start books (a transition, such as
+        ``account.move.reconcile_lines``) pass ``start_idempotent=False``.
         Each :class:`WizardStep` is a button (the state to execute) and a function from the
         form Tryton last showed (``view.defaults``, without the ``x.`` helper keys) to that
         form's values, stored under the name of the form's state, or None to skip the step
@@ -308,7 +313,7 @@ class TrytonRpc:
             **self.context,
             "active_model": model,
             "active_id": active_id,
-            "active_ids": [active_id],
+            "active_ids": list(active_ids) if active_ids is not None else [active_id],
         }
         session, start, _end = self.call(f"wizard.{wizard}.create", self.context)
         try:
@@ -320,7 +325,7 @@ class TrytonRpc:
                 start,
                 context,
                 record_id=record_id,
-                idempotent=True,
+                idempotent=start_idempotent,
             )
             for step in steps:
                 view = result.get("view") if isinstance(result, dict) else None

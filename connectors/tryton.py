@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -335,8 +335,12 @@ class TrytonConnector:
         ``amount_to_pay``): Tryton would offer to book the excess as an overpayment or
         write-off, which is an accounting decision ledgerlink does not take.
         """
+        from connectors.tryton_settle import exact
+
         record_id = document_ref.record_id
-        invoice = self._invoice(document_ref, ("number", "state", "amount_to_pay", "currency.code"))
+        invoice = self._invoice(
+            document_ref, ("number", "state", "amount_to_pay", "currency.code", "currency.digits")
+        )
         number = invoice["number"] or document_ref.number
         currency = (invoice.get("currency.") or {}).get("code")
         if payment.currency != currency:
@@ -346,6 +350,7 @@ class TrytonConnector:
             )
         if payment.amount <= 0:
             raise RecordError(record_id, f"payment amount {payment.amount} is not positive")
+        payment = exact(document_ref, invoice, payment)
         if self._payment_booked(invoice["id"], payment):
             log.info(
                 "payment %s of %s on %s is already booked on invoice %s; nothing booked",
@@ -383,6 +388,80 @@ class TrytonConnector:
             ),
             record_id=record_id,
         )
+
+    def settle_payment(
+        self, document_ref: DocumentRef, payment: Payment, written_off: Decimal
+    ) -> None:
+        """Book ``payment`` and write off the ``written_off`` shortfall with the company's
+        first write-off method, settling the invoice, once (:mod:`connectors.tryton_settle`).
+
+        Refused (:class:`RecordError`, nothing booked) unless ``payment.amount +
+        written_off`` is the invoice's ``amount_to_pay``, and when Tryton has no write-off
+        method (Accounting > Configuration > Write-off Methods)."""
+        from connectors.tryton_settle import exact, write_off_steps
+        from connectors.tryton_settle import invoice as read_invoice
+
+        record_id = document_ref.record_id
+        row = read_invoice(self.rpc, document_ref)
+        number = row["number"] or document_ref.number
+        payment = exact(document_ref, row, payment)
+        written_off = exact(document_ref, row, replace(payment, amount=written_off)).amount
+        if self._payment_booked(row["id"], payment):
+            return
+        if row["state"] != "posted":
+            raise RecordError(record_id, f"invoice {number} is {row['state']}, not posted")
+        if payment.amount <= 0 or written_off <= 0:
+            raise RecordError(record_id, f"{payment.amount} with {written_off} written off")
+        if payment.amount + written_off != row["amount_to_pay"]:
+            raise RecordError(
+                record_id,
+                f"{payment.amount} paid and {written_off} written off is not the "
+                f"{row['amount_to_pay']} left to pay on {number}",
+            )
+        methods = self.rpc.search(
+            "account.move.reconcile.write_off", [("company", "=", row["company"])], limit=1
+        )
+        if not methods:
+            raise RecordError(
+                record_id,
+                f"the Tryton database has no write-off method: write off {written_off} on "
+                f"{number} in Tryton, or create one (Accounting > Configuration > Write-off)",
+            )
+        self.rpc.run_wizard(
+            "account.invoice.pay",
+            ("account.invoice", row["id"]),
+            write_off_steps(payment, self._payment_method(), methods[0]),
+            record_id=record_id,
+        )
+
+    def reverse_payment(
+        self, document_ref: DocumentRef, payment: Payment, original: str | None = None
+    ) -> None:
+        """Book the return of ``payment.amount`` on the invoice (its reversal's date and bank
+        reference), taking back the payment line of bank reference ``original``,
+        re-opening the invoice, once: see :mod:`connectors.tryton_settle`."""
+        from connectors.tryton_settle import reverse_payment
+
+        reverse_payment(self.rpc, document_ref, payment, self._payment_method(), original)
+
+    def reversal_booked(self, document_ref: DocumentRef, payment: Payment) -> bool:
+        """Whether the reversal ``payment`` is booked on the invoice already."""
+        from connectors.tryton_settle import reversal_booked
+
+        return reversal_booked(self.rpc, document_ref, payment)
+
+    def apply_credit(self, credit: DocumentRef, target: DocumentRef, payment: Payment) -> None:
+        """Consume the credit note ``credit`` (``payment.amount``, all of it) against the
+        invoice ``target``, once: see :mod:`connectors.tryton_settle`."""
+        from connectors.tryton_settle import apply_credit
+
+        apply_credit(self.rpc, credit, target, payment)
+
+    def credit_applied(self, credit: DocumentRef, target: DocumentRef, payment: Payment) -> bool:
+        """Whether the credit note is consumed against ``target`` already."""
+        from connectors.tryton_settle import credit_applied
+
+        return credit_applied(self.rpc, credit, target)
 
     def payment_booked(self, document_ref: DocumentRef, payment: Payment) -> bool:
         """Whether ``payment`` is booked on the invoice already (a payment line with its

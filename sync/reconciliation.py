@@ -224,12 +224,18 @@ def _document_for(docs: Sequence[_Doc], number: str, connection_id: int | None) 
 
 def record_matches(conn: Connection, applied: Iterable[tuple[Booking, Match]]) -> list[int]:
     """Record each match as events (one ``matches`` row per allocation, the write-off on
-    its first) with its push queued, in the caller's transaction; returns the row ids."""
+    its first) with its push queued, in the caller's transaction; returns the row ids.
+
+    A credit note consumed in a match is queued before the invoices it is netted against,
+    and their pushes carry the money received: each invoice's match less the credit it
+    absorbs (credit goes to the invoices in turn; an invoice paid by credit alone has no
+    push of its own)."""
     from datetime import UTC, datetime
 
     docs = _documents(conn)
     ids: list[int] = []
     for booking, found in applied:
+        rows: list[tuple[int, _Doc, Decimal]] = []
         for index, allocation in enumerate(found.allocations):
             doc = _document_for(docs, allocation.invoice, booking.connection_id)
             match_id = conn.execute(
@@ -247,11 +253,25 @@ def record_matches(conn: Connection, applied: Iterable[tuple[Booking, Match]]) -
                 .returning(matches.c.id)
             ).scalar_one()
             ids.append(int(match_id))
+            rows.append((int(match_id), doc, allocation.amount))
+        credit = -sum(
+            (amount for _, doc, amount in rows if doc.kind != "invoice" and amount < 0),
+            Decimal(0),
+        )
+        rows.sort(key=lambda row: row[1].kind == "invoice")  # credit notes first
+        for match_id, doc, amount in rows:
+            pushed = amount
+            if doc.kind == "invoice" and amount > 0 and credit > 0:
+                absorbed = min(credit, amount)
+                credit -= absorbed
+                pushed = amount - absorbed
+                if pushed == 0:
+                    continue
             queue_push(
                 conn,
-                match_id=int(match_id),
+                match_id=match_id,
                 document_id=doc.id,
-                amount=allocation.amount,
+                amount=pushed,
                 paid_on=found.transaction.booking_date,
                 bank_reference=booking.transaction.bank_reference or booking.key,
             )
