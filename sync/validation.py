@@ -82,6 +82,7 @@ class Stager(Protocol):
 
     def stage(self, file_name: str, ubl: bytes, digest: str) -> bool: ...
 
+
 _Answer: TypeAlias = tuple[Written | Refused, float]
 """A document's outcome and the seconds its writing and validation took in the worker."""
 
