@@ -32,7 +32,14 @@ The validation bundles are installed from $LEDGERLINK_SHARED/validation (default
 into a temporary cache; without that folder the benchmark says so and exits 0. ``--quick``
 runs a smoke run of a few hundred documents and judges nothing.
 
-Run: ``./dev bench`` or ``.venv/bin/python benchmarks/daemon.py [--count N] [--postgres]``.
+At the end a summary prints the figures together, each against its goal: pool-1 and
+pool-2 documents/s and their ratio, the machine's own two-process gain, the daemon's main
+process CPU milliseconds per document (and its workers'), the RSS after each memory cycle
+and its growth from cycle 2. ``--throughput-only`` runs (a) alone, ``--memory-only`` (b)
+alone; the exit code judges what ran.
+
+Run: ``./dev bench`` or ``.venv/bin/python benchmarks/daemon.py [--count N] [--postgres]
+[--throughput-only | --memory-only]``.
 """
 
 from __future__ import annotations
@@ -165,32 +172,22 @@ def _at(line: dict[str, Any]) -> float:
 
 class Daemon:
     """``ledgerlink daemon`` running on the settings file in ``folder``, its stderr (JSON
-    lines) in ``folder/daemon.log``, read as it grows."""
+    lines) in ``folder/daemon.log``, read as it grows (the launcher the daemon's tests use,
+    :mod:`ledgerlink.daemon_process`)."""
 
     def __init__(self, folder: Path, store: str, workers: int, cache: Path) -> None:
+        from ledgerlink.daemon_process import DaemonLog, start_daemon
+
         self.folder = folder
         (folder / "invoices").mkdir(parents=True, exist_ok=True)
         settings = folder / "ledgerlink.toml"
         settings.write_text(
             SETTINGS.format(store=json.dumps(store), workers=workers), encoding="utf-8"
         )
-        self.log = folder / "daemon.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from ledgerlink.cli import main; main()",
-                    "--config",
-                    str(settings),
-                    "daemon",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                env={**os.environ, "LEDGERLINK_ARTIFACTS_DIR": str(cache)},
-            )
-        self._offset = 0
-        self._partial = b""
+        self.log = DaemonLog(folder / "daemon.log")
+        self.process = start_daemon(
+            settings, self.log.path, env={"LEDGERLINK_ARTIFACTS_DIR": str(cache)}
+        )
         self._unread: list[dict[str, Any]] = []
         self._batch = 0
         self._start: tuple[dict[str, Any], float, float] | None = None
@@ -200,12 +197,7 @@ class Daemon:
 
     def lines(self) -> list[dict[str, Any]]:
         """The log lines written since the last call, kept until taken (:meth:`cycle_of`)."""
-        with self.log.open("rb") as log:
-            log.seek(self._offset)
-            data = log.read()
-        self._offset += len(data)
-        *complete, self._partial = (self._partial + data).split(b"\n")
-        self._unread += [json.loads(raw) for raw in complete if raw.strip()]
+        self._unread += self.log.new()
         return self._unread
 
     def add(self, count: int, first: int) -> None:
@@ -249,10 +241,10 @@ class Daemon:
             if self.process.poll() is not None:
                 raise SystemExit(
                     f"the daemon stopped (exit {self.process.returncode}); see its log:\n"
-                    + self.log.read_text(encoding="utf-8")[-3000:]
+                    + self.log.text()[-3000:]
                 )
             time.sleep(0.05)
-        raise SystemExit(f"no cycle of {count} documents within {WAIT:.0f} s; see {self.log}")
+        raise SystemExit(f"no cycle of {count} documents within {WAIT:.0f} s; see {self.log.path}")
 
     def rss(self) -> tuple[int, list[int]]:
         """KiB resident: the daemon's, and each pool worker's."""
@@ -295,9 +287,21 @@ def throughput(
     return cycle
 
 
-def memory(work: Path, cycles: int, per_cycle: int, cache: Path) -> tuple[float, float]:
+@dataclass
+class Memory:
+    """The resident memory after each cycle, KiB: the daemon's, and its pool workers' sum."""
+
+    daemon: list[int]
+    workers: list[int]
+
+    def grown(self, seen: list[int]) -> float:
+        """Growth from cycle 2 to the last."""
+        return (seen[-1] - seen[1]) / max(seen[1], 1)
+
+
+def memory(work: Path, cycles: int, per_cycle: int, cache: Path) -> Memory:
     """One daemon (pool of 2), ``cycles`` cycles of ``per_cycle`` new documents: the RSS
-    after each; the daemon's growth and the workers' from cycle 2 to the last."""
+    after each (the daemon's, and its workers')."""
     folder = work / "memory"
     folder.mkdir()
     daemon = Daemon(folder, f"sqlite:///{folder / 'ledgerlink.db'}", 2, cache)
@@ -317,10 +321,7 @@ def memory(work: Path, cycles: int, per_cycle: int, cache: Path) -> tuple[float,
             )
     finally:
         daemon.stop()
-    first, last = seen[1], seen[-1]
-    grown = (last[0] - first[0]) / first[0]
-    workers_grown = (sum(last[1]) - sum(first[1])) / max(sum(first[1]), 1)
-    return grown, workers_grown
+    return Memory([main for main, _ in seen], [sum(workers) for _, workers in seen])
 
 
 def _gain_line(one: float, two: float, machine: list[float]) -> tuple[str, float]:
@@ -347,12 +348,19 @@ def main(argv: list[str] | None = None) -> int:
         "--per-cycle", type=int, default=1_000, help="memory: documents a cycle (default 1,000)"
     )
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
+        "--throughput-only", action="store_true", help="only (a): pool of 1 against pool of 2"
+    )
+    only.add_argument("--memory-only", action="store_true", help="only (b): the RSS per cycle")
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run of a few hundred documents, not judged"
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.count, args.cycles, args.per_cycle = 300, 3, 100
+    if args.cycles < 2:
+        parser.error("--cycles: at least 2 (the growth is measured from cycle 2)")
     if not bench_sync.VALIDATION.is_dir():
         print(
             f"daemon benchmark skipped: {bench_sync.VALIDATION} not found (set LEDGERLINK_SHARED)"
@@ -361,11 +369,14 @@ def main(argv: list[str] | None = None) -> int:
     stores: list[tuple[str, Callable[[Path], Any]]] = [
         ("SQLite", lambda folder: nullcontext(f"sqlite:///{folder / 'ledgerlink.db'}"))
     ]
-    if args.postgres:
+    if args.postgres and not args.memory_only:
         if (why := bench_sync.postgres_reason()) is not None:
             print(f"PostgreSQL skipped: {bench_sync.SERVER} is not reachable ({why})")
         else:
             stores.append(("PostgreSQL", lambda folder: bench_sync.postgres_database()))
+    pairs: list[tuple[str, Cycle, Cycle]] = []
+    machine: list[float] = []
+    seen: Memory | None = None
     with tempfile.TemporaryDirectory(prefix="ledgerlink-bench-daemon-") as temp:
         work = Path(temp)
         from ubl import artifacts
@@ -378,26 +389,56 @@ def main(argv: list[str] | None = None) -> int:
             f"load average {_load()} at start, {os.cpu_count()} cores",
             flush=True,
         )
-        machine = [bench_validate.cpu_ceiling()]
-        gains: list[float] = []
-        for label, store in stores:
-            one = throughput(work, label, store, 1, args.count, cache)
-            two = throughput(work, label, store, 2, args.count, cache)
+        if not args.memory_only:
             machine.append(bench_validate.cpu_ceiling())
-            line, gain = _gain_line(one.seconds, two.seconds, machine)
-            gains.append(gain)
-            print(f"{label}: {line}", flush=True)
-        grown, workers_grown = memory(work, args.cycles, args.per_cycle, cache)
-    print(
-        f"memory: the daemon's RSS grew {grown:+.1%} from cycle 2 to cycle {args.cycles} "
-        f"(goal < {MEMORY_GOAL:.0%}: {'ok' if grown < MEMORY_GOAL else 'MISSED'}); "
-        f"the pool workers' {workers_grown:+.1%}"
-    )
+            for label, store in stores:
+                one = throughput(work, label, store, 1, args.count, cache)
+                two = throughput(work, label, store, 2, args.count, cache)
+                machine.append(bench_validate.cpu_ceiling())
+                line, _ = _gain_line(one.seconds, two.seconds, machine)
+                pairs.append((label, one, two))
+                print(f"{label}: {line}", flush=True)
+        if not args.throughput_only:
+            seen = memory(work, args.cycles, args.per_cycle, cache)
+    met = _summary(pairs, machine, seen, args.count)
     print(f"load average {_load()} at the end")
     if args.quick:
         print("quick run: a smoke run, the goals are not judged")
         return 0
-    return 0 if all(gain >= GOAL for gain in gains) and grown < MEMORY_GOAL else 1
+    return 0 if met else 1
+
+
+def _summary(
+    pairs: list[tuple[str, Cycle, Cycle]], machine: list[float], seen: Memory | None, count: int
+) -> bool:
+    """The figures of the run together, each against its goal; True when every goal
+    measured is met."""
+    met = True
+    print("summary:")
+    per = 1000 / count
+    for label, one, two in pairs:
+        gain = one.seconds / two.seconds
+        met &= gain >= GOAL
+        print(
+            f"  {label}: pool of 1 {count / one.seconds:.1f} docs/s, pool of 2 "
+            f"{count / two.seconds:.1f} docs/s, ratio {gain:.2f}x "
+            f"(goal >= {GOAL}x: {'ok' if gain >= GOAL else 'MISSED'}); the machine's "
+            f"two-process gain for pure CPU work {max(machine):.2f}x "
+            f"({', '.join(f'{each:.2f}x' for each in machine)}); CPU ms per document of the "
+            f"daemon's main process: {one.cpu * per:.2f} (pool of 1), {two.cpu * per:.2f} "
+            f"(pool of 2); of its workers: {one.workers_cpu * per:.2f}, {two.workers_cpu * per:.2f}"
+        )
+    if seen is not None:
+        grown = seen.grown(seen.daemon)
+        met &= grown < MEMORY_GOAL
+        print(
+            "  memory: the daemon's RSS after each cycle, MiB: "
+            + ", ".join(f"{each / 1024:.1f}" for each in seen.daemon)
+            + f"; growth cycle 2 -> {len(seen.daemon)}: {grown:+.1%} (goal < "
+            f"{MEMORY_GOAL:.0%}: {'ok' if grown < MEMORY_GOAL else 'MISSED'}); the pool "
+            f"workers' (together) {seen.grown(seen.workers):+.1%}"
+        )
+    return met
 
 
 def _load() -> str:

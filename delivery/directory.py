@@ -17,7 +17,10 @@ names hold other documents is the send refused (:class:`~delivery.base.ChannelRe
 and a receipt never speaks for bytes that may not be on disk:
 
 1. each document goes into a hidden temporary file in the folder
-   (``.<file name>.<random>.tmp``);
+   (``.<file name>.<random>.tmp``), unless it was written ahead: a validation pool's
+   worker that built it staged it already, fsynced, under a hidden name of its bytes'
+   hash (:mod:`delivery.directory_staging`), and that file is taken instead (steps 1
+   and 2 done);
 2. each temporary file is fsynced: the bytes are on disk before a name points at them.
    The fsyncs of a batch run from a few threads at once (:data:`FSYNC_THREADS`), each
    file still fsynced on its own and its failure that document's alone; a journaling
@@ -93,6 +96,7 @@ from delivery.base import (
     StatusEvent,
 )
 from delivery.directory_leftovers import STALE_TEMP_SECONDS, remove_stale, stale_temp_files
+from delivery.directory_staging import DirectoryStager, take_staged
 
 __all__ = [
     "FSYNC_THREADS",
@@ -218,6 +222,11 @@ class _Job:
     """Another document of the batch with the same bytes, which writes the file."""
     result: Receipt | ChannelError | None = None
     """Set when the document is done: delivered, or why not."""
+    staged: bool = False
+    """``temp`` is the document's staged file (:mod:`delivery.directory_staging`): fsynced
+    by whoever staged it."""
+    digest: str = ""
+    """The SHA-256 of the document's bytes, once computed."""
 
 
 class DirectoryChannel:
@@ -240,6 +249,11 @@ class DirectoryChannel:
     def accepts(self, envelope: Envelope) -> bool:
         """Every document can go into a folder."""
         return True
+
+    def stager(self) -> DirectoryStager:
+        """What writes documents ahead into this folder, in another process
+        (:mod:`delivery.directory_staging`); a send takes a staged file instead of writing."""
+        return DirectoryStager(str(self.path))
 
     # -- sending ------------------------------------------------------------------------
 
@@ -317,10 +331,15 @@ class DirectoryChannel:
                 if False in held.values():
                     continue  # another document holds this name
                 job.name = name
-                job.fd, job.temp = tempfile.mkstemp(
-                    dir=self.path, prefix=f".{name}.", suffix=".tmp"
-                )
-                _write_file(job.fd, envelope.ubl)
+                job.digest = _sha256(envelope.ubl)
+                staged = take_staged(self.path, envelope.file_name, envelope.ubl, job.digest)
+                if staged is not None:  # written and fsynced ahead: linked in step 3
+                    job.temp, job.staged = staged, True
+                else:
+                    job.fd, job.temp = tempfile.mkstemp(
+                        dir=self.path, prefix=f".{name}.", suffix=".tmp"
+                    )
+                    _write_file(job.fd, envelope.ubl)
                 writing[folded] = job
                 return job
             job.result = self._both_taken(envelope)
@@ -333,7 +352,9 @@ class DirectoryChannel:
         """Steps 2 and 3: fsync each file (several at once), link each under its name, fsync
         the folder once. A document that fails here gets its error; its temporary file is
         removed."""
-        syncing = [job for job in jobs if job.result is None and job.leader is None]
+        syncing = [
+            job for job in jobs if job.result is None and job.leader is None and not job.staged
+        ]
         if len(syncing) > 1 and FSYNC_THREADS > 1:
             with ThreadPoolExecutor(max_workers=min(FSYNC_THREADS, len(syncing))) as pool:
                 list(pool.map(self._fsync_job, syncing))
@@ -409,7 +430,7 @@ class DirectoryChannel:
             job.result = Receipt(remote_id=str(self.path / job.name), state=DeliveryState.DELIVERED)
             record = {
                 "idempotency_key": envelope.idempotency_key,
-                "sha256": _sha256(envelope.ubl),
+                "sha256": job.digest or _sha256(envelope.ubl),
                 "file": job.name,
                 "number": envelope.number,
             }

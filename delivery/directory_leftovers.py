@@ -10,6 +10,10 @@ characters), a pid names nothing on another host writing to a shared folder, and
 reused. A live sender writes, fsyncs and links a file within seconds; one untouched for
 minutes has no writer. Were it still being linked after all, the link would fail and that
 document would stay queued and be retried: a temporary name is never a document's.
+
+A staged file (``.<file name>.<hash>.staged``, :mod:`delivery.directory_staging`) that no
+send took (its document was never queued, or the process stopped first) is a leftover of
+the same kind and goes the same way.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ STALE_TEMP_SECONDS: Final = 15 * 60
 open channel removes it as a crash's leftover."""
 
 _RANDOM: Final = r"[a-z0-9_]{8}"  # what tempfile.mkstemp puts between prefix and suffix
-_DOCUMENT_TEMP: Final = re.compile(rf"\.[^/\\]+\.{_RANDOM}\.tmp")
+_DOCUMENT_TEMP: Final = re.compile(rf"\.[^/\\]+\.(?:{_RANDOM}\.tmp|[0-9a-f]{{32}}\.staged)")
+"""A document's temporary file, or its staged file (:mod:`delivery.directory_staging`)."""
 _RECEIPT_TEMP: Final = re.compile(rf"\.(?:batch\.{_RANDOM}(?:\.[0-9a-f]{{16}})?|{_RANDOM})\.tmp")
 
 

@@ -40,7 +40,10 @@ Each page's queued documents are sent right after its commit (:func:`sync.outbox
 With a :class:`~sync.validation.ValidationPool` the next page is pulled, built and handed
 to the pool's worker processes before a page is recorded, so validation runs beside the
 engine's own work (reading, recording, sending) instead of after it; every write, and
-the decision what a record is, stays in this process, in page order. After the pages,
+the decision what a record is, stays in this process, in page order. The workers also
+write each valid document's file ahead for a channel that can take it so (the directory
+channel: a hidden, fsynced file, :mod:`delivery.directory_staging`): what the send does
+here, once the outbox row is ``sending``, is then a link and a folder fsync. After the pages,
 :func:`sync.outbox.deliver` recovers, sends what is left, polls statuses and pushes the
 events to the source (when it can take them: ``push_status``).
 """
@@ -70,7 +73,7 @@ from sync.documents import (
 from sync.recorder import DELIVERED_STATES, Job, Recorder
 from sync.store.schema import connections, cursors, documents, quarantine, tenants
 from sync.store.statistics import Statistics
-from sync.validation import INLINE, Pending, Validator
+from sync.validation import INLINE, Pending, Stager, Validator
 
 if TYPE_CHECKING:
     from connectors.base import Connector
@@ -228,6 +231,7 @@ def _start_jobs(
     validator: Validator,
     *,
     every: bool = False,
+    stagers: Sequence[Stager] = (),
 ) -> _Started:
     """Map a page here and hand its documents to ``validator`` to write, hash and validate
     (:func:`_finish` takes their outcomes). A document whose hash the store holds for its
@@ -241,7 +245,7 @@ def _start_jobs(
         ids = [record.id for record, each in mapped if isinstance(each, Mapped)]
         with store.begin() as conn:
             known = recorder.hashes_of(conn, ids)
-    outcomes = iter(validator.submit(drafts, known))
+    outcomes = iter(validator.submit(drafts, known, stagers))
     return [
         (record, (each, next(outcomes)) if isinstance(each, Mapped) else each)
         for record, each in mapped
@@ -317,6 +321,7 @@ def sync_connection(
     recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
     statistics = Statistics(store)
     ahead = 0 if validator is INLINE else 1  # pages validated while one is recorded
+    stagers = _stagers(channels) if deliver and validator is not INLINE else ()
     pending: deque[tuple[Page, _Started]] = deque()
 
     def record_next() -> None:
@@ -348,6 +353,7 @@ def sync_connection(
             pending,
             ahead,
             record_next,
+            stagers,
         )
         while pending:  # the pages still ahead, or pulled before the source failed
             record_next()
@@ -372,6 +378,7 @@ def _pages(
     pending: deque[tuple[Page, _Started]],
     ahead: int,
     record_next: Callable[[], None],
+    stagers: Sequence[Stager] = (),
 ) -> None:
     """Take page after page of ``pull()``, build each and hand it to ``validator``,
     recording the pages more than ``ahead`` behind; a source failure ends the pull (its
@@ -386,7 +393,9 @@ def _pages(
             page = next(pages, None)
             if page is None:
                 break
-            started = _start_jobs(connector, page.records, profile, recorder, store, validator)
+            started = _start_jobs(
+                connector, page.records, profile, recorder, store, validator, stagers=stagers
+            )
         except ConnectorError as failure:
             summary.error = str(failure)
             break
@@ -396,6 +405,19 @@ def _pages(
         if control is not None and control.should_stop():
             summary.stopped = True
             break
+
+
+def _stagers(channels: Sequence[Channel]) -> tuple[Stager, ...]:
+    """What writes the documents' files ahead for ``channels`` in a pool's workers: each
+    channel's ``stager()`` where it has one (the directory channel's hidden, fsynced file,
+    :mod:`delivery.directory_staging`); the send, after the outbox marked the row
+    ``sending``, only links it in."""
+    found: list[Stager] = []
+    for channel in channels:
+        make = getattr(channel, "stager", None)
+        if callable(make):
+            found.append(make())
+    return tuple(found)
 
 
 def _send_page(store: Store, name: str, channels: Sequence[Channel], summary: CycleSummary) -> None:

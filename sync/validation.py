@@ -61,10 +61,12 @@ __all__ = [
     "Draft",
     "Inline",
     "Pending",
+    "Stager",
     "ValidationPool",
     "Validator",
     "ValidatorUnavailable",
     "findings_of",
+    "stage",
 ]
 
 VALIDATOR_DIED: Final = "VALIDATOR-DIED"
@@ -72,6 +74,14 @@ VALIDATOR_DIED: Final = "VALIDATOR-DIED"
 
 Draft: TypeAlias = tuple["Invoice", str]
 """A model (BG-0) and the profile to write it under (:attr:`sync.documents.Mapped.writing`)."""
+
+
+class Stager(Protocol):
+    """Writes a valid document's file ahead for a channel, in the process that built it
+    (:class:`delivery.directory_staging.DirectoryStager`); picklable."""
+
+    def stage(self, file_name: str, ubl: bytes, digest: str) -> bool: ...
+
 
 _Answer: TypeAlias = tuple[Written | Refused, float]
 """A document's outcome and the seconds its writing and validation took in the worker."""
@@ -92,9 +102,13 @@ class Pending(Protocol):
 class Validator(Protocol):
     """Writes models as UBL, hashes and validates them (XSD + Schematron)."""
 
-    def submit(self, drafts: Sequence[Draft], known: Collection[str] = ()) -> list[Pending]:
+    def submit(
+        self, drafts: Sequence[Draft], known: Collection[str] = (), stagers: Sequence[Stager] = ()
+    ) -> list[Pending]:
         """One :class:`Pending` per draft, in order; a document whose hash is in ``known``
-        (hashes the store holds) is not validated (its findings are empty)."""
+        (hashes the store holds) is not validated (its findings are empty). ``stagers``:
+        where a validator that works in other processes writes each valid document's file
+        ahead (:func:`stage`); one that works in this process may ignore them."""
         ...
 
 
@@ -108,14 +122,33 @@ def findings_of(ubl: bytes) -> tuple[Finding, ...]:
     return tuple(as_finding(issue, "schematron") for issue in report.issues)
 
 
-def _work(drafts: Sequence[Draft], known: Collection[str]) -> list[_Answer]:
-    """In a worker: each draft written, hashed and validated, and the seconds it took."""
+def stage(document: Invoice, written: Written | Refused, stagers: Sequence[Stager]) -> None:
+    """A document that validated without a fatal finding, its file written ahead by each
+    of ``stagers`` under its envelope's file name (:func:`delivery.base.safe_file_name` of
+    BT-1). Only a head start: the outbox still decides whether and when it is sent."""
+    if not stagers or not isinstance(written, Written) or written.model is None:
+        return  # refused, or not validated (a hash the store holds: unchanged)
+    if any(finding.fatal for finding in written.findings):
+        return
+    from delivery.base import safe_file_name
+
+    name = safe_file_name(document.number)
+    for stager in stagers:
+        stager.stage(name, written.ubl, written.content_hash)
+
+
+def _work(
+    drafts: Sequence[Draft], known: Collection[str], stagers: Sequence[Stager] = ()
+) -> list[_Answer]:
+    """In a worker: each draft written, hashed, validated and staged (:func:`stage`), and
+    the seconds it took."""
     import time
 
     answers: list[_Answer] = []
     for document, writing in drafts:
         start = time.perf_counter()
         outcome = write_validated(document, writing, known)
+        stage(document, outcome, stagers)
         answers.append((outcome, time.perf_counter() - start))
     return answers
 
@@ -134,9 +167,12 @@ class _Done:
 
 
 class Inline:
-    """Writes and validates in this process, when documents are submitted."""
+    """Writes and validates in this process, when documents are submitted (no staging:
+    the send writes each file, in this process all the same)."""
 
-    def submit(self, drafts: Sequence[Draft], known: Collection[str] = ()) -> list[Pending]:
+    def submit(
+        self, drafts: Sequence[Draft], known: Collection[str] = (), stagers: Sequence[Stager] = ()
+    ) -> list[Pending]:
         return [_Done(write_validated(document, writing, known)) for document, writing in drafts]
 
     def __repr__(self) -> str:
@@ -344,17 +380,21 @@ class ValidationPool:
         with self._lock:
             return min(self.workers, self._outstanding)
 
-    def submit(self, drafts: Sequence[Draft], known: Collection[str] = ()) -> list[Pending]:
+    def submit(
+        self, drafts: Sequence[Draft], known: Collection[str] = (), stagers: Sequence[Stager] = ()
+    ) -> list[Pending]:
         """Hand ``drafts`` to the workers, in chunks of at most :data:`CHUNK`; one
         :class:`Pending` per draft, in order (:meth:`Pending.result` waits for it). A
-        document whose hash is in ``known`` is written and hashed, not validated."""
+        document whose hash is in ``known`` is written and hashed, not validated; a valid
+        one is staged by each of ``stagers`` in its worker (:func:`stage`)."""
         if not drafts:
             return []
         sent = frozenset(known)
+        staging = tuple(stagers)
         size = max(1, min(CHUNK, -(-len(drafts) // (2 * self.workers))))
         pending: list[Pending] = []
         for start in range(0, len(drafts), size):
-            chunk = self._send(tuple(drafts[start : start + size]), sent)
+            chunk = self._send(tuple(drafts[start : start + size]), sent, staging)
             pending.extend(_Submitted(self, chunk, at) for at in range(len(chunk.drafts)))
         return pending
 
@@ -427,14 +467,16 @@ class ValidationPool:
                 probe.shutdown(wait=False, cancel_futures=True)
             return _died(draft)
 
-    def _send(self, drafts: tuple[Draft, ...], known: frozenset[str]) -> _Chunk:
+    def _send(
+        self, drafts: tuple[Draft, ...], known: frozenset[str], stagers: tuple[Stager, ...] = ()
+    ) -> _Chunk:
         generation = self._generation
         try:
-            future = self._running().submit(_work, drafts, known)
+            future = self._running().submit(_work, drafts, known, stagers)
         except BrokenProcessPool:
             self._restart(generation)
             generation = self._generation
-            future = self._running().submit(_work, drafts, known)
+            future = self._running().submit(_work, drafts, known, stagers)
         with self._lock:
             self._outstanding += 1
         future.add_done_callback(self._answered)

@@ -1,21 +1,20 @@
 """``ledgerlink daemon`` as a real process for the tests: start it on a settings file, read
 its JSON log lines, wait for what it logs, and make an inbox of valid invoices.
 
-The same shape as the helpers of ``tests/ledgerlink/test_daemon.py`` (SQLite), kept here
-so the PostgreSQL daemon tests can share them.
+Shared by the SQLite and PostgreSQL daemon tests; the launcher itself is
+:mod:`ledgerlink.daemon_process`, which ``benchmarks/daemon.py`` uses too.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ledgerlink.daemon_process import start_daemon
 from support.file_sources import FIXTURES
 
 __all__ = ["TEMPLATE", "event", "get", "inbox", "lines", "raw", "start", "until", "wait"]
@@ -42,22 +41,10 @@ def inbox(folder: Path, count: int, prefix: str = "D") -> list[str]:
 
 
 def start(settings: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The daemon on ``settings`` (:func:`ledgerlink.daemon_process.start_daemon`), its log
+    next to the settings file."""
     path = settings.with_name(f"daemon-{time.monotonic_ns()}.log")
-    with path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from ledgerlink.cli import main; main()",
-                "--config",
-                str(settings),
-                "daemon",
-                *args,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            env={**os.environ, **(env or {})},
-        )
+    process = start_daemon(settings, path, *args, env=env)
     _LOGS[process.pid] = path
     return process
 

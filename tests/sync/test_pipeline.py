@@ -451,7 +451,10 @@ def test_a_failed_cycle_cancels_the_validation_it_handed_out_for_the_page_ahead(
 
     class Pooled:  # not INLINE: the cycle keeps a page ahead
         def submit(
-            self, drafts: Sequence[validation.Draft], known: Collection[str] = ()
+            self,
+            drafts: Sequence[validation.Draft],
+            known: Collection[str] = (),
+            stagers: Sequence[validation.Stager] = (),
         ) -> list[validation.Pending]:
             return [Counted(draft, known) for draft in drafts]
 

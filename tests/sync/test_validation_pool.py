@@ -78,6 +78,35 @@ def test_the_pool_writes_and_finds_what_this_process_does(pool: ValidationPool) 
     assert pool.validated >= 4 and pool.validation_seconds > 0  # timed in the worker
 
 
+def test_the_workers_stage_the_file_of_each_valid_document_they_validate(
+    pool: ValidationPool, tmp_path: Path
+) -> None:
+    from delivery.base import safe_file_name
+    from delivery.directory_staging import DirectoryStager, staged_name
+
+    valid = parsed((FIXTURES / XML[1]).read_bytes())
+    other = replace(valid, number="STAGE-2")
+    known = replace(valid, number="STAGE-3")
+    unbalanced = replace(valid, totals=replace(valid.totals, payable=valid.totals.payable + 1))
+    [held] = INLINE.submit([(known, "auto")])
+    folder = tmp_path / "archive"
+    drafts = [(valid, "auto"), (other, "auto"), (known, "auto"), (unbalanced, "auto")]
+    pending = pool.submit(drafts, {held.result().content_hash}, [DirectoryStager(str(folder))])
+    answers = [each.result() for each in pending]
+    expected = sorted(
+        staged_name(safe_file_name(document.number), answer.content_hash)
+        for document, answer in zip([valid, other], answers, strict=False)
+        if isinstance(answer, Written)
+    )
+    # written in the worker: not the refused one, not the one whose hash the store holds
+    assert sorted(path.name for path in folder.iterdir()) == expected
+    assert len(expected) == 2
+    for (document, _), answer in zip(drafts[:2], answers, strict=False):
+        assert isinstance(answer, Written)
+        name = staged_name(safe_file_name(document.number), answer.content_hash)
+        assert (folder / name).read_bytes() == answer.ubl
+
+
 def test_each_document_is_observed_and_busy_counts_the_workers_at_work(tmp_path: Path) -> None:
     valid = parsed((FIXTURES / XML[1]).read_bytes())
     seconds: list[float] = []
@@ -167,6 +196,8 @@ def test_a_cycle_with_the_pool_gives_what_a_cycle_in_this_process_gives(
         finally:
             store.close()
         delivered = sorted(path.name for path in archive.glob("*.xml"))
+        # the pool's workers staged each valid document's file; each send took its own
+        assert [path.name for path in archive.glob(".*") if path.name != ".ledgerlink"] == []
         outcomes.append((summary.pulled, summary.delivered, summary.quarantined, states, delivered))
     assert outcomes[0] == outcomes[1]
     pulled, delivered, quarantined, _, files = outcomes[1]
