@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from ledgerlink._output import fail
-from ledgerlink.store_command import store_url
+from ledgerlink.store_command import checked_store
 
 if TYPE_CHECKING:
     from reconcile.matching import MatchPolicy
@@ -29,19 +29,6 @@ if TYPE_CHECKING:
     from sync.store import Store
 
 __all__ = ["confirm_mode", "store_mode"]
-
-
-def _opened(ctx: typer.Context, given: str | None) -> Store:
-    from sync.store import StoreError, open_store
-
-    try:
-        store = open_store(store_url(ctx, given))
-        store.check()
-    except StoreError as failure:
-        from ledgerlink.store_command import store_problem
-
-        fail(store_problem(ctx, failure), 2)
-    return store
 
 
 def _push(ctx: typer.Context, store: Store) -> PushSummary:
@@ -76,7 +63,7 @@ def store_mode(
     from sync.payment_push import PushSummary
     from sync.reconciliation import reconcile
 
-    with _opened(ctx, given) as store:
+    with checked_store(ctx, given) as store:
         run = reconcile(store, policy, dry_run=dry_run)
         pushed = PushSummary() if dry_run else _push(ctx, store)
     if as_json:
@@ -114,7 +101,7 @@ def confirm_mode(
 ) -> None:
     from sync.reconciliation import ConfirmError, confirm
 
-    with _opened(ctx, given) as store:
+    with checked_store(ctx, given) as store:
         try:
             found = confirm(store, bank_reference, numbers)
         except ConfirmError as failure:
