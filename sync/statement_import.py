@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from reconcile.gc_pause import gc_paused
 from reconcile.transaction import Statement, Transaction
 from sync.bank_rows import account_key, identities, reference_of, to_data
 from sync.store.schema import statements, transactions
@@ -222,6 +223,106 @@ def _tenant_of(conn: Connection, connection: int) -> int:
     )
 
 
+_FIXED = ("tenant_id", "account", "source", "created_at", "connection_id", "statement_id")
+"""The ``transactions`` columns that are the same for every booking of a statement."""
+
+_PER_BOOKING = (
+    "booking_date",
+    "value_date",
+    "amount",
+    "currency",
+    "counterparty_name",
+    "counterparty_account",
+    "structured_reference",
+    "remittance",
+    "bank_reference",
+    "identity",
+    "entry",
+    "end_to_end_id",
+    "bank_code",
+    "reversal",
+    "return_reason",
+    "data",
+)
+"""The columns :func:`_values` gives for each booking, in its order."""
+
+_LOOKUP_CHUNK = 10_000
+"""Identities asked for at once (PostgreSQL takes at most 65,535 parameters a statement)."""
+
+
+def _values(booking: Transaction, key: str) -> list[object]:
+    """One booking's values of :data:`_PER_BOOKING`."""
+    party = booking.counterparty
+    return [
+        booking.booking_date,
+        booking.value_date,
+        booking.amount,
+        booking.currency,
+        party.name if party else None,
+        party.iban if party else None,
+        booking.structured_reference,
+        booking.text or None,
+        reference_of(booking),
+        key,
+        booking.entry or None,
+        booking.end_to_end_id,
+        booking.bank_code,
+        booking.reversal,
+        booking.return_reason,
+        to_data(booking),
+    ]
+
+
+def _insert(
+    conn: Connection, fixed: Mapping[str, object], bookings: Iterable[tuple[Transaction, str]]
+) -> int:
+    """Insert a ``transactions`` row for each ``(booking, identity)``, with the ``fixed``
+    values (:data:`_FIXED`), in one executemany straight to the driver; the count.
+
+    SQLAlchemy's own executemany builds and checks a parameter dictionary per row, which
+    costs more than the insert itself; here each value goes through its column type's
+    bind processor for this dialect (what SQLAlchemy applies: exact decimals, dates, JSON)
+    and the rows go to the driver as they are."""
+    dialect = conn.dialect
+    names = [*_FIXED, *_PER_BOOKING]
+    compiled = transactions.insert().compile(dialect=dialect, column_keys=names)
+
+    def processor(name: str) -> Callable[[Any], Any] | None:
+        return transactions.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    constant: list[object] = []
+    for name in _FIXED:
+        process = processor(name)
+        constant.append(process(fixed[name]) if process else fixed[name])
+    steps = [(n, p) for n, name in enumerate(_PER_BOOKING) if (p := processor(name)) is not None]
+    rows: list[list[object]] = []
+    for booking, key in bookings:
+        values = _values(booking, key)
+        for n, process in steps:
+            values[n] = process(values[n])
+        rows.append(constant + values)
+    if not rows:
+        return 0
+    params: list[Any]
+    if compiled.positional:
+        order = [names.index(name) for name in compiled.positiontup or ()]
+        params = [tuple(row[n] for n in order) for row in rows]
+    else:
+        params = [dict(zip(names, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(compiled.string, params)
+    return len(rows)
+
+
+def _present(conn: Connection, keys: list[str]) -> set[str]:
+    """The identities among ``keys`` already in the store."""
+    found: set[str] = set()
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[start : start + _LOOKUP_CHUNK]
+        query = select(transactions.c.identity).where(transactions.c.identity.in_(chunk))
+        found.update(conn.execute(query).scalars())
+    return found
+
+
 def import_statement(
     store: Store, statement: Statement, owner: Owner, balance: str
 ) -> StatementImport:
@@ -233,51 +334,24 @@ def import_statement(
         tenant = _tenant_of(conn, connection)
         statement_id = _statement_row(conn, statement, connection, balance)
         keys = list(identities(statement.account, statement.transactions))
-        present = (
-            set(
-                conn.execute(
-                    select(transactions.c.identity).where(transactions.c.identity.in_(keys))
-                ).scalars()
-            )
-            if keys
-            else set()
+        present = _present(conn, keys)
+        fixed = {
+            "tenant_id": tenant,
+            "account": statement.account,
+            "source": statement.source,
+            "created_at": datetime.now(UTC),
+            "connection_id": connection,
+            "statement_id": statement_id,
+        }
+        new = (
+            (b, k) for b, k in zip(statement.transactions, keys, strict=True) if k not in present
         )
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "tenant_id": tenant,
-                "account": statement.account,
-                "booking_date": booking.booking_date,
-                "value_date": booking.value_date,
-                "amount": booking.amount,
-                "currency": booking.currency,
-                "counterparty_name": booking.counterparty.name if booking.counterparty else None,
-                "counterparty_account": booking.counterparty.iban if booking.counterparty else None,
-                "structured_reference": booking.structured_reference,
-                "remittance": booking.text or None,
-                "bank_reference": reference_of(booking),
-                "identity": key,
-                "source": statement.source,
-                "created_at": now,
-                "connection_id": connection,
-                "statement_id": statement_id,
-                "entry": booking.entry or None,
-                "end_to_end_id": booking.end_to_end_id,
-                "bank_code": booking.bank_code,
-                "reversal": booking.reversal,
-                "return_reason": booking.return_reason,
-                "data": to_data(booking),
-            }
-            for booking, key in zip(statement.transactions, keys, strict=True)
-            if key not in present
-        ]
-        if rows:
-            conn.execute(transactions.insert(), rows)
+        written = _insert(conn, fixed, new)
     return StatementImport(
         account=statement.account,
         connection=owner.name,
-        transactions=len(rows),
-        duplicates=len(keys) - len(rows),
+        transactions=written,
+        duplicates=len(keys) - written,
         difference=statement.difference,
         balance=balance,
     )
@@ -295,15 +369,19 @@ def import_file(
     """Import every statement of the file at ``path``, read by ``read``; each statement in
     its own transaction. The first statement refused ends the file (its error is the
     file's ``error``); statements before it stay imported. ``refused`` are the reader's
-    own error types (a truncated file), reported like :class:`ImportRefused`."""
+    own error types (a truncated file), reported like :class:`ImportRefused`. The cyclic
+    garbage collector pauses meanwhile (:mod:`reconcile.gc_pause`)."""
     done: list[StatementImport] = []
     kind = ""
     error: str | None = None
     try:
-        for statement in read(path):
-            kind = kind or statement.format
-            owner, balance = check_statement(statement, owners, accept_unbalanced=accept_unbalanced)
-            done.append(import_statement(store, statement, owner, balance))
+        with gc_paused():
+            for statement in read(path):
+                kind = kind or statement.format
+                owner, balance = check_statement(
+                    statement, owners, accept_unbalanced=accept_unbalanced
+                )
+                done.append(import_statement(store, statement, owner, balance))
     except OSError as failure:
         error = f"{path}: cannot read: {failure.strerror or failure}"
     except Exception as failure:
