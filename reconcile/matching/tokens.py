@@ -10,6 +10,7 @@ digits of runs of digit groups (``fact 2026-0842``, ``INV2026 0842``, ``factuurn
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ __all__ = ["ReferenceCandidate", "number_keys", "reference_candidates", "valid_r
 _RF = re.compile(r"RF\d{2}(?: ?[0-9A-Z]{1,4}){1,6}")
 _OGM = re.compile(r"([+*]{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*\1")
 _DIGIT_RUN = re.compile(r"\d+(?:[ .\-/]\d+)*")
+_SEPARATOR = re.compile(r"[ .\-/]")
 _TOKEN = re.compile(r"[0-9A-Z]+")
 _KEYWORD = re.compile(r"KENM|REF|MEDEDELING|COMMUNICATION")
 _KENMERK_LENGTHS = frozenset({7, 9, 10, 11, 12, 13, 14, 16})
@@ -43,6 +45,8 @@ class ReferenceCandidate:
 def valid_reference(value: str) -> str | None:
     """The kind of a reference whose check holds: ``RF``, ``OGM``, ``betalingskenmerk``,
     else None. A 7-digit betalingskenmerk carries no check and counts as valid."""
+    if _COMPACT.fullmatch(value):
+        return _compact_kind(value)
     if value.startswith("RF"):
         return "RF" if rf.is_valid(value) else None
     if not value.isdigit():
@@ -54,9 +58,49 @@ def valid_reference(value: str) -> str | None:
     return None
 
 
+_COMPACT = re.compile(r"[0-9A-Z]+")
+_RF_SHAPE = re.compile(r"RF(0[2-9]|[1-8][0-9]|9[0-8])[0-9A-Z]{1,21}")
+
+
+def _compact_kind(value: str) -> str | None:
+    """:func:`valid_reference` of a compact value (``[0-9A-Z]+``, what every candidate is),
+    without python-stdnum's cleaning and exceptions: the same checks, in line. RF:
+    ISO 11649 (RF, check digits 02-98, 1 to 21 letters or digits, MOD 97-10 of the body
+    followed by ``RF`` and the check digits is 1); OGM: 12 digits, not all zero, the last
+    two the first ten MOD 97 (97 for 0); betalingskenmerk: 7 digits, or 9-14 digits whose
+    second digit is the length code, or 16, with the weighted MOD 11 check digit first
+    (:func:`model.identifiers.betalingskenmerk.calc_check_digit`)."""
+    if value.startswith("RF"):
+        if not _RF_SHAPE.fullmatch(value):
+            return None
+        moved = value[4:] + value[:4]
+        return "RF" if int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1 else None
+    if not value.isdigit():
+        return None
+    length = len(value)
+    if length == 12 and int(value) > 0 and f"{int(value[:10]) % 97 or 97:02d}" == value[10:]:
+        return "OGM"
+    if length not in _KENMERK_LENGTHS:
+        return None
+    if length == 7:
+        return "betalingskenmerk"
+    if length < 16 and value[1] != str((length - 2) % 10):
+        return None
+    if value[0] != betalingskenmerk.calc_check_digit(value[1:]):
+        return None
+    return "betalingskenmerk"
+
+
 def reference_candidates(transaction: Transaction) -> list[ReferenceCandidate]:
     """Every payment reference the booking may carry, structured field first, without
     duplicates (Rabobank repeats the structured reference in the text)."""
+    return list(_candidates(transaction.structured_reference, transaction.text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _candidates(structured: str | None, text: str) -> tuple[ReferenceCandidate, ...]:
+    """:func:`reference_candidates` of a booking's structured reference and text (kept for
+    the next stages and the checks that read the same booking again)."""
     found: dict[str, ReferenceCandidate] = {}
 
     def add(value: str, marked: bool) -> None:
@@ -66,16 +110,20 @@ def reference_candidates(transaction: Transaction) -> list[ReferenceCandidate]:
         if old is None or (marked and not old.marked):
             found[value] = ReferenceCandidate(value, marked)
 
-    if transaction.structured_reference:
-        add(compact_reference(transaction.structured_reference), True)
-    text = transaction.text.upper()
-    for match in _RF.finditer(text):
-        for value in _rf_prefixes(match.group(0)):
-            add(value, True)
-    for match in _OGM.finditer(text):
-        add(match.group(2) + match.group(3) + match.group(4), True)
+    if structured:
+        add(compact_reference(structured), True)
+    if not text:
+        return tuple(found.values())
+    text = text.upper()
+    if "RF" in text:
+        for match in _RF.finditer(text):
+            for value in _rf_prefixes(match.group(0)):
+                add(value, True)
+    if "++" in text or "**" in text:
+        for match in _OGM.finditer(text):
+            add(match.group(2) + match.group(3) + match.group(4), True)
     for run in _DIGIT_RUN.finditer(text):
-        groups = re.split(r"[ .\-/]", run.group(0))
+        groups = _SEPARATOR.split(run.group(0))
         whole = "".join(groups)
         keyword = _KEYWORD.search(text, max(0, run.start() - 24), run.start()) is not None
         if len(whole) == 16 or (keyword and len(whole) in _NEAR_LENGTHS):
@@ -83,7 +131,7 @@ def reference_candidates(transaction: Transaction) -> list[ReferenceCandidate]:
         for value in _windows(groups):
             if len(value) in _KENMERK_LENGTHS:
                 add(value, False)
-    return list(found.values())
+    return tuple(found.values())
 
 
 def _rf_prefixes(spelled: str) -> Iterator[str]:
@@ -110,22 +158,29 @@ def number_keys(transaction: Transaction) -> list[str]:
     """The invoice-number keys of the booking's text and EndToEndId: each token and each run
     of up to three adjacent tokens as letters and digits, and runs of digit groups as digits.
     The EndToEndId's keys come first."""
+    return list(_number_keys(transaction.end_to_end_id, transaction.text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_keys(end_to_end_id: str | None, text: str) -> tuple[str, ...]:
+    """:func:`number_keys` of a booking's EndToEndId and text."""
     keys: dict[str, None] = {}
     sources = []
-    if transaction.end_to_end_id:
-        sources.append(transaction.end_to_end_id.upper())
-    sources.append(transaction.text.upper())
+    if end_to_end_id:
+        sources.append(end_to_end_id.upper())
+    if text:
+        sources.append(text.upper())
     for source in sources:
         tokens = _TOKEN.findall(source)
         for start in range(len(tokens)):
             value = ""
             for end in range(start, min(len(tokens), start + 3)):
                 value += tokens[end]
-                if any(ch.isdigit() for ch in value):
+                if not value.isalpha():  # tokens are [0-9A-Z]: not all letters has a digit
                     keys[value] = None
         for run in _DIGIT_RUN.finditer(source):
-            groups = re.split(r"[ .\-/]", run.group(0))
+            groups = _SEPARATOR.split(run.group(0))
             for value in _windows(groups, widest=3):
                 if len(value) >= MIN_DIGIT_KEY:
                     keys[value] = None
-    return list(keys)
+    return tuple(keys)
