@@ -30,37 +30,46 @@ class _Fields:
     (``Refs/EndToEndId``), each path's elements in document order: what ``find`` and
     ``findall`` with that path would give, from one walk over the subtree instead of one
     walk per field. Elements of another namespace are left out with everything under them,
-    as a namespaced path never matches them; the walk does not go into ``stop``."""
+    as a namespaced path never matches them.
 
-    __slots__ = ("_found",)
+    ``base`` views the fields below one path of another :class:`_Fields` (the one
+    ``TxDtls`` of an entry: ``NtryDtls/TxDtls/``) without walking that subtree again."""
 
-    def __init__(self, element: Element, prefix: str, stop: str = "") -> None:
+    __slots__ = ("_base", "_found")
+
+    def __init__(self, found: dict[str, list[Element]], base: str = "") -> None:
+        self._found = found
+        self._base = base
+
+    @classmethod
+    def walk(cls, element: Element, prefix: str) -> _Fields:
+        """The fields of ``element``'s subtree; ``prefix`` is ``{namespace}``. lxml yields
+        the elements of the namespace in document order (a C loop); an element is kept
+        when its parent was, so a foreign element hides its subtree."""
         found: dict[str, list[Element]] = {}
         skip = len(prefix)
-        stack: list[tuple[Element, str]] = [(element, "")]
-        order: list[tuple[Element, str]] = []
-        while stack:  # breadth-first per level keeps document order within each path
-            parent, base = stack.pop()
-            for child in parent:
-                tag = child.tag
-                if not isinstance(tag, str) or not tag.startswith(prefix):
-                    continue
-                path = base + tag[skip:]
-                same = found.get(path)
-                if same is None:
-                    found[path] = [child]
-                else:
-                    same.append(child)
-                if len(child) and path != stop:
-                    order.append((child, path + "/"))
-            if not stack and order:
-                stack = order[::-1]
-                order = []
-        self._found = found
+        paths: dict[Element | None, str] = {element: ""}
+        for child in element.iterdescendants(f"{prefix}*"):
+            base = paths.get(child.getparent())
+            if base is None:
+                continue
+            path = base + child.tag[skip:]
+            same = found.get(path)
+            if same is None:
+                found[path] = [child]
+            else:
+                same.append(child)
+            if len(child):
+                paths[child] = path + "/"
+        return cls(found)
+
+    def below(self, path: str) -> _Fields:
+        """The fields under the one element at ``path``."""
+        return _Fields(self._found, f"{self._base}{path}/")
 
     def text(self, path: str) -> str | None:
         """The stripped text of the first element at ``path``, or None."""
-        found = self._found.get(path)
+        found = self._found.get(self._base + path)
         if found is None:
             return None
         value = found[0].text
@@ -70,8 +79,9 @@ class _Fields:
         return value or None
 
     def first(self, *paths: str) -> str | None:
+        base = self._base
         for path in paths:
-            found = self._found.get(path)
+            found = self._found.get(base + path)
             if found is not None:
                 value = found[0].text
                 if value is not None and (value := value.strip()):
@@ -79,11 +89,11 @@ class _Fields:
         return None
 
     def element(self, path: str) -> Element | None:
-        found = self._found.get(path)
+        found = self._found.get(self._base + path)
         return None if found is None else found[0]
 
     def all(self, path: str) -> list[Element]:
-        return self._found.get(path) or []
+        return self._found.get(self._base + path) or []
 
 
 class EntryReader:
@@ -165,7 +175,7 @@ class EntryReader:
 
     def entry(self, ntry: Element, position: int, own_account: str | None) -> Transaction:
         """The Transaction of one ``Ntry``."""
-        f = _Fields(ntry, self._prefix, stop="NtryDtls/TxDtls")
+        f = _Fields.walk(ntry, self._prefix)
         money = self._money(f.element("Amt"), "Amt")
         if money is None:
             raise EntryError("Amt missing")
@@ -178,7 +188,7 @@ class EntryReader:
         fields: dict[str, object] = {}
         children: tuple[Transaction, ...] = ()
         if len(details) == 1:
-            fields = self._details(_Fields(details[0], self._prefix), sign, own_account)
+            fields = self._details(f.below("NtryDtls/TxDtls"), sign, own_account)
         elif details:
             children = tuple(
                 self._child(t, n, booking, sign, currency, own_account)
@@ -208,7 +218,7 @@ class EntryReader:
         parent_currency: str,
         own_account: str | None,
     ) -> Transaction:
-        f = _Fields(tx, self._prefix)
+        f = _Fields.walk(tx, self._prefix)
         indicator = f.text("CdtDbtInd")
         sign = _sign(indicator, "TxDtls/CdtDbtInd") if indicator else parent_sign
         money = self._money(f.element("Amt"), "Amt") or self._money(
