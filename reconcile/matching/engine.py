@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reconcile.gc_pause import gc_paused
 from reconcile.matching import (
     conflicts,
     debtor_amount,
@@ -59,6 +60,7 @@ class Outcome:
     open: dict[str, Decimal] = field(default_factory=dict)
 
 
+@gc_paused()
 def match(
     bookings: Mapping[str, Transaction],
     items: Iterable[OpenItem],
