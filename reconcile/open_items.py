@@ -89,9 +89,19 @@ def normalise_name(name: str) -> str:
     return " ".join(kept or words)
 
 
+_ASCII_NOT_ALNUM = str.maketrans(
+    "", "", "".join(c for c in map(chr, range(128)) if not c.isalnum())
+)
+"""What :data:`_NOT_ALNUM` removes from an ASCII string, as a ``str.translate`` table."""
+
+
 def compact_reference(value: str) -> str:
     """A payment reference without spaces, dots, dashes, ``+``, ``*`` and ``/``, upper-cased:
-    ``+++010/8068/17183+++`` -> ``010806817183``, ``RF18 5390 0754 7034`` -> ``RF18539007547034``."""
+    ``+++010/8068/17183+++`` -> ``010806817183``, ``RF18 5390 0754 7034`` -> ``RF18539007547034``.
+    (An ASCII value, nearly every one, goes through ``str.translate``, which removes the
+    same characters as the regular expression at a fraction of its cost.)"""
+    if value.isascii():
+        return value.translate(_ASCII_NOT_ALNUM).upper()
     return _NOT_ALNUM.sub("", value).upper()
 
 

@@ -32,44 +32,47 @@ class _Fields:
     walk per field. Elements of another namespace are left out with everything under them,
     as a namespaced path never matches them.
 
-    ``base`` views the fields below one path of another :class:`_Fields` (the one
-    ``TxDtls`` of an entry: ``NtryDtls/TxDtls/``) without walking that subtree again."""
+    The walk of an ``Ntry`` gives each of its ``NtryDtls/TxDtls`` fields of its own
+    (:attr:`parts`, in document order), with paths from the ``TxDtls``."""
 
-    __slots__ = ("_base", "_found")
+    __slots__ = ("_found", "parts")
 
-    def __init__(self, found: dict[str, list[Element]], base: str = "") -> None:
+    def __init__(self, found: dict[str, list[Element]], parts: list[_Fields]) -> None:
         self._found = found
-        self._base = base
+        self.parts = parts
 
     @classmethod
-    def walk(cls, element: Element, prefix: str) -> _Fields:
-        """The fields of ``element``'s subtree; ``prefix`` is ``{namespace}``. lxml yields
-        the elements of the namespace in document order (a C loop); an element is kept
-        when its parent was, so a foreign element hides its subtree."""
+    def walk(cls, element: Element, prefix: str, split: str = "") -> _Fields:
+        """The fields of ``element``'s subtree; ``prefix`` is ``{namespace}``; each element
+        at path ``split`` starts a part. lxml yields the elements of the namespace in
+        document order (a C loop); an element is kept when its parent was, so a foreign
+        element hides its subtree."""
         found: dict[str, list[Element]] = {}
+        parts: list[_Fields] = []
         skip = len(prefix)
-        paths: dict[Element | None, str] = {element: ""}
+        paths: dict[Element | None, tuple[str, dict[str, list[Element]]]] = {element: ("", found)}
         for child in element.iterdescendants(f"{prefix}*"):
-            base = paths.get(child.getparent())
-            if base is None:
+            parent = paths.get(child.getparent())
+            if parent is None:
                 continue
+            base, into = parent
             path = base + child.tag[skip:]
-            same = found.get(path)
+            same = into.get(path)
             if same is None:
-                found[path] = [child]
+                into[path] = [child]
             else:
                 same.append(child)
-            if len(child):
-                paths[child] = path + "/"
-        return cls(found)
-
-    def below(self, path: str) -> _Fields:
-        """The fields under the one element at ``path``."""
-        return _Fields(self._found, f"{self._base}{path}/")
+            if path == split and into is found:
+                part: dict[str, list[Element]] = {}
+                parts.append(cls(part, []))
+                paths[child] = ("", part)
+            elif len(child):
+                paths[child] = (path + "/", into)
+        return cls(found, parts)
 
     def text(self, path: str) -> str | None:
         """The stripped text of the first element at ``path``, or None."""
-        found = self._found.get(self._base + path)
+        found = self._found.get(path)
         if found is None:
             return None
         value = found[0].text
@@ -79,9 +82,8 @@ class _Fields:
         return value or None
 
     def first(self, *paths: str) -> str | None:
-        base = self._base
         for path in paths:
-            found = self._found.get(base + path)
+            found = self._found.get(path)
             if found is not None:
                 value = found[0].text
                 if value is not None and (value := value.strip()):
@@ -89,11 +91,11 @@ class _Fields:
         return None
 
     def element(self, path: str) -> Element | None:
-        found = self._found.get(self._base + path)
+        found = self._found.get(path)
         return None if found is None else found[0]
 
     def all(self, path: str) -> list[Element]:
-        return self._found.get(self._base + path) or []
+        return self._found.get(path) or []
 
 
 class EntryReader:
@@ -175,7 +177,7 @@ class EntryReader:
 
     def entry(self, ntry: Element, position: int, own_account: str | None) -> Transaction:
         """The Transaction of one ``Ntry``."""
-        f = _Fields.walk(ntry, self._prefix)
+        f = _Fields.walk(ntry, self._prefix, split="NtryDtls/TxDtls")
         money = self._money(f.element("Amt"), "Amt")
         if money is None:
             raise EntryError("Amt missing")
@@ -184,11 +186,11 @@ class EntryReader:
         booking = self._day(f, "BookgDt") or self._day(f, "ValDt")
         if booking is None:
             raise EntryError("BookgDt missing")
-        details = f.all("NtryDtls/TxDtls")
+        details = f.parts
         fields: dict[str, object] = {}
         children: tuple[Transaction, ...] = ()
         if len(details) == 1:
-            fields = self._details(f.below("NtryDtls/TxDtls"), sign, own_account)
+            fields = self._details(details[0], sign, own_account)
         elif details:
             children = tuple(
                 self._child(t, n, booking, sign, currency, own_account)
@@ -211,14 +213,13 @@ class EntryReader:
 
     def _child(
         self,
-        tx: Element,
+        f: _Fields,
         position: int,
         booking: date,
         parent_sign: int,
         parent_currency: str,
         own_account: str | None,
     ) -> Transaction:
-        f = _Fields.walk(tx, self._prefix)
         indicator = f.text("CdtDbtInd")
         sign = _sign(indicator, "TxDtls/CdtDbtInd") if indicator else parent_sign
         money = self._money(f.element("Amt"), "Amt") or self._money(
@@ -275,11 +276,24 @@ def _bank_code(f: _Fields) -> str | None:
     return f.text("BkTxCd/Prtry/Cd")
 
 
+def _role_paths(role: str) -> tuple[tuple[str, str], tuple[str, str], tuple[str, str]]:
+    return (
+        (f"RltdPties/{role}/Nm", f"RltdPties/{role}/Pty/Nm"),
+        (f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id"),
+        (f"RltdAgts/{role}Agt/FinInstnId/BIC", f"RltdAgts/{role}Agt/FinInstnId/BICFI"),
+    )
+
+
+_ROLE_PATHS = {role: _role_paths(role) for role in ("Dbtr", "Cdtr")}
+"""Each party's name, account and agent paths (made once, not per entry)."""
+
+
 def _party(f: _Fields, role: str) -> Counterparty | None:
     """``Dbtr`` or ``Cdtr`` with its account and agent, or None when none is given."""
-    name = f.first(f"RltdPties/{role}/Nm", f"RltdPties/{role}/Pty/Nm")
-    iban = f.first(f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id")
-    bic = f.first(f"RltdAgts/{role}Agt/FinInstnId/BIC", f"RltdAgts/{role}Agt/FinInstnId/BICFI")
+    names, accounts, agents = _ROLE_PATHS[role]
+    name = f.first(*names)
+    iban = f.first(*accounts)
+    bic = f.first(*agents)
     if name is None and iban is None and bic is None:
         return None
     return Counterparty(name=name, iban="".join(iban.split()).upper() if iban else None, bic=bic)
