@@ -30,4 +30,4 @@ def test_the_reconcile_benchmark_runs_and_prints_its_figures() -> None:
         figures = re.findall(rf"{phase} +([\d.]+) s wall +([\d.]+) s CPU +peak +(\d+) MiB", out)
         assert len(figures) == 2 and all(float(peak) > 0 for _, _, peak in figures)
         assert re.search(rf"{phase} +growth 100 %/10 %: wall +[\d.]+, CPU +[\d.]+", out)
-    assert "not judged at scale 0.002" in out
+    assert "not judged at scale 0.002" in out and "load average" in out
