@@ -20,7 +20,13 @@ from reconcile.matching.book import MIN_DIGIT_KEY
 from reconcile.open_items import compact_reference
 from reconcile.transaction import Transaction
 
-__all__ = ["ReferenceCandidate", "number_keys", "reference_candidates", "valid_reference"]
+__all__ = [
+    "ReferenceCandidate",
+    "checked_kind",
+    "number_keys",
+    "reference_candidates",
+    "valid_reference",
+]
 
 _RF = re.compile(r"RF\d{2}(?: ?[0-9A-Z]{1,4}){1,6}")
 _OGM = re.compile(r"([+*]{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*\1")
@@ -47,6 +53,11 @@ def valid_reference(value: str) -> str | None:
     else None. A 7-digit betalingskenmerk carries no check and counts as valid."""
     if _COMPACT.fullmatch(value):
         return _compact_kind(value)
+    return checked_kind(value)
+
+
+def checked_kind(value: str) -> str | None:
+    """:func:`valid_reference` by the model's validators (python-stdnum), for any value."""
     if value.startswith("RF"):
         return "RF" if rf.is_valid(value) else None
     if not value.isdigit():

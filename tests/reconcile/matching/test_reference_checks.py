@@ -10,20 +10,7 @@ import pytest
 
 from model.identifiers import betalingskenmerk, ogm, rf
 from reconcile.matching.near_references import one_edit
-from reconcile.matching.tokens import valid_reference
-
-
-def _by_the_validators(value: str) -> str | None:
-    """What valid_reference answered before its in-line checks (the model's validators)."""
-    if value.startswith("RF"):
-        return "RF" if rf.is_valid(value) else None
-    if not value.isdigit():
-        return None
-    if len(value) == 12 and ogm.is_valid(value):
-        return "OGM"
-    if betalingskenmerk.is_valid(value):
-        return "betalingskenmerk"
-    return None
+from reconcile.matching.tokens import checked_kind, valid_reference
 
 
 def _samples() -> list[str]:
@@ -52,7 +39,7 @@ SAMPLES = _samples()
 
 
 def test_the_samples_hold_each_kind_valid_and_not() -> None:
-    kinds = {_by_the_validators(value) for value in SAMPLES}
+    kinds = {checked_kind(value) for value in SAMPLES}
     assert kinds == {"RF", "OGM", "betalingskenmerk", None}
     assert len(SAMPLES) > 5_000
 
@@ -60,10 +47,10 @@ def test_the_samples_hold_each_kind_valid_and_not() -> None:
 @pytest.mark.parametrize("chunk", range(8))
 def test_in_line_checks_agree_with_the_validators(chunk: int) -> None:
     part = SAMPLES[chunk::8]
-    wrong = [v for v in part if valid_reference(v) != _by_the_validators(v)]
+    wrong = [v for v in part if valid_reference(v) != checked_kind(v)]
     assert wrong == []
 
 
 @pytest.mark.parametrize("value", ["rf18539007547034", "RF18 5390 0754 7034", "010/8068/17183"])
 def test_a_value_that_is_not_compact_goes_to_the_validators(value: str) -> None:
-    assert valid_reference(value) == _by_the_validators(value)
+    assert valid_reference(value) == checked_kind(value)
