@@ -161,6 +161,10 @@ def to_data(transaction: Transaction) -> dict[str, Any]:
     return data
 
 
+_day = functools.lru_cache(maxsize=1024)(date.fromisoformat)
+"""A statement's bookings share a few dates: each is parsed once."""
+
+
 def from_data(data: Mapping[str, Any]) -> Transaction:
     """The transaction :func:`to_data` wrote, exactly (a missing key is its default)."""
     get = data.get
@@ -169,8 +173,8 @@ def from_data(data: Mapping[str, Any]) -> Transaction:
     children = get("children")
     references = get("structured_references")
     return Transaction(
-        booking_date=date.fromisoformat(data["booking_date"]),
-        value_date=date.fromisoformat(value_date) if value_date else None,
+        booking_date=_day(data["booking_date"]),
+        value_date=_day(value_date) if value_date else None,
         amount=Decimal(data["amount"]),
         currency=data["currency"],
         counterparty=None

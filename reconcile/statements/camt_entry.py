@@ -7,6 +7,7 @@ that child's fields and has no children; with two or more, each ``TxDtls`` is a 
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
@@ -142,7 +143,7 @@ class EntryReader:
         if value is None:
             return None
         try:
-            return date.fromisoformat(value[:10])
+            return _iso_day(value[:10])
         except ValueError:
             raise EntryError(f"{path}: {value!r} is not a date") from None
 
@@ -171,7 +172,7 @@ class EntryReader:
         if value is None:
             return None
         try:
-            return date.fromisoformat(value[:10])
+            return _iso_day(value[:10])
         except ValueError:
             raise EntryError(f"{path}: {value!r} is not a date") from None
 
@@ -274,6 +275,10 @@ def _bank_code(f: _Fields) -> str | None:
         parts = [domain, f.text("BkTxCd/Domn/Fmly/Cd"), f.text("BkTxCd/Domn/Fmly/SubFmlyCd")]
         return "-".join(p for p in parts if p)
     return f.text("BkTxCd/Prtry/Cd")
+
+
+_iso_day = functools.lru_cache(maxsize=1024)(date.fromisoformat)
+"""A statement's entries share a few dates: each is parsed once."""
 
 
 def _role_paths(role: str) -> tuple[tuple[str, str], tuple[str, str], tuple[str, str]]:
