@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
+from reconcile.gc_pause import gc_paused
 from reconcile.open_items import ItemKind, OpenItem
 from reconcile.result import Allocation, Match, Stage
 from reconcile.transaction import Transaction
@@ -136,6 +137,7 @@ def open_items(conn: Connection, *, include_settled: bool = False) -> list[OpenI
     return items
 
 
+@gc_paused()
 def pending_bookings(conn: Connection) -> list[Booking]:
     """Imported bookings with no match event yet, keyed by bank reference (the entry's
     ``#id`` added where two share one, or ``#id`` alone where the bank gave none)."""
