@@ -1,0 +1,131 @@
+"""``ledgerlink collection export`` as a user runs it: invoices synced into the store, one
+partly paid through an imported statement, then exported on a day when one is past the last
+step of ``nl-b2b`` and one is not."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from support.camt_writer import camt053
+from support.profile_documents import clean_invoice
+from support.two_shops import ACCOUNT, ledgerlink, make_folder, write
+
+from model.identifiers import rf
+from reconcile.reminders import load_policy, statutory_interest
+from reconcile.reminders.rates import rates
+from reconcile.transaction import Counterparty, Transaction
+
+pytestmark = pytest.mark.usefixtures("artifacts_cache")
+ON = date(2026, 12, 7)
+PAID = Decimal("21.00")
+
+
+def _invoice(inbox: Path, number: str, due: date) -> None:
+    doc = clean_invoice()  # 121.00
+    means = replace(doc.payment_means[0], remittance_info=rf.create(number.replace("-", "")))
+    write(inbox, replace(doc, number=number, due_date=due, payment_means=(means,)))
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("LEDGERLINK_STORE", raising=False)
+    monkeypatch.delenv("LEDGERLINK_CONFIG", raising=False)
+    root = make_folder(tmp_path, {})
+    _invoice(root / "shop", "S-1", date(2026, 9, 1))  # 97 days overdue on ON: past 45
+    _invoice(root / "shop", "S-2", date(2026, 11, 30))  # 7 days: reminder_1
+    synced = ledgerlink(root, "sync", "--format", "json")
+    assert synced.exit_code == 0, synced.output
+    partial = Transaction(
+        booking_date=date(2026, 9, 20),
+        amount=PAID,
+        currency="EUR",
+        counterparty=Counterparty(name="Koffiehuis Noord B.V.", iban="NL44RABO0123456789"),
+        structured_reference=rf.create("S1"),
+        bank_reference="ACR-9",
+    )
+    (root / "day.xml").write_bytes(camt053(ACCOUNT, [partial], opening=Decimal(0)))
+    assert ledgerlink(root, "statements", "import", str(root / "day.xml")).exit_code == 0
+    matched = ledgerlink(root, "reconcile", "--format", "json")
+    assert json.loads(matched.stdout)["entries"]["ACR-9"][0]["invoice"] == "S-1"
+    return root
+
+
+def _export(folder: Path, *numbers: str) -> tuple[int, dict[str, list[dict[str, str]]]]:
+    result = ledgerlink(
+        folder, "collection", "export", *numbers, "--to", str(folder / "out"),
+        "--on", ON.isoformat(), "--format", "json",
+    )  # fmt: skip
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_dossier_of_an_invoice_past_the_last_step(folder: Path) -> None:
+    code, data = _export(folder, "S-1")
+    assert code == 0, data
+    [done] = data["exported"]
+    dossier = Path(done["folder"])
+    assert dossier == folder / "out" / "S-1"
+    delivered = next((folder / "delivered").rglob("*S-1*.xml")).read_bytes()
+    assert (dossier / "invoice.xml").read_bytes() == delivered
+    copy = (dossier / "invoice.html").read_text(encoding="utf-8")
+    assert "Invoice S-1" in copy and "Koffiehuis Noord B.V." in copy and "121.00 EUR" in copy
+
+    summary = json.loads((dossier / "summary.json").read_text(encoding="utf-8"))
+    left = Decimal("121.00") - PAID
+    assert summary["open"] == str(left)
+    assert summary["step"] == load_policy("nl-b2b").steps[-1].name
+    assert summary["days_overdue"] == (ON - date(2026, 9, 1)).days
+    assert summary["costs"] == "40.00"  # the B2B fixed compensation
+    interest = statutory_interest(left, date(2026, 9, 1), ON, rates("commercial"))
+    assert summary["interest"] == str(interest.total.quantize(Decimal("0.01")))
+    assert sum(Decimal(p["amount"]) for p in summary["interest_periods"]) == interest.total
+    claim = left + Decimal("40.00") + Decimal(summary["interest"])
+    assert summary["claim"] == done["claim"] == str(claim)
+    [payment] = summary["payments"]
+    assert payment["bank_reference"] == "ACR-9" and payment["amount"] == "21.00"
+    assert payment["booking_date"] == "2026-09-20"
+    debtor = summary["debtor"]
+    assert {"kind": "kvk", "value": "87654321"} in debtor["identifiers"]
+    assert debtor["address"]["country"] == "NL" and debtor["address"]["city"]
+    assert summary["files"] == {
+        "ubl": "invoice.xml",
+        "copy": "invoice.html",
+        "summary": "summary.json",
+    }
+
+
+def test_one_invoice_that_cannot_go_does_not_stop_the_others(folder: Path) -> None:
+    code, data = _export(folder, "S-2", "NOPE", "S-1")
+    assert code == 1
+    assert [done["invoice"] for done in data["exported"]] == ["S-1"]
+    errors = {entry["invoice"]: entry["error"] for entry in data["failed"]}
+    assert "at step 'reminder_1'" in errors["S-2"] and "2027-01-14" in errors["S-2"]
+    assert "not in the store" in errors["NOPE"]
+    assert not (folder / "out" / "S-2").exists()
+
+
+def test_a_settled_invoice_is_not_handed_over(folder: Path) -> None:
+    rest = Transaction(
+        booking_date=date(2026, 10, 1),
+        amount=Decimal("100.00"),
+        currency="EUR",
+        counterparty=Counterparty(name="Koffiehuis Noord B.V.", iban="NL44RABO0123456789"),
+        structured_reference=rf.create("S1"),
+        bank_reference="ACR-10",
+    )
+    (folder / "rest.xml").write_bytes(camt053(ACCOUNT, [rest], statement_id="STMT-2"))
+    assert ledgerlink(folder, "statements", "import", str(folder / "rest.xml")).exit_code == 0
+    assert ledgerlink(folder, "reconcile").exit_code == 0
+    code, data = _export(folder, "S-1")
+    assert code == 1 and "nothing is open" in data["failed"][0]["error"]
+
+
+def test_usage_errors(folder: Path) -> None:
+    bad = ledgerlink(folder, "collection", "export", "S-1", "--to", "x", "--on", "7-12-2026")
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    bad = ledgerlink(folder, "collection", "export", "S-1", "--to", "x", "--policy", "nope")
+    assert bad.exit_code == 2 and "--policy" in bad.output
