@@ -110,7 +110,9 @@ def _export_one(
 @app.command()
 def export(
     ctx: typer.Context,
-    numbers: Annotated[list[str], typer.Argument(metavar="NUMBER...", help="Invoice numbers (BT-1).")],
+    numbers: Annotated[
+        list[str], typer.Argument(metavar="NUMBER...", help="Invoice numbers (BT-1).")
+    ],
     to: Annotated[Path, typer.Option("--to", help="Folder to write the dossiers in.")],
     on: Annotated[
         str | None, typer.Option("--on", help="Export date, YYYY-MM-DD (default: today).")
