@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from reconcile.open_items import DocumentKey
 from reconcile.result import Allocation, Stage, Suggestion
 
 __all__ = ["Reading"]
@@ -24,8 +25,11 @@ class Reading:
     written_off: Decimal = Decimal(0)
 
     @property
-    def documents(self) -> frozenset[str]:
-        return frozenset(allocation.invoice for allocation in self.allocations)
+    def documents(self) -> frozenset[DocumentKey]:
+        """The keys of the documents it allocates to (each allocation carries one)."""
+        return frozenset(
+            allocation.document or (None, allocation.invoice) for allocation in self.allocations
+        )
 
     def suggestion(self, why_not: str = "") -> Suggestion:
         reason = f"{self.reason}; {why_not}" if why_not else self.reason

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reconcile.matching.book import Book
+from reconcile.matching.book import Book, allocate
 from reconcile.matching.booking import Booking
 from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
 from reconcile.matching.settle import settle
 from reconcile.matching.tokens import reference_candidates, valid_reference
 from reconcile.open_items import OpenItem
-from reconcile.result import Allocation, Stage
+from reconcile.result import Stage
 
 __all__ = ["readings"]
 
@@ -29,21 +29,21 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
     tx = booking.transaction
     found: list[Reading] = []
     for candidate in reference_candidates(tx):
-        numbers = book.by_reference.get(candidate.value)
-        if not numbers:
+        keys = book.by_reference.get(candidate.value)
+        if not keys:
             continue
-        items = [book.items[n] for n in numbers if book.items[n].currency == tx.currency]
+        items = [book.items[k] for k in keys if book.items[k].currency == tx.currency]
         if not items:
             continue
         kind = valid_reference(candidate.value)
         checked = kind is not None and len(candidate.value) != 7
         what = candidate.value if kind == "RF" else f"{kind or 'reference'} {candidate.value}"
-        open_items = [i for i in items if book.is_open(i.number)]
+        open_items = [i for i in items if book.is_open(i.key)]
         if not open_items:
-            found.append(_settled(items, tx.amount, what))
+            found.append(_settled(book, items, tx.amount, what))
             continue
         if len(open_items) > 1:
-            exact = [i for i in open_items if book.signed_open(i.number) == tx.amount]
+            exact = [i for i in open_items if book.signed_open(i.key) == tx.amount]
             if len(exact) == 1:
                 open_items = exact
         confirmed = all(booking.confirmed(i.debtor) for i in open_items)
@@ -53,7 +53,7 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
             exact_c, inexact_c = 0.99, 0.95
         else:
             exact_c, inexact_c = 0.90, 0.80 if confirmed else 0.70
-        names = ", ".join(i.number for i in open_items)
+        names = ", ".join(book.label(i.key) for i in open_items)
         reading = settle(
             book,
             open_items,
@@ -69,10 +69,10 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
     return found
 
 
-def _settled(items: list[OpenItem], amount: Decimal, what: str) -> Reading:
-    names = ", ".join(i.number for i in items)
+def _settled(book: Book, items: list[OpenItem], amount: Decimal, what: str) -> Reading:
+    names = ", ".join(book.label(i.key) for i in items)
     return Reading(
-        allocations=tuple(Allocation(invoice=i.number, amount=Decimal(0)) for i in items[:1]),
+        allocations=tuple(allocate(i, Decimal(0)) for i in items[:1]),
         stage=Stage.REFERENCE,
         reason=f"{what} is the payment reference of {names}, already settled: paid twice?",
         confidence=0.5,
