@@ -11,7 +11,8 @@ consuming it is negative, so its open amount is ``amount due + sum(amount)``.
 Documents are told apart by (connection, source id), the key the matcher carries on each
 allocation (:attr:`reconcile.open_items.OpenItem.key`): two documents of one connection may
 share an invoice number (an invoice and a later credit note, a re-issue). Where one does, a
-reader names it ``NUMBER@SOURCE_ID``.
+reader names it ``NUMBER@SOURCE_ID``. Open amounts are kept in the currency's minor unit
+(``121.00``, not the store's ``121.0000``).
 
 A booking is still open while it has no match event; each run matches the open bookings
 (keyed by bank reference, :func:`pending_bookings`) against the open items, and records
@@ -30,6 +31,7 @@ from sqlalchemy import Connection, func, select
 
 from reconcile.open_items import DocumentKey, ItemKind, OpenItem
 from reconcile.result import Allocation, Match, Stage
+from reconcile.statements.currency import minor_unit
 from reconcile.transaction import Transaction
 from sync.bank_rows import from_data
 from sync.payment_push import queue_push
@@ -81,6 +83,11 @@ class _Doc:
     @property
     def key(self) -> DocumentKey:
         return (self.connection_id, self.source_id)
+
+
+def _in_minor_units(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` with the currency's decimals (the store keeps four): ``121.00``."""
+    return amount.quantize(Decimal(1).scaleb(-minor_unit(currency)))
 
 
 def _documents(conn: Connection) -> list[_Doc]:
@@ -137,7 +144,8 @@ def _applied(conn: Connection) -> dict[DocumentKey, Decimal]:
 
 def _open_of(doc: _Doc, applied: Decimal) -> Decimal:
     payable = abs(doc.payable)
-    return payable - applied if doc.kind == "invoice" else payable + applied
+    left = payable - applied if doc.kind == "invoice" else payable + applied
+    return _in_minor_units(left, doc.currency)
 
 
 def _items(conn: Connection, *, open_ones: bool, settled_ones: bool) -> list[OpenItem]:
@@ -159,7 +167,7 @@ def _items(conn: Connection, *, open_ones: bool, settled_ones: bool) -> list[Ope
 
 def open_items(conn: Connection, *, include_settled: bool = False) -> list[OpenItem]:
     """The store's documents as the matcher sees them, each with its open amount from the
-    match events; settled ones only with ``include_settled``."""
+    match events (in the currency's minor unit); settled ones only with ``include_settled``."""
     return _items(conn, open_ones=True, settled_ones=include_settled)
 
 
@@ -213,6 +221,7 @@ def prior_matches(conn: Connection) -> list[Match]:
             documents.c.number,
             documents.c.connection_id,
             documents.c.source_id,
+            documents.c.currency,
             transactions.c.bank_reference,
             transactions.c.data,
         )
@@ -236,7 +245,7 @@ def prior_matches(conn: Connection) -> list[Match]:
                     Allocation(
                         invoice=row.number,
                         document=(row.connection_id, row.source_id),
-                        amount=row.amount,
+                        amount=_in_minor_units(Decimal(row.amount), row.currency),
                     )
                     for row in group
                 ),

@@ -5,6 +5,7 @@ amounts in stored match reasons."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -247,3 +248,29 @@ def test_a_reversal_in_a_later_run_reopens_an_invoice_paid_in_full(
         ]
     assert stages == ["reference", "reversal"]
     assert pushes == [("payment", DUE), ("reversal", DUE)]
+
+
+def test_stored_reasons_show_the_currency_digits(config: Path, store_url: str) -> None:
+    _store_documents(store_url, DOCUMENTS[1:])
+    part = Decimal("50.00")
+    _import(
+        config,
+        "day.xml",
+        [
+            Transaction(
+                booking_date=DAY,
+                amount=part,
+                currency="EUR",
+                counterparty=PAYER,
+                structured_reference=REF_C,
+                bank_reference="ACR-1",
+            )
+        ],
+        "STMT-1",
+    )
+    run = _cli(config, "reconcile", "--format", "json")
+    assert run.exit_code == 0, run.output
+    with open_store(store_url) as store, store.begin() as conn:
+        (reason,) = conn.execute(select(matches.c.reason)).scalars()
+    assert f"partial payment, {DUE - part:.2f} stays open" in reason
+    assert not re.search(r"\d\.\d{3}", reason), reason
