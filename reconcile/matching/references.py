@@ -85,15 +85,29 @@ def _alone(book: Book, booking: Booking, policy: MatchPolicy, one: _Named) -> li
     else:
         exact_c, inexact_c = 0.90, 0.80 if confirmed else 0.70
     names = ", ".join(book.label(i.key) for i in one.items)
+    reason = f"{one.what} is the payment reference of {names}"
+    return _settle(book, tx.amount, policy, one.items, reason, (exact_c, inexact_c))
+
+
+def _settle(
+    book: Book,
+    amount: Decimal,
+    policy: MatchPolicy,
+    items: list[OpenItem],
+    reason: str,
+    confidence: tuple[float, float],
+) -> list[Reading]:
+    """:func:`settle` at stage 1, ``confidence`` exact and inexact; empty for nothing."""
+    exact, inexact = confidence
     reading = settle(
         book,
-        one.items,
-        tx.amount,
+        items,
+        amount,
         policy,
         stage=Stage.REFERENCE,
-        reason=f"{one.what} is the payment reference of {names}",
-        exact=exact_c,
-        inexact=inexact_c,
+        reason=reason,
+        exact=exact,
+        inexact=inexact,
     )
     return [reading] if reading is not None else []
 
@@ -117,17 +131,8 @@ def _together(
     parts = "; ".join(f"{one.what} of {book.label(one.items[0].key)}" for one in several)
     if owed == tx.amount:
         confidence = 0.99 if all(one.checked for one in several) else 0.90
-        reading = settle(
-            book,
-            items,
-            tx.amount,
-            policy,
-            stage=Stage.REFERENCE,
-            reason=f"payment references {parts}: the amount is what they owe together",
-            exact=confidence,
-            inexact=_SEVERAL,
-        )
-        return [reading] if reading is not None else []
+        reason = f"payment references {parts}: the amount is what they owe together"
+        return _settle(book, tx.amount, policy, items, reason, (confidence, _SEVERAL))
     weak: list[Reading] = []
     for one in several:
         for reading in _alone(book, booking, policy, one):

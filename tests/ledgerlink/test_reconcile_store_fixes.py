@@ -7,25 +7,28 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
-from model.document import Invoice
 from model.identifiers import rf
-from model.jsonio import to_data
 from reconcile.transaction import Counterparty, Transaction
 from sync.pipeline import connection_id
 from sync.reconciliation import open_items
-from sync.store import documents, matches, open_store, payment_pushes
+from sync.store import matches, open_store, payment_pushes
+from tests.support import reconcile_store
 from tests.support.camt_writer import camt053
 from tests.support.profile_documents import clean_invoice
+from tests.support.reconcile_store import invoice, store_document, write_config
 
+postgres_database = reconcile_store.postgres_database  # the fixtures
+store_url = reconcile_store.store_url
 runner = CliRunner()
 ACCOUNT = "NL91ABNA0417164300"
 PAYER = Counterparty(name="Koffiehuis Noord B.V.", iban="NL44RABO0123456789")
@@ -39,85 +42,26 @@ DOCUMENTS = (
 )
 
 
-def _invoice(number: str, reference: str | None) -> Invoice:
-    doc = clean_invoice()
-    means = replace(doc.payment_means[0], remittance_info=reference)
-    return replace(doc, number=number, payment_means=(means,))
-
-
 def _store_documents(
     url: str, stored: tuple[tuple[str, str, str | None], ...] = DOCUMENTS
 ) -> dict[str, int]:
     """The documents ``stored`` in connection ``shop``: their row ids by source id."""
-    ids: dict[str, int] = {}
     with open_store(url, create=True) as store:
         store.ensure()
         with store.begin() as conn:
             shop = connection_id(conn, "shop", "ubl-dir")
-            for number, source_id, reference in stored:
-                invoice = _invoice(number, reference)
-                assert invoice.totals is not None
-                ids[source_id] = conn.execute(
-                    documents.insert()
-                    .values(
-                        connection_id=shop,
-                        source_id=source_id,
-                        number=number,
-                        kind="invoice",
-                        type_code="380",
-                        issue_date=invoice.issue_date,
-                        due_date=None,
-                        currency="EUR",
-                        payable_amount=invoice.totals.payable,
-                        buyer_name="Koffiehuis Noord B.V.",
-                        profile="peppol-bis3",
-                        content_hash=source_id.ljust(64, "0"),
-                        model=to_data(invoice),
-                        ubl=b"<Invoice/>",
-                        validation_report=[],
-                        state="delivered",
-                        created_at=datetime.now(UTC),
-                        updated_at=datetime.now(UTC),
-                    )
-                    .returning(documents.c.id)
-                ).scalar_one()
-    return ids
+            return {
+                source_id: store_document(conn, shop, source_id, invoice(number, reference))
+                for number, source_id, reference in stored
+            }
 
 
 DUE = clean_invoice().totals.payable  # type: ignore[union-attr]
 
 
-@pytest.fixture(scope="module")
-def postgres_database():  # type: ignore[no-untyped-def]
-    from support.postgres import missing_postgres, reachable, session_database
-
-    if why := reachable():
-        missing_postgres(why)
-    with session_database() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    from support.postgres import reset_schema
-
-    url: str = request.getfixturevalue("postgres_database")
-    reset_schema(url)
-    return url
-
-
 @pytest.fixture
 def config(tmp_path: Path, store_url: str) -> Path:
-    path = tmp_path / "ledgerlink.toml"
-    path.write_text(
-        f'[store]\nurl = "{store_url}"\n\n[connections.shop]\nconnector = "ubl-dir"\n'
-        f'path = "inbox"\naccounts = ["{ACCOUNT}"]\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "inbox").mkdir()
-    return path
+    return write_config(tmp_path, store_url, ACCOUNT)
 
 
 def _cli(config: Path, *args: str):  # type: ignore[no-untyped-def]
@@ -130,6 +74,13 @@ def _import(config: Path, name: str, bookings: list[Transaction], statement_id: 
     imported = _cli(config, "statements", "import", str(path), "--format", "json")
     assert imported.exit_code == 0, imported.output
     assert json.loads(imported.stdout)["files"][0]["transactions"] == len(bookings)
+
+
+def _reconcile(config: Path) -> dict[str, Any]:
+    run = _cli(config, "reconcile", "--format", "json")
+    assert run.exit_code == 0, run.output
+    done: dict[str, Any] = json.loads(run.stdout)
+    return done
 
 
 def _open(url: str) -> dict[str, Decimal]:
@@ -165,9 +116,7 @@ def test_two_documents_with_one_number_in_one_connection(config: Path, store_url
         ],
         "STMT-1",
     )
-    run = _cli(config, "reconcile", "--format", "json")
-    assert run.exit_code == 0, run.output
-    done = json.loads(run.stdout)
+    done = _reconcile(config)
     assert [e["invoice"] for e in done["entries"]["ACR-1"]] == ["2026-0002"]
     assert done["unmatched"] == ["ACR-2"]  # the number is ambiguous: never applied
     assert done["open"] == {
@@ -215,9 +164,7 @@ def test_a_reversal_in_a_later_run_reopens_an_invoice_paid_in_full(
         bank_reference="ACR-1",
     )
     _import(config, "day1.xml", [payment], "STMT-1")
-    first = _cli(config, "reconcile", "--format", "json")
-    assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout)["recorded"] == 1
+    assert _reconcile(config)["recorded"] == 1
     assert _open(store_url)["2026-0002@inbox/c.xml"] == 0
 
     reversal = replace(
@@ -229,9 +176,7 @@ def test_a_reversal_in_a_later_run_reopens_an_invoice_paid_in_full(
         bank_reference="ACR-9",
     )
     _import(config, "day2.xml", [reversal], "STMT-2")
-    second = _cli(config, "reconcile", "--format", "json")
-    assert second.exit_code == 0, second.output
-    done = json.loads(second.stdout)
+    done = _reconcile(config)
     assert done["entries"]["ACR-9"] == [
         {"invoice": "2026-0002", "amount": f"{-DUE:.2f}", "stage": "reversal", "confidence": 0.95}
     ]
@@ -268,8 +213,7 @@ def test_stored_reasons_show_the_currency_digits(config: Path, store_url: str) -
         ],
         "STMT-1",
     )
-    run = _cli(config, "reconcile", "--format", "json")
-    assert run.exit_code == 0, run.output
+    assert _reconcile(config)["recorded"] == 1
     with open_store(store_url) as store, store.begin() as conn:
         (reason,) = conn.execute(select(matches.c.reason)).scalars()
     assert f"partial payment, {DUE - part:.2f} stays open" in reason

@@ -4,40 +4,25 @@ invoices: applied to both when the amount is what they owe together, else not ap
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from model.identifiers import betalingskenmerk, ogm, rf
 from reconcile.matching import match
-from reconcile.open_items import ItemKind, OpenItem
+from reconcile.open_items import OpenItem
 from reconcile.result import Stage
 from reconcile.transaction import Counterparty, Transaction
+from tests.support.open_items import booking, item
 
 
 def _item(number: str, amount: str, reference: str) -> OpenItem:
-    return OpenItem(
-        number=number,
-        kind=ItemKind.INVOICE,
-        debtor="0106:87654321",
-        debtor_name="Koffiehuis Noord B.V.",
-        currency="EUR",
-        amount=Decimal(amount),
-        open=Decimal(amount),
-        issue_date=date(2026, 11, 1),
-        payment_reference=reference,
-        source_id=number,
-    )
+    return item(number, amount, number, payment_reference=reference, debtor_accounts=frozenset())
 
 
 def _tx(amount: str, **kw: object) -> Transaction:
-    return Transaction(
-        booking_date=date(2026, 12, 1),
-        amount=Decimal(amount),
-        currency="EUR",
-        counterparty=Counterparty(name="Iemand", iban="NL02ABNA0123456789"),
-        **kw,  # type: ignore[arg-type]
+    return booking(
+        amount, counterparty=Counterparty(name="Iemand", iban="NL02ABNA0123456789"), **kw
     )
 
 

@@ -4,65 +4,32 @@ re-issued invoice under another source id. The matcher keeps them apart by their
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from model.identifiers import rf
 from reconcile.matching import match
-from reconcile.open_items import ItemKind, OpenItem
-from reconcile.result import Allocation, Match, Stage
-from reconcile.transaction import Counterparty, Transaction
+from reconcile.open_items import DocumentKey, ItemKind
+from reconcile.result import Allocation, Match, Stage, Unmatched
+from tests.support.open_items import booking, item
 
-PAYER = Counterparty(name="Koffiehuis Noord B.V.", iban="NL91ABNA0417164300")
 RF_A = rf.create("20260100")
 RF_B = rf.create("20260101")
 
 
-def _item(number: str, amount: str, source_id: str, **kw: object) -> OpenItem:
-    values: dict[str, object] = {
-        "number": number,
-        "kind": ItemKind.INVOICE,
-        "debtor": "0106:87654321",
-        "debtor_name": "Koffiehuis Noord B.V.",
-        "debtor_accounts": frozenset({"NL91ABNA0417164300"}),
-        "currency": "EUR",
-        "amount": Decimal(amount),
-        "open": Decimal(amount),
-        "issue_date": date(2026, 11, 1),
-        "source_id": source_id,
-    }
-    values.update(kw)
-    return OpenItem(**values)  # type: ignore[arg-type]
-
-
-def _tx(amount: str, **kw: object) -> Transaction:
-    return Transaction(
-        booking_date=date(2026, 12, 1),
-        amount=Decimal(amount),
-        currency="EUR",
-        counterparty=PAYER,
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def _suggested(outcome_entry: object) -> set[tuple[int | None, str] | None]:
-    return {
-        a.document
-        for s in outcome_entry.suggestions  # type: ignore[attr-defined]
-        for a in s.allocations
-    }
+def _suggested(entry: Unmatched) -> set[DocumentKey | None]:
+    return {a.document for s in entry.suggestions for a in s.allocations}
 
 
 def test_an_invoice_and_a_credit_note_with_one_number_are_both_suggested() -> None:
     items = [
-        _item("2026-0100", "121.00", "inv-1"),
-        _item("2026-0100", "21.00", "cn-1", kind=ItemKind.CREDIT_NOTE),
-        _item("2026-0101", "50.00", "inv-2", payment_reference=RF_B),
+        item("2026-0100", "121.00", "inv-1"),
+        item("2026-0100", "21.00", "cn-1", kind=ItemKind.CREDIT_NOTE),
+        item("2026-0101", "50.00", "inv-2", payment_reference=RF_B),
     ]
     outcome = match(
         {
-            "A1": _tx("121.00", text="factuur 2026-0100"),
-            "A2": _tx("50.00", structured_reference=RF_B),
+            "A1": booking("121.00", text="factuur 2026-0100"),
+            "A2": booking("50.00", structured_reference=RF_B),
         },
         items,
     )
@@ -80,10 +47,10 @@ def test_an_invoice_and_a_credit_note_with_one_number_are_both_suggested() -> No
 
 def test_a_reissued_invoice_with_the_amount_of_one_is_not_picked_by_amount() -> None:
     items = [
-        _item("2026-0100", "121.00", "old"),
-        _item("2026-0100", "125.00", "new"),
+        item("2026-0100", "121.00", "old"),
+        item("2026-0100", "125.00", "new"),
     ]
-    outcome = match({"A1": _tx("125.00", text="fact 2026-0100")}, items)
+    outcome = match({"A1": booking("125.00", text="fact 2026-0100")}, items)
     assert outcome.matches == []
     assert {(None, "old"), (None, "new")} <= _suggested(outcome.unmatched[0])
     assert outcome.open == {"2026-0100@old": Decimal("121.00"), "2026-0100@new": Decimal("125.00")}
@@ -91,10 +58,10 @@ def test_a_reissued_invoice_with_the_amount_of_one_is_not_picked_by_amount() -> 
 
 def test_a_reference_still_tells_documents_with_one_number_apart() -> None:
     items = [
-        _item("2026-0100", "121.00", "old", payment_reference=RF_A),
-        _item("2026-0100", "121.00", "new", payment_reference=RF_B),
+        item("2026-0100", "121.00", "old", payment_reference=RF_A),
+        item("2026-0100", "121.00", "new", payment_reference=RF_B),
     ]
-    outcome = match({"A1": _tx("121.00", structured_reference=RF_B)}, items)
+    outcome = match({"A1": booking("121.00", structured_reference=RF_B)}, items)
     (done,) = outcome.matches
     assert done.stage is Stage.REFERENCE
     assert [(a.invoice, a.document, a.amount) for a in done.allocations] == [
@@ -104,7 +71,7 @@ def test_a_reference_still_tells_documents_with_one_number_apart() -> None:
 
 
 def test_a_reversal_reopens_the_document_the_payment_paid_not_its_namesake() -> None:
-    paid = _tx("121.00", structured_reference=RF_B, end_to_end_id="E2E-9", bank_reference="P-1")
+    paid = booking("121.00", structured_reference=RF_B, end_to_end_id="E2E-9", bank_reference="P-1")
     prior = Match(
         bank_reference="P-1",
         transaction=paid,
@@ -116,10 +83,10 @@ def test_a_reversal_reopens_the_document_the_payment_paid_not_its_namesake() -> 
         confidence=0.99,
     )
     items = [
-        _item("2026-0100", "121.00", "old"),
-        _item("2026-0100", "121.00", "new", open=Decimal("0.00")),
+        item("2026-0100", "121.00", "old"),
+        item("2026-0100", "121.00", "new", open=Decimal("0.00")),
     ]
-    returned = _tx("-121.00", end_to_end_id="E2E-9", reversal=True, return_reason="MD06")
+    returned = booking("-121.00", end_to_end_id="E2E-9", reversal=True, return_reason="MD06")
     outcome = match({"R": returned}, items, prior=[prior])
     (done,) = outcome.matches
     assert done.stage is Stage.REVERSAL and done.reverses == "P-1"
