@@ -129,12 +129,14 @@ class Book:
         """How a document is named to a reader: its number, or ``NUMBER@SOURCE_ID`` when
         another document has the same number."""
         item = self.items[key]
-        if self._full(key) in self.shared:
+        if self.shared and self._full(key) in self.shared:
             return f"{item.number}@{key[1]}"
         return item.number
 
     def labelled_open(self) -> dict[str, Decimal]:
         """Each document's open amount under its :meth:`label`."""
+        if not self.shared:
+            return {self.items[key].number: value for key, value in self.open.items()}
         return {self.label(key): value for key, value in self.open.items()}
 
     def resolve(self, allocation: Allocation) -> DocumentKey | None:
