@@ -9,7 +9,8 @@ order until one gives a reading strong enough to apply.
 Every other booking (debits: rent, salaries, tax, fees, refunds) is unmatched without
 suggestions. A reading is applied only when it is the one reading at or above
 ``MatchPolicy.auto_apply`` and no other reading of 0.6 or more points at other documents;
-otherwise the booking is unmatched with the readings as suggestions.
+otherwise the booking is unmatched with the readings as suggestions. A reading marked
+``ambiguous`` (the booking's own references contradict each other) vetoes every other.
 """
 
 from __future__ import annotations
@@ -171,6 +172,8 @@ def _run(
 
 
 def _decide(readings: Sequence[Reading], policy: MatchPolicy) -> Reading | None:
+    if any(reading.ambiguous for reading in readings):
+        return None
     strong: dict[frozenset[DocumentKey], Reading] = {}
     for reading in readings:
         if reading.confidence >= policy.auto_apply and reading.allocations:

@@ -23,6 +23,9 @@ class Reading:
     confidence: float
     unapplied: Decimal = Decimal(0)
     written_off: Decimal = Decimal(0)
+    ambiguous: bool = False
+    """The booking's own evidence contradicts itself (several references whose documents
+    the amount does not fit together): the engine applies no reading of this booking."""
 
     @property
     def documents(self) -> frozenset[DocumentKey]:

@@ -10,8 +10,8 @@ payer is known as the debtor, else 0.70. A reference of a settled document is a 
 
 One payment may carry several references of different open documents (``RF09 INV6 RF79
 INV7``): when the amount is exactly what they owe together it settles all of them (0.99 when
-every reference holds its check, else 0.90); any other amount is ambiguous, and each
-reference's reading is a suggestion (at most 0.60).
+every reference holds its check, else 0.90); any other amount is ambiguous: each reference's
+reading is a suggestion (at most 0.60), and no later stage applies anything to the booking.
 """
 
 from __future__ import annotations
@@ -144,6 +144,7 @@ def _together(
                     confidence=min(reading.confidence, _SEVERAL),
                     unapplied=reading.unapplied,
                     written_off=reading.written_off,
+                    ambiguous=True,
                 )
             )
     return weak

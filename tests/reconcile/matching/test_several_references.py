@@ -4,6 +4,7 @@ invoices: applied to both when the amount is what they owe together, else not ap
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from reconcile.matching import match
 from reconcile.open_items import OpenItem
 from reconcile.result import Stage
 from reconcile.transaction import Counterparty, Transaction
-from tests.support.open_items import booking, item
+from tests.support.open_items import PAYER, booking, item
 
 
 def _item(number: str, amount: str, reference: str) -> OpenItem:
@@ -21,9 +22,8 @@ def _item(number: str, amount: str, reference: str) -> OpenItem:
 
 
 def _tx(amount: str, **kw: object) -> Transaction:
-    return booking(
-        amount, counterparty=Counterparty(name="Iemand", iban="NL02ABNA0123456789"), **kw
-    )
+    kw.setdefault("counterparty", Counterparty(name="Iemand", iban="NL02ABNA0123456789"))
+    return booking(amount, **kw)
 
 
 def _rf(number: int) -> tuple[str, str]:
@@ -69,10 +69,18 @@ def test_the_sum_of_both_is_applied_to_both(two: tuple[list[OpenItem], str]) -> 
     assert outcome.open == {"INV-6": Decimal("0.00"), "INV-7": Decimal("0.00")}
 
 
+@pytest.mark.parametrize("known", [False, True], ids=["unknown payer", "known payer"])
 @pytest.mark.parametrize("amount", ["100.00", "21.50", "110.00", "130.00"])
-def test_another_amount_is_not_applied(two: tuple[list[OpenItem], str], amount: str) -> None:
+def test_another_amount_is_not_applied(
+    two: tuple[list[OpenItem], str], amount: str, known: bool
+) -> None:
+    """Not by the references, and not by a later stage either (the invoice numbers in the
+    text, the payer known by its account)."""
     items, text = two
-    outcome = match({"A1": _tx(amount, text=text)}, items)
+    if known:
+        items = [replace(i, debtor_accounts=frozenset({PAYER.iban})) for i in items]
+    payer = PAYER if known else Counterparty(name="Iemand", iban="NL02ABNA0123456789")
+    outcome = match({"A1": _tx(amount, text=text, counterparty=payer)}, items)
     assert outcome.matches == []
     suggested = {a.invoice for s in outcome.unmatched[0].suggestions for a in s.allocations}
     assert suggested >= {"INV-6", "INV-7"}
