@@ -85,9 +85,9 @@ def match(
     ``prior`` are matches applied in earlier runs: the items' ``open`` must already reflect
     them. They let a reversal in this run undo a payment matched before, and their payers'
     accounts identify debtors. ``settled`` are documents with nothing open that a reversal
-    may re-open (the ones prior matches paid); no other stage sees them. A batch booking whose children each give an amount (our own
-    SEPA direct-debit collection) is matched child by child, each filed under the parent's
-    key.
+    may re-open (the ones prior matches paid); no other stage sees them. A batch booking
+    whose children each give an amount (our own SEPA direct-debit collection) is matched
+    child by child, each filed under the parent's key.
     """
     book = Book(items, settled)
     history = reversals.History(prior)
