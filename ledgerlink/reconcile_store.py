@@ -107,7 +107,8 @@ def confirm_mode(
         except ConfirmError as failure:
             fail(str(failure), 1)
         pushed = _push(ctx, store)
-    applied = ", ".join(f"{a.invoice} {a.amount}" for a in found.allocations)
+    # as the user named them: NUMBER, or NUMBER@SOURCE_ID for a number documents share
+    applied = ", ".join(f"{n} {a.amount}" for n, a in zip(numbers, found.allocations, strict=True))
     typer.echo(f"{found.bank_reference}: applied by hand to {applied}")
     typer.echo(f"pushed {pushed.pushed}, not supported {pushed.unsupported}")
     for problem in pushed.problems:

@@ -21,7 +21,7 @@ from reconcile.transaction import Transaction
 
 __all__ = ["ReferenceCandidate", "number_keys", "reference_candidates", "valid_reference"]
 
-_RF = re.compile(r"RF\d{2}(?: ?[0-9A-Z]{1,4}){1,6}")
+_RF = re.compile(r"RF(?=(\d{2}(?: ?[0-9A-Z]{1,4}){1,6}))")  # overlapping: RF09 INV6 RF79 INV7
 _OGM = re.compile(r"([+*]{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*\1")
 _DIGIT_RUN = re.compile(r"\d+(?:[ .\-/]\d+)*")
 _TOKEN = re.compile(r"[0-9A-Z]+")
@@ -66,11 +66,12 @@ def reference_candidates(transaction: Transaction) -> list[ReferenceCandidate]:
         if old is None or (marked and not old.marked):
             found[value] = ReferenceCandidate(value, marked)
 
-    if transaction.structured_reference:
-        add(compact_reference(transaction.structured_reference), True)
+    for reference in (transaction.structured_reference, *transaction.structured_references):
+        if reference:
+            add(compact_reference(reference), True)
     text = transaction.text.upper()
     for match in _RF.finditer(text):
-        for value in _rf_prefixes(match.group(0)):
+        for value in _rf_prefixes("RF" + match.group(1)):
             add(value, True)
     for match in _OGM.finditer(text):
         add(match.group(2) + match.group(3) + match.group(4), True)
