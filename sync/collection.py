@@ -123,19 +123,26 @@ def _payments(conn: Connection, connection_id: int, source_id: str) -> tuple[Pay
     )
 
 
-def gather(conn: Connection, number: str, *, source_id: str | None = None) -> Dossier:
-    """The dossier of invoice ``number``; ``source_id`` picks one where several stored
-    documents share the number. Raises :class:`CollectionError` for an unknown or
-    ambiguous number, a credit note, or an invoice with nothing left open."""
+def gather(conn: Connection, given: str) -> Dossier:
+    """The dossier of the invoice ``given`` names: its number (BT-1), or
+    ``NUMBER@SOURCE_ID`` where several stored documents share the number (as ``reconcile
+    confirm`` takes it). Raises :class:`CollectionError` for an unknown or ambiguous number,
+    a credit note, or an invoice with nothing left open."""
     from model.jsonio import from_data
     from reconcile.open_items import ItemKind, open_item
 
-    found = [f for f in find_documents(conn, number) if source_id in (None, f[2])]
+    number, found = given, find_documents(conn, given)
+    if not found and "@" in given:
+        number, _, source_id = given.rpartition("@")
+        found = [f for f in find_documents(conn, number) if f[2] == source_id]
     if not found:
-        raise CollectionError(f"invoice {number}: not in the store")
+        raise CollectionError(f"invoice {given}: not in the store")
     if len(found) > 1:
-        named = ", ".join(f"{name}/{source}" for _, name, source in found)
-        raise CollectionError(f"invoice {number}: {len(found)} documents have it ({named})")
+        named = ", ".join(f"{number}@{source} ({name})" for _, name, source in found)
+        raise CollectionError(
+            f"invoice {given}: {len(found)} documents have that number: {named}; "
+            "name one as NUMBER@SOURCE_ID"
+        )
     document_id, connection, source = found[0]
     row = conn.execute(
         select(

@@ -129,3 +129,21 @@ def test_usage_errors(folder: Path) -> None:
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
     bad = ledgerlink(folder, "collection", "export", "S-1", "--to", "x", "--policy", "nope")
     assert bad.exit_code == 2 and "--policy" in bad.output
+
+
+def test_a_number_two_documents_share_is_named_by_its_source_id(folder: Path) -> None:
+    import ubl
+
+    doc = replace(clean_invoice(), number="S-3", due_date=date(2026, 8, 1))
+    (folder / "shop" / "S-3a.xml").write_bytes(ubl.write(doc, profile="peppol-bis3"))
+    again = replace(doc, issue_date=date(2026, 7, 2))  # re-issued under the same number
+    (folder / "shop" / "S-3b.xml").write_bytes(ubl.write(again, profile="peppol-bis3"))
+    assert ledgerlink(folder, "sync").exit_code == 0
+    code, data = _export(folder, "S-3")
+    assert code == 1
+    error = data["failed"][0]["error"]
+    assert "S-3@S-3a.xml" in error and "S-3@S-3b.xml" in error and "NUMBER@SOURCE_ID" in error
+    code, data = _export(folder, "S-3@S-3b.xml")
+    assert code == 0, data
+    summary = json.loads((folder / "out" / "S-3" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["source_id"] == "S-3b.xml" and summary["issue_date"] == "2026-07-02"
