@@ -298,3 +298,12 @@ def print_reminders(
         f"interest {_money(interest)}"
     )
 
+
+def _subcommands() -> None:
+    from ledgerlink import reminders_pauses
+
+    app.command("pause")(reminders_pauses.pause)
+    app.command("resume")(reminders_pauses.resume)
+
+
+_subcommands()
