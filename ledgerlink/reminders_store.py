@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["policies_of", "reminder_settings", "run_on_store"]
 
 
-def reminder_settings(ctx: typer.Context) -> tuple[ReminderSettings, Path]:
-    """The ``[reminders]`` table and the settings file's folder (defaults without a file)."""
+def reminder_settings(ctx: typer.Context) -> tuple[ReminderSettings, Path, dict[str, Any]]:
+    """The ``[reminders]`` table, the settings file's folder and its ``[channels]``
+    (defaults without a file)."""
     from connectors.errors import ConfigurationError
     from ledgerlink.config_option import SettingsFile
     from ledgerlink.reminders_settings import ReminderSettings
@@ -51,9 +52,10 @@ def reminder_settings(ctx: typer.Context) -> tuple[ReminderSettings, Path]:
     explicit = stored.explicit if isinstance(stored, SettingsFile) else None
     path, _ = config_path(explicit)
     if not path.is_file():
-        return ReminderSettings(), Path.cwd()
+        return ReminderSettings(), Path.cwd(), {}
     try:
-        return load_settings(explicit).reminders, path.parent
+        loaded = load_settings(explicit)
+        return loaded.reminders, path.parent, dict(loaded.channels)
     except ConfigurationError as failure:
         fail(str(failure), 2)
 
@@ -121,12 +123,14 @@ def run_on_store(
 ) -> None:
     """The store mode of ``ledgerlink reminders`` (see the module docstring)."""
     from ledgerlink.reminders_command import print_reminders, reminders_csv
+    from ledgerlink.reminders_outputs import open_outputs, send_outputs
     from ledgerlink.store_command import checked_store
     from reconcile.reminders import DataError
     from sync.reminders import checkpoint, plan, record
 
-    settings, folder = reminder_settings(ctx)
+    settings, folder, channels = reminder_settings(ctx)
     policies = policies_of(settings, folder, policy)
+    outputs = (None, None) if dry_run else open_outputs(settings, folder, channels)
     recorded: set[tuple[int, str]] = set()
     with checked_store(ctx, store) as opened:
         try:
@@ -148,11 +152,9 @@ def run_on_store(
                 )
             recorded = {(p.connection_id, p.source_id) for p, _ in written}
         checkpoint("recorded")
-        outputs: dict[str, Any] = {}
-        if not dry_run:
-            from ledgerlink.reminders_outputs import send_outputs
-
-            outputs = send_outputs(ctx, opened, settings, folder)
+        sent: dict[str, Any] = {}
+        if not dry_run and outputs != (None, None):
+            sent = send_outputs(opened, outputs, planned)
     if due_today:
         planned = [p for p in planned if p.decision.fires is not None]
     entries = [_entry(p, recorded) for p in planned]
@@ -163,7 +165,7 @@ def run_on_store(
             "policies": sorted({policies.b2b.name, policies.b2c.name}),
             "dry_run": dry_run,
             "reminders": entries,
-            "outputs": outputs,
+            "outputs": sent,
         }
         typer.echo(json.dumps(out, indent=2))
         return
@@ -182,5 +184,5 @@ def run_on_store(
         f"reminders on {day.isoformat()} from the store ({mode})",
         [(e["state"], e["reason"]) for e in entries],
     )
-    for name, summary in outputs.items():
+    for name, summary in sent.items():
         typer.echo(f"{name}: {summary}")

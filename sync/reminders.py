@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -237,12 +237,27 @@ def _money(amount: Decimal) -> str:
 
 
 def reminder_values(planned: Planned, on: date) -> dict[str, Any]:
-    """The ``details`` of the row: what the letter says, for the outputs and reports."""
+    """The ``details`` of the row: what the letter says, for the outputs and reports. ``term``
+    is the pay-by date every letter gives (fourteen days from the day after its assumed
+    receipt); ``letter`` the 14-day letter's own dates (B2C)."""
+    from reconcile.reminders import fourteen_day_letter
+
     reminder = planned.decision.reminder
     letter = reminder.letter
     buyer = planned.buyer
+    term = fourteen_day_letter(
+        on, reminder.item.open, reminder.costs, receipt_days=planned.policy.receipt_days
+    )
     return {
+        "connection": planned.connection,
         "debtor": planned.debtor,
+        "amount": _money(reminder.item.amount),
+        "payment_reference": reminder.item.payment_reference,
+        "costs_owed_from": (reminder.due_date + timedelta(days=1)).isoformat(),
+        "term": {
+            "received": term.received.isoformat(),
+            "last_day_to_pay": term.last_day_to_pay.isoformat(),
+        },
         "debtor_name": buyer.name,
         "email": buyer.contact.email if buyer.contact else None,
         "due_date": reminder.due_date.isoformat(),
