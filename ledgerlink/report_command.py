@@ -1,4 +1,4 @@
-"""``ledgerlink report credit|ageing|behaviour``: the credit manager's views of the store
+"""``ledgerlink report credit|ageing|reminders|behaviour``: the credit manager's views of the store
 (issue 17 section 5), as rich tables with bars, json or csv for other tools, or an svg chart.
 
 ::
@@ -6,6 +6,8 @@
     ledgerlink report credit    [--on DATE] [--months N] [--format text|json|csv|svg]
                                 [--chart utilisation|dso] [--store URL]
     ledgerlink report ageing    [--on DATE] [--format text|json|csv|svg] [--store URL]
+    ledgerlink report reminders [--on DATE] [--since DATE] [--format text|json|csv|svg]
+                                [--store URL]
     ledgerlink report behaviour [--on DATE] [--format text|json|csv] [--store URL]
 
 * ``credit``: per debtor the exposure against its limit (utilisation, alert); per currency the
@@ -14,6 +16,10 @@
   ``--chart dso`` the DSO per month (of the first currency).
 * ``ageing``: per debtor and in total, the open amounts in the buckets not due, 1-30, 31-60,
   61-90 and 90+ days past due on ``--on`` (today). svg: the total's buckets.
+* ``reminders``: the reminder steps fired up to ``--on`` (from ``--since``): per step the
+  number fired and the amounts, costs and interest their letters stated; per output
+  (webhook, e-mail) the states reached; the pauses in force. csv: one row per reminder
+  fired. svg: reminders fired per step.
 * ``behaviour``: per debtor the average days to pay and days late, with the six-month trend;
   the late-payment rate by amount band and by the weekday the invoice was issued.
 
@@ -44,7 +50,8 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Credit, ageing and payment-behaviour reports of the store.", no_args_is_help=True
+    help="Credit, ageing, reminders and payment-behaviour reports of the store.",
+    no_args_is_help=True,
 )
 
 FormatOption = Annotated[str, typer.Option("--format", help="text, json, csv or svg.")]
@@ -389,3 +396,100 @@ def behaviour(
                     r[key], str(r["invoices"]), str(r["late"]), r["rate"] or "-", _bar(share)
                 )
             console.print(late)
+
+
+def _amounts(per_currency: dict[str, Decimal]) -> str:
+    return ", ".join(f"{amount} {currency}" for currency, amount in sorted(per_currency.items()))
+
+
+@app.command("reminders")
+def reminders_report(
+    ctx: typer.Context,
+    on: OnOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only reminders fired from this day on.")
+    ] = None,
+    format_: FormatOption = "text",
+    store: StoreOption = None,
+) -> None:
+    """Reminders fired per step, their outputs' states and the pauses in force."""
+    if format_ not in ("text", "json", "csv", "svg"):
+        fail(f"--format must be one of text, json, csv, svg, not {format_!r}", 2)
+    day = _day(on)
+    first = None if since is None else _day(since)
+    from ledgerlink.store_command import checked_store
+    from sync.reminders_report import reminder_report
+
+    with checked_store(ctx, store) as opened, opened.begin() as conn:
+        report = reminder_report(conn, day, first)
+    steps = [
+        {
+            "step": s.step,
+            "type": s.step_type,
+            "fired": s.fired,
+            "open": {c: str(v) for c, v in sorted(s.open.items())},
+            "costs": str(s.costs),
+            "interest": {c: str(v) for c, v in sorted(s.interest.items())},
+        }
+        for s in report.steps
+    ]
+    rows = [
+        {
+            "connection": f.connection,
+            "invoice": f.invoice,
+            "step": f.step,
+            "type": f.step_type,
+            "policy": f.policy,
+            "fired_on": f.fired_on.isoformat(),
+            "days_overdue": f.days_overdue,
+            "currency": f.currency,
+            "open": str(f.open),
+            "costs": str(f.costs),
+            "interest": str(f.interest),
+            "webhook": f.webhook,
+            "email": f.email,
+        }
+        for f in report.fired
+    ]
+    if format_ == "json":
+        data = {
+            "on": day.isoformat(),
+            "since": first.isoformat() if first else None,
+            "steps": steps,
+            "outputs": report.outputs,
+            "paused": report.paused,
+            "reminders": rows,
+        }
+        typer.echo(json.dumps(data, indent=2))
+    elif format_ == "csv":
+        _csv(list(rows[0]) if rows else ["connection", "invoice", "step", "fired_on"], rows)
+    elif format_ == "svg":
+        from ledgerlink.svg_chart import bar_chart
+
+        title = f"Reminders fired per step up to {day}" + (f" since {first}" if first else "")
+        bars = [(s.step, Decimal(s.fired)) for s in report.steps]
+        typer.echo(bar_chart(title, bars, unit=" fired"), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        most = max((s.fired for s in report.steps), default=0)
+        table = Table("step", "type", "fired", "", "open", "costs", "interest",
+                      title=f"Reminders fired up to {day}")  # fmt: skip
+        for s in report.steps:
+            table.add_row(
+                s.step, s.step_type, str(s.fired),
+                _bar(Decimal(s.fired) / most if most else None),
+                _amounts(s.open), str(s.costs), _amounts(s.interest),
+            )  # fmt: skip
+        console.print(table)
+        for name, states in sorted(report.outputs.items()):
+            shown = ", ".join(f"{state} {count}" for state, count in sorted(states.items()))
+            console.print(f"{name}: {shown}", highlight=False)
+        if report.paused:
+            paused = Table("invoice", "connection", "reason", "until", "note", title="Paused")
+            for p in report.paused:
+                paused.add_row(p["invoice"], p["connection"], p["reason"], p["until"] or "-",
+                               p["note"] or "")  # fmt: skip
+            console.print(paused)
