@@ -199,15 +199,7 @@ def reminder_json(reminder: Reminder) -> dict[str, object]:
         "open": _money(reminder.item.open),
         "costs": _money(reminder.costs),
         "interest": _money(reminder.interest.total),
-        "interest_periods": [
-            {
-                "from": period.start.isoformat(),
-                "to": period.end.isoformat(),
-                "rate": _money(period.rate),
-                "amount": _money(period.amount),
-            }
-            for period in reminder.interest.periods
-        ],
+        "interest_periods": reminder.interest.periods_json(),
     }
 
 

@@ -263,15 +263,7 @@ def reminder_values(planned: Planned, on: date) -> dict[str, Any]:
         "due_date": reminder.due_date.isoformat(),
         "issue_date": reminder.item.issue_date.isoformat() if reminder.item.issue_date else None,
         "market": planned.policy.market,
-        "interest_periods": [
-            {
-                "from": period.start.isoformat(),
-                "to": period.end.isoformat(),
-                "rate": _money(period.rate),
-                "amount": _money(period.amount),
-            }
-            for period in reminder.interest.periods
-        ],
+        "interest_periods": reminder.interest.periods_json(),
         "letter": None
         if letter is None
         else {
