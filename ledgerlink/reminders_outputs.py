@@ -1,5 +1,5 @@
 """Where a reminder that fires goes: the ``[reminders.webhook]`` and ``[reminders.email]``
-of the settings file, opened for :func:`sync.reminder_outputs.send_pending`.
+of the settings file, opened for :func:`sync.reminders_run.run_day`.
 
 The webhook's secret is read from the variable ``secret_env`` names and the SMTP password
 from the channel's ``password_env``; an unset variable is an error naming the variable,
@@ -9,7 +9,6 @@ never a value.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +17,8 @@ from ledgerlink._output import fail
 if TYPE_CHECKING:
     from ledgerlink.reminders_settings import ReminderSettings
     from sync.reminder_outputs import MailOutput, WebhookOutput
-    from sync.reminders import Planned
-    from sync.store import Store
 
-__all__ = ["open_outputs", "send_outputs"]
+__all__ = ["open_outputs"]
 
 
 def open_outputs(
@@ -67,18 +64,3 @@ def open_outputs(
         assert isinstance(channel, SmtpChannel)
         mail = MailOutput(channel, settings.email.to, templates)
     return webhook, mail
-
-
-def send_outputs(
-    store: Store,
-    outputs: tuple[WebhookOutput | None, MailOutput | None],
-    planned: Sequence[Planned],
-) -> dict[str, Any]:
-    """Send every recorded reminder whose outputs are pending; a summary per output. An
-    invoice not among ``planned`` (paid since) or stopped is cancelled."""
-    from sync.reminder_outputs import send_pending
-
-    webhook, mail = outputs
-    due = {(p.connection, p.source_id) for p in planned if p.decision.state != "stopped"}
-    summary = send_pending(store, webhook=webhook, mail=mail, still_due=lambda c, s: (c, s) in due)
-    return summary.as_dict()

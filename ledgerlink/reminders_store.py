@@ -123,38 +123,20 @@ def run_on_store(
 ) -> None:
     """The store mode of ``ledgerlink reminders`` (see the module docstring)."""
     from ledgerlink.reminders_command import print_reminders, reminders_csv
-    from ledgerlink.reminders_outputs import open_outputs, send_outputs
+    from ledgerlink.reminders_outputs import open_outputs
     from ledgerlink.store_command import checked_store
     from reconcile.reminders import DataError
-    from sync.reminders import checkpoint, plan, record
+    from sync.reminders_run import run_day
 
     settings, folder, channels = reminder_settings(ctx)
     policies = policies_of(settings, folder, policy)
-    outputs = (None, None) if dry_run else open_outputs(settings, folder, channels)
-    recorded: set[tuple[int, str]] = set()
+    webhook, mail = (None, None) if dry_run else open_outputs(settings, folder, channels)
     with checked_store(ctx, store) as opened:
         try:
-            with opened.begin() as conn:
-                planned = plan(conn, day, policies)
+            run = run_day(opened, day, policies, dry_run=dry_run, webhook=webhook, mail=mail)
         except DataError as failure:
             fail(str(failure), 1)
-        checkpoint("decided")
-        if not dry_run:
-            # A transaction of its own: the insert-or-ignore decides, whatever another run
-            # recorded since this one planned.
-            with opened.begin() as conn:
-                written = record(
-                    conn,
-                    planned,
-                    day,
-                    webhook=settings.webhook is not None,
-                    email=settings.email is not None,
-                )
-            recorded = {(p.connection_id, p.source_id) for p, _ in written}
-        checkpoint("recorded")
-        sent: dict[str, Any] = {}
-        if not dry_run and outputs != (None, None):
-            sent = send_outputs(opened, outputs, planned)
+    planned, recorded, sent = run.planned, run.recorded, run.outputs
     if due_today:
         planned = [p for p in planned if p.decision.fires is not None]
     entries = [_entry(p, recorded) for p in planned]
