@@ -109,3 +109,18 @@ def test_a_crash_after_recording_does_not_decide_again(
     monkeypatch.undo()
     assert _fired(synced, store_url) == []
     assert _count(store_url) == 2
+
+
+@pytest.mark.parametrize("point", ["decided", "recorded"])
+def test_kill_9_at_a_checkpoint_then_a_rerun_fires_each_step_once(
+    synced: Path, store_url: str, tmp_path: Path, point: str
+) -> None:
+    from support.kill_points import run_to_kill_point
+
+    settings = str(synced / "ledgerlink.toml")
+    args = ["-m", "support.reminders_worker", settings, ON.isoformat(), store_url]
+    assert run_to_kill_point(args, tmp_path, point) == "killed"
+    assert _count(store_url) == (0 if point == "decided" else 2)
+    assert run_to_kill_point(args, tmp_path, None) == "done"
+    assert _count(store_url) == 2
+    assert _fired(synced, store_url) == []
