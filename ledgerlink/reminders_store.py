@@ -133,7 +133,15 @@ def run_on_store(
     webhook, mail = (None, None) if dry_run else open_outputs(settings, folder, channels)
     with checked_store(ctx, store) as opened:
         try:
-            run = run_day(opened, day, policies, dry_run=dry_run, webhook=webhook, mail=mail)
+            run = run_day(
+                opened,
+                day,
+                policies,
+                dry_run=dry_run,
+                only_firing=due_today,
+                webhook=webhook,
+                mail=mail,
+            )
         except DataError as failure:
             fail(str(failure), 1)
     planned, recorded, sent = run.planned, run.recorded, run.outputs

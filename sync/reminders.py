@@ -189,9 +189,19 @@ def holds(conn: Connection, on: date) -> dict[tuple[int, str], Hold]:
     return found
 
 
-def plan(conn: Connection, on: date, policies: ReminderPolicies) -> list[Planned]:
+def plan(
+    conn: Connection,
+    on: date,
+    policies: ReminderPolicies,
+    *,
+    only_firing: bool = False,
+    still_due: set[tuple[str, str]] | None = None,
+) -> list[Planned]:
     """Every open invoice with a due date that is overdue on ``on`` or has a step that
-    fired or fires, with its decision; in due-date, then number order."""
+    fired or fires, with its decision; in due-date, then number order. ``only_firing``:
+    only those whose step fires (the amounts are not worked out for the rest).
+    ``still_due`` receives (connection, source id) of every open invoice whose triggers
+    are not stopped, listed or not."""
     from sync.receivables import debtor_exposures, stored_items
 
     items = [s for s in stored_items(conn) if s.item.kind is ItemKind.INVOICE and s.item.open > 0]
@@ -212,7 +222,9 @@ def plan(conn: Connection, on: date, policies: ReminderPolicies) -> list[Planned
         hold = held.get(key)
         if state == "rejected":
             hold = Hold("stopped", "the document was rejected")
-        decision = decide(item, on, policy, fired, hold)
+        if still_due is not None and (hold is None or hold.kind != "stopped"):
+            still_due.add((stored.connection, item.source_id))
+        decision = decide(item, on, policy, fired, hold, only_firing=only_firing)
         if decision is None:
             continue
         found.append(

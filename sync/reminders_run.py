@@ -38,16 +38,19 @@ def run_day(
     policies: ReminderPolicies,
     *,
     dry_run: bool = False,
+    only_firing: bool = False,
     webhook: WebhookOutput | None = None,
     mail: MailOutput | None = None,
 ) -> DayRun:
     """Plan ``on``; unless ``dry_run``, record what fires and send the pending outputs.
-    Raises :class:`reconcile.reminders.DataError` for a date the rate tables do not cover."""
+    ``only_firing``: plan only what fires (``--due-today``). Raises
+    :class:`reconcile.reminders.DataError` for a date the rate tables do not cover."""
     import sync.reminders as reminders
     from sync.reminder_outputs import send_pending
 
+    due: set[tuple[str, str]] = set()
     with store.begin() as conn:
-        planned = reminders.plan(conn, on, policies)
+        planned = reminders.plan(conn, on, policies, only_firing=only_firing, still_due=due)
     reminders.checkpoint("decided")
     if dry_run:
         return DayRun(planned)
@@ -59,6 +62,5 @@ def run_day(
     reminders.checkpoint("recorded")
     if webhook is None and mail is None:
         return DayRun(planned, recorded)
-    due = {(p.connection, p.source_id) for p in planned if p.decision.state != "stopped"}
     summary = send_pending(store, webhook=webhook, mail=mail, still_due=lambda c, s: (c, s) in due)
     return DayRun(planned, recorded, summary.as_dict())

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from reconcile.open_items import OpenItem
 from reconcile.reminders.evaluate import Reminder, letter_costs, step_costs, step_interest
@@ -78,10 +79,21 @@ class Decision:
     """The day the next step is due (it fires on the first run from then on)."""
 
 
+@lru_cache(maxsize=64)
+def _order(policy: Policy) -> dict[str, int]:
+    """Each step's index in the policy (computed once per policy)."""
+    return {step.name: index for index, step in enumerate(policy.steps)}
+
+
+@lru_cache(maxsize=64)
+def _letter_step(policy: Policy) -> Step | None:
+    return policy.fourteen_day_letter
+
+
 def _letter(
     policy: Policy, item: OpenItem, fired: dict[str, date], firing: Step | None, on: date
 ) -> FourteenDayLetter | None:
-    step = policy.fourteen_day_letter
+    step = _letter_step(policy)
     if step is None:
         return None
     sent = fired.get(step.name) or (on if firing == step else None)
@@ -92,21 +104,6 @@ def _letter(
     )
 
 
-def _due_on(
-    policy: Policy,
-    step: Step,
-    due: date,
-    last: tuple[Step, date] | None,
-    letter: FourteenDayLetter | None,
-) -> date:
-    when = due + timedelta(days=step.days)
-    if last is not None:
-        when = max(when, last[1] + timedelta(days=step.days - last[0].days))
-    if letter is not None and step.days > (policy.fourteen_day_letter or step).days:
-        when = max(when, letter.costs_from)
-    return when
-
-
 def _upcoming(
     policy: Policy,
     item: OpenItem,
@@ -114,20 +111,33 @@ def _upcoming(
     done: dict[str, date],
     on: date,
 ) -> tuple[tuple[Step, date] | None, Step | None, date | None]:
-    """The last step that fired (with its day), the next step and the day it is due."""
+    """The last step that fired (with its day), the next step and the day it is due: the
+    due date plus its days, no earlier than the last firing plus the spacing, and after the
+    14-day letter's term for a step that follows the letter."""
     assert item.due_date is not None
-    order = {step.name: index for index, step in enumerate(policy.steps)}
-    last_name = max(done, key=lambda name: order[name]) if done else None
-    last = (policy.steps[order[last_name]], done[last_name]) if last_name else None
-    later = [
-        step
-        for step in policy.steps[(order[last_name] + 1 if last_name else 0) :]
-        if not (step.days < 0 and days > 0)
-    ]
-    if not later:
+    order = _order(policy)
+    steps = policy.steps
+    last_name = max(done, key=order.__getitem__) if done else None
+    last = (steps[order[last_name]], done[last_name]) if last_name else None
+    upcoming = next(
+        (
+            step
+            for step in steps[(order[last_name] + 1 if last_name else 0) :]
+            if not (step.days < 0 and days > 0)
+        ),
+        None,
+    )
+    if upcoming is None:
         return last, None, None
-    letter = _letter(policy, item, done, None, on)
-    return last, later[0], _due_on(policy, later[0], item.due_date, last, letter)
+    when = item.due_date + timedelta(days=upcoming.days)
+    if last is not None:
+        when = max(when, last[1] + timedelta(days=upcoming.days - last[0].days))
+    letter_step = _letter_step(policy)
+    if letter_step is not None and upcoming.days > letter_step.days and letter_step.name in done:
+        letter = _letter(policy, item, done, None, on)
+        assert letter is not None
+        when = max(when, letter.costs_from)
+    return last, upcoming, when
 
 
 def decide(
@@ -136,17 +146,20 @@ def decide(
     policy: Policy,
     fired: Sequence[Fired] = (),
     hold: Hold | None = None,
+    *,
+    only_firing: bool = False,
 ) -> Decision | None:
     """The invoice on ``on`` given the steps that fired for it; None when it is not due yet
-    and no step fired or fires (nothing to show). ``item`` must have a due date (BT-9)."""
+    and no step fired or fires (nothing to show), and with ``only_firing`` (the day's run
+    of ``--due-today``) when no step fires. ``item`` must have a due date (BT-9)."""
     assert item.due_date is not None
     due = item.due_date
     days = (on - due).days
-    known = {step.name for step in policy.steps}
+    known = _order(policy)
     done = {f.step: f.on for f in fired if f.step in known}
     last, upcoming, next_on = _upcoming(policy, item, days, done, on)
     fires = upcoming if hold is None and next_on is not None and on >= next_on else None
-    if fires is None and last is None and days < 1:
+    if fires is None and (only_firing or (last is None and days < 1)):
         return None
     if hold is not None:
         state, reason = hold.kind, hold.text
