@@ -203,3 +203,31 @@ def test_a_bad_reminders_table_names_the_key(tmp_path: Path) -> None:
 def test_money_is_decimal_text(shops: Path) -> None:
     rows = _run(shops, ON)["reminders"]
     assert all(Decimal(r["open"]) == Decimal("121.00") for r in rows)
+
+
+def test_a_new_version_of_the_invoice_does_not_fire_its_steps_again(shops: Path) -> None:
+    from model.document import Note
+
+    first = _run(shops, ON)
+    assert next(r for r in first["reminders"] if r["invoice"] == "S-1")["recorded"]
+    due = ON - timedelta(days=7)
+    changed = replace(
+        clean_invoice(),
+        number="S-1",
+        issue_date=due - timedelta(days=30),
+        due_date=due,
+        notes=(Note(text="Corrected delivery address"),),
+    )
+    write(shops / "shop", changed)
+    synced = ledgerlink(shops, "sync", "--format", "json")
+    assert synced.exit_code == 0, synced.output
+    engine = create_engine(f"sqlite:///{shops / 'ledgerlink.db'}")
+    with engine.connect() as conn:
+        from sync.store.schema import documents
+
+        versions = conn.execute(select(documents.c.id).where(documents.c.number == "S-1")).all()
+    engine.dispose()
+    assert len(versions) == 2  # the source's new version is a new document row
+    again = next(r for r in _run(shops, ON)["reminders"] if r["invoice"] == "S-1")
+    assert (again["recorded"], again["step"], again["state"]) == (False, "reminder_1", "waiting")
+    assert [s for n, s, _ in _rows(shops) if n == "S-1"] == ["reminder_1"]
