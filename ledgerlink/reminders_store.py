@@ -18,7 +18,8 @@ and sends nothing. ``--due-today`` shows only what fires.
 reminder: ``connection``, ``policy``, ``market``, ``state``, ``fires``, ``reason``,
 ``fired_on`` (the day the step shown fired), ``next_step``, ``next_on``, ``pay_by`` (the
 14-day letter's last day), ``recorded`` (this run wrote the step), and at the top
-``dry_run`` and ``outputs`` (what was sent).
+``policies``, ``dry_run``, ``outputs`` (what was sent) and ``problems`` (invoices that
+could not be decided, also on stderr; the rest goes on).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ledgerlink._output import fail
+from ledgerlink._output import fail, warn
 
 if TYPE_CHECKING:
     from ledgerlink.reminders_settings import ReminderSettings
@@ -125,26 +126,24 @@ def run_on_store(
     from ledgerlink.reminders_command import print_reminders, reminders_csv
     from ledgerlink.reminders_outputs import open_outputs
     from ledgerlink.store_command import checked_store
-    from reconcile.reminders import DataError
     from sync.reminders_run import run_day
 
     settings, folder, channels = reminder_settings(ctx)
     policies = policies_of(settings, folder, policy)
     webhook, mail = (None, None) if dry_run else open_outputs(settings, folder, channels)
     with checked_store(ctx, store) as opened:
-        try:
-            run = run_day(
-                opened,
-                day,
-                policies,
-                dry_run=dry_run,
-                only_firing=due_today,
-                webhook=webhook,
-                mail=mail,
-            )
-        except DataError as failure:
-            fail(str(failure), 1)
+        run = run_day(
+            opened,
+            day,
+            policies,
+            dry_run=dry_run,
+            only_firing=due_today,
+            webhook=webhook,
+            mail=mail,
+        )
     planned, recorded, sent = run.planned, run.recorded, run.outputs
+    for problem in run.problems:
+        warn(problem)
     if due_today:
         planned = [p for p in planned if p.decision.fires is not None]
     entries = [_entry(p, recorded) for p in planned]
@@ -156,6 +155,7 @@ def run_on_store(
             "dry_run": dry_run,
             "reminders": entries,
             "outputs": sent,
+            "problems": run.problems,
         }
         typer.echo(json.dumps(out, indent=2))
         return

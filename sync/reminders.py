@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select, update
 
 from reconcile.open_items import ItemKind
-from reconcile.reminders import Decision, Fired, Hold, Policy, decide
+from reconcile.reminders import DataError, Decision, Fired, Hold, Policy, decide
 from sync.store.schema import (
     connections,
     documents,
@@ -196,12 +196,15 @@ def plan(
     *,
     only_firing: bool = False,
     still_due: set[tuple[str, str]] | None = None,
+    problems: list[str] | None = None,
 ) -> list[Planned]:
     """Every open invoice with a due date that is overdue on ``on`` or has a step that
     fired or fires, with its decision; in due-date, then number order. ``only_firing``:
     only those whose step fires (the amounts are not worked out for the rest).
     ``still_due`` receives (connection, source id) of every open invoice whose triggers
-    are not stopped, listed or not."""
+    are not stopped, listed or not. ``problems``: an invoice that cannot be decided (a day
+    the rate tables do not cover) is named there and left out, the rest goes on; without
+    it the :class:`~reconcile.reminders.DataError` is raised."""
     from sync.receivables import debtor_exposures, stored_items
 
     items = [s for s in stored_items(conn) if s.item.kind is ItemKind.INVOICE and s.item.open > 0]
@@ -224,7 +227,13 @@ def plan(
             hold = Hold("stopped", "the document was rejected")
         if still_due is not None and (hold is None or hold.kind != "stopped"):
             still_due.add((stored.connection, item.source_id))
-        decision = decide(item, on, policy, fired, hold, only_firing=only_firing)
+        try:
+            decision = decide(item, on, policy, fired, hold, only_firing=only_firing)
+        except DataError as failure:
+            if problems is None:
+                raise
+            problems.append(f"{item.number} ({stored.connection}): {failure}: not reminded")
+            continue
         if decision is None:
             continue
         found.append(

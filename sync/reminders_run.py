@@ -30,6 +30,8 @@ class DayRun:
     """(connection id, source id) of each invoice whose step this run recorded."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """What the outputs did (:meth:`OutputSummary.as_dict`); empty without outputs."""
+    problems: list[str] = field(default_factory=list)
+    """Invoices that could not be decided, and why (left out; the rest went on)."""
 
 
 def run_day(
@@ -43,17 +45,20 @@ def run_day(
     mail: MailOutput | None = None,
 ) -> DayRun:
     """Plan ``on``; unless ``dry_run``, record what fires and send the pending outputs.
-    ``only_firing``: plan only what fires (``--due-today``). Raises
-    :class:`reconcile.reminders.DataError` for a date the rate tables do not cover."""
+    ``only_firing``: plan only what fires (``--due-today``). An invoice that cannot be
+    decided (a day the rate tables do not cover) is left out and named in ``problems``."""
     import sync.reminders as reminders
     from sync.reminder_outputs import send_pending
 
     due: set[tuple[str, str]] = set()
+    problems: list[str] = []
     with store.begin() as conn:
-        planned = reminders.plan(conn, on, policies, only_firing=only_firing, still_due=due)
+        planned = reminders.plan(
+            conn, on, policies, only_firing=only_firing, still_due=due, problems=problems
+        )
     reminders.checkpoint("decided")
     if dry_run:
-        return DayRun(planned)
+        return DayRun(planned, problems=problems)
     with store.begin() as conn:
         written = reminders.record(
             conn, planned, on, webhook=webhook is not None, email=mail is not None
@@ -61,6 +66,6 @@ def run_day(
     recorded = {(p.connection_id, p.source_id) for p, _ in written}
     reminders.checkpoint("recorded")
     if webhook is None and mail is None:
-        return DayRun(planned, recorded)
+        return DayRun(planned, recorded, problems=problems)
     summary = send_pending(store, webhook=webhook, mail=mail, still_due=lambda c, s: (c, s) in due)
-    return DayRun(planned, recorded, summary.as_dict())
+    return DayRun(planned, recorded, summary.as_dict(), problems)

@@ -231,3 +231,20 @@ def test_a_new_version_of_the_invoice_does_not_fire_its_steps_again(shops: Path)
     again = next(r for r in _run(shops, ON)["reminders"] if r["invoice"] == "S-1")
     assert (again["recorded"], again["step"], again["state"]) == (False, "reminder_1", "waiting")
     assert [s for n, s, _ in _rows(shops) if n == "S-1"] == ["reminder_1"]
+
+
+def test_an_invoice_the_rate_tables_do_not_cover_is_named_and_the_rest_goes_on(
+    tmp_path: Path,
+) -> None:
+    root = _folder(tmp_path)
+    _invoice(root / "shop", "OLD-1", date(2015, 6, 30))  # before the commercial rate table
+    _invoice(root / "shop", "S-1", ON - timedelta(days=7))
+    _sync(root)
+    result = ledgerlink(root, "reminders", "--on", ON.isoformat(), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["invoice"] for r in data["reminders"]] == ["S-1"]
+    (problem,) = data["problems"]
+    assert problem.startswith("OLD-1 (shop): ") and "commercial_interest.toml" in problem
+    assert "OLD-1 (shop)" in result.stderr
+    assert _rows(root) == [("S-1", "reminder_1", ON)]
