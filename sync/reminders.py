@@ -205,10 +205,11 @@ def plan(
     are not stopped, listed or not. ``problems``: an invoice that cannot be decided (a day
     the rate tables do not cover) is named there and left out, the rest goes on; without
     it the :class:`~reconcile.reminders.DataError` is raised."""
-    from sync.receivables import debtor_exposures, stored_items
+    from reconcile.debtors import Buyer, join_debtors
+    from sync.receivables import stored_items
 
     items = [s for s in stored_items(conn) if s.item.kind is ItemKind.INVOICE and s.item.open > 0]
-    book = debtor_exposures(items)[0]
+    book = join_debtors(Buyer.of(s.connection, s.buyer) for s in items)
     newest = _newest(conn)
     history = fired_history(conn)
     held = holds(conn, on)
