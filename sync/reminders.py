@@ -151,9 +151,11 @@ def fired_history(conn: Connection) -> dict[tuple[int, str], list[Fired]]:
 
 
 def holds(conn: Connection, on: date) -> dict[tuple[int, str], Hold]:
-    """(connection id, source id) -> what holds its triggers on ``on``: a pause in force
-    (``reminder_pauses``), else the newest Peppol Invoice Response when it is UQ or CA
-    (paused) or RE (stopped). Answers refused by the state machine do not count."""
+    """(connection id, source id) -> what holds its triggers on ``on``. The newest Peppol
+    Invoice Response of any version of the document decides first: RE stops them, whatever
+    else; UQ or CA pause them. A pause in force (``reminder_pauses``) pauses them and is the
+    reason shown. Answers refused by the state machine do not count; a later answer (AP)
+    lifts an Invoice Response's pause."""
     found: dict[tuple[int, str], Hold] = {}
     answers = conn.execute(
         select(documents.c.connection_id, documents.c.source_id, events.c.details)
