@@ -8,7 +8,12 @@ reports run: debtors joined across two connections, exposure against limits, age
 concentration, DSO over 12 months, payment behaviour and the late rates. It prints the time
 of each, their sum, the peak RSS of the child, and the ratio 100 %/10 % of the sum (10 is
 linear). Target: the sum under 20 s and the peak under 3 GB at 100 % on one core; exit 1 when
-missed. Not measured here yet: loading the items from the store and the day's reminder run.
+missed. The day's reminder run is timed as its decisions (:func:`reconcile.reminders.decide`
+with ``nl-b2b``) in the steady state of daily runs (each invoice has the steps before today
+fired; that history is built, not counted): ``reminders (day's run)`` decides what fires
+(``--due-today``, in the sum); the listing (step, costs and interest per period for every
+overdue invoice, as ``ledgerlink reminders`` without ``--due-today`` shows them) is printed
+beside the sum, not in it. Both without the store reads and writes around them. Not measured here yet: loading the items from the store.
 ``--scale 0.1`` runs 10 % of everything for a quick look.
 """
 
@@ -40,6 +45,7 @@ from reconcile.credit.exposure import CreditLimit, exposures  # noqa: E402
 from reconcile.credit.history import History  # noqa: E402
 from reconcile.debtors import Buyer, join_debtors  # noqa: E402
 from reconcile.open_items import ItemKind, OpenItem  # noqa: E402
+from reconcile.reminders import Fired, decide, load_policy  # noqa: E402
 
 ON = date(2026, 12, 7)
 TIME_TARGET = 20.0
@@ -104,9 +110,34 @@ def _build(
     return items, histories, buyers
 
 
+def _history(items: list[OpenItem]) -> list[tuple[OpenItem, list[Fired]]]:
+    """Each open invoice with the steps daily runs fired before ON."""
+    policy = load_policy("nl-b2b")
+    found = []
+    for item in items:
+        if item.kind is not ItemKind.INVOICE or item.due_date is None:
+            continue
+        days = (ON - item.due_date).days
+        fired = [
+            Fired(step.name, item.due_date + timedelta(days=step.days))
+            for step in policy.steps
+            if step.days < days
+        ]
+        found.append((item, fired))
+    return found
+
+
+def _reminders(history: list[tuple[OpenItem, list[Fired]]], only_firing: bool) -> int:
+    """The day's decisions for every open invoice: how many fire."""
+    policy = load_policy("nl-b2b")
+    decisions = (decide(i, ON, policy, f, only_firing=only_firing) for i, f in history)
+    return sum(1 for decision in decisions if decision is not None and decision.fires)
+
+
 def _run(args: tuple[int, int], queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     started = time.perf_counter()
     items, histories, buyers = _build(*args)
+    fired = _history(items)
     built = time.perf_counter() - started
     limits = {f"0106:{d:08d}": CreditLimit(Decimal(50000), "EUR") for d in range(0, args[1], 2)}
     steps: list[tuple[str, Callable[[], Any]]] = [
@@ -126,14 +157,18 @@ def _run(args: tuple[int, int], queue: multiprocessing.Queue) -> None:  # type: 
             "late rates",
             lambda: (late_rate_by_band(histories, ON), late_rate_by_weekday(histories, ON)),
         ),
+        ("reminders (day's run)", lambda: _reminders(fired, True)),
     ]
     times = []
     for name, step in steps:
         started = time.perf_counter()
         step()
         times.append((name, time.perf_counter() - started))
+    started = time.perf_counter()
+    _reminders(fired, False)
+    listing = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((built, times, peak, len(items)))
+    queue.put((built, times, peak, len(items), listing))
 
 
 def main() -> int:
@@ -149,7 +184,7 @@ def main() -> int:
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         child = multiprocessing.Process(target=_run, args=(size, queue))
         child.start()
-        built, times, peak, open_items = queue.get()
+        built, times, peak, open_items, listing = queue.get()
         child.join()
         totals[share] = sum(took for _, took in times)
         peaks[share] = peak
@@ -157,7 +192,8 @@ def main() -> int:
         print(
             f"{int(share * 100):3d} %: {size[0]:>9,} documents ({open_items:,} open), "
             f"{size[1]:>7,} debtors: build {built:.1f} s (not counted)\n"
-            f"       {steps}\n       sum {totals[share]:.2f} s, peak RSS {peak:.0f} MiB"
+            f"       {steps}\n       sum {totals[share]:.2f} s, peak RSS {peak:.0f} MiB; "
+            f"not in the sum: reminders listing {listing:.2f} s"
         )
     ratio = totals[1.0] / totals[0.1] if totals[0.1] else float("nan")
     print(f"sum 100 %/10 %: {ratio:.1f} (10 = linear)")

@@ -1,4 +1,4 @@
-"""``ledgerlink report credit|ageing|behaviour``: the credit manager's views of the store
+"""``ledgerlink report credit|ageing|reminders|behaviour``: the credit manager's views of the store
 (issue 17 section 5), as rich tables with bars, json or csv for other tools, or an svg chart.
 
 ::
@@ -6,6 +6,8 @@
     ledgerlink report credit    [--on DATE] [--months N] [--format text|json|csv|svg]
                                 [--chart utilisation|dso] [--store URL]
     ledgerlink report ageing    [--on DATE] [--format text|json|csv|svg] [--store URL]
+    ledgerlink report reminders [--on DATE] [--since DATE] [--format text|json|csv|svg]
+                                [--store URL]
     ledgerlink report behaviour [--on DATE] [--format text|json|csv] [--store URL]
 
 * ``credit``: per debtor the exposure against its limit (utilisation, alert); per currency the
@@ -14,6 +16,10 @@
   ``--chart dso`` the DSO per month (of the first currency).
 * ``ageing``: per debtor and in total, the open amounts in the buckets not due, 1-30, 31-60,
   61-90 and 90+ days past due on ``--on`` (today). svg: the total's buckets.
+* ``reminders``: the reminder steps fired up to ``--on`` (from ``--since``): per step the
+  number fired and the amounts, costs and interest their letters stated; per output
+  (webhook, e-mail) the states reached; the pauses in force. csv: one row per reminder
+  fired. svg: reminders fired per step.
 * ``behaviour``: per debtor the average days to pay and days late, with the six-month trend;
   the late-payment rate by amount band and by the weekday the invoice was issued.
 
@@ -44,7 +50,8 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Credit, ageing and payment-behaviour reports of the store.", no_args_is_help=True
+    help="Credit, ageing, reminders and payment-behaviour reports of the store.",
+    no_args_is_help=True,
 )
 
 FormatOption = Annotated[str, typer.Option("--format", help="text, json, csv or svg.")]
@@ -389,3 +396,12 @@ def behaviour(
                     r[key], str(r["invoices"]), str(r["late"]), r["rate"] or "-", _bar(share)
                 )
             console.print(late)
+
+
+def _reminders() -> None:
+    from ledgerlink.reminders_report import reminders_report
+
+    app.command("reminders")(reminders_report)
+
+
+_reminders()

@@ -83,6 +83,10 @@ Credit limits (``ledgerlink debtors``) are a ``[credit]`` table
     near_breach = "0.80"                 # a debtor is near its limit from 80 %
     [credit.limits]
     "kvk:12345678" = "25000.00 EUR"      # by identifier (kvk, vat, ...) or by debtor key
+
+Reminders (``ledgerlink reminders``) are a ``[reminders]`` table
+(:mod:`ledgerlink.reminders_settings`): the policies, B2B or B2C per debtor, the webhook and
+the e-mail of a reminder that fires.
 """
 
 from __future__ import annotations
@@ -118,6 +122,7 @@ from connectors.settings_errors import (
     settings_error,
 )
 from ledgerlink.credit_settings import CreditSettings
+from ledgerlink.reminders_settings import ReminderSettings
 from sync.schedule import (  # parse_duration: the one duration parser, re-exported here
     DEFAULT_BACKOFF_CAP,
     Schedule,
@@ -469,6 +474,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     credit: CreditSettings = Field(default_factory=CreditSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     channels: dict[str, Any] = Field(
         default_factory=dict,
         description="[channels.NAME]: delivery.base channel settings, told apart by type",

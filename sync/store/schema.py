@@ -44,8 +44,10 @@ from sync.store.types import ExactDecimal, UtcDateTime
 __all__ = [
     "DOCUMENT_STATES",
     "OUTBOX_STATES",
+    "PAUSE_REASONS",
     "PUSH_STATES",
     "QUARANTINE_STATES",
+    "REMINDER_STATES",
     "STATEMENT_BALANCES",
     "connection_fences",
     "connections",
@@ -60,6 +62,8 @@ __all__ = [
     "outbox",
     "payment_pushes",
     "quarantine",
+    "reminder_pauses",
+    "reminders",
     "statements",
     "tenants",
     "transactions",
@@ -563,4 +567,70 @@ cycle_holders = Table(
     Index(None, "connection", "started_at"),
     comment="ledgerlink daemon on PostgreSQL: who worked which connection when, one row per "
     "cycle (operators, and the test that no two intervals of a connection overlap).",
+)
+
+REMINDER_STATES = (
+    "pending",  # recorded (the decision), this output not done yet
+    "sending",  # claimed and committed before the send: found so at start, a crash interrupted it
+    "sent",  # the webhook answered 2xx / the SMTP server took the mail
+    "failed",  # refused (a 4xx answer, an SMTP 5yz); last_error says why
+    "in-doubt",  # a crash while sending and the receiver cannot be asked: the user decides
+    "cancelled",  # the invoice was paid (or the triggers stopped) before it went out
+)
+PAUSE_REASONS = ("dispute", "promise", "plan")
+
+reminders = Table(
+    "reminders",
+    metadata,
+    _id(),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column("source_id", String(200), nullable=False, comment="the source record's id"),
+    Column(
+        "document_id",
+        ForeignKey("documents.id"),
+        nullable=False,
+        comment="the version of the document the reminder was fired for",
+    ),
+    Column("number", String(200), nullable=False, comment="invoice number (BT-1)"),
+    Column("step", String(100), nullable=False, comment="the policy step's name"),
+    Column("step_type", String(30), nullable=False, comment="reconcile.reminders.StepType"),
+    Column("policy", String(100), nullable=False, comment="the policy's name"),
+    Column("fired_on", Date, nullable=False, comment="the day it fired (the run's --on)"),
+    Column("days_overdue", Integer, nullable=False, comment="days after the due date (BT-9)"),
+    Column("currency", String(3), nullable=False, comment="invoice currency code (BT-5)"),
+    Column("open", Money, nullable=False, comment="what was still open of BT-115"),
+    Column("costs", Money, nullable=False, comment="the costs its letter states"),
+    Column("interest", Money, nullable=False, comment="statutory interest up to fired_on"),
+    Column(
+        "details",
+        JsonDocument,
+        nullable=False,
+        comment="interest periods, the 14-day letter's dates, the debtor: what the letter says",
+    ),
+    Column("webhook_state", String(20), nullable=True, comment="REMINDER_STATES; null: none"),
+    Column("email_state", String(20), nullable=True, comment="REMINDER_STATES; null: none"),
+    Column("attempts", Integer, nullable=False, default=0, comment="output runs tried so far"),
+    Column("last_error", Text, nullable=True, comment="the last output failure, as one line"),
+    _created(),
+    _updated(),
+    UniqueConstraint("connection_id", "source_id", "step"),
+    Index(None, "fired_on"),
+    comment="A reminder step fired for an invoice: once per document and step, whatever "
+    "crashes or reruns (the row is the decision; its outputs follow it).",
+)
+
+reminder_pauses = Table(
+    "reminder_pauses",
+    metadata,
+    _id(),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column("source_id", String(200), nullable=False, comment="the source record's id"),
+    Column("number", String(200), nullable=False, comment="invoice number (BT-1)"),
+    Column("reason", String(20), nullable=False, comment="one of PAUSE_REASONS"),
+    Column("until", Date, nullable=True, comment="last day of the pause; null: until resumed"),
+    Column("note", Text, nullable=True, comment="what the credit manager wrote"),
+    _created(),
+    Column("resumed_at", UtcDateTime, nullable=True, comment="`reminders resume`; null: not yet"),
+    Index(None, "connection_id", "source_id"),
+    comment="A dispute, a promise to pay or a payment plan that pauses an invoice's reminders.",
 )

@@ -258,6 +258,44 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "created_at": ROW_TIME,
             }
         ],
+        "reminders": [
+            {
+                "id": 1,
+                "connection_id": 1,
+                "source_id": "inbox/a.xml",
+                "document_id": 1,
+                "number": "INV-2026-001",
+                "step": "veertiendagenbrief",
+                "step_type": "fourteen_day_letter",
+                "policy": "nl-b2c",
+                "fired_on": date(2026, 4, 13),
+                "days_overdue": 14,
+                "currency": "EUR",
+                "open": Decimal("12345678901234.5678"),
+                "costs": Decimal("6775.0000"),
+                "interest": Decimal("0.0001"),
+                "details": {"letter": {"last_day_to_pay": "2026-04-29"}, "debtor_name": "Crème"},
+                "webhook_state": "sent",
+                "email_state": None,
+                "attempts": 1,
+                "last_error": None,
+                "created_at": ROW_TIME,
+                "updated_at": ROW_TIME,
+            }
+        ],
+        "reminder_pauses": [
+            {
+                "id": 1,
+                "connection_id": 1,
+                "source_id": "inbox/a.xml",
+                "number": "INV-2026-001",
+                "reason": "promise",
+                "until": date(2026, 5, 1),
+                "note": "belt op maandag: betaalt vóór 1 mei",
+                "created_at": ROW_TIME,
+                "resumed_at": None,
+            }
+        ],
     }
 
 
