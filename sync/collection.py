@@ -12,17 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
 
+from sync.reminders import HANDOVER
 from sync.store.schema import connections, documents, matches, payment_pushes, transactions
 
 if TYPE_CHECKING:
     from model.document import Invoice
     from reconcile.open_items import OpenItem
 
-__all__ = ["CollectionError", "Dossier", "Payment", "find_documents", "gather"]
+__all__ = [
+    "HANDOVER",
+    "CollectionError",
+    "Dossier",
+    "Payment",
+    "find_documents",
+    "gather",
+    "record_handover",
+]
 
 
 class CollectionError(ValueError):
@@ -53,6 +63,7 @@ class Dossier:
     """One invoice as the store knows it, to hand over to collection."""
 
     document_id: int
+    connection_id: int
     connection: str
     source_id: str
     invoice: Invoice
@@ -166,10 +177,30 @@ def gather(conn: Connection, given: str) -> Dossier:
     places = Decimal(1).scaleb(min(item.amount.as_tuple().exponent, -2))  # type: ignore[arg-type]
     return Dossier(
         document_id=document_id,
+        connection_id=row.connection_id,
         connection=connection,
         source_id=source,
         invoice=invoice,
         ubl=bytes(row.ubl),
         item=replace(item, open=left.quantize(places)),
         payments=payments,
+    )
+
+
+def record_handover(conn: Connection, dossier: Dossier, on: date, folder: Path) -> None:
+    """Record that the invoice was handed over on ``on`` with its dossier in ``folder``: an
+    event of the document (its delivery state unchanged, nothing pushed to the source),
+    which stops its reminders (:func:`sync.reminders.holds`)."""
+    from sync.events import record_event
+
+    state = conn.execute(
+        select(documents.c.state).where(documents.c.id == dossier.document_id)
+    ).scalar_one()
+    record_event(
+        conn,
+        document_id=dossier.document_id,
+        state=state,
+        cause=HANDOVER,
+        details={"kind": "collection", "on": on.isoformat(), "folder": str(folder)},
+        pushed=True,
     )

@@ -50,6 +50,9 @@ __all__ = [
     "reminder_values",
 ]
 
+HANDOVER = "collection handover"
+"""The ``events.cause`` of an invoice handed over to collection (:mod:`sync.collection`)."""
+
 PAUSING_CODES = ("UQ", "CA")
 """Peppol Invoice Response codes that pause the triggers (under query, conditionally
 accepted); ``RE`` (rejected) stops them."""
@@ -151,7 +154,8 @@ def fired_history(conn: Connection) -> dict[tuple[int, str], list[Fired]]:
 
 
 def holds(conn: Connection, on: date) -> dict[tuple[int, str], Hold]:
-    """(connection id, source id) -> what holds its triggers on ``on``. The newest Peppol
+    """(connection id, source id) -> what holds its triggers on ``on``. A handover to
+    collection (``ledgerlink collection export``) stops them for good. The newest Peppol
     Invoice Response of any version of the document decides first: RE stops them, whatever
     else; UQ or CA pause them. A pause in force (``reminder_pauses``) pauses them and is the
     reason shown. Answers refused by the state machine do not count; a later answer (AP)
@@ -170,7 +174,19 @@ def holds(conn: Connection, on: date) -> dict[tuple[int, str], Hold]:
             code = details.get("code")
             if isinstance(code, str) and "refused" not in details:
                 newest[(row.connection_id, row.source_id)] = code
+    handed = conn.execute(
+        select(documents.c.connection_id, documents.c.source_id, events.c.details)
+        .join(documents, documents.c.id == events.c.document_id)
+        .where(events.c.cause == HANDOVER)
+    )
+    for row in handed:
+        handed_on = row.details.get("on") if isinstance(row.details, Mapping) else None
+        found[(row.connection_id, row.source_id)] = Hold(
+            "stopped", f"handed over to collection on {handed_on}"
+        )
     for key, code in newest.items():
+        if key in found:
+            continue
         if code in PAUSING_CODES:
             found[key] = Hold("paused", f"invoice response {code}")
         elif code == "RE":
