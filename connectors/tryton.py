@@ -54,6 +54,7 @@ from connectors.http import HttpClient
 
 if TYPE_CHECKING:  # mapping to the model loads only when documents are asked for
     import mappings
+    from connectors.tryton_paid import SourcePayment
     from model import Invoice
 
 __all__ = ["TrytonConnector"]
@@ -470,6 +471,13 @@ class TrytonConnector:
         invoice = self._invoice(document_ref, ("number",))
         return self._payment_booked(invoice["id"], payment)
 
+    def paid_at_source(self, refs: Sequence[DocumentRef]) -> dict[str, list[SourcePayment]]:
+        """Each invoice's payment lines in Tryton, by record id, for the store to learn the
+        payments booked there (:mod:`connectors.tryton_paid`)."""
+        from connectors.tryton_paid import paid_at_source
+
+        return paid_at_source(self.rpc, refs)
+
     def _payment_booked(self, invoice_id: int, payment: Payment) -> bool:
         """Whether a payment line of the invoice has ``payment``'s reference, date and amount."""
         lines = self.rpc.search_read(
@@ -484,11 +492,13 @@ class TrytonConnector:
                 "move.description",
             ),
         )
+        from connectors.tryton_settle import paid_amount
+
         reference = payment.reference or ""
         return any(
             line["date"] == payment.paid_on
             and ((line.get("move.") or {}).get("description") or "") == reference
-            and _paid_amount(line) == payment.amount
+            and paid_amount(line) == payment.amount
             for line in lines
         )
 
@@ -588,13 +598,6 @@ def _after_domain(timestamp: str, after: RecordKey) -> list[Any]:
         [(timestamp, ">", moment)],
         [(timestamp, "=", moment), ("id", ">", last_id)],
     ]
-
-
-def _paid_amount(line: Mapping[str, Any]) -> Decimal:
-    """The amount a customer invoice's payment line pays, in the invoice's currency."""
-    if line.get("second_currency"):
-        return -Decimal(line["amount_second_currency"])
-    return Decimal(line["credit"]) - Decimal(line["debit"])
 
 
 def _record(row: dict[str, Any]) -> Record:
