@@ -147,6 +147,30 @@ def test_a_credit_note_covering_the_invoice_settles_both_without_money(
     assert state(tryton, CN_1) == ("paid", Decimal("0"))
 
 
+def test_a_netting_cut_off_before_its_reconciliation_is_not_booked_until_finished(
+    tryton: TrytonConnector,
+) -> None:
+    """A crash between the credit note's line added to the invoice and the reconciliation
+    that settles both: asked after the crash, Tryton does not hold the netting yet (the
+    credit note is still open there), and pushing it again finishes it, adding nothing."""
+    covering = money("353.41", "BANK-4")
+    (note,) = tryton.rpc.read("account.invoice", [int(CN_1.record_id)], ("lines_to_pay",))
+    tryton.rpc.model(
+        "account.invoice",
+        "write",
+        [int(INV_6.record_id)],
+        {"payment_lines": [("add", note["lines_to_pay"])]},
+    )
+    assert state(tryton, CN_1) == ("posted", Decimal("-353.41"))
+    assert not tryton.credit_applied(CN_1, INV_6, covering)
+    tryton.apply_credit(CN_1, INV_6, covering)
+    assert tryton.credit_applied(CN_1, INV_6, covering)
+    assert state(tryton, INV_6) == ("paid", Decimal("0"))
+    assert state(tryton, CN_1) == ("paid", Decimal("0"))
+    (row,) = tryton.rpc.read("account.invoice", [int(INV_6.record_id)], ("payment_lines",))
+    assert row["payment_lines"] == note["lines_to_pay"]  # the one line, added once
+
+
 def test_part_of_a_credit_note_is_refused_naming_why(tryton: TrytonConnector) -> None:
     with pytest.raises(RecordError, match=r"100\.00 of credit note CN-1 \(open 353\.41\)"):
         tryton.apply_credit(CN_1, INV_7, money("100.00", "BANK-3"))
