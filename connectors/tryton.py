@@ -480,26 +480,13 @@ class TrytonConnector:
 
     def _payment_booked(self, invoice_id: int, payment: Payment) -> bool:
         """Whether a payment line of the invoice has ``payment``'s reference, date and amount."""
-        lines = self.rpc.search_read(
-            "account.move.line",
-            [("invoice_payment", "=", invoice_id)],
-            fields=(
-                "date",
-                "debit",
-                "credit",
-                "amount_second_currency",
-                "second_currency",
-                "move.description",
-            ),
-        )
-        from connectors.tryton_settle import paid_amount
+        from connectors.tryton_paid import payment_lines
 
-        reference = payment.reference or ""
+        reference = payment.reference or None
         return any(
-            line["date"] == payment.paid_on
-            and ((line.get("move.") or {}).get("description") or "") == reference
-            and paid_amount(line) == payment.amount
-            for line in lines
+            (line.paid_on, line.reference, line.amount)
+            == (payment.paid_on, reference, payment.amount)
+            for line in payment_lines(self.rpc, [invoice_id]).get(invoice_id, [])
         )
 
     def _invoice(self, document_ref: DocumentRef, fields: Sequence[str]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 from connectors._tryton_rpc import TrytonRpc
 from connectors.base import DocumentRef
 
-__all__ = ["SourcePayment", "paid_at_source"]
+__all__ = ["SourcePayment", "paid_at_source", "payment_lines"]
 
 _BATCH = 500
 """Invoices asked about in one search."""
@@ -60,40 +60,49 @@ def _credit_note(origin: Any, invoice_id: int) -> str | None:
 def paid_at_source(rpc: TrytonRpc, refs: Sequence[DocumentRef]) -> dict[str, list[SourcePayment]]:
     """Each customer invoice or credit note of ``refs`` that Tryton holds (by record id),
     with its payment lines; an id Tryton does not hold is left out."""
-    from connectors.tryton_settle import paid_amount
-
     wanted = sorted({int(ref.record_id) for ref in refs if ref.record_id.isdigit()})
     found: dict[str, list[SourcePayment]] = {}
     for start in range(0, len(wanted), _BATCH):
-        ids = wanted[start : start + _BATCH]
-        held = rpc.search("account.invoice", [("id", "in", ids), ("type", "=", "out")])
-        found |= {str(invoice_id): [] for invoice_id in held}
-        if not held:
-            continue
-        lines = rpc.search_read(
-            "account.move.line",
-            [("invoice_payment", "in", held)],
-            fields=(
-                "date",
-                "debit",
-                "credit",
-                "amount_second_currency",
-                "second_currency",
-                "invoice_payment",
-                "move.description",
-                "move.origin",
-            ),
+        held = rpc.search(
+            "account.invoice", [("id", "in", wanted[start : start + _BATCH]), ("type", "=", "out")]
         )
-        for line in lines:
-            invoice_id = int(line["invoice_payment"])
-            move = line.get("move.") or {}
-            found[str(invoice_id)].append(
-                SourcePayment(
-                    line_id=str(line["id"]),
-                    amount=paid_amount(line),
-                    paid_on=line["date"],
-                    reference=move.get("description") or None,
-                    credit_note=_credit_note(move.get("origin"), invoice_id),
-                )
+        found |= {str(invoice_id): [] for invoice_id in held}
+        for invoice_id, lines in payment_lines(rpc, held).items():
+            found[str(invoice_id)] = lines
+    return found
+
+
+def payment_lines(rpc: TrytonRpc, invoice_ids: Sequence[int]) -> dict[int, list[SourcePayment]]:
+    """The payment lines of the invoices ``invoice_ids`` that have any, by invoice id."""
+    from connectors.tryton_settle import paid_amount
+
+    if not invoice_ids:
+        return {}
+    rows = rpc.search_read(
+        "account.move.line",
+        [("invoice_payment", "in", list(invoice_ids))],
+        fields=(
+            "date",
+            "debit",
+            "credit",
+            "amount_second_currency",
+            "second_currency",
+            "invoice_payment",
+            "move.description",
+            "move.origin",
+        ),
+    )
+    found: dict[int, list[SourcePayment]] = {}
+    for row in rows:
+        invoice_id = int(row["invoice_payment"])
+        move = row.get("move.") or {}
+        found.setdefault(invoice_id, []).append(
+            SourcePayment(
+                line_id=str(row["id"]),
+                amount=paid_amount(row),
+                paid_on=row["date"],
+                reference=move.get("description") or None,
+                credit_note=_credit_note(move.get("origin"), invoice_id),
             )
+        )
     return found

@@ -12,19 +12,13 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from tryton.open_invoices import open_invoices_template
+from tryton.open_invoices import CN_1, INV_1, INV_2, INV_3, INV_4, INV_6, open_invoices_template
 from tryton.server import run_server
 
 from connectors.base import DocumentRef, Payment
 from connectors.tryton import TrytonConnector
 from sync.source_payments import SourcePaymentReader
 
-INV_1 = DocumentRef(record_id="1", number="INV-1")
-INV_2 = DocumentRef(record_id="2", number="INV-2")
-INV_3 = DocumentRef(record_id="3", number="INV-3")
-CN_1 = DocumentRef(record_id="4", number="CN-1")
-INV_4 = DocumentRef(record_id="5", number="INV-4")
-INV_6 = DocumentRef(record_id="7", number="INV-6")
 TODAY = dt.date.today()
 
 

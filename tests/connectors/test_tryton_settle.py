@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from tryton.open_invoices import add_write_off_method, open_invoices_template
+from tryton.open_invoices import (
+    CN_1,
+    INV_4,
+    INV_5,
+    INV_6,
+    INV_7,
+    add_write_off_method,
+    open_invoices_template,
+)
 from tryton.server import run_server
 
 from connectors.base import DocumentRef, Payment
@@ -21,11 +29,6 @@ from connectors.errors import RecordError
 from connectors.tryton import TrytonConnector
 from sync.payment_push import CreditTarget, PaymentLookup, ReversalTarget, WriteOffTarget
 
-INV_4 = DocumentRef(record_id="5", number="INV-4")
-INV_5 = DocumentRef(record_id="6", number="INV-5")
-INV_6 = DocumentRef(record_id="7", number="INV-6")
-INV_7 = DocumentRef(record_id="8", number="INV-7")
-CN_1 = DocumentRef(record_id="4", number="CN-1")
 PAID_ON = dt.date.today()
 RETURNED_ON = PAID_ON + dt.timedelta(days=3)
 

@@ -17,17 +17,13 @@ import pytest
 from pydantic import SecretStr
 from tryton.cli_steps import ledgerlink
 from tryton.demo_statement import open_in_tryton, tryton_invoices, write_folder
-from tryton.open_invoices import open_invoices_template
+from tryton.open_invoices import CN_1, INV_3, INV_6, open_invoices_template
 from tryton.server import TrytonServer, run_server
 
-from connectors.base import DocumentRef, Payment
+from connectors.base import Payment
 from connectors.tryton import TrytonConnector
 
 pytestmark = pytest.mark.usefixtures("artifacts_cache")
-
-INV_3 = DocumentRef(record_id="3", number="INV-3")
-CN_1 = DocumentRef(record_id="4", number="CN-1")
-INV_6 = DocumentRef(record_id="7", number="INV-6")
 
 
 @pytest.fixture
