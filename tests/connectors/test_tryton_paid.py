@@ -11,9 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-from tryton.open_invoices import CN_1, INV_1, INV_2, INV_3, INV_4, INV_6, open_invoices_template
-from tryton.server import run_server
+from tryton.open_invoices import CN_1, INV_1, INV_2, INV_3, INV_4, INV_6, open_invoices_tryton
 
 from connectors.base import DocumentRef, Payment
 from connectors.tryton import TrytonConnector
@@ -24,10 +22,8 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonConnector]:
-    with run_server(open_invoices_template(tryton_template), tmp_path / "tryton") as server:
-        password = SecretStr(server.password)
-        with TrytonConnector(server.url, server.database, server.username, password) as conn:
-            yield conn
+    with open_invoices_tryton(tryton_template, tmp_path / "tryton") as conn:
+        yield conn
 
 
 def _total(tryton: TrytonConnector, ref: DocumentRef) -> tuple[Decimal, Decimal]:

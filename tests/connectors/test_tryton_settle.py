@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from tryton.open_invoices import (
     CN_1,
     INV_4,
@@ -20,9 +19,8 @@ from tryton.open_invoices import (
     INV_6,
     INV_7,
     add_write_off_method,
-    open_invoices_template,
+    open_invoices_tryton,
 )
-from tryton.server import run_server
 
 from connectors.base import DocumentRef, Payment
 from connectors.errors import RecordError
@@ -35,10 +33,8 @@ RETURNED_ON = PAID_ON + dt.timedelta(days=3)
 
 @pytest.fixture
 def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonConnector]:
-    with run_server(open_invoices_template(tryton_template), tmp_path / "tryton") as server:
-        password = SecretStr(server.password)
-        with TrytonConnector(server.url, server.database, server.username, password) as conn:
-            yield conn
+    with open_invoices_tryton(tryton_template, tmp_path / "tryton") as conn:
+        yield conn
 
 
 def money(amount: str, reference: str, on: dt.date = PAID_ON) -> Payment:

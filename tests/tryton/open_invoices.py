@@ -11,12 +11,16 @@ INV-1 (id 1, paid), INV-2 (id 2, 100.00 paid), INV-3 (id 3, open) and CN-1 (id 4
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tryton.server import build_template
+from pydantic import SecretStr
+from tryton.server import build_template, run_server
 
 from connectors.base import DocumentRef
+from connectors.tryton import TrytonConnector
 
 EXTRA = 6
 INV_1 = DocumentRef(record_id="1", number="INV-1")
@@ -34,6 +38,16 @@ def open_invoices_template(plain_template: Path) -> Path:
     import trytond
 
     return build_template(plain_template.parent.parent, trytond.__version__, extra=EXTRA)
+
+
+@contextmanager
+def open_invoices_tryton(plain_template: Path, directory: Path) -> Iterator[TrytonConnector]:
+    """A connector to a trytond over a fresh copy of the ``--extra 6`` template in
+    ``directory``, the server stopped on exit."""
+    with run_server(open_invoices_template(plain_template), directory) as server:
+        password = SecretStr(server.password)
+        with TrytonConnector(server.url, server.database, server.username, password) as tryton:
+            yield tryton
 
 
 def add_write_off_method(rpc: Any, name: str = "Bank costs") -> int:
