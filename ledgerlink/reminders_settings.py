@@ -5,6 +5,7 @@ applies to a debtor, and where a reminder that fires goes (issue 17 section 2)::
     policy = "nl-b2b"                 # businesses: a preset (nl-b2b, nl-b2c) or a TOML file
     b2c_policy = "nl-b2c"             # consumers: a preset or a TOML file
     market = "b2b"                    # debtors not listed below: b2b, b2c or auto
+    daemon = true                     # `ledgerlink daemon` runs them once a day (default false)
 
     [reminders.debtors]               # per debtor: b2b or b2c
     "vat:NL001234567B01" = "b2b"      # by identifier (kvk, vat, ...)
@@ -80,3 +81,7 @@ class ReminderSettings(BaseModel):
     )
     webhook: WebhookOutput | None = None
     email: EmailOutput | None = None
+    daemon: bool = Field(
+        default=False,
+        description="the daemon runs the day's reminders after its first cycle of each day",
+    )
