@@ -199,6 +199,7 @@ def _cycle_for(
     """The runner's :data:`~sync.runner.Cycle`: one ``sync`` cycle of a connection."""
     from connectors.errors import ConfigurationError, ConnectorError
     from delivery.base import Channel, ChannelError
+    from ledgerlink.credit_settings import credit_policy
     from ledgerlink.pull_command import opened
     from ledgerlink.sync_command import _channels
     from sync.pipeline import CycleSummary, sync_connection
@@ -223,6 +224,7 @@ def _cycle_for(
                     channels=channels,
                     validator=validator,
                     control=control,
+                    credit=credit_policy(settings, name),
                 )
         except (ConfigurationError, ConnectorError, ChannelError) as failure:
             return CycleSummary(error=str(failure))

@@ -4,7 +4,12 @@ connection, the debtors they make across connections, and their exposure.
 The open amount follows from the match events, as in :mod:`sync.reconciliation`; the buyer
 (BG-7) comes from the stored model. Debtors are joined across connections by their legal ids
 (:func:`reconcile.debtors.join_debtors`), so a debtor invoiced from two systems has one
-exposure.
+exposure. An invoice on credit hold (:mod:`sync.credit_hold`) was not sent: it is no
+receivable yet, and only :func:`stored_items` with ``held`` lists it.
+
+A debtor's limit is the one the settings file gives (``[credit.limits]``), else the one its
+source gives a party that carries one of its identifiers (Tryton's ``credit_limit_amount``,
+kept in ``credit_limits`` by :func:`save_pulled_limits` each sync cycle).
 """
 
 from __future__ import annotations
@@ -19,21 +24,30 @@ from sqlalchemy import Connection, func, select
 
 from reconcile.credit.exposure import CreditLimit, Exposure, exposures
 from reconcile.debtors import Buyer, Debtor, Debtors, join_debtors
-from sync.store.schema import connections, documents, matches, transactions
+from sync.store.schema import connections, credit_limits, documents, matches, transactions
 
 if TYPE_CHECKING:
+    from connectors.tryton_credit import PartyLimit
     from model.document import Party
     from reconcile.credit.history import History
     from reconcile.open_items import OpenItem
 
 __all__ = [
+    "HELD",
     "DebtorExposure",
+    "PulledLimit",
     "StoredItem",
     "debtor_exposures",
+    "debtor_limits",
     "limit_of",
+    "pulled_limits",
+    "save_pulled_limits",
     "stored_histories",
     "stored_items",
 ]
+
+HELD = "credit-held"
+"""The state of a document on credit hold (:mod:`sync.credit_hold`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +57,16 @@ class StoredItem:
     connection: str
     item: OpenItem
     buyer: Party
+    state: str = "built"
+    """The document's state (``credit-held`` for one on credit hold)."""
 
 
-def stored_items(conn: Connection, *, include_settled: bool = False) -> list[StoredItem]:
+def stored_items(
+    conn: Connection, *, include_settled: bool = False, held: bool = False
+) -> list[StoredItem]:
     """The newest version of every stored document with its open amount from the match
-    events; settled ones only with ``include_settled``."""
+    events; settled ones only with ``include_settled``, those on credit hold only with
+    ``held``."""
     from model.jsonio import from_data
     from reconcile.open_items import open_item
 
@@ -74,6 +93,7 @@ def stored_items(conn: Connection, *, include_settled: bool = False) -> list[Sto
             documents.c.kind,
             documents.c.payable_amount,
             documents.c.model,
+            documents.c.state,
             applied.c.applied,
         )
         .join(newest, newest.c.id == documents.c.id)
@@ -90,32 +110,145 @@ def stored_items(conn: Connection, *, include_settled: bool = False) -> list[Sto
         payable = abs(Decimal(row.payable_amount))
         done = Decimal(row.applied or 0)
         left = payable - done if row.kind == "invoice" else payable + done
-        if left == 0 and not include_settled:
+        if (left == 0 and not include_settled) or (row.state == HELD and not held):
             continue
         invoice = from_data(row.model, source=f"document {row.number}")
         item = open_item(invoice, source_id=row.source_id)
         # The store keeps money with four decimals; show it as the document states it.
         places = Decimal(1).scaleb(min(item.amount.as_tuple().exponent, -2))  # type: ignore[arg-type]
-        found.append(StoredItem(row.name, replace(item, open=left.quantize(places)), invoice.buyer))
+        item = replace(item, open=left.quantize(places))
+        found.append(StoredItem(row.name, item, invoice.buyer, row.state))
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class PulledLimit:
+    """A credit limit a connection's source gives one of its parties."""
+
+    connection: str
+    party_id: str
+    name: str
+    identifiers: frozenset[str]
+    """The party's debtor identifiers as ``kind:value`` (``kvk:12345678``, ``vat:NL...``)."""
+    limit: CreditLimit
+    """With ``source`` ``connection:NAME``."""
+
+
+def save_pulled_limits(conn: Connection, connection_id: int, limits: Iterable[PartyLimit]) -> int:
+    """Replace the connection's pulled limits with ``limits``; how many it has now."""
+    from reconcile.debtors import identifiers_of
+
+    conn.execute(credit_limits.delete().where(credit_limits.c.connection_id == connection_id))
+    rows = {
+        each.party_id: {
+            "connection_id": connection_id,
+            "party_id": each.party_id,
+            "name": each.buyer.name,
+            "identifiers": sorted(f"{k}:{v}" for k, v in identifiers_of(each.buyer)),
+            "amount": each.amount,
+            "currency": each.currency,
+        }
+        for each in limits
+    }
+    if rows:
+        conn.execute(credit_limits.insert(), list(rows.values()))
+    return len(rows)
+
+
+def pulled_limits(conn: Connection) -> list[PulledLimit]:
+    """Every pulled limit of the store, by connection and party."""
+    rows = conn.execute(
+        select(
+            connections.c.name,
+            credit_limits.c.party_id,
+            credit_limits.c.name.label("party"),
+            credit_limits.c.identifiers,
+            credit_limits.c.amount,
+            credit_limits.c.currency,
+        )
+        .join(connections, connections.c.id == credit_limits.c.connection_id)
+        .order_by(connections.c.name, credit_limits.c.party_id)
+    )
+    return [
+        PulledLimit(
+            row.name,
+            row.party_id,
+            row.party,
+            frozenset(row.identifiers or ()),
+            CreditLimit(_cents(Decimal(row.amount)), row.currency, f"connection:{row.name}"),
+        )
+        for row in rows
+    ]
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """``amount`` with the places it needs, at least two (the store keeps four)."""
+    exponent = amount.normalize().as_tuple().exponent
+    places = min(exponent, -2) if isinstance(exponent, int) else -2
+    return amount.quantize(Decimal(1).scaleb(places))
+
+
+def _lowest(
+    debtor: Debtor, found: list[tuple[str, CreditLimit]], what: str
+) -> tuple[CreditLimit, list[str]]:
+    key, lowest = min(found, key=lambda pair: (pair[1].currency, pair[1].amount))
+    if len(found) == 1:
+        return lowest, []
+    named = ", ".join(f"{k} = {v.amount} {v.currency}" for k, v in found)
+    return lowest, [f"debtor {debtor.key} has {len(found)} {what} ({named}): {key} applies"]
+
+
 def limit_of(
-    debtor: Debtor, limits: Mapping[str, CreditLimit]
+    debtor: Debtor,
+    limits: Mapping[str, CreditLimit],
+    pulled: Iterable[PulledLimit] = (),
 ) -> tuple[CreditLimit | None, list[str]]:
-    """The configured limit of a debtor: keyed by its debtor key or by one of its identifiers
-    as ``kind:value`` (``kvk:12345678``, ``vat:NL001234567B01``). When several apply, the
-    lowest wins and a problem line says so."""
+    """The limit of a debtor and the problem lines about it.
+
+    A configured limit wins: keyed by its debtor key or by one of its identifiers as
+    ``kind:value`` (``kvk:12345678``, ``vat:NL001234567B01``). Without one, the limit a
+    source gives a party carrying one of the debtor's identifiers (``pulled``). When several
+    apply, the lowest wins and a problem line says so."""
     keys = [debtor.key, *(f"{kind}:{value}" for kind, value in sorted(debtor.identifiers))]
     found = [(key, limits[key]) for key in keys if key in limits]
-    if not found:
-        return None, []
-    key, lowest = min(found, key=lambda pair: (pair[1].currency, pair[1].amount))
-    problems = []
-    if len(found) > 1:
-        named = ", ".join(f"{k} = {v.amount} {v.currency}" for k, v in found)
-        problems.append(f"debtor {debtor.key} has {len(found)} limits ({named}): {key} applies")
-    return lowest, problems
+    if found:
+        return _lowest(debtor, found, "limits")
+    mine = set(keys)
+    sources = [
+        (f"{each.connection} party {each.party_id}", each.limit)
+        for each in pulled
+        if each.identifiers & mine
+    ]
+    if sources:
+        return _lowest(debtor, sources, "limits pulled from their sources")
+    return None, []
+
+
+def _by_identifier(pulled: Iterable[PulledLimit]) -> dict[str, list[PulledLimit]]:
+    index: dict[str, list[PulledLimit]] = {}
+    for each in pulled:
+        for identifier in each.identifiers:
+            index.setdefault(identifier, []).append(each)
+    return index
+
+
+def debtor_limits(
+    book: Debtors,
+    limits: Mapping[str, CreditLimit] | None = None,
+    pulled: Iterable[PulledLimit] = (),
+) -> tuple[dict[str, CreditLimit], list[str]]:
+    """Each debtor's limit by its key (:func:`limit_of`), and the problem lines."""
+    index = _by_identifier(pulled)
+    resolved: dict[str, CreditLimit] = {}
+    problems: list[str] = []
+    for debtor in book.debtors:
+        keys = [f"{kind}:{value}" for kind, value in sorted(debtor.identifiers)]
+        near = {id(p): p for key in keys for p in index.get(key, ())}
+        limit, found = limit_of(debtor, limits or {}, near.values())
+        problems += found
+        if limit is not None:
+            resolved[debtor.key] = limit
+    return resolved, problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +264,12 @@ def debtor_exposures(
     items: Iterable[StoredItem],
     limits: Mapping[str, CreditLimit] | None = None,
     *,
+    pulled: Iterable[PulledLimit] = (),
     near: Decimal = Decimal("0.80"),
 ) -> tuple[Debtors, list[DebtorExposure], list[str]]:
-    """Debtors joined across connections, each with its exposure against its limit, and the
-    problem lines (identifier conflicts, several limits for one debtor)."""
+    """Debtors joined across connections, each with its exposure against its limit (the
+    configured one, else the one ``pulled`` from a source), and the problem lines
+    (identifier conflicts, several limits for one debtor)."""
     stored = list(items)
     book = join_debtors(Buyer.of(s.connection, s.buyer) for s in stored)
     problems = [str(conflict) for conflict in book.conflicts]
@@ -145,12 +280,8 @@ def debtor_exposures(
         assert debtor is not None  # every stored buyer was joined
         joined.append(replace(s.item, debtor=debtor.key))
         counts[debtor.key] = counts.get(debtor.key, 0) + 1
-    resolved: dict[str, CreditLimit] = {}
-    for debtor in book.debtors:
-        limit, found = limit_of(debtor, limits or {})
-        problems += found
-        if limit is not None:
-            resolved[debtor.key] = limit
+    resolved, found = debtor_limits(book, limits, pulled)
+    problems += found
     by_debtor: dict[str, list[Exposure]] = {}
     for row in exposures(joined, resolved, near=near):
         by_debtor.setdefault(row.debtor, []).append(row)

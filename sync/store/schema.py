@@ -49,6 +49,7 @@ __all__ = [
     "STATEMENT_BALANCES",
     "connection_fences",
     "connections",
+    "credit_limits",
     "cursors",
     "cycle_holders",
     "documents",
@@ -78,6 +79,7 @@ DOCUMENT_STATES = (
     "quarantined",  # invalid: see its quarantine row
     "changed-after-delivery",  # the source changed a business term after delivery
     "superseded",  # replaced by a newer version of the record before it was delivered
+    "credit-held",  # not queued: it would take its debtor over the credit limit (sync.credit_hold)
 )
 OUTBOX_STATES = (
     "queued",
@@ -563,4 +565,23 @@ cycle_holders = Table(
     Index(None, "connection", "started_at"),
     comment="ledgerlink daemon on PostgreSQL: who worked which connection when, one row per "
     "cycle (operators, and the test that no two intervals of a connection overlap).",
+)
+
+credit_limits = Table(
+    "credit_limits",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id"), primary_key=True),
+    Column("party_id", String(200), primary_key=True, comment="the party's record id"),
+    Column("name", Text, nullable=False, comment="the party's name (BT-44 as a buyer)"),
+    Column(
+        "identifiers",
+        JsonDocument,
+        nullable=False,
+        comment="the party's debtor identifiers as 'kind:value' (kvk:..., vat:...)",
+    ),
+    Column("amount", Money, nullable=False, comment="the credit limit the source gives"),
+    Column("currency", String(3), nullable=False, comment="the limit's currency"),
+    _updated(),
+    comment="Credit limits pulled from a source (Tryton's credit_limit_amount), per "
+    "connection and party; a limit in the settings file wins over them (revision 0009).",
 )

@@ -223,6 +223,17 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "resolved_at": None,
             }
         ],
+        "credit_limits": [
+            {
+                "connection_id": 1,
+                "party_id": "42",
+                "name": "Café Ünïcode",
+                "identifiers": ["kvk:87654321", "vat:NL987654321B01"],
+                "amount": Decimal("12345678901234.5678"),
+                "currency": "EUR",
+                "updated_at": ROW_TIME,
+            }
+        ],
         "migrations": [
             {
                 "id": 1,
