@@ -106,7 +106,7 @@ def verdicts(
 ) -> list[Verdict]:
     """A verdict for each ``(document id, source id)`` of ``connection``, in order; the
     documents are in the store (new ones just inserted, held ones waiting)."""
-    from reconcile.debtors import Buyer, join_debtors
+    from reconcile.debtors import join_debtors
     from reconcile.open_items import ItemKind
     from sync.receivables import debtor_limits, pulled_limits, stored_items
 
@@ -118,7 +118,7 @@ def verdicts(
         for s in every
         if s.state != HELD and not (s.connection == connection and s.item.source_id in wanted)
     ]
-    book = join_debtors(Buyer.of(s.connection, s.buyer) for s in every)
+    book = join_debtors(s.as_buyer() for s in every)
     limits, _ = debtor_limits(book, policy.limits, pulled_limits(conn))
     owed: dict[tuple[str, str], Decimal] = {}
     for s in base:
@@ -143,7 +143,7 @@ def verdicts(
         held = item.kind is not ItemKind.CREDIT_NOTE and exposure.would_breach(amount)
         if not held:
             owed[key] = total + amount
-        name = debtor.name if debtor is not None else stored.buyer.name
+        name = debtor.name if debtor is not None else item.debtor_name
         found.append(
             Verdict(
                 document_id, item.number, key[0], name, item.currency, total, amount, limit, held

@@ -18,17 +18,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
 from reconcile.credit.exposure import CreditLimit, Exposure, exposures
-from reconcile.debtors import Buyer, Debtor, Debtors, join_debtors
+from reconcile.debtors import Buyer, Debtor, Debtors, identifiers_of, join_debtors
 from sync.store.schema import connections, credit_limits, documents, matches, transactions
 
 if TYPE_CHECKING:
     from connectors.tryton_credit import PartyLimit
-    from model.document import Party
+    from model.document import Invoice, Party
     from reconcile.credit.history import History
     from reconcile.open_items import OpenItem
 
@@ -37,6 +37,7 @@ __all__ = [
     "DebtorExposure",
     "PulledLimit",
     "StoredItem",
+    "buyer_columns",
     "debtor_exposures",
     "debtor_limits",
     "limit_of",
@@ -56,19 +57,56 @@ class StoredItem:
 
     connection: str
     item: OpenItem
-    buyer: Party
+    identifiers: frozenset[tuple[str, str]]
+    """The buyer's identifiers (:func:`reconcile.debtors.identifiers_of` of BG-7)."""
     state: str = "built"
     """The document's state (``credit-held`` for one on credit hold)."""
+    buyer: Party | None = None
+    """The whole buyer (BG-7), read from the stored model with ``stored_items(parties=True)``."""
+
+    def as_buyer(self) -> Buyer:
+        """The buyer as :func:`reconcile.debtors.join_debtors` takes it."""
+        return Buyer(self.connection, self.item.debtor, self.item.debtor_name, self.identifiers)
+
+
+def buyer_columns(document: Invoice) -> dict[str, Any]:
+    """The ``documents`` columns receivables read instead of the model (revision 0008): the
+    buyer's debtor key and identifiers (BG-7), its direct-debit accounts (BT-91) and the
+    payment reference (BT-83), as :func:`reconcile.open_items.open_item` finds them."""
+    from reconcile.debtors import identifiers_of
+    from reconcile.open_items import open_item
+
+    item = open_item(document)
+    return {
+        "buyer_key": item.debtor,
+        "buyer_identifiers": sorted(f"{k}:{v}" for k, v in identifiers_of(document.buyer)),
+        "buyer_accounts": sorted(item.debtor_accounts),
+        "payment_reference": item.payment_reference,
+    }
+
+
+def _identifiers(values: Iterable[str]) -> frozenset[tuple[str, str]]:
+    found = set()
+    for value in values:
+        kind, _, rest = value.partition(":")
+        found.add((kind, rest))
+    return frozenset(found)
 
 
 def stored_items(
-    conn: Connection, *, include_settled: bool = False, held: bool = False
+    conn: Connection,
+    *,
+    include_settled: bool = False,
+    held: bool = False,
+    parties: bool = False,
 ) -> list[StoredItem]:
     """The newest version of every stored document with its open amount from the match
     events; settled ones only with ``include_settled``, those on credit hold only with
-    ``held``."""
+    ``held``. The buyer comes from the document's buyer columns, without reading its model
+    (a row written without them is read from its model); ``parties`` reads each model for
+    the whole buyer (:attr:`StoredItem.buyer`)."""
     from model.jsonio import from_data
-    from reconcile.open_items import open_item
+    from reconcile.open_items import ItemKind, OpenItem, open_item
 
     newest = (
         select(func.max(documents.c.id).label("id"))
@@ -87,12 +125,21 @@ def stored_items(
     )
     rows = conn.execute(
         select(
+            documents.c.id,
             connections.c.name,
             documents.c.source_id,
             documents.c.number,
             documents.c.kind,
+            documents.c.type_code,
+            documents.c.currency,
+            documents.c.issue_date,
+            documents.c.due_date,
             documents.c.payable_amount,
-            documents.c.model,
+            documents.c.buyer_name,
+            documents.c.buyer_key,
+            documents.c.buyer_identifiers,
+            documents.c.buyer_accounts,
+            documents.c.payment_reference,
             documents.c.state,
             applied.c.applied,
         )
@@ -106,18 +153,45 @@ def stored_items(
         .order_by(connections.c.name, documents.c.number)
     )
     found = []
+    no_accounts: frozenset[str] = frozenset()
     for row in rows:
-        payable = abs(Decimal(row.payable_amount))
-        done = Decimal(row.applied or 0)
-        left = payable - done if row.kind == "invoice" else payable + done
+        credit = row.kind != "invoice"
+        payable = abs(row.payable_amount)
+        done = row.applied or 0
+        left = payable + done if credit else payable - done
         if (left == 0 and not include_settled) or (row.state == HELD and not held):
             continue
-        invoice = from_data(row.model, source=f"document {row.number}")
-        item = open_item(invoice, source_id=row.source_id)
-        # The store keeps money with four decimals; show it as the document states it.
-        places = Decimal(1).scaleb(min(item.amount.as_tuple().exponent, -2))  # type: ignore[arg-type]
-        item = replace(item, open=left.quantize(places))
-        found.append(StoredItem(row.name, item, invoice.buyer, row.state))
+        buyer = None
+        if parties or row.buyer_key is None:
+            (model,) = conn.execute(select(documents.c.model).where(documents.c.id == row.id)).one()
+            invoice = from_data(model, source=f"document {row.number}")
+            buyer = invoice.buyer
+        if row.buyer_key is None:
+            item = open_item(invoice, source_id=row.source_id)
+            ids = identifiers_of(invoice.buyer)
+            # The store keeps money with four decimals; show it as the document states it.
+            places = Decimal(1).scaleb(min(item.amount.as_tuple().exponent, -2))  # type: ignore[arg-type]
+            item = replace(item, open=left.quantize(places))
+        else:
+            amount = _cents(payable)
+            item = OpenItem(
+                number=row.number,
+                kind=ItemKind.CREDIT_NOTE if credit or row.type_code == "381" else ItemKind.INVOICE,
+                debtor=row.buyer_key,
+                debtor_name=row.buyer_name,
+                debtor_accounts=frozenset(row.buyer_accounts)
+                if row.buyer_accounts
+                else no_accounts,
+                currency=row.currency,
+                amount=amount,
+                open=left.quantize(amount),
+                issue_date=row.issue_date,
+                due_date=row.due_date,
+                payment_reference=row.payment_reference,
+                source_id=row.source_id,
+            )
+            ids = _identifiers(row.buyer_identifiers or ())
+        found.append(StoredItem(row.name, item, ids, row.state, buyer))
     return found
 
 
@@ -271,7 +345,7 @@ def debtor_exposures(
     configured one, else the one ``pulled`` from a source), and the problem lines
     (identifier conflicts, several limits for one debtor)."""
     stored = list(items)
-    book = join_debtors(Buyer.of(s.connection, s.buyer) for s in stored)
+    book = join_debtors(s.as_buyer() for s in stored)
     problems = [str(conflict) for conflict in book.conflicts]
     joined: list[OpenItem] = []
     counts: dict[str, int] = {}

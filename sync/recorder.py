@@ -352,6 +352,7 @@ class Recorder:
         self, record: Record, built: Built, report: Sequence[Finding]
     ) -> dict[str, Any]:
         from model.jsonio import to_data
+        from sync.receivables import buyer_columns
 
         document = built.document
         return {
@@ -376,6 +377,7 @@ class Recorder:
                 else [finding.to_dict() for finding in built.parse_report]
             ),
             "state": "built",
+            **buyer_columns(document),
         }
 
     def _insert(

@@ -223,6 +223,30 @@ documents = Table(
     Column("state", String(30), nullable=False, comment="one of DOCUMENT_STATES"),
     _created(),
     _updated(),
+    Column(
+        "buyer_key",
+        String(300),
+        nullable=True,
+        comment="the buyer's debtor key (BT-47, else BT-48, BT-49, BT-44; revision 0008)",
+    ),
+    Column(
+        "buyer_identifiers",
+        JsonDocument,
+        nullable=True,
+        comment="the buyer's identifiers as 'kind:value' (BT-46 to BT-49; revision 0008)",
+    ),
+    Column(
+        "buyer_accounts",
+        JsonDocument,
+        nullable=True,
+        comment="the buyer's direct-debit accounts (BT-91), compact (revision 0008)",
+    ),
+    Column(
+        "payment_reference",
+        String(200),
+        nullable=True,
+        comment="the first remittance information (BT-83), compact (revision 0008)",
+    ),
     UniqueConstraint("connection_id", "source_id", "content_hash"),
     Index(None, "connection_id", "number"),
     Index(None, "connection_id", "content_hash"),  # a page's hashes seen (revision 0004)

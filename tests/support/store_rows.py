@@ -38,6 +38,10 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
         "state": "delivered",
         "created_at": ROW_TIME,
         "updated_at": ROW_TIME,
+        "buyer_key": "0106:87654321",
+        "buyer_identifiers": ["kvk:87654321", "vat:NL987654321B01"],
+        "buyer_accounts": [],
+        "payment_reference": "RF18539007547034",
     }
     return {
         "connection_fences": [

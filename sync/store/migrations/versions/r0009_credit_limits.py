@@ -6,7 +6,7 @@ and the credit hold find the limit of a debtor its invoices make. A sync cycle r
 connection's rows with what the source gives now.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sync.store.types import ExactDecimal, UtcDateTime
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | None = None
 depends_on: str | None = None
 
