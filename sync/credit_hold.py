@@ -108,7 +108,7 @@ def verdicts(
     documents are in the store (new ones just inserted, held ones waiting)."""
     from reconcile.debtors import join_debtors
     from reconcile.open_items import ItemKind
-    from sync.receivables import debtor_limits, pulled_limits, stored_items
+    from sync.receivables import buyers_of, debtor_limits, pulled_limits, stored_items
 
     wanted = {source_id for _, source_id in candidates}
     every = stored_items(conn, held=True)
@@ -118,7 +118,7 @@ def verdicts(
         for s in every
         if s.state != HELD and not (s.connection == connection and s.item.source_id in wanted)
     ]
-    book = join_debtors(s.as_buyer() for s in every)
+    book = join_debtors(buyers_of(every))
     limits, _ = debtor_limits(book, policy.limits, pulled_limits(conn))
     owed: dict[tuple[str, str], Decimal] = {}
     for s in base:

@@ -14,7 +14,7 @@ kept in ``credit_limits`` by :func:`save_pulled_limits` each sync cycle).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -24,6 +24,7 @@ from sqlalchemy import Connection, func, select
 
 from reconcile.credit.exposure import CreditLimit, Exposure, exposures
 from reconcile.debtors import Buyer, Debtor, Debtors, identifiers_of, join_debtors
+from sync.receivables_rows import RawValues, decimal_of, places_of
 from sync.store.schema import connections, credit_limits, documents, matches, transactions
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = [
     "PulledLimit",
     "StoredItem",
     "buyer_columns",
+    "buyers_of",
     "debtor_exposures",
     "debtor_limits",
     "limit_of",
@@ -85,14 +87,6 @@ def buyer_columns(document: Invoice) -> dict[str, Any]:
     }
 
 
-def _identifiers(values: Iterable[str]) -> frozenset[tuple[str, str]]:
-    found = set()
-    for value in values:
-        kind, _, rest = value.partition(":")
-        found.add((kind, rest))
-    return frozenset(found)
-
-
 def stored_items(
     conn: Connection,
     *,
@@ -108,22 +102,28 @@ def stored_items(
     from model.jsonio import from_data
     from reconcile.open_items import ItemKind, OpenItem, open_item
 
-    newest = (
-        select(func.max(documents.c.id).label("id"))
-        .group_by(documents.c.connection_id, documents.c.source_id)
-        .subquery()
+    # Correlated subqueries: the newest version found through the unique key's index, and
+    # its matches summed over every version, without joining the rows twice.
+    newer, version = documents.alias("newer"), documents.alias("version")
+    superseded = (
+        select(newer.c.id)
+        .where(
+            newer.c.connection_id == documents.c.connection_id,
+            newer.c.source_id == documents.c.source_id,
+            newer.c.id > documents.c.id,
+        )
+        .exists()
     )
     applied = (
-        select(
-            documents.c.connection_id,
-            documents.c.source_id,
-            func.sum(matches.c.amount + matches.c.written_off).label("applied"),
+        select(func.sum(matches.c.amount + matches.c.written_off))
+        .join(version, version.c.id == matches.c.document_id)
+        .where(
+            version.c.connection_id == documents.c.connection_id,
+            version.c.source_id == documents.c.source_id,
         )
-        .join(documents, documents.c.id == matches.c.document_id)
-        .group_by(documents.c.connection_id, documents.c.source_id)
-        .subquery()
+        .scalar_subquery()
     )
-    rows = conn.execute(
+    query = (
         select(
             documents.c.id,
             connections.c.name,
@@ -141,58 +141,73 @@ def stored_items(
             documents.c.buyer_accounts,
             documents.c.payment_reference,
             documents.c.state,
-            applied.c.applied,
+            applied.label("applied"),
         )
-        .join(newest, newest.c.id == documents.c.id)
         .join(connections, connections.c.id == documents.c.connection_id)
-        .outerjoin(
-            applied,
-            (applied.c.connection_id == documents.c.connection_id)
-            & (applied.c.source_id == documents.c.source_id),
-        )
+        .where(~superseded)
         .order_by(connections.c.name, documents.c.number)
     )
+    if parties:
+        query = query.add_columns(documents.c.model)
+    raw = RawValues(conn.dialect.name)
     found = []
-    no_accounts: frozenset[str] = frozenset()
-    for row in rows:
-        credit = row.kind != "invoice"
-        payable = abs(row.payable_amount)
-        done = row.applied or 0
-        left = payable + done if credit else payable - done
-        if (left == 0 and not include_settled) or (row.state == HELD and not held):
+    invoice_kind, credit_kind = ItemKind.INVOICE, ItemKind.CREDIT_NOTE
+    # The raw DB-API rows, decoded by RawValues: the column types' processing costs more.
+    for row in _raw_rows(conn, str(query.compile(dialect=conn.dialect))):
+        (doc_id, name, source_id, number, kind, type_code, currency, issued, due, payable,
+         buyer_name, buyer_key, identifiers, accounts, reference, state, applied_sum) = row[:17]  # fmt: skip
+        credit = kind != "invoice"
+        units = abs(raw.units(payable))
+        done = raw.units(applied_sum)
+        left = units + done if credit else units - done
+        if (left == 0 and not include_settled) or (state == HELD and not held):
             continue
         buyer = None
-        if parties or row.buyer_key is None:
-            (model,) = conn.execute(select(documents.c.model).where(documents.c.id == row.id)).one()
-            invoice = from_data(model, source=f"document {row.number}")
+        if parties or buyer_key is None:
+            model = raw.json(row[17]) if parties else _model(conn, doc_id)
+            invoice = from_data(model, source=f"document {number}")
             buyer = invoice.buyer
-        if row.buyer_key is None:
-            item = open_item(invoice, source_id=row.source_id)
+        if buyer_key is None:
+            item = open_item(invoice, source_id=source_id)
             ids = identifiers_of(invoice.buyer)
             # The store keeps money with four decimals; show it as the document states it.
-            places = Decimal(1).scaleb(min(item.amount.as_tuple().exponent, -2))  # type: ignore[arg-type]
-            item = replace(item, open=left.quantize(places))
+            places = min(-item.amount.as_tuple().exponent, 4)  # type: ignore[operator]
+            item = replace(item, open=decimal_of(left, max(places, 2)))
         else:
-            amount = _cents(payable)
+            places = places_of(units)
             item = OpenItem(
-                number=row.number,
-                kind=ItemKind.CREDIT_NOTE if credit or row.type_code == "381" else ItemKind.INVOICE,
-                debtor=row.buyer_key,
-                debtor_name=row.buyer_name,
-                debtor_accounts=frozenset(row.buyer_accounts)
-                if row.buyer_accounts
-                else no_accounts,
-                currency=row.currency,
-                amount=amount,
-                open=left.quantize(amount),
-                issue_date=row.issue_date,
-                due_date=row.due_date,
-                payment_reference=row.payment_reference,
-                source_id=row.source_id,
+                number=number,
+                kind=credit_kind if credit or type_code == "381" else invoice_kind,
+                debtor=buyer_key,
+                debtor_name=buyer_name,
+                debtor_accounts=raw.accounts(accounts),
+                currency=currency,
+                amount=decimal_of(units, places),
+                open=decimal_of(left, places),
+                issue_date=raw.day(issued),
+                due_date=raw.maybe_day(due),
+                payment_reference=reference,
+                source_id=source_id,
             )
-            ids = _identifiers(row.buyer_identifiers or ())
-        found.append(StoredItem(row.name, item, ids, row.state, buyer))
+            ids = raw.identifiers(identifiers)
+        found.append(StoredItem(name, item, ids, state, buyer))
     return found
+
+
+def _model(conn: Connection, document_id: int) -> Any:
+    return conn.execute(select(documents.c.model).where(documents.c.id == document_id)).scalar()
+
+
+def _raw_rows(conn: Connection, sql: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` (no parameters) from the DB-API cursor, in batches, in the
+    transaction of ``conn``."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(10_000):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +340,20 @@ def debtor_limits(
     return resolved, problems
 
 
+def buyers_of(stored: Iterable[StoredItem]) -> list[Buyer]:
+    """One buyer per connection and debtor key, its identifiers pooled: what
+    :func:`reconcile.debtors.join_debtors` takes, without a buyer per document."""
+    seen: dict[tuple[str, str], Buyer] = {}
+    for each in stored:
+        key = (each.connection, each.item.debtor)
+        found = seen.get(key)
+        if found is None:
+            seen[key] = each.as_buyer()
+        elif not each.identifiers <= found.identifiers:
+            seen[key] = replace(found, identifiers=found.identifiers | each.identifiers)
+    return list(seen.values())
+
+
 @dataclass(frozen=True, slots=True)
 class DebtorExposure:
     debtor: Debtor
@@ -345,7 +374,7 @@ def debtor_exposures(
     configured one, else the one ``pulled`` from a source), and the problem lines
     (identifier conflicts, several limits for one debtor)."""
     stored = list(items)
-    book = join_debtors(s.as_buyer() for s in stored)
+    book = join_debtors(buyers_of(stored))
     problems = [str(conflict) for conflict in book.conflicts]
     joined: list[OpenItem] = []
     counts: dict[str, int] = {}
