@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from tryton.demo_statement import write_folder
 from tryton.server import TrytonServer, run_server
 from typer.testing import CliRunner, Result
 
@@ -53,34 +54,14 @@ def set_limit(server: TrytonServer, party: str, amount: str | None) -> None:
 def write_settings(
     folder: Path, server: TrytonServer, *, hold: bool = False, limits: str = ""
 ) -> Path:
+    """The settings of the issue 16 scenario (store, archive channel, the demo connection),
+    with ``credit_hold`` and ``[credit.limits]``."""
+    write_folder(folder, server, "sqlite:///ledgerlink.db")
     path = folder / "ledgerlink.toml"
-    path.write_text(
-        f"""
-[store]
-url = "sqlite:///ledgerlink.db"
-
-[channels.archive]
-type = "directory"
-path = "delivered"
-
-[connections.demo]
-connector = "tryton"
-url = "{server.url}"
-database = "{server.database}"
-username = "{server.username}"
-password_env = "TRYTON_PASSWORD"
-channels = ["archive"]
-credit_hold = {"true" if hold else "false"}
-
-[connections.demo.parties]
-company = {{ kvk = "12345678" }}
-"NL000099998B57" = {{ kvk = "87654321" }}
-
-[credit.limits]
-{limits}
-""",
-        encoding="utf-8",
+    text = path.read_text(encoding="utf-8").replace(
+        'channels = ["archive"]', f'channels = ["archive"]\ncredit_hold = {str(hold).lower()}'
     )
+    path.write_text(f"{text}\n[credit.limits]\n{limits}\n", encoding="utf-8")
     return path
 
 

@@ -79,42 +79,21 @@ def _backfill() -> None:
 
 
 def upgrade() -> None:
-    op.add_column(
-        "documents",
-        sa.Column(
-            "buyer_key",
-            sa.String(length=300),
-            nullable=True,
-            comment="the buyer's debtor key (BT-47, else BT-48, BT-49, BT-44; revision 0008)",
-        ),
-    )
-    op.add_column(
-        "documents",
-        sa.Column(
-            "buyer_identifiers",
-            _json(),
-            nullable=True,
-            comment="the buyer's identifiers as 'kind:value' (BT-46 to BT-49; revision 0008)",
-        ),
-    )
-    op.add_column(
-        "documents",
-        sa.Column(
-            "buyer_accounts",
-            _json(),
-            nullable=True,
-            comment="the buyer's direct-debit accounts (BT-91), compact (revision 0008)",
-        ),
-    )
-    op.add_column(
-        "documents",
-        sa.Column(
-            "payment_reference",
-            sa.String(length=200),
-            nullable=True,
-            comment="the first remittance information (BT-83), compact (revision 0008)",
-        ),
-    )
+    added: tuple[tuple[str, sa.types.TypeEngine[Any], str], ...] = (
+        ("buyer_key", sa.String(length=300),
+         "the buyer's debtor key (BT-47, else BT-48, BT-49, BT-44; revision 0008)"),
+        ("buyer_identifiers", _json(),
+         "the buyer's identifiers as 'kind:value' (BT-46 to BT-49; revision 0008)"),
+        ("buyer_accounts", _json(),
+         "the buyer's direct-debit accounts (BT-91), compact (revision 0008)"),
+        ("payment_reference", sa.String(length=200),
+         "the first remittance information (BT-83), compact (revision 0008)"),
+    )  # fmt: skip
+    for name, type_, comment in added:
+        op.add_column(
+            "documents",
+            sa.Column(name, type_, nullable=True, comment=comment),
+        )
     _backfill()
 
 
