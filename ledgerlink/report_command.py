@@ -83,7 +83,14 @@ def _load(
     day = _day(on)
     from ledgerlink.debtors_command import credit_settings
     from ledgerlink.store_command import checked_store
-    from sync.receivables import debtor_exposures, pulled_limits, stored_histories, stored_items
+    from reconcile.debtors import join_debtors
+    from sync.receivables import (
+        buyers_of,
+        debtor_exposures,
+        pulled_limits,
+        stored_histories,
+        stored_items,
+    )
 
     credit = credit_settings(ctx)
     with checked_store(ctx, store) as opened, opened.begin() as conn:
@@ -94,13 +101,14 @@ def _load(
             pulled=pulled_limits(conn),
             near=credit.near_breach,
         )
-        everyone = debtor_exposures(every)[0]
+        everyone = join_debtors(buyers_of(every))
         histories = stored_histories(conn, every, everyone)
     joined = []
     for stored in every:
         debtor = book.of(stored.connection, stored.item.debtor)
-        if stored.item.open != 0 and debtor is not None:
-            joined.append(replace(stored.item, debtor=debtor.key))
+        item = stored.item
+        if item.open != 0 and debtor is not None:
+            joined.append(item if item.debtor == debtor.key else replace(item, debtor=debtor.key))
     names = {debtor.key: debtor.name for debtor in everyone.debtors}
     names.update({debtor.key: debtor.name for debtor in book.debtors})
     return _Book(day, joined, names, found, histories, problems)

@@ -381,7 +381,8 @@ def debtor_exposures(
     for s in stored:
         debtor = book.of(s.connection, s.item.debtor)
         assert debtor is not None  # every stored buyer was joined
-        joined.append(replace(s.item, debtor=debtor.key))
+        item = s.item
+        joined.append(item if item.debtor == debtor.key else replace(item, debtor=debtor.key))
         counts[debtor.key] = counts.get(debtor.key, 0) + 1
     resolved, found = debtor_limits(book, limits, pulled)
     problems += found
