@@ -54,6 +54,7 @@ from connectors.http import HttpClient
 
 if TYPE_CHECKING:  # mapping to the model loads only when documents are asked for
     import mappings
+    from connectors.tryton_credit import PartyLimit
     from connectors.tryton_paid import SourcePayment
     from model import Invoice
 
@@ -274,6 +275,12 @@ class TrytonConnector:
         from connectors.tryton_map import codes_of
 
         return codes_of(record)
+
+    def credit_limits(self) -> list[PartyLimit]:
+        """Each party's ``credit_limit_amount``: see :mod:`connectors.tryton_credit`."""
+        from connectors.tryton_credit import credit_limits
+
+        return credit_limits(self.rpc, parties=self._parties, mapping=self.mapping)
 
     def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
         """Record ``status`` on the invoice as an ``ir.note``, with the UBL as an attachment.

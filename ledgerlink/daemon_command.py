@@ -206,6 +206,7 @@ def _cycle_for(
     the day's reminders when they are the daemon's and have not run today."""
     from connectors.errors import ConfigurationError, ConnectorError
     from delivery.base import Channel, ChannelError
+    from ledgerlink.credit_settings import credit_policy
     from ledgerlink.pull_command import opened
     from ledgerlink.sync_command import _channels
     from sync.pipeline import CycleSummary, sync_connection
@@ -230,6 +231,7 @@ def _cycle_for(
                     channels=channels,
                     validator=validator,
                     control=control,
+                    credit=credit_policy(settings, name),
                 )
             if daily is not None and not control.should_stop():
                 daily.after_cycle()

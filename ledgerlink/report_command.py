@@ -10,7 +10,9 @@
                                 [--store URL]
     ledgerlink report behaviour [--on DATE] [--format text|json|csv] [--store URL]
 
-* ``credit``: per debtor the exposure against its limit (utilisation, alert); per currency the
+* ``credit``: per debtor the exposure against its limit (utilisation, alert, and
+  ``limit_source``: ``settings`` or ``connection:NAME`` for a limit pulled from a source,
+  Tryton's ``credit_limit_amount``); per currency the
   concentration (top 20 % share, HHI) and DSO per month by the simple formula and by
   count-back, over the last ``--months`` (12). svg: utilisation per debtor, or with
   ``--chart dso`` the DSO per month (of the first currency).
@@ -88,21 +90,32 @@ def _load(
     day = _day(on)
     from ledgerlink.debtors_command import credit_settings
     from ledgerlink.store_command import checked_store
-    from sync.receivables import debtor_exposures, stored_histories, stored_items
+    from reconcile.debtors import join_debtors
+    from sync.receivables import (
+        buyers_of,
+        debtor_exposures,
+        pulled_limits,
+        stored_histories,
+        stored_items,
+    )
 
     credit = credit_settings(ctx)
     with checked_store(ctx, store) as opened, opened.begin() as conn:
         every = stored_items(conn, include_settled=True)
         book, found, problems = debtor_exposures(
-            [s for s in every if s.item.open != 0], credit.limits, near=credit.near_breach
+            [s for s in every if s.item.open != 0],
+            credit.limits,
+            pulled=pulled_limits(conn),
+            near=credit.near_breach,
         )
-        everyone = debtor_exposures(every)[0]
+        everyone = join_debtors(buyers_of(every))
         histories = stored_histories(conn, every, everyone)
     joined = []
     for stored in every:
         debtor = book.of(stored.connection, stored.item.debtor)
-        if stored.item.open != 0 and debtor is not None:
-            joined.append(replace(stored.item, debtor=debtor.key))
+        item = stored.item
+        if item.open != 0 and debtor is not None:
+            joined.append(item if item.debtor == debtor.key else replace(item, debtor=debtor.key))
     names = {debtor.key: debtor.name for debtor in everyone.debtors}
     names.update({debtor.key: debtor.name for debtor in book.debtors})
     return _Book(day, joined, names, found, histories, problems)
@@ -163,6 +176,7 @@ def credit(
                     "limit": _text(row.limit),
                     "utilisation": _text(row.utilisation),
                     "alert": str(row.alert),
+                    "limit_source": row.limit_source,
                 }
             )
     currencies = sorted(owed)
@@ -202,7 +216,8 @@ def credit(
         }
         typer.echo(json.dumps(data, indent=2))
     elif format_ == "csv":
-        _csv(["debtor", "name", "currency", "exposure", "limit", "utilisation", "alert"], rows)
+        columns = ["debtor", "name", "currency", "exposure", "limit", "utilisation", "alert"]
+        _csv([*columns, "limit_source"], rows)
     elif format_ == "svg" and chart == "dso":
         from ledgerlink.svg_chart import column_chart
 
@@ -239,7 +254,8 @@ def credit(
             colour = {"breach": "red", "near": "yellow"}.get(r["alert"], "green")
             table.add_row(
                 r["debtor"], r["name"], f"{r['exposure']} {r['currency']}",
-                "-" if r["limit"] is None else r["limit"],
+                "-" if r["limit"] is None
+                else f"{r['limit']} ({r['limit_source'].removeprefix('connection:')})",
                 "-" if r["utilisation"] is None else f"{r['utilisation']} %",
                 f"[{colour}]{_bar(share)}[/{colour}]",
             )  # fmt: skip

@@ -84,6 +84,9 @@ Credit limits (``ledgerlink debtors``) are a ``[credit]`` table
     [credit.limits]
     "kvk:12345678" = "25000.00 EUR"      # by identifier (kvk, vat, ...) or by debtor key
 
+    [connections.shop]
+    credit_hold = true                   # hold invoices that would pass the limit (sync.credit_hold)
+
 Reminders (``ledgerlink reminders``) are a ``[reminders]`` table
 (:mod:`ledgerlink.reminders_settings`): the policies, B2B or B2C per debtor, the webhook and
 the e-mail of a reminder that fires.
@@ -204,6 +207,10 @@ class Connection(BaseModel):
     accounts: tuple[str, ...] = Field(
         default=(),
         description="bank accounts this connection owns: IBANs or a statement's account id",
+    )
+    credit_hold: bool = Field(
+        default=False,
+        description="hold an invoice that would take its debtor over the credit limit",
     )
     _folder: Path = PrivateAttr(default_factory=Path)
     """The settings file's folder: relative paths (``<name>_file`` too) are read from it."""

@@ -18,7 +18,7 @@ invoice does not fire its steps again.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -106,7 +106,9 @@ class Planned:
     document_id: int
     debtor: str
     """The debtor key across connections."""
-    buyer: Party
+    buyer: Party | None
+    """The whole buyer (BG-7) when it was read; :func:`record` reads it for a step that
+    fires (the letter's name and e-mail, BT-44 and BT-58)."""
     policy: Policy
     decision: Decision
     fired_on: Mapping[str, date]
@@ -223,11 +225,11 @@ def plan(
     are not stopped, listed or not. ``problems``: an invoice that cannot be decided (a day
     the rate tables do not cover) is named there and left out, the rest goes on; without
     it the :class:`~reconcile.reminders.DataError` is raised."""
-    from reconcile.debtors import Buyer, join_debtors
-    from sync.receivables import stored_items
+    from reconcile.debtors import join_debtors
+    from sync.receivables import buyers_of, stored_items
 
     items = [s for s in stored_items(conn) if s.item.kind is ItemKind.INVOICE and s.item.open > 0]
-    book = join_debtors(Buyer.of(s.connection, s.buyer) for s in items)
+    book = join_debtors(buyers_of(items))
     newest = _newest(conn)
     history = fired_history(conn)
     held = holds(conn, on)
@@ -276,6 +278,16 @@ def _money(amount: Decimal) -> str:
     return str(amount.quantize(Decimal("0.01")))
 
 
+def _buyer(conn: Connection, document_id: int) -> Party:
+    """The buyer (BG-7) of the stored document ``document_id``, from its model."""
+    from model.jsonio import from_data
+
+    model = conn.execute(
+        select(documents.c.model).where(documents.c.id == document_id)
+    ).scalar_one()
+    return from_data(model, source=f"document row {document_id}").buyer
+
+
 def reminder_values(planned: Planned, on: date) -> dict[str, Any]:
     """The ``details`` of the row: what the letter says, for the outputs and reports. ``term``
     is the pay-by date every letter gives (fourteen days from the day after its assumed
@@ -285,6 +297,7 @@ def reminder_values(planned: Planned, on: date) -> dict[str, Any]:
     reminder = planned.decision.reminder
     letter = reminder.letter
     buyer = planned.buyer
+    assert buyer is not None, "record() reads the buyer of a step that fires"
     term = fourteen_day_letter(
         on, reminder.item.open, reminder.costs, receipt_days=planned.policy.receipt_days
     )
@@ -349,6 +362,8 @@ def record(
         if step is None:
             continue
         reminder = entry.decision.reminder
+        if entry.buyer is None:
+            entry = replace(entry, buyer=_buyer(conn, entry.document_id))
         now = _now()
         row_id = _insert_ignoring(
             conn,

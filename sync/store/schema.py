@@ -51,6 +51,7 @@ __all__ = [
     "STATEMENT_BALANCES",
     "connection_fences",
     "connections",
+    "credit_limits",
     "cursors",
     "cycle_holders",
     "documents",
@@ -82,6 +83,7 @@ DOCUMENT_STATES = (
     "quarantined",  # invalid: see its quarantine row
     "changed-after-delivery",  # the source changed a business term after delivery
     "superseded",  # replaced by a newer version of the record before it was delivered
+    "credit-held",  # not queued: it would take its debtor over the credit limit (sync.credit_hold)
 )
 OUTBOX_STATES = (
     "queued",
@@ -225,6 +227,30 @@ documents = Table(
     Column("state", String(30), nullable=False, comment="one of DOCUMENT_STATES"),
     _created(),
     _updated(),
+    Column(
+        "buyer_key",
+        String(300),
+        nullable=True,
+        comment="the buyer's debtor key (BT-47, else BT-48, BT-49, BT-44; revision 0008)",
+    ),
+    Column(
+        "buyer_identifiers",
+        JsonDocument,
+        nullable=True,
+        comment="the buyer's identifiers as 'kind:value' (BT-46 to BT-49; revision 0008)",
+    ),
+    Column(
+        "buyer_accounts",
+        JsonDocument,
+        nullable=True,
+        comment="the buyer's direct-debit accounts (BT-91), compact (revision 0008)",
+    ),
+    Column(
+        "payment_reference",
+        String(200),
+        nullable=True,
+        comment="the first remittance information (BT-83), compact (revision 0008)",
+    ),
     UniqueConstraint("connection_id", "source_id", "content_hash"),
     Index(None, "connection_id", "number"),
     Index(None, "connection_id", "content_hash"),  # a page's hashes seen (revision 0004)
@@ -633,4 +659,23 @@ reminder_pauses = Table(
     Column("resumed_at", UtcDateTime, nullable=True, comment="`reminders resume`; null: not yet"),
     Index(None, "connection_id", "source_id"),
     comment="A dispute, a promise to pay or a payment plan that pauses an invoice's reminders.",
+)
+
+credit_limits = Table(
+    "credit_limits",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id"), primary_key=True),
+    Column("party_id", String(200), primary_key=True, comment="the party's record id"),
+    Column("name", Text, nullable=False, comment="the party's name (BT-44 as a buyer)"),
+    Column(
+        "identifiers",
+        JsonDocument,
+        nullable=False,
+        comment="the party's debtor identifiers as 'kind:value' (kvk:..., vat:...)",
+    ),
+    Column("amount", Money, nullable=False, comment="the credit limit the source gives"),
+    Column("currency", String(3), nullable=False, comment="the limit's currency"),
+    _updated(),
+    comment="Credit limits pulled from a source (Tryton's credit_limit_amount), per "
+    "connection and party; a limit in the settings file wins over them (revision 0009).",
 )

@@ -38,6 +38,10 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
         "state": "delivered",
         "created_at": ROW_TIME,
         "updated_at": ROW_TIME,
+        "buyer_key": "0106:87654321",
+        "buyer_identifiers": ["kvk:87654321", "vat:NL987654321B01"],
+        "buyer_accounts": [],
+        "payment_reference": "RF18539007547034",
     }
     return {
         "connection_fences": [
@@ -221,6 +225,17 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "record": {"path": "inbox/broken.xml"},
                 "created_at": ROW_TIME,
                 "resolved_at": None,
+            }
+        ],
+        "credit_limits": [
+            {
+                "connection_id": 1,
+                "party_id": "42",
+                "name": "Café Ünïcode",
+                "identifiers": ["kvk:87654321", "vat:NL987654321B01"],
+                "amount": Decimal("12345678901234.5678"),
+                "currency": "EUR",
+                "updated_at": ROW_TIME,
             }
         ],
         "migrations": [
