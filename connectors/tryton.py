@@ -54,6 +54,8 @@ from connectors.http import HttpClient
 
 if TYPE_CHECKING:  # mapping to the model loads only when documents are asked for
     import mappings
+    from connectors.tryton_credit import PartyLimit
+    from connectors.tryton_paid import SourcePayment
     from model import Invoice
 
 __all__ = ["TrytonConnector"]
@@ -274,6 +276,12 @@ class TrytonConnector:
 
         return codes_of(record)
 
+    def credit_limits(self) -> list[PartyLimit]:
+        """Each party's ``credit_limit_amount``: see :mod:`connectors.tryton_credit`."""
+        from connectors.tryton_credit import credit_limits
+
+        return credit_limits(self.rpc, parties=self._parties, mapping=self.mapping)
+
     def push_status(self, document_ref: DocumentRef, status: StatusUpdate) -> None:
         """Record ``status`` on the invoice as an ``ir.note``, with the UBL as an attachment.
 
@@ -470,26 +478,22 @@ class TrytonConnector:
         invoice = self._invoice(document_ref, ("number",))
         return self._payment_booked(invoice["id"], payment)
 
+    def paid_at_source(self, refs: Sequence[DocumentRef]) -> dict[str, list[SourcePayment]]:
+        """Each invoice's payment lines in Tryton, by record id, for the store to learn the
+        payments booked there (:mod:`connectors.tryton_paid`)."""
+        from connectors.tryton_paid import paid_at_source
+
+        return paid_at_source(self.rpc, refs)
+
     def _payment_booked(self, invoice_id: int, payment: Payment) -> bool:
         """Whether a payment line of the invoice has ``payment``'s reference, date and amount."""
-        lines = self.rpc.search_read(
-            "account.move.line",
-            [("invoice_payment", "=", invoice_id)],
-            fields=(
-                "date",
-                "debit",
-                "credit",
-                "amount_second_currency",
-                "second_currency",
-                "move.description",
-            ),
-        )
-        reference = payment.reference or ""
+        from connectors.tryton_paid import payment_lines
+
+        reference = payment.reference or None
         return any(
-            line["date"] == payment.paid_on
-            and ((line.get("move.") or {}).get("description") or "") == reference
-            and _paid_amount(line) == payment.amount
-            for line in lines
+            (line.paid_on, line.reference, line.amount)
+            == (payment.paid_on, reference, payment.amount)
+            for line in payment_lines(self.rpc, [invoice_id]).get(invoice_id, [])
         )
 
     def _invoice(self, document_ref: DocumentRef, fields: Sequence[str]) -> dict[str, Any]:
@@ -588,13 +592,6 @@ def _after_domain(timestamp: str, after: RecordKey) -> list[Any]:
         [(timestamp, ">", moment)],
         [(timestamp, "=", moment), ("id", ">", last_id)],
     ]
-
-
-def _paid_amount(line: Mapping[str, Any]) -> Decimal:
-    """The amount a customer invoice's payment line pays, in the invoice's currency."""
-    if line.get("second_currency"):
-        return -Decimal(line["amount_second_currency"])
-    return Decimal(line["credit"]) - Decimal(line["debit"])
 
 
 def _record(row: dict[str, Any]) -> Record:

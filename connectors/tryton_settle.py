@@ -341,9 +341,13 @@ def _open_credit_line(rpc: TrytonRpc, note: Mapping[str, Any]) -> list[dict[str,
 
 
 def credit_applied(rpc: TrytonRpc, credit: DocumentRef, target: DocumentRef) -> bool:
-    """Whether the credit note's receivable line is a payment line of the invoice already."""
+    """Whether the credit note's receivable line is a payment line of the invoice already,
+    and reconciled with it when that balances the invoice (a crash between the two leaves
+    the credit note open in Tryton: not applied yet)."""
     note, row = invoice(rpc, credit), invoice(rpc, target)
-    return bool(set(note["lines_to_pay"]) & set(row["payment_lines"]))
+    return bool(set(note["lines_to_pay"]) & set(row["payment_lines"])) and not _unreconciled(
+        rpc, row
+    )
 
 
 def apply_credit(
@@ -354,7 +358,8 @@ def apply_credit(
     name = _check(credit, note, payment)
     number = _check(target, row, payment)
     payment = exact(target, row, payment)
-    if set(note["lines_to_pay"]) & set(row["payment_lines"]):
+    if set(note["lines_to_pay"]) & set(row["payment_lines"]):  # added; reconciled too?
+        reconcile_if_balanced(rpc, target)
         return
     if note["state"] != "posted" or Decimal(note["amount_to_pay"]) >= 0:
         raise RecordError(credit.record_id, f"credit note {name} is {note['state']}, not open")
@@ -382,16 +387,21 @@ def apply_credit(
     reconcile_if_balanced(rpc, target)
 
 
-def reconcile_if_balanced(rpc: TrytonRpc, target: DocumentRef) -> None:
-    """Reconcile the invoice's open lines to pay and payment lines when they balance."""
-    row = invoice(rpc, target)
+def _unreconciled(rpc: TrytonRpc, row: Mapping[str, Any]) -> list[int]:
+    """The invoice's open lines to pay and payment lines when they balance it (nothing left
+    to pay) but are not reconciled yet; else none."""
     if row["state"] != "posted" or Decimal(row["amount_to_pay"]) != 0:
-        return
-    ids = [
+        return []
+    return [
         line["id"]
         for line in _lines(rpc, [*row["lines_to_pay"], *row["payment_lines"]])
         if not line["reconciliation"]
     ]
+
+
+def reconcile_if_balanced(rpc: TrytonRpc, target: DocumentRef) -> None:
+    """Reconcile the invoice's open lines to pay and payment lines when they balance."""
+    ids = _unreconciled(rpc, invoice(rpc, target))
     if ids:
         rpc.run_wizard(
             "account.move.reconcile_lines",

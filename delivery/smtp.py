@@ -140,6 +140,13 @@ class SmtpChannel:
             raise ChannelRefused(
                 f"cannot write the mail for {envelope.number!r}: {exc}", channel=self._name
             ) from None
+        self.send_message(message, recipient, envelope.number)
+        return Receipt(remote_id=message_id(envelope), state=DeliveryState.DELIVERED)
+
+    def send_message(self, message: EmailMessage, recipient: str, label: str) -> None:
+        """One SMTP conversation handing ``message`` to ``recipient`` (and each ``bcc``);
+        ``label`` names it in errors (the invoice number). Raises as :meth:`send` does."""
+        settings = self.settings
         server = f"{settings.host}:{settings.port}"
         data_sent = False
         try:
@@ -158,12 +165,16 @@ class SmtpChannel:
                     if code not in (250, 251):
                         raise self._reply(code, reply, f"recipient {address} refused")
                 data_sent = True
-                code, reply = smtp.data(message.as_bytes())
+                # CRLF line ends (RFC 5321 2.3.8): smtplib leaves bytes as they are, and a
+                # server refuses a message with bare LFs once a line passes its limit.
+                code, reply = smtp.data(
+                    message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+                )
                 if code != 250:
-                    raise self._reply(code, reply, f"the message for {envelope.number} refused")
+                    raise self._reply(code, reply, f"the message for {label} refused")
         except smtplib.SMTPDataError as exc:  # the server refused the data: it has no copy
             raise self._reply(
-                exc.smtp_code, exc.smtp_error, f"the message for {envelope.number} refused"
+                exc.smtp_code, exc.smtp_error, f"the message for {label} refused"
             ) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise ChannelRefused(
@@ -185,11 +196,10 @@ class SmtpChannel:
             if data_sent:
                 raise OutcomeUnknown(
                     f"the connection to {server} {what} after the message for "
-                    f"{envelope.number} was handed over; it may have been sent",
+                    f"{label} was handed over; it may have been sent",
                     channel=self._name,
                 ) from None
             raise ChannelUnavailable(f"{server} {what}", channel=self._name) from None
-        return Receipt(remote_id=message_id(envelope), state=DeliveryState.DELIVERED)
 
     def lookup(self, envelope: Envelope) -> Receipt | None:
         """Always CannotAsk: an SMTP server keeps no record it would show."""

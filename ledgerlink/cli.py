@@ -10,6 +10,7 @@ import typer
 
 from ledgerlink import (
     artifacts_commands,
+    collection_command,
     config_option,
     daemon_command,
     debtors_command,
@@ -54,7 +55,8 @@ app.add_typer(reconcile_command.app, name="reconcile")
 app.add_typer(statements_command.app, name="statements")
 app.command("debtors")(debtors_command.debtors)
 app.add_typer(report_command.app, name="report")
-app.command("reminders")(reminders_command.reminders)
+app.add_typer(reminders_command.app, name="reminders")
+app.add_typer(collection_command.app, name="collection")
 
 
 def main() -> None:

@@ -10,19 +10,30 @@ of its limit a debtor is reported as near it (issue 17 section 3)::
     "0106:87654321" = "10000 EUR"           # or by the debtor key `ledgerlink debtors` shows
 
 A limit keyed by an identifier applies to the debtor that carries it, whichever connection
-invoices it.
+invoices it. A debtor without one here has the limit its source gives (Tryton's
+``credit_limit_amount``), pulled each sync cycle.
+
+A connection with ``credit_hold = true`` holds, before delivery, an invoice that would take
+its debtor over that limit (:func:`credit_policy`, :mod:`sync.credit_hold`)::
+
+    [connections.shop]
+    credit_hold = true
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconcile.credit.exposure import CreditLimit
 
-__all__ = ["CreditSettings", "parse_limit"]
+if TYPE_CHECKING:
+    from ledgerlink.settings import Settings
+    from sync.credit_hold import CreditPolicy
+
+__all__ = ["CreditSettings", "credit_policy", "parse_limit"]
 
 
 def parse_limit(value: str) -> CreditLimit:
@@ -77,3 +88,13 @@ class CreditSettings(BaseModel):
             except ValueError as failure:
                 raise ValueError(f"limit of {key!r}: {failure}") from None
         return limits
+
+
+def credit_policy(settings: Settings, name: str) -> CreditPolicy | None:
+    """What connection ``name``'s invoices are held against before delivery: None unless
+    it has ``credit_hold = true``."""
+    if not settings.connection(name).credit_hold:
+        return None
+    from sync.credit_hold import CreditPolicy
+
+    return CreditPolicy(settings.credit.limits, settings.credit.near_breach)

@@ -41,6 +41,7 @@ from ledgerlink.store_command import StoreOption
 
 if TYPE_CHECKING:
     from ledgerlink.daemon_http import DaemonMetrics
+    from ledgerlink.daemon_reminders import DailyReminders
     from ledgerlink.settings import Settings
     from sync.control import RunControl
     from sync.pipeline import CycleSummary
@@ -194,11 +195,18 @@ def _queue_depth(store: Store, name: str) -> int:
 
 
 def _cycle_for(
-    settings: Settings, source: Path, store: Store, validator: Validator, reporter: _Reporter
+    settings: Settings,
+    source: Path,
+    store: Store,
+    validator: Validator,
+    reporter: _Reporter,
+    daily: DailyReminders | None = None,
 ) -> Any:
-    """The runner's :data:`~sync.runner.Cycle`: one ``sync`` cycle of a connection."""
+    """The runner's :data:`~sync.runner.Cycle`: one ``sync`` cycle of a connection, then
+    the day's reminders when they are the daemon's and have not run today."""
     from connectors.errors import ConfigurationError, ConnectorError
     from delivery.base import Channel, ChannelError
+    from ledgerlink.credit_settings import credit_policy
     from ledgerlink.pull_command import opened
     from ledgerlink.sync_command import _channels
     from sync.pipeline import CycleSummary, sync_connection
@@ -213,7 +221,7 @@ def _cycle_for(
         try:
             channels = _channels(settings, name)
             with opened(settings, name, source) as connector:
-                return sync_connection(
+                summary = sync_connection(
                     store,
                     name=name,
                     connector=connector,
@@ -223,7 +231,11 @@ def _cycle_for(
                     channels=channels,
                     validator=validator,
                     control=control,
+                    credit=credit_policy(settings, name),
                 )
+            if daily is not None and not control.should_stop():
+                daily.after_cycle()
+            return summary
         except (ConfigurationError, ConnectorError, ChannelError) as failure:
             return CycleSummary(error=str(failure))
         finally:
@@ -277,6 +289,7 @@ def _serve(
         store_ping,
     )
     from ledgerlink.daemon_logs import JsonFormatter
+    from ledgerlink.daemon_reminders import daily_reminders
     from ledgerlink.sync_command import _store, checked
     from sync.store import StoreError
     from sync.validation import ValidationPool
@@ -304,6 +317,7 @@ def _serve(
     except ChannelError as failure:
         fail(f"{failure}; nothing was run", 2)
     opened = _store(ctx, store_option, create=True)
+    daily = daily_reminders(settings.reminders, source.parent, dict(settings.channels), opened)
     if password := opened.engine.url.password:
         for handler in logging.getLogger().handlers:
             if isinstance(handler.formatter, JsonFormatter):
@@ -371,7 +385,9 @@ def _serve(
             signals = _install_signals(runner)
             try:
                 runner.run(
-                    schedules, _cycle_for(settings, source, opened, pool, reporter), once=once
+                    schedules,
+                    _cycle_for(settings, source, opened, pool, reporter, daily),
+                    once=once,
                 )
             except StoreError as failure:
                 _LOG.error(

@@ -46,6 +46,12 @@ _EXTRA: Final = (
     "port",
     "workers",
     "outcome",
+    # the daily reminder run (ledgerlink.daemon_reminders)
+    "on",
+    "fires",
+    "recorded",
+    "problems",
+    "error",
 )
 _MIN_SECRET: Final = 4
 """Shorter values are not searched for (they would blank common words)."""

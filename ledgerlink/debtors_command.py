@@ -5,13 +5,16 @@ ids, with its identifiers, connections, exposure and credit limit (issue 17 sect
 
     ledgerlink debtors [--format text|json|csv] [--store URL]
 
-Limits come from the settings file's ``[credit.limits]`` (:mod:`ledgerlink.credit_settings`).
-``json`` prints one object::
+Limits come from the settings file's ``[credit.limits]`` (:mod:`ledgerlink.credit_settings`);
+for a debtor without one, from its source (Tryton's ``credit_limit_amount``, pulled each sync
+cycle). ``limit_source`` says which: ``settings`` or ``connection:NAME``. ``json`` prints one
+object::
 
     {"debtors": [{"key": str, "name": str, "identifiers": ["kvk:12345678", ...],
                   "connections": [str], "open_items": int,
                   "exposure": [{"currency": "EUR", "amount": "12.34", "limit": "100.00"|null,
-                                "utilisation": "12.34"|null, "alert": "none|near|breach"}]}],
+                                "utilisation": "12.34"|null, "alert": "none|near|breach",
+                                "limit_source": "settings"|"connection:NAME"|null}]}],
      "problems": [str]}
 
 ``csv`` has one row per debtor and currency. ``problems`` names buyers kept apart because
@@ -76,12 +79,18 @@ def _rows(found: list[DebtorExposure]) -> list[dict[str, Any]]:
                         "limit": None if row.limit is None else str(row.limit),
                         "utilisation": None if row.utilisation is None else str(row.utilisation),
                         "alert": str(row.alert),
+                        "limit_source": row.limit_source,
                     }
                     for row in entry.exposures
                 ],
             }
         )
     return rows
+
+
+def _source(source: str | None) -> str:
+    """``settings``, or the connection a pulled limit came from."""
+    return (source or "").removeprefix("connection:")
 
 
 def _print_text(rows: list[dict[str, Any]], problems: list[str]) -> None:
@@ -91,7 +100,14 @@ def _print_text(rows: list[dict[str, Any]], problems: list[str]) -> None:
     table = Table("debtor", "name", "identifiers", "connections", "exposure", "limit", "use")
     for row in rows:
         exposure = row["exposure"] or [
-            {"currency": "", "amount": "0", "limit": None, "utilisation": None, "alert": "none"}
+            {
+                "currency": "",
+                "amount": "0",
+                "limit": None,
+                "utilisation": None,
+                "alert": "none",
+                "limit_source": None,
+            }
         ]
         for i, money in enumerate(exposure):
             use = money["utilisation"]
@@ -104,7 +120,9 @@ def _print_text(rows: list[dict[str, Any]], problems: list[str]) -> None:
                 "\n".join(row["identifiers"]) if i == 0 else "",
                 ", ".join(row["connections"]) if i == 0 else "",
                 f"{money['amount']} {money['currency']}".strip(),
-                "-" if money["limit"] is None else f"{money['limit']} {money['currency']}",
+                "-"
+                if money["limit"] is None
+                else f"{money['limit']} {money['currency']} ({_source(money['limit_source'])})",
                 ("-" if use is None else f"{use} %") + mark,
             )
     console = Console()
@@ -115,7 +133,7 @@ def _print_text(rows: list[dict[str, Any]], problems: list[str]) -> None:
 
 def _print_csv(rows: list[dict[str, Any]]) -> None:
     columns = ["key", "name", "identifiers", "connections", "open_items", "currency", "amount"]
-    columns += ["limit", "utilisation", "alert"]
+    columns += ["limit", "utilisation", "alert", "limit_source"]
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -130,6 +148,7 @@ def _print_csv(rows: list[dict[str, Any]]) -> None:
                     money["limit"] or "",
                     money["utilisation"] or "",
                     money["alert"],
+                    money["limit_source"] or "",
                 ]
             )
 
@@ -145,11 +164,14 @@ def debtors(
     credit = credit_settings(ctx)
 
     from ledgerlink.store_command import checked_store
-    from sync.receivables import debtor_exposures, stored_items
+    from sync.receivables import debtor_exposures, pulled_limits, stored_items
 
     with checked_store(ctx, store) as opened, opened.begin() as conn:
         items = stored_items(conn)
-    _, found, problems = debtor_exposures(items, credit.limits, near=credit.near_breach)
+        pulled = pulled_limits(conn)
+    _, found, problems = debtor_exposures(
+        items, credit.limits, pulled=pulled, near=credit.near_breach
+    )
     rows = _rows(found)
     if format_ == "json":
         typer.echo(json.dumps({"debtors": rows, "problems": problems}, indent=2))

@@ -210,7 +210,7 @@ def outcome_json(outcome: Outcome) -> dict[str, object]:
 
 def _print_text(outcome: Outcome) -> None:
     for found in outcome.matches:
-        applied = ", ".join(f"{a.invoice} {_money(a.amount)}" for a in found.allocations)
+        applied = ", ".join(f"{outcome.label(a)} {_money(a.amount)}" for a in found.allocations)
         typer.echo(f"{found.bank_reference}  {found.stage}  {found.confidence:.2f}  {applied}")
         typer.echo(f"    {found.reason}")
     if outcome.unmatched:
@@ -220,7 +220,9 @@ def _print_text(outcome: Outcome) -> None:
         who = tx.counterparty.name if tx.counterparty and tx.counterparty.name else ""
         typer.echo(f"{entry.bank_reference}  {_money(tx.amount)} {tx.currency}  {who}  {tx.text}")
         for suggestion in entry.suggestions:
-            shown = ", ".join(f"{a.invoice} {_money(a.amount)}" for a in suggestion.allocations)
+            shown = ", ".join(
+                f"{outcome.label(a)} {_money(a.amount)}" for a in suggestion.allocations
+            )
             typer.echo(
                 f"    suggest {shown}  ({suggestion.stage}, {suggestion.confidence:.2f}: "
                 f"{suggestion.reason})"

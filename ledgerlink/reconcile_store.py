@@ -1,6 +1,8 @@
 """The store mode of ``ledgerlink reconcile`` and ``ledgerlink reconcile confirm``.
 
-``reconcile`` matches the stored open bookings (:func:`sync.reconciliation.reconcile`),
+``reconcile`` first learns the payments booked in the sources themselves
+(:func:`sync.source_payments.learn_source_payments`: a Tryton invoice paid there), then
+matches the stored open bookings (:func:`sync.reconciliation.reconcile`),
 prints each match with its stage, reason and confidence, then the unmatched with their
 suggestions, records the matches as events and pushes each applied payment back once
 (:func:`sync.payment_push.push_payments`) through the connections of the settings file.
@@ -24,6 +26,7 @@ from ledgerlink._output import fail
 from ledgerlink.store_command import checked_store
 
 if TYPE_CHECKING:
+    from connectors.base import Connector
     from reconcile.matching import MatchPolicy
     from sync.payment_push import PushSummary
     from sync.store import Store
@@ -31,21 +34,18 @@ if TYPE_CHECKING:
 __all__ = ["confirm_mode", "store_mode"]
 
 
-def _push(ctx: typer.Context, store: Store) -> PushSummary:
-    """Push the queued payments of every connection the settings file names."""
+def _connectors(ctx: typer.Context) -> dict[str, Connector] | None:
+    """The connections the settings file names, opened; None without a settings file."""
     from connectors.errors import ConfigurationError
     from ledgerlink.config_option import SettingsFile
     from ledgerlink.connections import open_connection
     from ledgerlink.settings import config_path, load_settings
-    from sync.payment_push import PushSummary, push_payments
 
     stored = ctx.find_root().obj
     explicit = stored.explicit if isinstance(stored, SettingsFile) else None
     path, _ = config_path(explicit)
-    summary = PushSummary()
     if not path.is_file():
-        summary.problems.append("no settings file: nothing pushed (the pushes stay queued)")
-        return summary
+        return None
     try:
         settings = load_settings(explicit)
         connectors = {}
@@ -53,6 +53,17 @@ def _push(ctx: typer.Context, store: Store) -> PushSummary:
             connectors[name] = open_connection(settings, name, source=path)
     except ConfigurationError as failure:
         fail(str(failure), 2)
+    return connectors
+
+
+def _push(store: Store, connectors: dict[str, Connector] | None) -> PushSummary:
+    """Push the queued payments of every connection the settings file names."""
+    from sync.payment_push import PushSummary, push_payments
+
+    if connectors is None:
+        summary = PushSummary()
+        summary.problems.append("no settings file: nothing pushed (the pushes stay queued)")
+        return summary
     return push_payments(store, connectors)
 
 
@@ -62,10 +73,14 @@ def store_mode(
     from ledgerlink.reconcile_command import _print_text, outcome_json
     from sync.payment_push import PushSummary
     from sync.reconciliation import reconcile
+    from sync.source_payments import learn_source_payments
 
     with checked_store(ctx, given) as store:
+        connectors = None if dry_run else _connectors(ctx)
+        if connectors:  # what was paid in the sources first: the open amounts follow
+            learn_source_payments(store, connectors)
         run = reconcile(store, policy, dry_run=dry_run)
-        pushed = PushSummary() if dry_run else _push(ctx, store)
+        pushed = PushSummary() if dry_run else _push(store, connectors)
     if as_json:
         data: dict[str, Any] = outcome_json(run.outcome)
         data |= {
@@ -106,8 +121,9 @@ def confirm_mode(
             found = confirm(store, bank_reference, numbers)
         except ConfirmError as failure:
             fail(str(failure), 1)
-        pushed = _push(ctx, store)
-    applied = ", ".join(f"{a.invoice} {a.amount}" for a in found.allocations)
+        pushed = _push(store, _connectors(ctx))
+    # as the user named them: NUMBER, or NUMBER@SOURCE_ID for a number documents share
+    applied = ", ".join(f"{n} {a.amount}" for n, a in zip(numbers, found.allocations, strict=True))
     typer.echo(f"{found.bank_reference}: applied by hand to {applied}")
     typer.echo(f"pushed {pushed.pushed}, not supported {pushed.unsupported}")
     for problem in pushed.problems:

@@ -19,9 +19,14 @@ prints exactly one object::
       "amount": "0.12"}]}]}
 
 ``step`` is ``none`` before the policy's first step. ``--due-today`` keeps the invoices whose
-step is reached on DATE itself. The store mode (reminders fired once and stored as events)
-comes later. Exit codes: 0 done, 1 a document or data file that cannot be used, 2 a usage
-error (a policy that cannot be loaded included).
+step is reached on DATE itself.
+
+Store mode (without ``--invoices``, :mod:`ledgerlink.reminders_store`): the open invoices of
+the store, each step fired once and recorded, paused and resumed with
+``ledgerlink reminders pause|resume`` (:mod:`ledgerlink.reminders_pauses`).
+
+Exit codes: 0 done, 1 a document or data file that cannot be used, 2 a usage error (a policy
+that cannot be loaded included).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -38,12 +44,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ledgerlink._output import fail, warn
+from ledgerlink.store_command import StoreOption
 
 if TYPE_CHECKING:
     from reconcile.open_items import OpenItem
     from reconcile.reminders import Policy, Reminder
 
-__all__ = ["reminder_json", "reminders"]
+__all__ = ["app", "print_reminders", "reminder_json", "reminders", "reminders_csv"]
 
 _CENT = Decimal("0.01")
 _FORMATS = ("text", "json", "csv")
@@ -60,7 +67,15 @@ _CSV_COLUMNS = (
 )
 
 
+app = typer.Typer(
+    help="Reminder steps of overdue invoices: list and fire them; pause and resume invoices.",
+    invoke_without_command=True,
+)
+
+
+@app.callback(invoke_without_command=True)
 def reminders(
+    ctx: typer.Context,
     invoices: Annotated[
         Path | None,
         typer.Option("--invoices", help="Directory of documents as UBL (store-free mode)."),
@@ -82,16 +97,25 @@ def reminders(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what fires, store and send nothing.")
     ] = False,
+    store: StoreOption = None,
 ) -> None:
-    """List overdue invoices with the reminder step reached, the costs and the interest."""
+    """List overdue invoices with the reminder step reached, the costs and the interest.
+
+    Without --invoices: the store's open invoices; each step that fires is recorded once
+    and sent (webhook, e-mail) unless --dry-run."""
+    if ctx.invoked_subcommand is not None:
+        return
     if format_ not in _FORMATS:
         fail(f"--format must be text, json or csv, not {format_!r}", 2)
     if invoices is None:
-        fail(
-            "the store mode of reminders is not there yet: give --invoices DIR "
-            "[--statement FILE] --on DATE --policy nl-b2b|nl-b2c|FILE",
-            2,
-        )
+        if statement:
+            fail(
+                "--statement needs --invoices (the store reconciles with `ledgerlink reconcile`)", 2
+            )
+        from ledgerlink.reminders_store import run_on_store
+
+        run_on_store(ctx, store, _date(on), policy, format_, due_today=due_today, dry_run=dry_run)
+        return
     del dry_run  # store-free: nothing is stored or sent either way
     if policy is None:
         fail("--policy is required: nl-b2b, nl-b2c or a policy TOML file", 2)
@@ -123,7 +147,7 @@ def reminders(
         }
         typer.echo(json.dumps(out, indent=2))
     elif format_ == "csv":
-        typer.echo(_csv(found), nl=False)
+        typer.echo(reminders_csv(found), nl=False)
     else:
         _print_text(found, day, chosen)
 
@@ -175,15 +199,7 @@ def reminder_json(reminder: Reminder) -> dict[str, object]:
         "open": _money(reminder.item.open),
         "costs": _money(reminder.costs),
         "interest": _money(reminder.interest.total),
-        "interest_periods": [
-            {
-                "from": period.start.isoformat(),
-                "to": period.end.isoformat(),
-                "rate": _money(period.rate),
-                "amount": _money(period.amount),
-            }
-            for period in reminder.interest.periods
-        ],
+        "interest_periods": reminder.interest.periods_json(),
     }
 
 
@@ -191,11 +207,17 @@ def _pay_by(reminder: Reminder) -> str:
     return reminder.letter.last_day_to_pay.isoformat() if reminder.letter else ""
 
 
-def _csv(found: list[Reminder]) -> str:
+def reminders_csv(
+    found: Sequence[Reminder],
+    extra: Sequence[str] = (),
+    values: Sequence[Sequence[str]] = (),
+) -> str:
+    """The csv export: one row per reminder, ``extra`` columns (with their ``values`` per
+    row) after the store-free ones."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
-    for r in found:
+    writer.writerow([*_CSV_COLUMNS, *extra])
+    for index, r in enumerate(found):
         writer.writerow(
             [
                 r.item.number,
@@ -207,13 +229,23 @@ def _csv(found: list[Reminder]) -> str:
                 _money(r.costs),
                 _money(r.interest.total),
                 _pay_by(r),
+                *(values[index] if values else ()),
             ]
         )
     return buffer.getvalue()
 
 
 def _print_text(found: list[Reminder], day: date, policy: Policy) -> None:
-    typer.echo(f"reminders on {day.isoformat()}, policy {policy.name} ({policy.market})")
+    print_reminders(
+        found, f"reminders on {day.isoformat()}, policy {policy.name} ({policy.market})"
+    )
+
+
+def print_reminders(
+    found: Sequence[Reminder], title: str, states: Sequence[tuple[str, str]] = ()
+) -> None:
+    """The text table; ``states`` (store mode): each row's state and why, shown under it."""
+    typer.echo(title)
     header = ("invoice", "debtor", "due date", "days", "step", "open", "costs", "interest")
     rows = [
         (
@@ -238,8 +270,11 @@ def _print_text(found: list[Reminder], day: date, policy: Policy) -> None:
         ).rstrip()
 
     typer.echo(line(header))
-    for reminder, row in zip(found, rows, strict=True):
+    for index, (reminder, row) in enumerate(zip(found, rows, strict=True)):
         typer.echo(line(row))
+        if states:
+            state, why = states[index]
+            typer.echo(f"    {state}: {why}")
         if reminder.letter is not None:
             letter = reminder.letter
             typer.echo(
@@ -254,3 +289,13 @@ def _print_text(found: list[Reminder], day: date, policy: Policy) -> None:
         f"{len(found)} overdue: open {_money(total)}, costs {_money(costs)}, "
         f"interest {_money(interest)}"
     )
+
+
+def _subcommands() -> None:
+    from ledgerlink import reminders_pauses
+
+    app.command("pause")(reminders_pauses.pause)
+    app.command("resume")(reminders_pauses.resume)
+
+
+_subcommands()

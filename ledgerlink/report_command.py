@@ -1,4 +1,4 @@
-"""``ledgerlink report credit|ageing|behaviour``: the credit manager's views of the store
+"""``ledgerlink report credit|ageing|reminders|behaviour``: the credit manager's views of the store
 (issue 17 section 5), as rich tables with bars, json or csv for other tools, or an svg chart.
 
 ::
@@ -6,14 +6,22 @@
     ledgerlink report credit    [--on DATE] [--months N] [--format text|json|csv|svg]
                                 [--chart utilisation|dso] [--store URL]
     ledgerlink report ageing    [--on DATE] [--format text|json|csv|svg] [--store URL]
+    ledgerlink report reminders [--on DATE] [--since DATE] [--format text|json|csv|svg]
+                                [--store URL]
     ledgerlink report behaviour [--on DATE] [--format text|json|csv] [--store URL]
 
-* ``credit``: per debtor the exposure against its limit (utilisation, alert); per currency the
+* ``credit``: per debtor the exposure against its limit (utilisation, alert, and
+  ``limit_source``: ``settings`` or ``connection:NAME`` for a limit pulled from a source,
+  Tryton's ``credit_limit_amount``); per currency the
   concentration (top 20 % share, HHI) and DSO per month by the simple formula and by
   count-back, over the last ``--months`` (12). svg: utilisation per debtor, or with
   ``--chart dso`` the DSO per month (of the first currency).
 * ``ageing``: per debtor and in total, the open amounts in the buckets not due, 1-30, 31-60,
   61-90 and 90+ days past due on ``--on`` (today). svg: the total's buckets.
+* ``reminders``: the reminder steps fired up to ``--on`` (from ``--since``): per step the
+  number fired and the amounts, costs and interest their letters stated; per output
+  (webhook, e-mail) the states reached; the pauses in force. csv: one row per reminder
+  fired. svg: reminders fired per step.
 * ``behaviour``: per debtor the average days to pay and days late, with the six-month trend;
   the late-payment rate by amount band and by the weekday the invoice was issued.
 
@@ -44,7 +52,8 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Credit, ageing and payment-behaviour reports of the store.", no_args_is_help=True
+    help="Credit, ageing, reminders and payment-behaviour reports of the store.",
+    no_args_is_help=True,
 )
 
 FormatOption = Annotated[str, typer.Option("--format", help="text, json, csv or svg.")]
@@ -81,21 +90,32 @@ def _load(
     day = _day(on)
     from ledgerlink.debtors_command import credit_settings
     from ledgerlink.store_command import checked_store
-    from sync.receivables import debtor_exposures, stored_histories, stored_items
+    from reconcile.debtors import join_debtors
+    from sync.receivables import (
+        buyers_of,
+        debtor_exposures,
+        pulled_limits,
+        stored_histories,
+        stored_items,
+    )
 
     credit = credit_settings(ctx)
     with checked_store(ctx, store) as opened, opened.begin() as conn:
         every = stored_items(conn, include_settled=True)
         book, found, problems = debtor_exposures(
-            [s for s in every if s.item.open != 0], credit.limits, near=credit.near_breach
+            [s for s in every if s.item.open != 0],
+            credit.limits,
+            pulled=pulled_limits(conn),
+            near=credit.near_breach,
         )
-        everyone = debtor_exposures(every)[0]
+        everyone = join_debtors(buyers_of(every))
         histories = stored_histories(conn, every, everyone)
     joined = []
     for stored in every:
         debtor = book.of(stored.connection, stored.item.debtor)
-        if stored.item.open != 0 and debtor is not None:
-            joined.append(replace(stored.item, debtor=debtor.key))
+        item = stored.item
+        if item.open != 0 and debtor is not None:
+            joined.append(item if item.debtor == debtor.key else replace(item, debtor=debtor.key))
     names = {debtor.key: debtor.name for debtor in everyone.debtors}
     names.update({debtor.key: debtor.name for debtor in book.debtors})
     return _Book(day, joined, names, found, histories, problems)
@@ -156,6 +176,7 @@ def credit(
                     "limit": _text(row.limit),
                     "utilisation": _text(row.utilisation),
                     "alert": str(row.alert),
+                    "limit_source": row.limit_source,
                 }
             )
     currencies = sorted(owed)
@@ -195,7 +216,8 @@ def credit(
         }
         typer.echo(json.dumps(data, indent=2))
     elif format_ == "csv":
-        _csv(["debtor", "name", "currency", "exposure", "limit", "utilisation", "alert"], rows)
+        columns = ["debtor", "name", "currency", "exposure", "limit", "utilisation", "alert"]
+        _csv([*columns, "limit_source"], rows)
     elif format_ == "svg" and chart == "dso":
         from ledgerlink.svg_chart import column_chart
 
@@ -232,7 +254,8 @@ def credit(
             colour = {"breach": "red", "near": "yellow"}.get(r["alert"], "green")
             table.add_row(
                 r["debtor"], r["name"], f"{r['exposure']} {r['currency']}",
-                "-" if r["limit"] is None else r["limit"],
+                "-" if r["limit"] is None
+                else f"{r['limit']} ({r['limit_source'].removeprefix('connection:')})",
                 "-" if r["utilisation"] is None else f"{r['utilisation']} %",
                 f"[{colour}]{_bar(share)}[/{colour}]",
             )  # fmt: skip
@@ -389,3 +412,12 @@ def behaviour(
                     r[key], str(r["invoices"]), str(r["late"]), r["rate"] or "-", _bar(share)
                 )
             console.print(late)
+
+
+def _reminders() -> None:
+    from ledgerlink.reminders_report import reminders_report
+
+    app.command("reminders")(reminders_report)
+
+
+_reminders()

@@ -83,6 +83,13 @@ Credit limits (``ledgerlink debtors``) are a ``[credit]`` table
     near_breach = "0.80"                 # a debtor is near its limit from 80 %
     [credit.limits]
     "kvk:12345678" = "25000.00 EUR"      # by identifier (kvk, vat, ...) or by debtor key
+
+    [connections.shop]
+    credit_hold = true                   # hold invoices that would pass the limit (sync.credit_hold)
+
+Reminders (``ledgerlink reminders``) are a ``[reminders]`` table
+(:mod:`ledgerlink.reminders_settings`): the policies, B2B or B2C per debtor, the webhook and
+the e-mail of a reminder that fires.
 """
 
 from __future__ import annotations
@@ -118,6 +125,7 @@ from connectors.settings_errors import (
     settings_error,
 )
 from ledgerlink.credit_settings import CreditSettings
+from ledgerlink.reminders_settings import ReminderSettings
 from sync.schedule import (  # parse_duration: the one duration parser, re-exported here
     DEFAULT_BACKOFF_CAP,
     Schedule,
@@ -199,6 +207,10 @@ class Connection(BaseModel):
     accounts: tuple[str, ...] = Field(
         default=(),
         description="bank accounts this connection owns: IBANs or a statement's account id",
+    )
+    credit_hold: bool = Field(
+        default=False,
+        description="hold an invoice that would take its debtor over the credit limit",
     )
     _folder: Path = PrivateAttr(default_factory=Path)
     """The settings file's folder: relative paths (``<name>_file`` too) are read from it."""
@@ -469,6 +481,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     credit: CreditSettings = Field(default_factory=CreditSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     channels: dict[str, Any] = Field(
         default_factory=dict,
         description="[channels.NAME]: delivery.base channel settings, told apart by type",

@@ -151,6 +151,7 @@ def _cycle(
 ) -> dict[str, CycleSummary]:
     from connectors.errors import ConfigurationError, ConnectorError
     from delivery.base import ChannelError
+    from ledgerlink.credit_settings import credit_policy
     from ledgerlink.pull_command import opened
     from sync.pipeline import CycleSummary, retry_connection, sync_connection
     from sync.store import StoreError
@@ -175,6 +176,7 @@ def _cycle(
                             kind=connection.connector,
                             profile=connection.profile,
                             channels=channels,
+                            credit=credit_policy(settings, name),
                         )
                     else:
                         results[name] = sync_connection(
@@ -186,6 +188,7 @@ def _cycle(
                             lookback=connection.lookback,
                             channels=channels,
                             validator=validator or INLINE,
+                            credit=credit_policy(settings, name),
                         )
             except StoreError as failure:
                 fail(

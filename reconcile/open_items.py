@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from model.document import Invoice, Party
 
 __all__ = [
+    "DocumentKey",
     "ItemKind",
     "OpenItem",
     "compact_reference",
@@ -25,6 +26,12 @@ __all__ = [
     "normalise_name",
     "open_item",
 ]
+
+
+DocumentKey = tuple[int | None, str]
+"""A document's identity in a run: (connection id, source record id). The invoice number
+(BT-1) is what a reader sees, but two documents of one connection may share it (an invoice
+and a later credit note, a re-issue under another source id); the key tells them apart."""
 
 
 class ItemKind(enum.StrEnum):
@@ -64,6 +71,14 @@ class OpenItem:
     """BT-83 Remittance information (the structured reference the buyer should quote), compact."""
     source_id: str | None = None
     """The source system's record id (for push-back), when known."""
+    connection_id: int | None = None
+    """The store's connection the document comes from (None outside the store)."""
+    key: DocumentKey = field(init=False, repr=False, compare=False)
+    """``(connection_id, source_id)``, the number standing in for a missing source id."""
+
+    def __post_init__(self) -> None:
+        source = self.source_id if self.source_id is not None else self.number
+        object.__setattr__(self, "key", (self.connection_id, source))
 
     @property
     def signed_open(self) -> Decimal:
@@ -119,7 +134,11 @@ def debtor_key(buyer: Party) -> str:
 
 
 def open_item(
-    invoice: Invoice, *, open: Decimal | None = None, source_id: str | None = None
+    invoice: Invoice,
+    *,
+    open: Decimal | None = None,
+    source_id: str | None = None,
+    connection_id: int | None = None,
 ) -> OpenItem:
     """The open item of an EN 16931 invoice or credit note.
 
@@ -158,4 +177,5 @@ def open_item(
         due_date=invoice.due_date,
         payment_reference=compact_reference(reference) if reference else None,
         source_id=source_id,
+        connection_id=connection_id,
     )

@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
+from reconcile.open_items import DocumentKey
 from reconcile.transaction import Transaction
 
 __all__ = ["Allocation", "Match", "Stage", "Suggestion", "Unmatched"]
@@ -40,10 +41,13 @@ class Allocation:
     """The part of one booking applied to one document."""
 
     invoice: str
-    """BT-1 number of the document."""
+    """BT-1 number of the document, as shown (two documents may share one)."""
     amount: Decimal
     """The signed reduction of the document's open amount: positive for a payment of an
     invoice, negative for a credit note consumed or a reversal that re-opens."""
+    document: DocumentKey | None = None
+    """Which document (:attr:`reconcile.open_items.OpenItem.key`). The matcher always sets
+    it; None (an allocation made elsewhere) means the one document with that number."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

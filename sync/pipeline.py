@@ -60,6 +60,7 @@ from sqlalchemy import Connection, and_, select, update
 
 from connectors.base import Capability, Cursor, DocumentSource, Page, Record, Stream
 from connectors.errors import ConnectorError
+from sync.credit_hold import CreditPolicy, credit_cycle
 from sync.documents import (
     Built,
     Held,
@@ -297,6 +298,7 @@ def sync_connection(
     deliver: bool = True,
     validator: Validator = INLINE,
     control: RunControl | None = None,
+    credit: CreditPolicy | None = None,
 ) -> CycleSummary:
     """One cycle of connection ``name`` (see the module docstring).
 
@@ -319,6 +321,7 @@ def sync_connection(
         connection = connection_id(conn, name, kind)
         stored = _stored_cursor(conn, connection)
     recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
+    credit_cycle(store, connector, recorder, credit)  # limits pulled; what fits now released
     statistics = Statistics(store)
     ahead = 0 if validator is INLINE else 1  # pages validated while one is recorded
     stagers = _stagers(channels) if deliver and validator is not INLINE else ()
@@ -471,6 +474,7 @@ def retry_connection(
     profile: str = "peppol-bis3",
     channels: Sequence[Channel] = (),
     deliver: bool = True,
+    credit: CreditPolicy | None = None,
 ) -> CycleSummary:
     """Rebuild the held and quarantined records of ``name`` from their stored record data
     (after the user fixed the mapping or the source); what builds now goes on to the
@@ -487,6 +491,7 @@ def retry_connection(
             .order_by(quarantine.c.id)
         ).all()
     recorder = Recorder(name=name, connection=connection, channels=channels, summary=summary)
+    credit_cycle(store, connector, recorder, credit)
     for row in rows:
         if not isinstance(row.record, Mapping):
             continue

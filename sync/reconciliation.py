@@ -8,6 +8,12 @@ every stored version of the source record, where ``amount`` is the signed reduct
 negative; for a credit note (whose ``open`` is a positive number, its effect negative)
 consuming it is negative, so its open amount is ``amount due + sum(amount)``.
 
+Documents are told apart by (connection, source id), the key the matcher carries on each
+allocation (:attr:`reconcile.open_items.OpenItem.key`): two documents of one connection may
+share an invoice number (an invoice and a later credit note, a re-issue). Where one does, a
+reader names it ``NUMBER@SOURCE_ID``. Open amounts are kept in the currency's minor unit
+(``121.00``, not the store's ``121.0000``).
+
 A booking is still open while it has no match event; each run matches the open bookings
 (keyed by bank reference, :func:`pending_bookings`) against the open items, and records
 each applied match with the push it needs (:mod:`sync.payment_push`), in one transaction.
@@ -24,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from reconcile.gc_pause import gc_paused
-from reconcile.open_items import ItemKind, OpenItem
+from reconcile.open_items import DocumentKey, ItemKind, OpenItem
 from reconcile.result import Allocation, Match, Stage
+from reconcile.statements.currency import minor_unit
 from reconcile.transaction import Transaction
 from sync.bank_rows import from_data
 from sync.payment_push import queue_push
@@ -45,6 +52,7 @@ __all__ = [
     "prior_matches",
     "reconcile",
     "record_matches",
+    "settled_items",
 ]
 
 
@@ -70,7 +78,17 @@ class _Doc:
     number: str
     kind: str
     payable: Decimal
+    currency: str
     model: Any
+
+    @property
+    def key(self) -> DocumentKey:
+        return (self.connection_id, self.source_id)
+
+
+def _in_minor_units(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` with the currency's decimals (the store keeps four): ``121.00``."""
+    return amount.quantize(Decimal(1).scaleb(-minor_unit(currency)))
 
 
 def _documents(conn: Connection) -> list[_Doc]:
@@ -88,16 +106,26 @@ def _documents(conn: Connection) -> list[_Doc]:
             documents.c.number,
             documents.c.kind,
             documents.c.payable_amount,
+            documents.c.currency,
             documents.c.model,
         ).join(newest, newest.c.id == documents.c.id)
     )
     return [
-        _Doc(r.id, r.connection_id, r.source_id, r.number, r.kind, r.payable_amount, r.model)
+        _Doc(
+            r.id,
+            r.connection_id,
+            r.source_id,
+            r.number,
+            r.kind,
+            r.payable_amount,
+            r.currency,
+            r.model,
+        )
         for r in rows
     ]
 
 
-def _applied(conn: Connection) -> dict[tuple[int, str], Decimal]:
+def _applied(conn: Connection) -> dict[DocumentKey, Decimal]:
     """Sum of match amounts and write-offs per (connection, source record)."""
     rows = conn.execute(
         select(
@@ -117,24 +145,36 @@ def _applied(conn: Connection) -> dict[tuple[int, str], Decimal]:
 
 def _open_of(doc: _Doc, applied: Decimal) -> Decimal:
     payable = abs(doc.payable)
-    return payable - applied if doc.kind == "invoice" else payable + applied
+    left = payable - applied if doc.kind == "invoice" else payable + applied
+    return _in_minor_units(left, doc.currency)
 
 
-def open_items(conn: Connection, *, include_settled: bool = False) -> list[OpenItem]:
-    """The store's documents as the matcher sees them, each with its open amount from the
-    match events; settled ones only with ``include_settled``."""
+def _items(conn: Connection, *, open_ones: bool, settled_ones: bool) -> list[OpenItem]:
     from model.jsonio import from_data as model_from_data
     from reconcile.open_items import open_item
 
     applied = _applied(conn)
     items: list[OpenItem] = []
     for doc in _documents(conn):
-        left = _open_of(doc, applied.get((doc.connection_id, doc.source_id), Decimal(0)))
-        if left == 0 and not include_settled:
+        left = _open_of(doc, applied.get(doc.key, Decimal(0)))
+        if not (settled_ones if left == 0 else open_ones):
             continue
         invoice = model_from_data(doc.model, source=f"document {doc.number}")
-        items.append(open_item(invoice, open=left, source_id=doc.source_id))
+        items.append(
+            open_item(invoice, open=left, source_id=doc.source_id, connection_id=doc.connection_id)
+        )
     return items
+
+
+def open_items(conn: Connection, *, include_settled: bool = False) -> list[OpenItem]:
+    """The store's documents as the matcher sees them, each with its open amount from the
+    match events (in the currency's minor unit); settled ones only with ``include_settled``."""
+    return _items(conn, open_ones=True, settled_ones=include_settled)
+
+
+def settled_items(conn: Connection) -> list[OpenItem]:
+    """The store's documents with nothing open: what a reversal may re-open."""
+    return _items(conn, open_ones=False, settled_ones=True)
 
 
 @gc_paused()
@@ -181,6 +221,9 @@ def prior_matches(conn: Connection) -> list[Match]:
             matches.c.confidence,
             matches.c.written_off,
             documents.c.number,
+            documents.c.connection_id,
+            documents.c.source_id,
+            documents.c.currency,
             transactions.c.bank_reference,
             transactions.c.data,
         )
@@ -201,7 +244,12 @@ def prior_matches(conn: Connection) -> list[Match]:
                 bank_reference=first.bank_reference or f"#{first.transaction_id}",
                 transaction=from_data(first.data),
                 allocations=tuple(
-                    Allocation(invoice=row.number, amount=row.amount) for row in group
+                    Allocation(
+                        invoice=row.number,
+                        document=(row.connection_id, row.source_id),
+                        amount=_in_minor_units(Decimal(row.amount), row.currency),
+                    )
+                    for row in group
                 ),
                 stage=Stage(first.stage)
                 if first.stage in {s.value for s in Stage}
@@ -214,14 +262,32 @@ def prior_matches(conn: Connection) -> list[Match]:
     return found
 
 
-def _document_for(docs: Sequence[_Doc], number: str, connection_id: int | None) -> _Doc:
-    candidates = [doc for doc in docs if doc.number == number]
-    own = [doc for doc in candidates if doc.connection_id == connection_id]
-    chosen = own or candidates
-    if len(chosen) != 1:
-        why = "no document" if not chosen else f"{len(chosen)} documents"
-        raise ConfirmError(f"{why} with number {number!r} in the store")
-    return chosen[0]
+class _Documents:
+    """The newest version of each stored document, by key and by number."""
+
+    def __init__(self, docs: Iterable[_Doc]) -> None:
+        self.by_key: dict[DocumentKey, _Doc] = {}
+        self.by_number: dict[str, list[_Doc]] = defaultdict(list)
+        for doc in docs:
+            self.by_key[doc.key] = doc
+            self.by_number[doc.number].append(doc)
+
+    def of(self, allocation: Allocation, connection_id: int | None) -> _Doc:
+        """The document of an allocation: by its key, else (an allocation made without one)
+        the one document with its number, the booking's connection's first."""
+        if allocation.document is not None:
+            doc = self.by_key.get(allocation.document)
+            if doc is None:
+                raise ConfirmError(f"no document {allocation.invoice} in the store")
+            return doc
+        number = allocation.invoice
+        candidates = self.by_number.get(number, [])
+        own = [doc for doc in candidates if doc.connection_id == connection_id]
+        chosen = own or candidates
+        if len(chosen) != 1:
+            why = "no document" if not chosen else f"{len(chosen)} documents"
+            raise ConfirmError(f"{why} with number {number!r} in the store")
+        return chosen[0]
 
 
 def record_matches(conn: Connection, applied: Iterable[tuple[Booking, Match]]) -> list[int]:
@@ -234,12 +300,12 @@ def record_matches(conn: Connection, applied: Iterable[tuple[Booking, Match]]) -
     push of its own)."""
     from datetime import UTC, datetime
 
-    docs = _documents(conn)
+    docs = _Documents(_documents(conn))
     ids: list[int] = []
     for booking, found in applied:
         rows: list[tuple[int, _Doc, Decimal]] = []
         for index, allocation in enumerate(found.allocations):
-            doc = _document_for(docs, allocation.invoice, booking.connection_id)
+            doc = docs.of(allocation, booking.connection_id)
             match_id = conn.execute(
                 matches.insert()
                 .values(
@@ -290,17 +356,23 @@ class Run:
 
 def reconcile(store: Store, policy: MatchPolicy | None = None, *, dry_run: bool = False) -> Run:
     """Match every open booking against the open items; record the matches (not with
-    ``dry_run``) in one transaction."""
+    ``dry_run``) in one transaction. When a booking is a reversal the settled documents are
+    given too (:func:`settled_items`): it may undo a payment that settled one in full."""
     from reconcile.matching import MatchPolicy, match
+    from reconcile.matching.reversals import is_reversal
 
     with store.begin() as conn:
         bookings = pending_bookings(conn)
         by_key = {booking.key: booking for booking in bookings}
+        reversing = any(
+            is_reversal(tx) for b in bookings for tx in (b.transaction, *b.transaction.children)
+        )
         outcome = match(
             {key: booking.transaction for key, booking in by_key.items()},
             open_items(conn),
             policy or MatchPolicy(),
             prior=prior_matches(conn),
+            settled=settled_items(conn) if reversing else (),
         )
         recorded = 0
         if not dry_run:
@@ -310,9 +382,33 @@ def reconcile(store: Store, policy: MatchPolicy | None = None, *, dry_run: bool 
     return Run(outcome, recorded)
 
 
+def _pick(items: dict[str, list[OpenItem]], given: str, connection_id: int | None) -> OpenItem:
+    """The open document ``given`` names: an invoice number (BT-1), or ``NUMBER@SOURCE_ID``
+    where documents share the number; the booking's connection's first."""
+    candidates = items.get(given, [])
+    if not candidates and "@" in given:
+        number, _, source_id = given.rpartition("@")
+        candidates = [i for i in items.get(number, []) if i.source_id == source_id]
+    if not candidates:
+        raise ConfirmError(f"no open document {given!r} in the store")
+    own = [i for i in candidates if i.connection_id == connection_id]
+    chosen = own or candidates
+    if len(chosen) > 1:
+        named = ", ".join(
+            f"{i.number}@{i.source_id} ({str(i.kind).replace('_', ' ')}, {i.open} open)"
+            for i in chosen
+        )
+        raise ConfirmError(
+            f"{given!r} is ambiguous: {len(chosen)} open documents have that number: {named}; "
+            "name one as NUMBER@SOURCE_ID"
+        )
+    return chosen[0]
+
+
 def confirm(store: Store, bank_reference: str, numbers: Sequence[str]) -> Match:
     """Apply an open booking to the documents ``numbers`` by hand (stage ``manual``): the
     booking's amount to each in turn, at most its open amount, the last taking the rest.
+    A number two open documents share is ambiguous: name one as ``NUMBER@SOURCE_ID``.
     Raises :class:`ConfirmError` naming what is wrong."""
     with store.begin() as conn:
         candidates = [
@@ -326,13 +422,13 @@ def confirm(store: Store, bank_reference: str, numbers: Sequence[str]) -> Match:
             keys = ", ".join(b.key for b in candidates)
             raise ConfirmError(f"{bank_reference!r} names several bookings: use one of {keys}")
         booking = candidates[0]
-        items = {item.number: item for item in open_items(conn)}
+        items: dict[str, list[OpenItem]] = defaultdict(list)
+        for item in open_items(conn):
+            items[item.number].append(item)
         left = booking.transaction.amount
         allocations: list[Allocation] = []
         for position, number in enumerate(numbers):
-            item = items.get(number)
-            if item is None:
-                raise ConfirmError(f"no open document {number!r} in the store")
+            item = _pick(items, number, booking.connection_id)
             last = position == len(numbers) - 1
             signed = item.signed_open
             part = left if last else (min(left, signed) if signed > 0 else signed)
@@ -340,7 +436,7 @@ def confirm(store: Store, bank_reference: str, numbers: Sequence[str]) -> Match:
                 raise ConfirmError(
                     f"{number} has {item.open} open; {part} of {bank_reference} would be too much"
                 )
-            allocations.append(Allocation(invoice=number, amount=part))
+            allocations.append(Allocation(invoice=item.number, document=item.key, amount=part))
             left -= part
         found = Match(
             bank_reference=booking.key,

@@ -17,7 +17,7 @@ the one that also saves the stream's cursor (:mod:`sync.pipeline`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -82,6 +82,8 @@ class Recorder:
         self.summary = summary
         self._page_seen: set[str] | None = None
         self._page_known: set[str] | None = None
+        self.hold: Callable[[Connection, Sequence[tuple[int, str, Built]]], Any] | None = None
+        """What may be queued of the documents given (:class:`sync.credit_hold.CreditGate`)."""
 
     def seen(self, conn: Connection, hashes: Iterable[str]) -> set[str]:
         wanted = sorted(set(hashes))
@@ -185,6 +187,8 @@ class Recorder:
         from sync.enqueue import ToQueue, enqueue_batch
         from sync.store.keys import idempotency_key
 
+        if self.hold is not None and not (documents_ := self.hold(conn, documents_)):
+            return
         items = [
             ToQueue(
                 document_id,
@@ -348,6 +352,7 @@ class Recorder:
         self, record: Record, built: Built, report: Sequence[Finding]
     ) -> dict[str, Any]:
         from model.jsonio import to_data
+        from sync.receivables import buyer_columns
 
         document = built.document
         return {
@@ -372,6 +377,7 @@ class Recorder:
                 else [finding.to_dict() for finding in built.parse_report]
             ),
             "state": "built",
+            **buyer_columns(document),
         }
 
     def _insert(

@@ -38,6 +38,9 @@ class CreditLimit:
 
     amount: Decimal
     currency: str
+    source: str = "settings"
+    """Where the limit comes from: ``settings`` (configured), or ``connection:NAME`` for a
+    limit pulled from that connection's source."""
 
     def __post_init__(self) -> None:
         if self.amount < 0:
@@ -57,6 +60,8 @@ class Exposure:
     limit: Decimal | None = None
     """The limit in this currency; ``None`` when the debtor has none in it."""
     near: Decimal = NEAR_BREACH
+    limit_source: str | None = None
+    """:attr:`CreditLimit.source` of the limit; ``None`` without one."""
 
     @property
     def total(self) -> Decimal:
@@ -120,14 +125,16 @@ def exposures(
     rows = []
     for debtor, currency in sorted(keys):
         limit = limits.get(debtor)
+        applies = limit is not None and limit.currency == currency
         rows.append(
             Exposure(
                 debtor=debtor,
                 currency=currency,
                 receivable=receivable.get((debtor, currency), Decimal("0")),
                 uninvoiced=uninvoiced.get((debtor, currency), Decimal("0")),
-                limit=limit.amount if limit is not None and limit.currency == currency else None,
+                limit=limit.amount if limit is not None and applies else None,
                 near=near,
+                limit_source=limit.source if limit is not None and applies else None,
             )
         )
     return rows

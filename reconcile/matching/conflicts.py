@@ -2,7 +2,12 @@
 missed one, so a reading whose amount does not fit is not applied when other evidence of the
 same booking fits another document exactly.
 
-Three rules, for readings that are weak by nature (an amount that does not fit, or only
+First, a reading of a document whose invoice number (BT-1) another open document has too (an
+invoice and a later credit note, a re-issue under another source id), when the booking names
+that number and no reference of the booking is the document's own: which of them is meant
+is not known, so readings of the namesakes are returned (:func:`namesakes`).
+
+Then three rules, for readings that are weak by nature (an amount that does not fit, or only
 the payer and the amount known); an exact reading from the booking's own reference or
 invoice number is never second-guessed:
 
@@ -28,13 +33,16 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from reconcile.matching import invoice_numbers
-from reconcile.matching.book import Book
+from reconcile.matching.book import Book, allocate, digit_key, number_key
 from reconcile.matching.booking import Booking
 from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
+from reconcile.matching.settle import settle
+from reconcile.matching.tokens import number_keys, reference_candidates
+from reconcile.open_items import DocumentKey, OpenItem
 from reconcile.result import Stage
 
-__all__ = ["against"]
+__all__ = ["against", "namesakes"]
 
 _BY_REFERENCE = frozenset({Stage.REFERENCE, Stage.TOLERANCE})
 """A reference read as a partial or over-payment, or as short within tolerance."""
@@ -59,7 +67,7 @@ def against(
     """Readings of ``booking`` that point at other documents than ``chosen`` while
     ``chosen`` is weak (see the module); empty when none."""
     amount = booking.transaction.amount
-    found: list[Reading] = []
+    found: list[Reading] = namesakes(book, booking, policy, chosen)
     if chosen.stage in _BY_PAYER:
         found += [
             r
@@ -84,3 +92,64 @@ def against(
             and _exact(book, r, amount)
         ]
     return found
+
+
+def namesakes(book: Book, booking: Booking, policy: MatchPolicy, reading: Reading) -> list[Reading]:
+    """Readings (suggestions, at most 0.60) of the open documents that share their invoice
+    number with a document of ``reading``, where the booking names that number and no
+    reference of the booking is that document's own; empty when there are none."""
+    if not book.shared:
+        return []
+    tx = booking.transaction
+    named: set[str] | None = None
+    references: set[str] = set()
+    found: list[Reading] = []
+    for key in reading.documents:
+        if key not in book.items:
+            continue
+        others = [
+            k
+            for k in book.namesakes(key)
+            if book.is_open(k) and book.items[k].currency == tx.currency
+        ]
+        if not others:
+            continue
+        if named is None:
+            named = set(number_keys(tx))
+            references = {c.value for c in reference_candidates(tx)}
+        item = book.items[key]
+        if item.payment_reference and item.payment_reference in references:
+            continue
+        full = number_key(item.number)
+        if full not in named and digit_key(full) not in named:
+            continue
+        found += [_namesake(book, booking, policy, item, book.items[k]) for k in others]
+    return found
+
+
+def _namesake(
+    book: Book, booking: Booking, policy: MatchPolicy, item: OpenItem, other: OpenItem
+) -> Reading:
+    reason = (
+        f"the booking names {item.number}, the number of {book.label(item.key)} and of "
+        f"{book.label(other.key)}: which one is meant is not known"
+    )
+    reading = settle(
+        book,
+        [other],
+        booking.transaction.amount,
+        policy,
+        stage=Stage.INVOICE_NUMBER,
+        reason=reason,
+        exact=0.6,
+        inexact=0.5,
+    )
+    if reading is not None:
+        return reading
+    key: DocumentKey = other.key
+    return Reading(  # a credit note: what consuming it would be
+        allocations=(allocate(other, book.signed_open(key)),),
+        stage=Stage.INVOICE_NUMBER,
+        reason=reason,
+        confidence=0.5,
+    )

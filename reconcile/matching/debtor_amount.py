@@ -15,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
-from reconcile.matching.book import Book
+from reconcile.matching.book import Book, allocate
 from reconcile.matching.booking import Booking
 from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
 from reconcile.open_items import ItemKind
-from reconcile.result import Allocation, Stage
+from reconcile.result import Stage
 
 __all__ = ["combinations", "readings"]
 
@@ -34,31 +34,26 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
             continue
         single, combined = _confidence(booking, via)
         exact = [
-            i
-            for i in items
-            if i.kind is ItemKind.INVOICE and book.signed_open(i.number) == tx.amount
+            i for i in items if i.kind is ItemKind.INVOICE and book.signed_open(i.key) == tx.amount
         ]
         if exact:
             for item in exact:
                 found.append(
                     Reading(
-                        allocations=(Allocation(invoice=item.number, amount=tx.amount),),
+                        allocations=(allocate(item, tx.amount),),
                         stage=Stage.DEBTOR_AMOUNT,
                         reason=f"debtor known by {via}; exact open amount of {item.number}",
                         confidence=single if len(exact) == 1 else 0.5,
                     )
                 )
             continue
-        values = [book.signed_open(i.number) for i in items]
+        values = [book.signed_open(i.key) for i in items]
         combos = combinations(values, tx.amount, _max_size(len(items), policy))
         for combo in combos:
             chosen = [items[k] for k in combo]
             found.append(
                 Reading(
-                    allocations=tuple(
-                        Allocation(invoice=i.number, amount=book.signed_open(i.number))
-                        for i in chosen
-                    ),
+                    allocations=tuple(allocate(i, book.signed_open(i.key)) for i in chosen),
                     stage=Stage.DEBTOR_AMOUNT,
                     reason=(
                         f"debtor known by {via}; the open amounts of "

@@ -9,7 +9,8 @@ order until one gives a reading strong enough to apply.
 Every other booking (debits: rent, salaries, tax, fees, refunds) is unmatched without
 suggestions. A reading is applied only when it is the one reading at or above
 ``MatchPolicy.auto_apply`` and no other reading of 0.6 or more points at other documents;
-otherwise the booking is unmatched with the readings as suggestions.
+otherwise the booking is unmatched with the readings as suggestions. A reading marked
+``ambiguous`` (the booking's own references contradict each other) vetoes every other.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from reconcile.matching.booking import Booking, identify
 from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
 from reconcile.matching.unmatched import queue_entry
-from reconcile.open_items import OpenItem
-from reconcile.result import Match, Stage, Unmatched
+from reconcile.open_items import DocumentKey, OpenItem
+from reconcile.result import Allocation, Match, Stage, Unmatched
 from reconcile.transaction import Transaction
 
 __all__ = ["Outcome", "match"]
@@ -58,6 +59,18 @@ class Outcome:
     matches: list[Match] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
     open: dict[str, Decimal] = field(default_factory=dict)
+    """By the number a reader sees: the invoice number (BT-1), or ``NUMBER@SOURCE_ID``
+    for documents that share their number (:meth:`Book.label`)."""
+    documents: dict[DocumentKey, Decimal] = field(default_factory=dict)
+    """The same amounts by document key (:attr:`OpenItem.key`)."""
+    labels: dict[DocumentKey, str] = field(default_factory=dict)
+    """``NUMBER@SOURCE_ID`` of each document whose number another document has."""
+
+    def label(self, allocation: Allocation) -> str:
+        """How a reader names an allocation's document (see :attr:`open`)."""
+        if allocation.document is None:
+            return allocation.invoice
+        return self.labels.get(allocation.document, allocation.invoice)
 
 
 @gc_paused()
@@ -67,16 +80,18 @@ def match(
     policy: MatchPolicy = MatchPolicy(),  # noqa: B008 - frozen
     *,
     prior: Iterable[Match] = (),
+    settled: Iterable[OpenItem] = (),
 ) -> Outcome:
     """Match ``bookings`` (keyed by bank reference) against the open ``items``.
 
     ``prior`` are matches applied in earlier runs: the items' ``open`` must already reflect
     them. They let a reversal in this run undo a payment matched before, and their payers'
-    accounts identify debtors. A batch booking whose children each give an amount (our own
-    SEPA direct-debit collection) is matched child by child, each filed under the parent's
-    key.
+    accounts identify debtors. ``settled`` are documents with nothing open that a reversal
+    may re-open (the ones prior matches paid); no other stage sees them. A batch booking
+    whose children each give an amount (our own SEPA direct-debit collection) is matched
+    child by child, each filed under the parent's key.
     """
-    book = Book(items)
+    book = Book(items, settled)
     history = reversals.History(prior)
     for earlier in history.matches:
         _learn(book, earlier)
@@ -96,11 +111,7 @@ def match(
         if tx.amount > 0 and not tx.reversal:
             booking = identify(book, key, tx)
             readings = _run(book, booking, policy, _STRONG)
-            chosen = _decide(readings, policy)
-            if chosen is not None and (
-                other := conflicts.against(book, booking, policy, chosen, readings)
-            ):
-                chosen, readings = None, readings + other
+            chosen, readings = _checked(book, booking, policy, readings)
             if chosen is not None:
                 _apply(book, history, outcome, booking, chosen)
             else:
@@ -113,11 +124,7 @@ def match(
     for position, key, tx, earlier_readings in deferred:
         booking = identify(book, key, tx)
         readings = earlier_readings + _run(book, booking, policy, _BY_DEBTOR)
-        chosen = _decide(readings, policy)
-        if chosen is not None and (
-            other := conflicts.against(book, booking, policy, chosen, readings)
-        ):
-            chosen, readings = None, readings + other
+        chosen, readings = _checked(book, booking, policy, readings)
         if chosen is not None:
             _apply(book, history, outcome, booking, chosen)
         else:
@@ -138,8 +145,20 @@ def match(
             left[position] = queue_entry(book, booking, readings, policy, _why_not(readings))
 
     outcome.unmatched = [left[p] for p in sorted(left)]
-    outcome.open = dict(book.open)
+    outcome.open = book.labelled_open()
+    outcome.documents = dict(book.open)
+    outcome.labels = {k: book.label(k) for keys in book.shared.values() for k in keys}
     return outcome
+
+
+def _checked(
+    book: Book, booking: Booking, policy: MatchPolicy, readings: list[Reading]
+) -> tuple[Reading | None, list[Reading]]:
+    """The reading to apply, if any, and the readings (with any evidence against it)."""
+    chosen = _decide(readings, policy)
+    if chosen is not None and (other := conflicts.against(book, booking, policy, chosen, readings)):
+        return None, readings + other
+    return chosen, readings
 
 
 def _run(
@@ -155,7 +174,9 @@ def _run(
 
 
 def _decide(readings: Sequence[Reading], policy: MatchPolicy) -> Reading | None:
-    strong: dict[frozenset[str], Reading] = {}
+    if any(reading.ambiguous for reading in readings):
+        return None
+    strong: dict[frozenset[DocumentKey], Reading] = {}
     for reading in readings:
         if reading.confidence >= policy.auto_apply and reading.allocations:
             old = strong.get(reading.documents)
@@ -211,6 +232,6 @@ def _learn(book: Book, done: Match) -> None:
     if party is None or not party.iban:
         return
     for allocation in done.allocations:
-        item = book.items.get(allocation.invoice)
-        if item is not None:
-            book.learn_account(party.iban, item.debtor)
+        key = book.resolve(allocation)
+        if key is not None:
+            book.learn_account(party.iban, book.items[key].debtor)

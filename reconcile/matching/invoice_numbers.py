@@ -18,7 +18,7 @@ from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
 from reconcile.matching.settle import settle
 from reconcile.matching.tokens import number_keys
-from reconcile.open_items import OpenItem
+from reconcile.open_items import DocumentKey, OpenItem
 from reconcile.result import Stage
 
 __all__ = ["readings"]
@@ -26,7 +26,7 @@ __all__ = ["readings"]
 
 def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]:
     tx = booking.transaction
-    chosen: dict[str, OpenItem] = {}
+    chosen: dict[DocumentKey, OpenItem] = {}
     alternatives: list[list[OpenItem]] = []
     for key in number_keys(tx):
         numbers = book.by_number.get(key)
@@ -36,14 +36,14 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
         if len(items) > 1:
             items = [i for i in items if booking.confirmed(i.debtor)] or items
         if len(items) > 1:
-            exact = [i for i in items if book.signed_open(i.number) == tx.amount]
+            exact = [i for i in items if book.signed_open(i.key) == tx.amount]
             items = exact if len(exact) == 1 else items
         if len(items) == 1:
-            chosen[items[0].number] = items[0]
+            chosen[items[0].key] = items[0]
         elif items:
             alternatives.append(items)
     if alternatives:
-        names = {number for group in alternatives for number in (i.number for i in group)}
+        names = {i.key for group in alternatives for i in group}
         if not names <= set(chosen):
             return [
                 r

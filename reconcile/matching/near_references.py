@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reconcile.matching.book import Book
+from reconcile.matching.book import Book, allocate
 from reconcile.matching.booking import Booking
 from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
 from reconcile.matching.tokens import reference_candidates, valid_reference
-from reconcile.result import Allocation, Stage
+from reconcile.open_items import DocumentKey
+from reconcile.result import Stage
 
 __all__ = ["one_edit", "readings"]
 
@@ -42,7 +43,7 @@ def one_edit(value: str) -> Iterator[str]:
 
 def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]:
     tx = booking.transaction
-    found: dict[str, Reading] = {}
+    found: dict[DocumentKey, Reading] = {}
     if not book.with_amount(tx.amount, tx.currency):
         return []  # no invoice is open for exactly this amount
     for candidate in reference_candidates(tx):
@@ -50,22 +51,22 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
             continue
         if valid_reference(candidate.value) is not None:
             continue
-        hits: set[str] = set()
+        hits: set[DocumentKey] = set()
         for variant in one_edit(candidate.value):
             hits.update(book.by_reference.get(variant, ()))
-        for number in sorted(hits):
-            item = book.items[number]
-            if item.currency != tx.currency or book.signed_open(number) != tx.amount:
+        for key in sorted(hits, key=str):
+            item = book.items[key]
+            if item.currency != tx.currency or book.signed_open(key) != tx.amount:
                 continue
             if booking.conflicts(item.debtor):
                 continue
             confidence = 0.85 if booking.confirmed(item.debtor) else 0.60
-            found[number] = Reading(
-                allocations=(Allocation(invoice=number, amount=tx.amount),),
+            found[key] = Reading(
+                allocations=(allocate(item, tx.amount),),
                 stage=Stage.NEAR_REFERENCE,
                 reason=(
                     f"{candidate.value} fails its check and is one edit from "
-                    f"{item.payment_reference}, the reference of {number}, same amount"
+                    f"{item.payment_reference}, the reference of {book.label(key)}, same amount"
                 ),
                 confidence=confidence,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from reconcile.open_items import DocumentKey
 from reconcile.result import Allocation, Stage, Suggestion
 
 __all__ = ["Reading"]
@@ -22,10 +23,16 @@ class Reading:
     confidence: float
     unapplied: Decimal = Decimal(0)
     written_off: Decimal = Decimal(0)
+    ambiguous: bool = False
+    """The booking's own evidence contradicts itself (several references whose documents
+    the amount does not fit together): the engine applies no reading of this booking."""
 
     @property
-    def documents(self) -> frozenset[str]:
-        return frozenset(allocation.invoice for allocation in self.allocations)
+    def documents(self) -> frozenset[DocumentKey]:
+        """The keys of the documents it allocates to (each allocation carries one)."""
+        return frozenset(
+            allocation.document or (None, allocation.invoice) for allocation in self.allocations
+        )
 
     def suggestion(self, why_not: str = "") -> Suggestion:
         reason = f"{self.reason}; {why_not}" if why_not else self.reason

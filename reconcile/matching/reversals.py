@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from reconcile.matching.book import Book
+from reconcile.matching.book import Book, allocate
 from reconcile.matching.booking import Booking
 from reconcile.matching.reading import Reading
 from reconcile.matching.tokens import number_keys, reference_candidates
-from reconcile.open_items import ItemKind, compact_reference
+from reconcile.open_items import DocumentKey, ItemKind, compact_reference
 from reconcile.result import Allocation, Match, Stage
 from reconcile.transaction import Transaction
 
@@ -40,7 +40,22 @@ class History:
         self.reversed: set[int] = set()
         self._by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         for match in prior:
-            self.add(match)
+            if match.stage is Stage.REVERSAL:
+                self._undone(match)
+            else:
+                self.add(match)
+
+    def _undone(self, reversal: Match) -> None:
+        """Mark the prior match a prior reversal undid (the one whose allocations it takes
+        back), so that a later return of a new payment is not taken for it."""
+        taken = {(a.document, a.invoice, -a.amount) for a in reversal.allocations}
+        found = [
+            position
+            for position, original in self.originals(reversal.transaction)
+            if {(a.document, a.invoice, a.amount) for a in original.allocations} == taken
+        ]
+        if found:
+            self.reversed.add(found[-1])
 
     def add(self, match: Match) -> None:
         if match.stage is Stage.REVERSAL:
@@ -85,9 +100,9 @@ def readings(book: Book, booking: Booking, history: History) -> list[tuple[Readi
         found: list[tuple[Reading, int | None]] = []
         for position, original in originals:
             allocations = tuple(
-                Allocation(invoice=a.invoice, amount=-a.amount)
+                Allocation(invoice=a.invoice, document=key, amount=-a.amount)
                 for a in original.allocations
-                if a.invoice in book.items
+                if (key := book.resolve(a)) is not None
             )
             if not allocations:
                 continue  # the documents it paid are not among the open items given
@@ -109,23 +124,26 @@ def readings(book: Book, booking: Booking, history: History) -> list[tuple[Readi
 def _by_reference(book: Book, booking: Booking) -> list[Reading]:
     tx = booking.transaction
     paid = -tx.amount
-    numbers: dict[str, None] = {}
+    keys: dict[DocumentKey, None] = {}
     for candidate in reference_candidates(tx):
-        numbers.update(dict.fromkeys(book.by_reference.get(candidate.value, ())))
-    for key in number_keys(tx):
-        numbers.update(dict.fromkeys(book.by_number.get(key, ())))
+        keys.update(dict.fromkeys(book.by_reference.get(candidate.value, ())))
+        keys.update(dict.fromkeys(book.settled_by_reference.get(candidate.value, ())))
+    for number in number_keys(tx):
+        keys.update(dict.fromkeys(book.by_number.get(number, ())))
+        keys.update(dict.fromkeys(book.settled_by_number.get(number, ())))
     found = []
-    for number in numbers:
-        item = book.items[number]
+    for key in keys:
+        item = book.items[key]
         if item.kind is not ItemKind.INVOICE or item.currency != tx.currency:
             continue
-        if item.amount - book.open[number] < paid:
+        if item.amount - book.open[key] < paid:
             continue
+        label = book.label(key)
         found.append(
             Reading(
-                allocations=(Allocation(invoice=number, amount=tx.amount),),
+                allocations=(allocate(item, tx.amount),),
                 stage=Stage.REVERSAL,
-                reason=_why(tx, f"re-opens {number}, named in the booking, paid {paid} or more"),
+                reason=_why(tx, f"re-opens {label}, named in the booking, paid {paid} or more"),
                 confidence=0.85,
             )
         )

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from reconcile.matching.book import Book
+from reconcile.matching.book import Book, allocate
 from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
 from reconcile.open_items import ItemKind, OpenItem
-from reconcile.result import Allocation, Stage
+from reconcile.result import Stage
 
 __all__ = ["settle"]
 
@@ -37,18 +37,18 @@ def settle(
     a partial payment or an over-payment; a shortfall within tolerance is stage
     :attr:`~reconcile.result.Stage.TOLERANCE` at ``min(exact, inexact + 0.05)``.
     """
-    credits = [i for i in items if i.kind is ItemKind.CREDIT_NOTE and book.is_open(i.number)]
-    invoices = [i for i in items if i.kind is ItemKind.INVOICE and book.is_open(i.number)]
+    credits = [i for i in items if i.kind is ItemKind.CREDIT_NOTE and book.is_open(i.key)]
+    invoices = [i for i in items if i.kind is ItemKind.INVOICE and book.is_open(i.key)]
     invoices.sort(key=lambda item: (item.due_date or item.issue_date, item.number))
-    total = sum((book.signed_open(i.number) for i in credits + invoices), Decimal(0))
+    total = sum((book.signed_open(i.key) for i in credits + invoices), Decimal(0))
     if total <= 0 or amount <= 0:
         return None
-    allocations = [Allocation(invoice=i.number, amount=book.signed_open(i.number)) for i in credits]
+    allocations = [allocate(i, book.signed_open(i.key)) for i in credits]
     if amount == total:
-        allocations += [Allocation(invoice=i.number, amount=book.open[i.number]) for i in invoices]
+        allocations += [allocate(i, book.open[i.key]) for i in invoices]
         return Reading(allocations=tuple(allocations), stage=stage, reason=reason, confidence=exact)
     if amount > total:
-        allocations += [Allocation(invoice=i.number, amount=book.open[i.number]) for i in invoices]
+        allocations += [allocate(i, book.open[i.key]) for i in invoices]
         surplus = amount - total
         return Reading(
             allocations=tuple(allocations),
@@ -60,7 +60,7 @@ def settle(
     shortfall = total - amount
     within = shortfall <= policy.tolerance(total)
     if within and policy.write_off:
-        allocations += [Allocation(invoice=i.number, amount=book.open[i.number]) for i in invoices]
+        allocations += [allocate(i, book.open[i.key]) for i in invoices]
         return Reading(
             allocations=tuple(allocations),
             stage=Stage.TOLERANCE,
@@ -72,8 +72,8 @@ def settle(
     for invoice in invoices:
         if left <= 0:
             break
-        part = min(left, book.open[invoice.number])
-        allocations.append(Allocation(invoice=invoice.number, amount=part))
+        part = min(left, book.open[invoice.key])
+        allocations.append(allocate(invoice, part))
         left -= part
     if within:
         return Reading(

@@ -28,7 +28,7 @@ __all__ = [
     "valid_reference",
 ]
 
-_RF = re.compile(r"RF\d{2}(?: ?[0-9A-Z]{1,4}){1,6}")
+_RF = re.compile(r"RF(?=(\d{2}(?: ?[0-9A-Z]{1,4}){1,6}))")  # overlapping: RF09 INV6 RF79 INV7
 _OGM = re.compile(r"([+*]{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*\1")
 _DIGIT_RUN = re.compile(r"\d+(?:[ .\-/]\d+)*")
 _SEPARATOR = re.compile(r"[ .\-/]")
@@ -105,13 +105,14 @@ def _compact_kind(value: str) -> str | None:
 def reference_candidates(transaction: Transaction) -> list[ReferenceCandidate]:
     """Every payment reference the booking may carry, structured field first, without
     duplicates (Rabobank repeats the structured reference in the text)."""
-    return list(_candidates(transaction.structured_reference, transaction.text))
+    references = (transaction.structured_reference, *transaction.structured_references)
+    return list(_candidates(references, transaction.text))
 
 
 @functools.lru_cache(maxsize=4096)
-def _candidates(structured: str | None, text: str) -> tuple[ReferenceCandidate, ...]:
-    """:func:`reference_candidates` of a booking's structured reference and text (kept for
-    the next stages and the checks that read the same booking again)."""
+def _candidates(references: tuple[str | None, ...], text: str) -> tuple[ReferenceCandidate, ...]:
+    """:func:`reference_candidates` of a booking's structured references and text (kept
+    for the next stages and the checks that read the same booking again)."""
     found: dict[str, ReferenceCandidate] = {}
 
     def add(value: str, marked: bool) -> None:
@@ -121,14 +122,15 @@ def _candidates(structured: str | None, text: str) -> tuple[ReferenceCandidate, 
         if old is None or (marked and not old.marked):
             found[value] = ReferenceCandidate(value, marked)
 
-    if structured:
-        add(compact_reference(structured), True)
+    for reference in references:
+        if reference:
+            add(compact_reference(reference), True)
     if not text:
         return tuple(found.values())
     text = text.upper()
     if "RF" in text:
         for match in _RF.finditer(text):
-            for value in _rf_prefixes(match.group(0)):
+            for value in _rf_prefixes("RF" + match.group(1)):
                 add(value, True)
     if "++" in text or "**" in text:
         for match in _OGM.finditer(text):

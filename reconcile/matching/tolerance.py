@@ -28,7 +28,7 @@ def readings(book: Book, booking: Booking, policy: MatchPolicy) -> list[Reading]
         for item in book.debtor_items(debtor, tx.currency):
             if item.kind is not ItemKind.INVOICE:
                 continue
-            due = book.open[item.number]
+            due = book.open[item.key]
             if not 0 < due - tx.amount <= policy.tolerance(due):
                 continue
             confidence = 0.82 if via.startswith("account") else 0.80

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconcile.matching.book import Book
+from reconcile.matching.book import Book, allocate
 from reconcile.matching.booking import Booking
+from reconcile.matching.conflicts import namesakes
 from reconcile.matching.policy import MatchPolicy
 from reconcile.matching.reading import Reading
-from reconcile.result import Allocation, Stage, Suggestion, Unmatched
+from reconcile.open_items import DocumentKey
+from reconcile.result import Stage, Suggestion, Unmatched
 
 __all__ = ["queue_entry"]
 
@@ -20,7 +22,8 @@ def queue_entry(
     book: Book, booking: Booking, readings: Sequence[Reading], policy: MatchPolicy, why: str
 ) -> Unmatched:
     tx = booking.transaction
-    best: dict[frozenset[str], Reading] = {}
+    readings = [*readings, *(n for r in readings for n in namesakes(book, booking, policy, r))]
+    best: dict[frozenset[DocumentKey], Reading] = {}
     for reading in readings:
         if not reading.allocations:
             continue
@@ -32,13 +35,16 @@ def queue_entry(
     if tx.amount > 0 and len(suggestions) < policy.max_suggestions:
         seen = {d for r in ordered for d in r.documents}
         for item in book.with_amount(tx.amount, tx.currency):
-            if item.number in seen:
+            if item.key in seen:
                 continue
             suggestions.append(
                 Suggestion(
-                    allocations=(Allocation(invoice=item.number, amount=tx.amount),),
+                    allocations=(allocate(item, tx.amount),),
                     stage=Stage.DEBTOR_AMOUNT,
-                    reason=f"amount only: {item.number} of {item.debtor_name} is open {tx.amount}",
+                    reason=(
+                        f"amount only: {book.label(item.key)} of {item.debtor_name} is open "
+                        f"{tx.amount}"
+                    ),
                     confidence=0.3,
                 )
             )

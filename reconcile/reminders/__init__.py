@@ -11,6 +11,8 @@ code:
 * :mod:`reconcile.reminders.letter` - the consumer 14-day letter and its end date.
 * :mod:`reconcile.reminders.policy` - TOML policies with steps, presets ``nl-b2b``/``nl-b2c``.
 * :mod:`reconcile.reminders.evaluate` - the step reached on a date, with costs and interest.
+* :mod:`reconcile.reminders.schedule` - with a history of fired steps (the store mode):
+  which step fires on a day, or why none does (waiting, paused, stopped, done).
 """
 
 from reconcile.reminders._data import DataError
@@ -20,12 +22,16 @@ from reconcile.reminders.interest import Interest, InterestPeriod, statutory_int
 from reconcile.reminders.letter import FourteenDayLetter, fourteen_day_letter
 from reconcile.reminders.policy import PRESETS, Policy, Step, StepType, load_policy
 from reconcile.reminders.rates import RatePeriod, RateTable, load_rates, rates
+from reconcile.reminders.schedule import Decision, Fired, Hold, decide
 
 __all__ = [
     "PRESETS",
     "CollectionCosts",
     "DataError",
+    "Decision",
+    "Fired",
     "FourteenDayLetter",
+    "Hold",
     "Interest",
     "InterestPeriod",
     "Policy",
@@ -36,6 +42,7 @@ __all__ = [
     "Step",
     "StepType",
     "collection_costs",
+    "decide",
     "evaluate",
     "fourteen_day_letter",
     "load_collection_costs",

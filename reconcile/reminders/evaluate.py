@@ -21,7 +21,7 @@ from reconcile.reminders.letter import FourteenDayLetter, fourteen_day_letter
 from reconcile.reminders.policy import Policy, Step
 from reconcile.reminders.rates import rates
 
-__all__ = ["Reminder", "Skipped", "evaluate"]
+__all__ = ["Reminder", "Skipped", "evaluate", "letter_costs", "step_costs", "step_interest"]
 
 _ZERO = Decimal("0.00")
 
@@ -62,13 +62,15 @@ class Skipped:
     reason: str
 
 
-def _interest(policy: Policy, item: OpenItem, due: date, on: date) -> Interest:
+def step_interest(policy: Policy, item: OpenItem, due: date, on: date) -> Interest:
+    """The policy's interest on the open amount from the day after ``due`` to ``on``."""
     if policy.interest == "none":
         return Interest(start=due + timedelta(days=1), end=on, periods=())
     return statutory_interest(item.open, due, on, rates(policy.interest))
 
 
-def _costs(policy: Policy, item: OpenItem, step: Step | None, due: date) -> Decimal:
+def step_costs(policy: Policy, item: OpenItem, step: Step | None, due: date) -> Decimal:
+    """What the letter of ``step`` states as costs on the open amount (0.00: none)."""
     if not policy.states_costs(step):
         return _ZERO
     table = collection_costs()
@@ -83,12 +85,16 @@ def _letter(policy: Policy, item: OpenItem, days: int, due: date) -> FourteenDay
     if step is None or step.days > days:
         return None
     sent = due + timedelta(days=step.days)
-    costs = (
-        collection_costs().wik(item.open, vat_percent=policy.vat_on_costs, on=sent)
-        if policy.costs == "wik"
-        else _ZERO
+    return fourteen_day_letter(
+        sent, item.open, letter_costs(policy, item, sent), receipt_days=policy.receipt_days
     )
-    return fourteen_day_letter(sent, item.open, costs, receipt_days=policy.receipt_days)
+
+
+def letter_costs(policy: Policy, item: OpenItem, sent: date) -> Decimal:
+    """The WIK costs a 14-day letter sent on ``sent`` states (0.00 without WIK costs)."""
+    if policy.costs != "wik":
+        return _ZERO
+    return collection_costs().wik(item.open, vat_percent=policy.vat_on_costs, on=sent)
 
 
 def evaluate(
@@ -114,8 +120,8 @@ def evaluate(
                 item=item,
                 days_overdue=days,
                 step=step,
-                costs=_costs(policy, item, step, item.due_date),
-                interest=_interest(policy, item, item.due_date, on),
+                costs=step_costs(policy, item, step, item.due_date),
+                interest=step_interest(policy, item, item.due_date, on),
                 letter=_letter(policy, item, days, item.due_date),
             )
         )

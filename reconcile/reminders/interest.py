@@ -55,6 +55,20 @@ class Interest:
         """The sum of the periods' amounts."""
         return sum((p.amount for p in self.periods), Decimal("0.00"))
 
+    def periods_json(self) -> list[dict[str, str]]:
+        """The periods as the JSON contract writes them: ``from``, ``to``, ``rate`` and
+        ``amount`` as text (rate and amount with two decimals)."""
+        cent = Decimal("0.01")
+        return [
+            {
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+                "rate": str(period.rate.quantize(cent)),
+                "amount": str(period.amount.quantize(cent)),
+            }
+            for period in self.periods
+        ]
+
 
 def anniversary(start: date) -> date:
     """The same day one year later; for 29 February, 1 March."""

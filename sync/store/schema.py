@@ -44,11 +44,14 @@ from sync.store.types import ExactDecimal, UtcDateTime
 __all__ = [
     "DOCUMENT_STATES",
     "OUTBOX_STATES",
+    "PAUSE_REASONS",
     "PUSH_STATES",
     "QUARANTINE_STATES",
+    "REMINDER_STATES",
     "STATEMENT_BALANCES",
     "connection_fences",
     "connections",
+    "credit_limits",
     "cursors",
     "cycle_holders",
     "documents",
@@ -60,6 +63,8 @@ __all__ = [
     "outbox",
     "payment_pushes",
     "quarantine",
+    "reminder_pauses",
+    "reminders",
     "statements",
     "tenants",
     "transactions",
@@ -78,6 +83,7 @@ DOCUMENT_STATES = (
     "quarantined",  # invalid: see its quarantine row
     "changed-after-delivery",  # the source changed a business term after delivery
     "superseded",  # replaced by a newer version of the record before it was delivered
+    "credit-held",  # not queued: it would take its debtor over the credit limit (sync.credit_hold)
 )
 OUTBOX_STATES = (
     "queued",
@@ -221,6 +227,30 @@ documents = Table(
     Column("state", String(30), nullable=False, comment="one of DOCUMENT_STATES"),
     _created(),
     _updated(),
+    Column(
+        "buyer_key",
+        String(300),
+        nullable=True,
+        comment="the buyer's debtor key (BT-47, else BT-48, BT-49, BT-44; revision 0008)",
+    ),
+    Column(
+        "buyer_identifiers",
+        JsonDocument,
+        nullable=True,
+        comment="the buyer's identifiers as 'kind:value' (BT-46 to BT-49; revision 0008)",
+    ),
+    Column(
+        "buyer_accounts",
+        JsonDocument,
+        nullable=True,
+        comment="the buyer's direct-debit accounts (BT-91), compact (revision 0008)",
+    ),
+    Column(
+        "payment_reference",
+        String(200),
+        nullable=True,
+        comment="the first remittance information (BT-83), compact (revision 0008)",
+    ),
     UniqueConstraint("connection_id", "source_id", "content_hash"),
     Index(None, "connection_id", "number"),
     Index(None, "connection_id", "content_hash"),  # a page's hashes seen (revision 0004)
@@ -563,4 +593,89 @@ cycle_holders = Table(
     Index(None, "connection", "started_at"),
     comment="ledgerlink daemon on PostgreSQL: who worked which connection when, one row per "
     "cycle (operators, and the test that no two intervals of a connection overlap).",
+)
+
+REMINDER_STATES = (
+    "pending",  # recorded (the decision), this output not done yet
+    "sending",  # claimed and committed before the send: found so at start, a crash interrupted it
+    "sent",  # the webhook answered 2xx / the SMTP server took the mail
+    "failed",  # refused (a 4xx answer, an SMTP 5yz); last_error says why
+    "in-doubt",  # a crash while sending and the receiver cannot be asked: the user decides
+    "cancelled",  # the invoice was paid (or the triggers stopped) before it went out
+)
+PAUSE_REASONS = ("dispute", "promise", "plan")
+
+reminders = Table(
+    "reminders",
+    metadata,
+    _id(),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column("source_id", String(200), nullable=False, comment="the source record's id"),
+    Column(
+        "document_id",
+        ForeignKey("documents.id"),
+        nullable=False,
+        comment="the version of the document the reminder was fired for",
+    ),
+    Column("number", String(200), nullable=False, comment="invoice number (BT-1)"),
+    Column("step", String(100), nullable=False, comment="the policy step's name"),
+    Column("step_type", String(30), nullable=False, comment="reconcile.reminders.StepType"),
+    Column("policy", String(100), nullable=False, comment="the policy's name"),
+    Column("fired_on", Date, nullable=False, comment="the day it fired (the run's --on)"),
+    Column("days_overdue", Integer, nullable=False, comment="days after the due date (BT-9)"),
+    Column("currency", String(3), nullable=False, comment="invoice currency code (BT-5)"),
+    Column("open", Money, nullable=False, comment="what was still open of BT-115"),
+    Column("costs", Money, nullable=False, comment="the costs its letter states"),
+    Column("interest", Money, nullable=False, comment="statutory interest up to fired_on"),
+    Column(
+        "details",
+        JsonDocument,
+        nullable=False,
+        comment="interest periods, the 14-day letter's dates, the debtor: what the letter says",
+    ),
+    Column("webhook_state", String(20), nullable=True, comment="REMINDER_STATES; null: none"),
+    Column("email_state", String(20), nullable=True, comment="REMINDER_STATES; null: none"),
+    Column("attempts", Integer, nullable=False, default=0, comment="output runs tried so far"),
+    Column("last_error", Text, nullable=True, comment="the last output failure, as one line"),
+    _created(),
+    _updated(),
+    UniqueConstraint("connection_id", "source_id", "step"),
+    Index(None, "fired_on"),
+    comment="A reminder step fired for an invoice: once per document and step, whatever "
+    "crashes or reruns (the row is the decision; its outputs follow it).",
+)
+
+reminder_pauses = Table(
+    "reminder_pauses",
+    metadata,
+    _id(),
+    Column("connection_id", ForeignKey("connections.id"), nullable=False),
+    Column("source_id", String(200), nullable=False, comment="the source record's id"),
+    Column("number", String(200), nullable=False, comment="invoice number (BT-1)"),
+    Column("reason", String(20), nullable=False, comment="one of PAUSE_REASONS"),
+    Column("until", Date, nullable=True, comment="last day of the pause; null: until resumed"),
+    Column("note", Text, nullable=True, comment="what the credit manager wrote"),
+    _created(),
+    Column("resumed_at", UtcDateTime, nullable=True, comment="`reminders resume`; null: not yet"),
+    Index(None, "connection_id", "source_id"),
+    comment="A dispute, a promise to pay or a payment plan that pauses an invoice's reminders.",
+)
+
+credit_limits = Table(
+    "credit_limits",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id"), primary_key=True),
+    Column("party_id", String(200), primary_key=True, comment="the party's record id"),
+    Column("name", Text, nullable=False, comment="the party's name (BT-44 as a buyer)"),
+    Column(
+        "identifiers",
+        JsonDocument,
+        nullable=False,
+        comment="the party's debtor identifiers as 'kind:value' (kvk:..., vat:...)",
+    ),
+    Column("amount", Money, nullable=False, comment="the credit limit the source gives"),
+    Column("currency", String(3), nullable=False, comment="the limit's currency"),
+    _updated(),
+    comment="Credit limits pulled from a source (Tryton's credit_limit_amount), per "
+    "connection and party; a limit in the settings file wins over them (revision 0009).",
 )

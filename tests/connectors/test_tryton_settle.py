@@ -12,30 +12,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
-from tryton.open_invoices import add_write_off_method, open_invoices_template
-from tryton.server import run_server
+from tryton.open_invoices import (
+    CN_1,
+    INV_4,
+    INV_5,
+    INV_6,
+    INV_7,
+    add_write_off_method,
+    open_invoices_tryton,
+)
 
 from connectors.base import DocumentRef, Payment
 from connectors.errors import RecordError
 from connectors.tryton import TrytonConnector
 from sync.payment_push import CreditTarget, PaymentLookup, ReversalTarget, WriteOffTarget
 
-INV_4 = DocumentRef(record_id="5", number="INV-4")
-INV_5 = DocumentRef(record_id="6", number="INV-5")
-INV_6 = DocumentRef(record_id="7", number="INV-6")
-INV_7 = DocumentRef(record_id="8", number="INV-7")
-CN_1 = DocumentRef(record_id="4", number="CN-1")
 PAID_ON = dt.date.today()
 RETURNED_ON = PAID_ON + dt.timedelta(days=3)
 
 
 @pytest.fixture
 def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonConnector]:
-    with run_server(open_invoices_template(tryton_template), tmp_path / "tryton") as server:
-        password = SecretStr(server.password)
-        with TrytonConnector(server.url, server.database, server.username, password) as conn:
-            yield conn
+    with open_invoices_tryton(tryton_template, tmp_path / "tryton") as conn:
+        yield conn
 
 
 def money(amount: str, reference: str, on: dt.date = PAID_ON) -> Payment:
@@ -145,6 +144,30 @@ def test_a_credit_note_covering_the_invoice_settles_both_without_money(
     tryton.apply_credit(CN_1, INV_6, money("353.41", "BANK-4"))
     assert state(tryton, INV_6) == ("paid", Decimal("0"))
     assert state(tryton, CN_1) == ("paid", Decimal("0"))
+
+
+def test_a_netting_cut_off_before_its_reconciliation_is_not_booked_until_finished(
+    tryton: TrytonConnector,
+) -> None:
+    """A crash between the credit note's line added to the invoice and the reconciliation
+    that settles both: asked after the crash, Tryton does not hold the netting yet (the
+    credit note is still open there), and pushing it again finishes it, adding nothing."""
+    covering = money("353.41", "BANK-4")
+    (note,) = tryton.rpc.read("account.invoice", [int(CN_1.record_id)], ("lines_to_pay",))
+    tryton.rpc.model(
+        "account.invoice",
+        "write",
+        [int(INV_6.record_id)],
+        {"payment_lines": [("add", note["lines_to_pay"])]},
+    )
+    assert state(tryton, CN_1) == ("posted", Decimal("-353.41"))
+    assert not tryton.credit_applied(CN_1, INV_6, covering)
+    tryton.apply_credit(CN_1, INV_6, covering)
+    assert tryton.credit_applied(CN_1, INV_6, covering)
+    assert state(tryton, INV_6) == ("paid", Decimal("0"))
+    assert state(tryton, CN_1) == ("paid", Decimal("0"))
+    (row,) = tryton.rpc.read("account.invoice", [int(INV_6.record_id)], ("payment_lines",))
+    assert row["payment_lines"] == note["lines_to_pay"]  # the one line, added once
 
 
 def test_part_of_a_credit_note_is_refused_naming_why(tryton: TrytonConnector) -> None:

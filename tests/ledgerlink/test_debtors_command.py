@@ -64,7 +64,7 @@ def test_json_joins_one_buyer_across_connections_and_keeps_the_sibling_apart(
     # 3 x 121.00 invoiced, one 121.00 credit note: 242.00 of a 300.00 limit.
     assert koffie["exposure"] == [
         {"currency": "EUR", "amount": "242.00", "limit": "300.00", "utilisation": "80.67",
-         "alert": "near"},
+         "alert": "near", "limit_source": "settings"},
     ]  # fmt: skip
     sibling = by_key["0106:11223344"]
     assert sibling["connections"] == ["erp"]

@@ -4,8 +4,7 @@ matched against documents in the store, the matches stored as events, confirm by
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,26 +13,21 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
-from model.document import Invoice
 from model.identifiers import rf
-from model.jsonio import to_data
 from reconcile.transaction import Counterparty, Transaction
 from sync.pipeline import connection_id
 from sync.reconciliation import open_items
-from sync.store import documents, matches, open_store, payment_pushes
+from sync.store import matches, open_store, payment_pushes
+from tests.support import reconcile_store
 from tests.support.camt_writer import camt053
-from tests.support.profile_documents import clean_invoice
+from tests.support.reconcile_store import invoice, store_document, write_config
 
+postgres_database = reconcile_store.postgres_database  # the fixtures
+store_url = reconcile_store.store_url
 runner = CliRunner()
 ACCOUNT = "NL91ABNA0417164300"
 PAYER = Counterparty(name="Koffiehuis Noord B.V.", iban="NL44RABO0123456789")
 DAY = date(2026, 12, 1)
-
-
-def _invoice(number: str, reference: str | None) -> Invoice:
-    doc = clean_invoice()
-    means = replace(doc.payment_means[0], remittance_info=reference)
-    return replace(doc, number=number, payment_means=(means,))
 
 
 def _store_documents(url: str) -> dict[str, Decimal]:
@@ -43,65 +37,16 @@ def _store_documents(url: str) -> dict[str, Decimal]:
         with store.begin() as conn:
             shop = connection_id(conn, "shop", "ubl-dir")
             for number, reference in (("2026-0001", rf.create("20260001")), ("2026-0002", None)):
-                invoice = _invoice(number, reference)
-                payable = invoice.totals.payable if invoice.totals else Decimal(0)
-                due[number] = payable
-                conn.execute(
-                    documents.insert().values(
-                        connection_id=shop,
-                        source_id=f"inbox/{number}.xml",
-                        number=number,
-                        kind="invoice",
-                        type_code="380",
-                        issue_date=invoice.issue_date,
-                        due_date=None,
-                        currency="EUR",
-                        payable_amount=payable,
-                        buyer_name="Koffiehuis Noord B.V.",
-                        profile="peppol-bis3",
-                        content_hash=number.ljust(64, "0"),
-                        model=to_data(invoice),
-                        ubl=b"<Invoice/>",
-                        validation_report=[],
-                        state="delivered",
-                        created_at=datetime.now(UTC),
-                        updated_at=datetime.now(UTC),
-                    )
-                )
+                doc = invoice(number, reference)
+                due[number] = doc.totals.payable if doc.totals else Decimal(0)
+                store_document(conn, shop, f"inbox/{number}.xml", doc)
     return due
-
-
-@pytest.fixture(scope="module")
-def postgres_database():  # type: ignore[no-untyped-def]
-    from support.postgres import missing_postgres, reachable, session_database
-
-    if why := reachable():
-        missing_postgres(why)
-    with session_database() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    from support.postgres import reset_schema
-
-    url: str = request.getfixturevalue("postgres_database")
-    reset_schema(url)
-    return url
 
 
 @pytest.fixture
 def setup(tmp_path: Path, store_url: str) -> tuple[Path, Path, dict[str, Decimal]]:
     due = _store_documents(store_url)
-    config = tmp_path / "ledgerlink.toml"
-    config.write_text(
-        f'[store]\nurl = "{store_url}"\n\n[connections.shop]\nconnector = "ubl-dir"\n'
-        f'path = "inbox"\naccounts = ["{ACCOUNT}"]\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "inbox").mkdir()
+    config = write_config(tmp_path, store_url, ACCOUNT)
     statement = tmp_path / "day.xml"
     bookings = [
         Transaction(

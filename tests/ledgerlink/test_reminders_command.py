@@ -334,7 +334,12 @@ def test_a_policy_file_extending_a_preset(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--on", "2026-12-07", "--policy", "nl-b2b"], 2, "store mode"),
+        (
+            ["--on", "2026-12-07", "--policy", "nl-b2b", "--store", "sqlite:///{inv}/none.db"],
+            2,
+            "does not exist",
+        ),
+        (["--statement", "{inv}/a.xml", "--on", "2026-12-07"], 2, "--statement needs --invoices"),
         (["--invoices", "{inv}", "--on", "7-12-2026", "--policy", "nl-b2b"], 2, "YYYY-MM-DD"),
         (
             ["--invoices", "{inv}", "--on", "2026-12-07", "--policy", "nl-b2b", "--format", "xml"],

@@ -1,7 +1,8 @@
 """Run a worker subprocess that pauses at a named kill point, and kill it there with SIGKILL.
 
-The worker (tests/support/outbox_worker.py, tests/sync/test_payment_push_kill9.py) reads
-``LEDGERLINK_KILL_POINT`` and, on reaching that point, creates the file named by
+The worker (tests/support/outbox_worker.py, tests/sync/test_payment_push_kill9.py,
+tests/sync/test_reconcile_tryton_kill9.py) reads ``LEDGERLINK_KILL_POINT`` (``NAME:COUNT``)
+and, on the COUNT-th pass of that point (:func:`kill_point_pause`), creates the file named by
 ``LEDGERLINK_KILL_MARKER`` and waits; this side sees the marker and kills it.
 """
 
@@ -12,10 +13,30 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def kill_point_pause() -> Callable[[str], None]:
+    """The worker's side: a function to call at each named point; at the COUNT-th pass of
+    ``LEDGERLINK_KILL_POINT=NAME:COUNT`` it writes the marker and sleeps (the test kills the
+    process there; the sleep only bounds a lost test). Without the variables it does nothing."""
+    point, _, count = os.environ.get("LEDGERLINK_KILL_POINT", "").partition(":")
+    marker = os.environ.get("LEDGERLINK_KILL_MARKER")
+    left = int(count or 1)
+
+    def pause(name: str) -> None:
+        nonlocal left
+        if name != point or not marker:
+            return
+        left -= 1
+        if left == 0:
+            Path(marker).write_text(name, encoding="utf-8")
+            time.sleep(120)
+
+    return pause
 
 
 def run_to_kill_point(
@@ -40,8 +61,8 @@ def run_to_kill_point(
                 worker.wait(timeout=wait)
                 return "killed"
             if worker.poll() is not None:
-                _, errors = worker.communicate(timeout=wait)
-                assert worker.returncode == 0, errors.decode()
+                output, errors = worker.communicate(timeout=wait)
+                assert worker.returncode == 0, (output + errors).decode()
                 return "done"
             time.sleep(0.01)
         raise AssertionError(f"the worker took more than {wait} s (point {point})")

@@ -12,36 +12,20 @@ checkpoint NAME: it writes PATH and sleeps, so the test can kill it right there.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 import sync.outbox
 from delivery.base import Channel
 from delivery.peppol_ap import PeppolApChannel
+from support.kill_points import kill_point_pause
 from support.outbox_doubles import FileChannel, NoteSource
 from sync.outbox import deliver
 from sync.store import open_store
 
 
 def _install_pause() -> None:
-    point, _, count = os.environ.get("LEDGERLINK_KILL_POINT", "").partition(":")
-    marker = os.environ.get("LEDGERLINK_KILL_MARKER")
-    if not point or not marker:
-        return
-    left = int(count or 1)
-
-    def pause(name: str) -> None:
-        nonlocal left
-        if name != point:
-            return
-        left -= 1
-        if left == 0:
-            Path(marker).write_text(name, encoding="utf-8")
-            time.sleep(120)  # the test kills us here; the sleep only bounds a lost test
-
-    sync.outbox.checkpoint = pause
+    sync.outbox.checkpoint = kill_point_pause()
 
 
 def main(argv: list[str]) -> int:

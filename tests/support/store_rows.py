@@ -38,6 +38,10 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
         "state": "delivered",
         "created_at": ROW_TIME,
         "updated_at": ROW_TIME,
+        "buyer_key": "0106:87654321",
+        "buyer_identifiers": ["kvk:87654321", "vat:NL987654321B01"],
+        "buyer_accounts": [],
+        "payment_reference": "RF18539007547034",
     }
     return {
         "connection_fences": [
@@ -223,6 +227,17 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "resolved_at": None,
             }
         ],
+        "credit_limits": [
+            {
+                "connection_id": 1,
+                "party_id": "42",
+                "name": "Café Ünïcode",
+                "identifiers": ["kvk:87654321", "vat:NL987654321B01"],
+                "amount": Decimal("12345678901234.5678"),
+                "currency": "EUR",
+                "updated_at": ROW_TIME,
+            }
+        ],
         "migrations": [
             {
                 "id": 1,
@@ -256,6 +271,44 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
                 "findings": None,
                 "document_id": 1,
                 "created_at": ROW_TIME,
+            }
+        ],
+        "reminders": [
+            {
+                "id": 1,
+                "connection_id": 1,
+                "source_id": "inbox/a.xml",
+                "document_id": 1,
+                "number": "INV-2026-001",
+                "step": "veertiendagenbrief",
+                "step_type": "fourteen_day_letter",
+                "policy": "nl-b2c",
+                "fired_on": date(2026, 4, 13),
+                "days_overdue": 14,
+                "currency": "EUR",
+                "open": Decimal("12345678901234.5678"),
+                "costs": Decimal("6775.0000"),
+                "interest": Decimal("0.0001"),
+                "details": {"letter": {"last_day_to_pay": "2026-04-29"}, "debtor_name": "Crème"},
+                "webhook_state": "sent",
+                "email_state": None,
+                "attempts": 1,
+                "last_error": None,
+                "created_at": ROW_TIME,
+                "updated_at": ROW_TIME,
+            }
+        ],
+        "reminder_pauses": [
+            {
+                "id": 1,
+                "connection_id": 1,
+                "source_id": "inbox/a.xml",
+                "number": "INV-2026-001",
+                "reason": "promise",
+                "until": date(2026, 5, 1),
+                "note": "belt op maandag: betaalt vóór 1 mei",
+                "created_at": ROW_TIME,
+                "resumed_at": None,
             }
         ],
     }

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import random
 import sys
-import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -122,26 +121,14 @@ def test_kill_9_at_random_points_books_each_payment_once(store_url: str, tmp_pat
 
 
 def _worker(url: str, source: str) -> int:
+    from support.kill_points import kill_point_pause
     from support.payment_ledger import AskableLedger
 
     import sync.payment_push
     from sync.payment_push import push_payments
     from sync.store import open_store
 
-    point, _, count = os.environ.get("LEDGERLINK_KILL_POINT", "").partition(":")
-    marker = os.environ.get("LEDGERLINK_KILL_MARKER")
-    left = int(count or 1)
-
-    def pause(name: str) -> None:
-        nonlocal left
-        if name != point or not marker:
-            return
-        left -= 1
-        if left == 0:
-            Path(marker).write_text(name, encoding="utf-8")
-            time.sleep(120)  # the test kills us here
-
-    sync.payment_push.checkpoint = pause
+    sync.payment_push.checkpoint = kill_point_pause()
     with open_store(url) as store:
         push_payments(store, {"shop": AskableLedger(Path(source))})
     return 0

@@ -154,17 +154,7 @@ def moves_by_reference(server: TrytonServer) -> dict[str, int]:
     return counts
 
 
-def open_in_tryton_terms(
-    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]], ours: dict[str, Decimal]
-) -> dict[str, tuple[Decimal, Decimal]]:
-    """Per document, (our open amount less what Tryton had booked before ledgerlink was
-    connected, Tryton's amount_to_pay as a positive open amount): the two must agree."""
-    compared = {}
-    for number, row in after.items():
-        theirs = row["amount_to_pay"]
-        if row["total_amount"] < 0:  # a credit note: Tryton's is negative, ours what is left
-            theirs = -theirs
-        first = before[number]  # paid in Tryton before ledgerlink was connected: not ours
-        earlier = first["total_amount"] - first["amount_to_pay"] if first["total_amount"] > 0 else 0
-        compared[number] = (ours.get(number, Decimal(0)) - earlier, theirs)
-    return compared
+def open_in_tryton(invoices: dict[str, dict[str, Any]]) -> dict[str, Decimal]:
+    """Per document (of :func:`tryton_invoices`), Tryton's ``amount_to_pay`` as the store's
+    open amount: positive for a credit note too (Tryton's is negative), 0 once paid."""
+    return {number: abs(Decimal(row["amount_to_pay"])) for number, row in invoices.items()}
