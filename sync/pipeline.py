@@ -83,7 +83,7 @@ from sync.validation import INLINE, Draft, Pending, Stager, Validator
 
 if TYPE_CHECKING:
     from connectors.base import Connector
-    from delivery.base import Channel
+    from delivery.base import Channel, Envelope
     from model.findings import Finding
     from sync.control import RunControl
     from sync.outcome import DeliverySummary
@@ -384,8 +384,9 @@ def sync_connection(
                 control.fence(conn)
         summary.pulled += len(page.records)
         statistics.add(len(jobs))
+        queued, recorder.queued = recorder.queued, {}
         if deliver and channels:
-            _send_page(store, name, channels, summary)
+            _send_page(store, name, channels, summary, queued)
 
     try:
         start = _pull_from(stored, lookback)
@@ -468,13 +469,22 @@ def _stagers(channels: Sequence[Channel]) -> tuple[Stager, ...]:
     return tuple(found)
 
 
-def _send_page(store: Store, name: str, channels: Sequence[Channel], summary: CycleSummary) -> None:
-    """Send what the page just recorded queued (:func:`sync.outbox.send_due`); with a
-    validation pool the next page is validated meanwhile. The cycle's
+def _send_page(
+    store: Store,
+    name: str,
+    channels: Sequence[Channel],
+    summary: CycleSummary,
+    queued: Mapping[int, Envelope],
+) -> None:
+    """Send what the page just recorded queued (:func:`sync.outbox.send_due`, with the
+    envelopes the recorder made as it queued them: none is read back from the store); with
+    a validation pool the next page is validated meanwhile. The cycle's
     :func:`deliver_queued` recovers, sends what is left, polls and pushes."""
     from sync.outbox import send_due
 
-    done = send_due(store, connection=name, channels={each.name: each for each in channels})
+    done = send_due(
+        store, connection=name, channels={each.name: each for each in channels}, known=queued
+    )
     summary.delivered += done.delivered
     summary.failed += done.failed
     # a row whose channel is not configured is reported by every page's run: once is enough

@@ -110,6 +110,9 @@ class Recorder:
         self.connection = connection
         self.channels = channels
         self.summary = summary
+        self.queued: dict[int, Envelope] = {}
+        """The envelopes of the documents this recorder queued, by document id, until the
+        caller takes them (:func:`sync.outbox.send_due`'s ``known``) and clears them."""
         self._page_seen: set[str] | None = None
         self._page_known: set[str] | None = None
 
@@ -226,6 +229,9 @@ class Recorder:
         done = enqueue_batch(
             conn, items, connection=self.name, channels=self.channels, states=states
         )
+        for item, what in zip(items, done, strict=True):
+            if what == "queued":
+                self.queued[item.document_id] = item.envelope
         self.summary.queued += done.count("queued")
         self.summary.failed += done.count("no-channel")
 
