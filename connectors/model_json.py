@@ -72,7 +72,7 @@ class ModelJsonSource(OneFilePerDocument):
         kept = self._kept_for(record)
         if kept is None:
             return None
-        return DetachedDocument(record, kept[0], kept[1], self._root, self._max_bytes)
+        return DetachedDocument(record, kept[0], kept[1], str(self._root), self._max_bytes)
 
     def _listed(self, record_id: str, path: str, status: os.stat_result) -> dict[str, str]:
         """The summary of the file, read once: what parses as :mod:`model.jsonio` reads it
@@ -101,13 +101,13 @@ class DetachedDocument:
     record: Record
     path: str
     data: Any
-    root: Path
+    root: str
     max_bytes: int
 
     def document(self) -> Invoice:
         """The invoice or credit note (BG-0), as :meth:`ModelJsonSource.document` gives it;
         a RecordError the same."""
-        return _document(self.record, (self.path, self.data), self.root, self.max_bytes)
+        return _document(self.record, (self.path, self.data), Path(self.root), self.max_bytes)
 
 
 def _document(record: Record, kept: tuple[str, Any] | None, root: Path, max_bytes: int) -> Invoice:

@@ -49,7 +49,7 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, cast
 
 from sync.documents import (
     Detached,
@@ -261,8 +261,6 @@ def _compact_pickling() -> None:
     findings) the other, pickled as (class, field values): a third less work each way than
     the default protocol for slotted dataclasses, the same objects on the other side.
     Registered with multiprocessing's pickler only (the pool's messages), once per process."""
-    from multiprocessing.reduction import ForkingPickler
-
     import model.document
     import model.findings
 
@@ -276,7 +274,21 @@ def _compact_pickling() -> None:
             and dataclasses.is_dataclass(value)
             and "__slots__" in value.__dict__
         ]
-    for cls in classes:
+    from connectors.base import Record
+
+    for cls in [*classes, Record]:
+        _compactly(cls)
+
+
+@functools.cache
+def _compactly(cls: type[Any]) -> None:
+    """``cls``, a slotted dataclass, pickled as (class, field values) through
+    multiprocessing's pickler from now on (once per class; another class is left as it is):
+    the models and answers (:func:`_compact_pickling`), and a source's
+    :class:`~sync.documents.Detached` mappings with their records."""
+    from multiprocessing.reduction import ForkingPickler
+
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__:
         ForkingPickler.register(cls, _reducer(cls))
 
 
@@ -436,10 +448,14 @@ class ValidationPool:
         :class:`Pending` per draft, in order (:meth:`Pending.result` waits for it). A
         document whose hash is in ``known`` is written and hashed, not validated; a valid
         one is staged by each of ``stagers`` in its worker (:func:`stage`)."""
+        from model import Invoice
+
         if not drafts:
             return []
         sent = frozenset(known)
         staging = tuple(stagers)
+        for kind in {type(mapping) for mapping, _ in drafts if not isinstance(mapping, Invoice)}:
+            _compactly(cast(type, kind))  # a detached mapping's class (the models' are registered)
         size = max(1, min(CHUNK, -(-len(drafts) // (2 * self.workers))))
         pending: list[Pending] = []
         for start in range(0, len(drafts), size):

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,20 @@ class Poison(Invoice):
 
     def __reduce__(self) -> tuple[object, tuple[int]]:
         return (os._exit, (70,))
+
+
+@contextmanager
+def mode_store(store_url: str, tmp_path: Path, mode: str) -> Iterator[Store]:
+    """The store of one mode of a comparison: a SQLite file of its own for ``here``, the
+    test's store for the pool."""
+    store = open_store(
+        store_url if mode == "pool" else f"sqlite:///{tmp_path / 'here.db'}", create=True
+    )
+    try:
+        store.ensure()
+        yield store
+    finally:
+        store.close()
 
 
 def test_the_pool_writes_and_finds_what_this_process_does(pool: ValidationPool) -> None:
@@ -172,11 +187,7 @@ def test_a_cycle_with_the_pool_gives_what_a_cycle_in_this_process_gives(
             .replace(b"<cbc:InvoiceTypeCode>380", b"<cbc:InvoiceTypeCode>999", 1)
             .replace(b"<cbc:ID>", b"<cbc:ID>X", 1)
         )
-        store: Store = open_store(
-            store_url if mode == "pool" else f"sqlite:///{tmp_path / 'here.db'}", create=True
-        )
-        try:
-            store.ensure()
+        with mode_store(store_url, tmp_path, mode) as store:
             summary = pipeline.sync_connection(
                 store,
                 name="shop",
@@ -195,8 +206,6 @@ def test_a_cycle_with_the_pool_gives_what_a_cycle_in_this_process_gives(
                     )
                     for row in conn.execute(select(documents))
                 )
-        finally:
-            store.close()
         delivered = sorted(path.name for path in archive.glob("*.xml"))
         # the pool's workers staged each valid document's file; each send took its own
         assert [path.name for path in archive.glob(".*") if path.name != ".ledgerlink"] == []
@@ -272,11 +281,7 @@ def test_a_pool_maps_model_json_records_in_its_workers_with_the_same_outcome(
         if mode == "pool":  # which records are mapped here, not in the pool's workers
             monkeypatch.setattr(pipeline, "map_record", mapped_here(here, pipeline.map_record))
         inbox = _model_json_inbox(tmp_path / mode / "inbox")
-        store: Store = open_store(
-            store_url if mode == "pool" else f"sqlite:///{tmp_path / 'here.db'}", create=True
-        )
-        try:
-            store.ensure()
+        with mode_store(store_url, tmp_path, mode) as store:
             summary = pipeline.sync_connection(
                 store,
                 name="export",
@@ -300,8 +305,6 @@ def test_a_pool_maps_model_json_records_in_its_workers_with_the_same_outcome(
                     )
                     for row in conn.execute(select(quarantine))
                 )
-        finally:
-            store.close()
         counts = (summary.pulled, summary.delivered, summary.held, summary.queued)
         outcomes.append((counts, stored, held))
     assert outcomes[0] == outcomes[1]
