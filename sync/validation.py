@@ -41,16 +41,14 @@ Workers ignore Ctrl-C: this process decides, and :meth:`ValidationPool.close` st
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import operator
 import signal
 import threading
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, cast
 
+from sync.compact_pickling import compact_pickling, compactly
 from sync.documents import (
     Detached,
     Header,
@@ -223,73 +221,9 @@ INLINE: Final = Inline()
 
 def _worker_started() -> None:
     """In each worker: Ctrl-C is for the process that owns the pool; the answers' model
-    classes pickled compactly (:func:`_compact_pickling`)."""
+    classes pickled compactly (:func:`sync.compact_pickling.compact_pickling`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _compact_pickling()
-
-
-def _rebuilt(cls: type[Any], values: tuple[Any, ...]) -> Any:
-    """An instance of the model's frozen slotted dataclass ``cls`` with ``values`` in its
-    fields' order, stored through the slot descriptors (what unpickling does, without the
-    per-object state dictionary of the default protocol)."""
-    setters = _SETTERS.get(cls)
-    if setters is None:
-        setters = _SETTERS[cls] = tuple(
-            cls.__dict__[field.name].__set__ for field in dataclasses.fields(cls)
-        )
-    made = object.__new__(cls)
-    for store, value in zip(setters, values, strict=True):
-        store(made, value)
-    return made
-
-
-_SETTERS: Final[dict[type[Any], tuple[Callable[[Any, Any], None], ...]]] = {}
-"""Each class's slot descriptors' setters, in its fields' order (made on first use)."""
-
-
-def _reducer(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
-    getter = operator.attrgetter(*(field.name for field in dataclasses.fields(cls)))
-    if len(dataclasses.fields(cls)) == 1:
-        return lambda value: (_rebuilt, (cls, (getter(value),)))
-    return lambda value: (_rebuilt, (cls, getter(value)))
-
-
-@functools.cache
-def _compact_pickling() -> None:
-    """What crosses the pool boundary, the models (BG-0 and its parts) one way and the
-    answers (:class:`~sync.documents.Written`, :class:`~sync.documents.Refused`, their
-    findings) the other, pickled as (class, field values): a third less work each way than
-    the default protocol for slotted dataclasses, the same objects on the other side.
-    Registered with multiprocessing's pickler only (the pool's messages), once per process."""
-    import model.document
-    import model.findings
-
-    classes: list[type[Any]] = [Written, Refused, Held, Header]
-    for module in (model.document, model.findings):
-        classes += [
-            value
-            for value in vars(module).values()
-            if isinstance(value, type)
-            and value.__module__ == module.__name__
-            and dataclasses.is_dataclass(value)
-            and "__slots__" in value.__dict__
-        ]
-    from connectors.base import Record
-
-    for cls in [*classes, Record]:
-        _compactly(cls)
-
-
-@functools.cache
-def _compactly(cls: type[Any]) -> None:
-    """``cls``, a slotted dataclass, pickled as (class, field values) through
-    multiprocessing's pickler from now on (once per class; another class is left as it is):
-    the models and answers (:func:`_compact_pickling`), and a source's
-    :class:`~sync.documents.Detached` mappings with their records."""
-    from multiprocessing.reduction import ForkingPickler
-
-    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__:
-        ForkingPickler.register(cls, _reducer(cls))
+    compact_pickling()
 
 
 _PROBE: Final = b"<probe/>"
@@ -303,7 +237,7 @@ two chunks per worker): one message each way per chunk, not per document."""
 def _executor(workers: int) -> ProcessPoolExecutor:
     import multiprocessing
 
-    _compact_pickling()
+    compact_pickling()
 
     return ProcessPoolExecutor(
         max_workers=workers,
@@ -455,7 +389,7 @@ class ValidationPool:
         sent = frozenset(known)
         staging = tuple(stagers)
         for kind in {type(mapping) for mapping, _ in drafts if not isinstance(mapping, Invoice)}:
-            _compactly(cast(type, kind))  # a detached mapping's class (the models' are registered)
+            compactly(cast(type, kind))  # a detached mapping's class (the models' are registered)
         size = max(1, min(CHUNK, -(-len(drafts) // (2 * self.workers))))
         pending: list[Pending] = []
         for start in range(0, len(drafts), size):

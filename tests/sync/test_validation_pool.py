@@ -221,9 +221,9 @@ def test_what_crosses_the_pool_boundary_comes_back_the_same_in_its_compact_form(
     from multiprocessing.reduction import ForkingPickler
 
     from model.findings import Finding
-    from sync.validation import _compact_pickling
+    from sync.compact_pickling import compact_pickling
 
-    _compact_pickling()
+    compact_pickling()
     invoice = parsed((FIXTURES / XML[1]).read_bytes())
     finding = Finding(rule="BR-01", layer="schematron", message="m", hint="h", line=3)
     answers = [
@@ -233,7 +233,7 @@ def test_what_crosses_the_pool_boundary_comes_back_the_same_in_its_compact_form(
     ]
     for sent in answers:
         data = bytes(ForkingPickler.dumps(sent))
-        assert b"_rebuilt" in data  # the compact form, not the default protocol's
+        assert b"compact_pickling" in data  # the compact form, not the default protocol's
         copy = pickle.loads(data)
         assert copy == sent and type(copy) is type(sent)
     copy = pickle.loads(bytes(ForkingPickler.dumps(invoice)))
