@@ -26,10 +26,13 @@ from __future__ import annotations
 import codecs
 import json
 import os
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors._file_source import DEFAULT_MAX_BYTES, OneFilePerDocument, file_source_type
+from connectors._files import file_of, read_limited
 from connectors._files import read_within as _read_within
 from connectors.base import Record
 from connectors.errors import RecordError
@@ -37,7 +40,7 @@ from connectors.errors import RecordError
 if TYPE_CHECKING:  # the model loads only when documents are asked for
     from model import Invoice
 
-__all__ = ["CONNECTOR", "DEFAULT_MAX_BYTES", "ModelJsonSource"]
+__all__ = ["CONNECTOR", "DEFAULT_MAX_BYTES", "DetachedDocument", "ModelJsonSource"]
 
 SUFFIX = ".json"
 _SUMMARY_FIELDS = (
@@ -59,20 +62,17 @@ class ModelJsonSource(OneFilePerDocument):
 
         Raises RecordError with the file, line and field path of the first problem.
         """
-        from model.jsonio import JsonModelError, from_data, loads
+        return _document(record, self._kept_for(record), self._root, self._max_bytes)
 
+    def detached(self, record: Record) -> DetachedDocument | None:
+        """What maps ``record`` in another process (a validation pool's worker): the data
+        the listing read and parsed, and where to read the file again for an error's line;
+        :meth:`document` there gives what it gives here. None when nothing is kept for the
+        record (its file changed since it was listed): :meth:`document` reads it here."""
         kept = self._kept_for(record)
-        if kept is not None:
-            path_text, data = kept
-            try:
-                return from_data(data, source=path_text)
-            except JsonModelError:
-                pass  # read again below, for the error with its line
-        path, raw = self._read(record)
-        try:
-            return loads(_text(raw, str(path)), source=str(path))
-        except JsonModelError as failure:
-            raise RecordError(record.id, str(failure)) from None
+        if kept is None:
+            return None
+        return DetachedDocument(record, kept[0], kept[1], str(self._root), self._max_bytes)
 
     def _listed(self, record_id: str, path: str, status: os.stat_result) -> dict[str, str]:
         """The summary of the file, read once: what parses as :mod:`model.jsonio` reads it
@@ -90,6 +90,43 @@ class ModelJsonSource(OneFilePerDocument):
             return _summary_of(_lenient(raw))
         self._keep(record_id, path, status, data)
         return _summary_of(data)
+
+
+@dataclass(frozen=True, slots=True)
+class DetachedDocument:
+    """A record's document to map in another process (:meth:`ModelJsonSource.detached`):
+    the record, the file's path and data as the listing parsed them, the source's folder
+    and ``max_bytes``; picklable."""
+
+    record: Record
+    path: str
+    data: Any
+    root: str
+    max_bytes: int
+
+    def document(self) -> Invoice:
+        """The invoice or credit note (BG-0), as :meth:`ModelJsonSource.document` gives it;
+        a RecordError the same."""
+        return _document(self.record, (self.path, self.data), Path(self.root), self.max_bytes)
+
+
+def _document(record: Record, kept: tuple[str, Any] | None, root: Path, max_bytes: int) -> Invoice:
+    """The document of ``record`` from the data kept by the listing, else (or for an error
+    with its line) from its file read again."""
+    from model.jsonio import JsonModelError, from_data, loads
+
+    if kept is not None:
+        path_text, data = kept
+        try:
+            return from_data(data, source=path_text)
+        except JsonModelError:
+            pass  # read again below, for the error with its line
+    path = file_of(root, record, SUFFIX)
+    raw = read_limited(path, record.id, max_bytes)
+    try:
+        return loads(_text(raw, str(path)), source=str(path))
+    except JsonModelError as failure:
+        raise RecordError(record.id, str(failure)) from None
 
 
 def _text(data: bytes, source: str) -> str:

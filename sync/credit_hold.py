@@ -199,7 +199,7 @@ def _pull_limits(store: Store, connector: Connector, recorder: Recorder) -> None
 def _release(store: Store, recorder: Recorder) -> None:
     """Queue the connection's held invoices that fit their debtor's limit now."""
     from model.jsonio import from_data
-    from sync.documents import Built
+    from sync.documents import Built, Header
     from sync.events import Change, record_events
 
     gate = recorder.hold
@@ -233,7 +233,13 @@ def _release(store: Store, recorder: Recorder) -> None:
         for row in rows:
             if row.id in fits:
                 document = from_data(row.model, source=f"document {fits[row.id].number}")
-                built = Built(document, bytes(row.ubl), row.content_hash, row.profile)
+                built = Built(
+                    Header.of(document),
+                    bytes(row.ubl),
+                    row.content_hash,
+                    row.profile,
+                    held=document,
+                )
                 recorder.enqueue(conn, row.id, row.source_id, built)
 
 

@@ -7,7 +7,11 @@ model as UBL, hashes the bytes (:func:`sync.store.keys.content_hash`: the writer
 deterministic, so the hash is the invoice as issued) and runs the official validation on
 them, unless the hash is one the store holds already. It takes the model, not the record, so
 it runs wherever the model can be sent: in this process, or in a worker of a
-:class:`sync.validation.ValidationPool` (the model's dataclasses pickle). :func:`build` maps
+:class:`sync.validation.ValidationPool` (the model's dataclasses pickle). A source that
+lets its records be mapped elsewhere (:class:`DetachingSource`) gives a :class:`Detached`
+mapping instead, which :func:`map_written` maps, writes and validates in the worker; the
+answer then carries the document's :class:`Header` and its model as JSON text, and
+:attr:`Built.document` reads the model from that text only when asked. :func:`build` maps
 and writes in this process without validating (migrations); :func:`validate` validates. Each
 step that refuses the record says so as findings (:class:`model.findings.Finding`):
 
@@ -21,7 +25,7 @@ step that refuses the record says so as findings (:class:`model.findings.Finding
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, cast, get_args, runtime_checkable
 
@@ -30,12 +34,19 @@ from connectors.errors import RecordError
 from sync.store.keys import content_hash
 
 if TYPE_CHECKING:
+    from datetime import date
+    from decimal import Decimal
+
     from model import Invoice
+    from model.document import DocumentKind, Identifier
     from model.findings import Finding, Layer
     from ubl import ParseResult
 
 __all__ = [
     "Built",
+    "Detached",
+    "DetachingSource",
+    "Header",
     "Held",
     "Mapped",
     "ParsingSource",
@@ -44,8 +55,12 @@ __all__ = [
     "as_finding",
     "build",
     "built",
+    "built_detached",
     "held_findings",
+    "map_detached",
     "map_record",
+    "map_written",
+    "model_text",
     "record_data",
     "record_from",
     "validate",
@@ -61,19 +76,141 @@ class ParsingSource(Protocol):
     def parsed(self, record: Record) -> ParseResult: ...
 
 
+class Detached(Protocol):
+    """A record's mapping that runs in another process (a worker of
+    :class:`sync.validation.ValidationPool`): picklable, and :meth:`document` gives there
+    what the source's own :meth:`~connectors.base.DocumentSource.document` gives here."""
+
+    def document(self) -> Invoice:
+        """The invoice or credit note (BG-0); a RecordError when it cannot be mapped."""
+        ...
+
+
+@runtime_checkable
+class DetachingSource(Protocol):
+    """A source whose records can be mapped in another process
+    (:class:`connectors.model_json.ModelJsonSource`)."""
+
+    def detached(self, record: Record) -> Detached | None:
+        """The mapping of ``record`` to run elsewhere, or None to map it here."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What the store's ``documents`` row and the outbox's envelope take of a document,
+    made where the document is written (a pool's worker sends these, not the model)."""
+
+    number: str
+    """Invoice number (BT-1)."""
+    kind: DocumentKind
+    """Invoice or credit note (the UBL document type)."""
+    type_code: str
+    """Invoice type code (BT-3)."""
+    issue_date: date
+    """Invoice issue date (BT-2)."""
+    due_date: date | None
+    """Payment due date (BT-9)."""
+    currency: str
+    """Invoice currency code (BT-5)."""
+    payable: Decimal
+    """Amount due for payment (BT-115)."""
+    buyer_name: str
+    """Buyer name (BT-44)."""
+    buyer_endpoint: Identifier | None
+    """Buyer electronic address (BT-49)."""
+    buyer_email: str | None
+    """Buyer contact e-mail address (BT-58)."""
+    seller_endpoint: Identifier | None
+    """Seller electronic address (BT-34)."""
+    buyer_key: str
+    """The buyer's debtor key (:func:`reconcile.open_items.debtor_key` of BG-7)."""
+    buyer_identifiers: tuple[str, ...]
+    """The buyer's identifiers as ``kind:value`` (:func:`reconcile.debtors.identifiers_of`)."""
+    buyer_accounts: tuple[str, ...]
+    """The IBANs the buyer pays from by direct debit (BT-91), compact."""
+    payment_reference: str | None
+    """The first remittance information (BT-83), compact."""
+
+    @classmethod
+    def of(cls, document: Invoice) -> Header:
+        """The header of ``document`` (BG-0)."""
+        contact = document.buyer.contact
+        return cls(
+            document.number,
+            document.kind,
+            document.type_code,
+            document.issue_date,
+            document.due_date,
+            document.currency,
+            document.totals.payable,
+            document.buyer.name,
+            document.buyer.endpoint,
+            contact.email if contact else None,
+            document.seller.endpoint,
+            **_receivable_columns(document),
+        )
+
+
+def _receivable_columns(document: Invoice) -> dict[str, Any]:
+    """The ``documents`` columns receivables read instead of the model (revision 0008),
+    made where the header is: :func:`sync.receivables.buyer_columns`."""
+    from sync.receivables import buyer_columns
+
+    columns = buyer_columns(document)
+    return {
+        "buyer_key": columns["buyer_key"],
+        "buyer_identifiers": tuple(columns["buyer_identifiers"]),
+        "buyer_accounts": tuple(columns["buyer_accounts"]),
+        "payment_reference": columns["payment_reference"],
+    }
+
+
+def model_text(document: Invoice) -> str:
+    """``document`` as the JSON text of ``documents.model`` (:func:`model.jsonio.to_data`)."""
+    import json
+
+    from model.jsonio import to_data
+
+    return json.dumps(to_data(document))
+
+
 @dataclass(frozen=True, slots=True)
 class Built:
-    """A record written as UBL: the model, the bytes, their hash, the profile asked for and
-    the parse report (None when the document was not read from UBL)."""
+    """A record written as UBL: its header, the bytes, their hash, the profile asked for,
+    the parse report (None when the document was not read from UBL), the model as JSON
+    text and the model itself (:attr:`document`, read from the text when the process that
+    wrote it kept it: a pool's worker)."""
 
-    document: Invoice
+    header: Header
     ubl: bytes
     content_hash: str
     profile: str
     parse_report: tuple[Finding, ...] | None = None
-    model: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
-    """The document as JSON data (:func:`model.jsonio.to_data`, for ``documents.model``)
-    when the writer made it already, else None (made when the row is written)."""
+    model: str | None = field(default=None, compare=False, repr=False)
+    """The document as JSON text (:func:`model_text`, for ``documents.model``) when the
+    writer made it already, else None (made when the row is written)."""
+    held: Invoice | None = field(default=None, compare=False, repr=False)
+    """The model (BG-0) when this process has it; else :attr:`document` reads it from
+    :attr:`model` on first use."""
+
+    @property
+    def document(self) -> Invoice:
+        """The invoice or credit note (BG-0)."""
+        if self.held is None:
+            import json
+
+            from model.jsonio import from_data
+
+            assert self.model is not None, "a document without its model holds its JSON text"
+            object.__setattr__(self, "held", from_data(json.loads(self.model)))
+        assert self.held is not None
+        return self.held
+
+    @property
+    def model_json(self) -> str:
+        """:attr:`model`, made now when the writer did not."""
+        return model_text(self.document) if self.model is None else self.model
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +235,13 @@ class Written:
     ubl: bytes
     content_hash: str
     findings: tuple[Finding, ...] = ()
-    model: Mapping[str, Any] | None = field(default=None, repr=False)
-    """The model as JSON data (:func:`model.jsonio.to_data`) for the store's
-    ``documents.model``, made beside the UBL (in the worker, with a pool); None when the
-    document was not validated (unchanged: no row is written for it)."""
+    model: str | None = field(default=None, repr=False)
+    """The model as JSON text (:func:`model_text`) for the store's ``documents.model``,
+    made beside the UBL (in the worker, with a pool); None when the document was not
+    validated (unchanged: no row is written for it) and not mapped where it was written."""
+    header: Header | None = field(default=None, compare=False, repr=False)
+    """The document's header, when the process that wrote it also mapped the record (a
+    :class:`Detached` mapping, :func:`map_written`); None when the caller holds the model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +336,51 @@ def write_validated(
 
     The writer's refusal is a :class:`Refused` without the document (the caller holds it:
     :func:`built`). The same model gives the same outcome in every process."""
-    from model.jsonio import to_data
     from sync.validation import findings_of
 
     written = write_hashed(document, writing)
     if isinstance(written, Refused) or written.content_hash in known:
         return written
-    return Written(written.ubl, written.content_hash, findings_of(written.ubl), to_data(document))
+    return Written(
+        written.ubl, written.content_hash, findings_of(written.ubl), model_text(document)
+    )
+
+
+def map_detached(detached: Detached, profile: str) -> Mapped | Held:
+    """A :class:`Detached` mapping run where it was sent, the profile chosen as
+    :func:`map_record` chooses it; :class:`Held` as :func:`map_record` holds a record."""
+    from ubl.profiles import for_built
+
+    try:
+        document = detached.document()
+    except RecordError as failure:
+        return Held(failure.reason, held_findings(failure))
+    return Mapped(document, for_built(profile, document), profile)
+
+
+def map_written(
+    detached: Detached, profile: str, known: Collection[str] = ()
+) -> Written | Refused | Held:
+    """A :class:`Detached` mapping run (:func:`map_detached`), then written and validated
+    as :func:`write_validated` does: the :class:`Written` with the document's
+    :class:`Header` (the caller has no model), the writer's :class:`Refused`, or the
+    record :class:`Held`."""
+    mapped = map_detached(detached, profile)
+    if isinstance(mapped, Held):
+        return mapped
+    written = write_validated(mapped.document, mapped.writing, known)
+    if isinstance(written, Refused):
+        return written
+    return replace(written, header=Header.of(mapped.document))
+
+
+def built_detached(written: Written | Refused, profile: str) -> Built | Refused:
+    """What a record mapped and written elsewhere (:func:`map_written`, under the setting
+    ``profile``) became: its :class:`Built` document, or the writer's :class:`Refused`."""
+    if isinstance(written, Refused):
+        return written
+    assert written.header is not None, "a detached mapping's answer holds its header"
+    return Built(written.header, written.ubl, written.content_hash, profile, None, written.model)
 
 
 def built(mapped: Mapped, written: Written | Refused) -> Built | Refused:
@@ -211,12 +389,13 @@ def built(mapped: Mapped, written: Written | Refused) -> Built | Refused:
     if isinstance(written, Refused):
         return replace(written, document=mapped.document)
     return Built(
-        mapped.document,
+        Header.of(mapped.document),
         written.ubl,
         written.content_hash,
         mapped.profile,
         mapped.parse_report,
         written.model,
+        mapped.document,
     )
 
 

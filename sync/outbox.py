@@ -65,7 +65,7 @@ from sync.store.schema import outbox
 
 if TYPE_CHECKING:
     from connectors.base import Connector
-    from delivery.base import Channel
+    from delivery.base import Channel, Envelope
     from sync.store import Store
 
 __all__ = [
@@ -130,6 +130,7 @@ def send_due(
     connection: str,
     channels: Mapping[str, Channel],
     budget: RetryBudget | None = None,
+    known: Mapping[int, Envelope] | None = None,
 ) -> DeliverySummary:
     """Step 2 of :func:`deliver` alone: send the queued rows of ``connection`` that are due.
 
@@ -137,12 +138,15 @@ def send_due(
     while a validation pool validates the next one (:mod:`sync.pipeline`); recovery,
     polling and the status push stay with the :func:`deliver` run that ends the cycle.
     The guarantees are the same: the rows are claimed, marked ``sending`` and committed
-    before their send, under the same row locks.
+    before their send, under the same row locks. ``known``: envelopes by document id that
+    the caller made as it queued the documents (:attr:`sync.recorder.Recorder.queued`),
+    the same as the store would give (:func:`sync.enqueue.envelopes`); only the rows of
+    other documents have theirs read from the store.
     """
     budget = budget or RetryBudget()
     summary = DeliverySummary()
     with RowLocks(store) as locks:
-        _send_queued(store, locks, connection, channels, budget, summary)
+        _send_queued(store, locks, connection, channels, budget, summary, known or {})
     return summary
 
 
@@ -153,7 +157,11 @@ sent (:func:`delivery.base.send_batch`) and recorded (one transaction) together.
 
 
 def _claim_batch(
-    store: Store, locks: RowLocks, connection: str, after: int
+    store: Store,
+    locks: RowLocks,
+    connection: str,
+    after: int,
+    known: Mapping[int, Envelope] | None = None,
 ) -> tuple[int, list[Claimed], bool] | None:
     """The next due queued rows with an id above ``after`` (at most :data:`_BATCH`, in id
     order): the highest id looked at, the rows of them this run now owns (no live worker
@@ -162,7 +170,8 @@ def _claim_batch(
 
     The rows stay ``queued``: :func:`_mark_sending` marks them before their send.
     Reading by id (keyset) keeps each query as cheap as the first, however many rows the
-    run has handled.
+    run has handled. ``known``: envelopes by document id the caller holds (see
+    :func:`send_due`); the others are read with the rows.
     """
     with store.begin() as conn:
         query = (
@@ -182,9 +191,12 @@ def _claim_batch(
         if not rows:
             return None
         owned = set(locks.take_all([row.id for row in rows]))
-        read = envelopes(conn, sorted(owned))
+        given = known or {}
+        read = envelopes(
+            conn, sorted(r.id for r in rows if r.id in owned and r.document_id not in given)
+        )
     claimed = [
-        Claimed(row.id, row.document_id, row.channel, read[row.id])
+        Claimed(row.id, row.document_id, row.channel, given.get(row.document_id) or read[row.id])
         for row in rows
         if row.id in owned
     ]
@@ -215,11 +227,12 @@ def _send_queued(
     channels: Mapping[str, Channel],
     budget: RetryBudget,
     summary: DeliverySummary,
+    known: Mapping[int, Envelope] | None = None,
 ) -> None:
     from delivery.base import can_ask
 
     after, more = 0, True
-    while more and (batch := _claim_batch(store, locks, connection, after)) is not None:
+    while more and (batch := _claim_batch(store, locks, connection, after, known)) is not None:
         after, claimed, more = batch  # a short batch was the last: no query to find none
         try:
             by_channel: dict[str, list[Claimed]] = {}

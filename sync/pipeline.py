@@ -39,8 +39,11 @@ look-back applies to every connector: what it reads again is skipped the same wa
 Each page's queued documents are sent right after its commit (:func:`sync.outbox.send_due`).
 With a :class:`~sync.validation.ValidationPool` the next page is pulled, built and handed
 to the pool's worker processes before a page is recorded, so validation runs beside the
-engine's own work (reading, recording, sending) instead of after it; every write, and
-the decision what a record is, stays in this process, in page order. The workers also
+engine's own work (reading, recording, sending) instead of after it; a source whose
+records can be mapped elsewhere (:class:`~sync.documents.DetachingSource`: model-JSON
+files) has them mapped there too, a record the workers cannot map held as it would be
+here. Every write, and the decision what a record is, stays in this process, in page
+order. The workers also
 write each valid document's file ahead for a channel that can take it so (the directory
 channel: a hidden, fsynced file, :mod:`delivery.directory_staging`): what the send does
 here, once the outbox row is ``sending``, is then a link and a folder fsync. After the pages,
@@ -54,7 +57,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from sqlalchemy import Connection, and_, select, update
 
@@ -63,22 +66,25 @@ from connectors.errors import ConnectorError
 from sync.credit_hold import CreditPolicy, credit_cycle
 from sync.documents import (
     Built,
+    Detached,
+    DetachingSource,
     Held,
     Mapped,
     ParsingSource,
     Refused,
     built,
+    built_detached,
     map_record,
     record_from,
 )
 from sync.recorder import DELIVERED_STATES, Job, Recorder
 from sync.store.schema import connections, cursors, documents, quarantine, tenants
 from sync.store.statistics import Statistics
-from sync.validation import INLINE, Pending, Stager, Validator
+from sync.validation import INLINE, Draft, Pending, Stager, Validator
 
 if TYPE_CHECKING:
     from connectors.base import Connector
-    from delivery.base import Channel
+    from delivery.base import Channel, Envelope
     from model.findings import Finding
     from sync.control import RunControl
     from sync.outcome import DeliverySummary
@@ -218,9 +224,27 @@ def _save_cursor(conn: Connection, connection: int, cursor: Cursor) -> None:
 # -- one page ----------------------------------------------------------------------------
 
 
-_Started = list[tuple[Record, Held | tuple[Mapped, Pending]]]
+_Started = list[tuple[Record, Held | tuple[Mapped | str, Pending]]]
 """A page handed to a validator: each record, what mapping it gave and, for a mapped one,
-its outcome to come."""
+its outcome to come; for one mapped by the validator (a detached mapping), the profile
+setting and its outcome to come (which may be :class:`Held`)."""
+
+
+def _mapping(
+    source: DocumentSource,
+    record: Record,
+    profile: str,
+    *,
+    parsing: bool,
+    detaching: bool,
+) -> Mapped | Held | Detached:
+    """``record`` mapped here (:func:`map_record`), or, when ``detaching`` and the source
+    offers it, its mapping to run where the document is written (a pool's worker)."""
+    if detaching:
+        job = cast(DetachingSource, source).detached(record)
+        if job is not None:
+            return job
+    return map_record(source, record, profile, parsing=parsing)
 
 
 def _start_jobs(
@@ -234,23 +258,39 @@ def _start_jobs(
     every: bool = False,
     stagers: Sequence[Stager] = (),
 ) -> _Started:
-    """Map a page here and hand its documents to ``validator`` to write, hash and validate
-    (:func:`_finish` takes their outcomes). A document whose hash the store holds for its
-    record is not validated again (validation is the cost; the recorder finds it
-    unchanged), unless ``every`` (a retry)."""
+    """Map a page and hand its documents to ``validator`` to write, hash and validate
+    (:func:`_finish` takes their outcomes). A pool maps the records of a source that lets
+    their mapping run elsewhere (:class:`~sync.documents.DetachingSource`) in its workers;
+    the others are mapped here. A document whose hash the store holds for its record is
+    not validated again (validation is the cost; the recorder finds it unchanged), unless
+    ``every`` (a retry)."""
     parsing = isinstance(source, ParsingSource)  # once per page, not per record
-    mapped = [(record, map_record(source, record, profile, parsing=parsing)) for record in records]
-    drafts = [(each.document, each.writing) for _, each in mapped if isinstance(each, Mapped)]
+    detaching = validator is not INLINE and not parsing and isinstance(source, DetachingSource)
+    mapped = [
+        (record, _mapping(source, record, profile, parsing=parsing, detaching=detaching))
+        for record in records
+    ]
+    drafts: list[Draft] = [
+        (each.document, each.writing) if isinstance(each, Mapped) else (each, profile)
+        for _, each in mapped
+        if not isinstance(each, Held)
+    ]
     known: set[str] = set()
     if drafts and not every:
-        ids = [record.id for record, each in mapped if isinstance(each, Mapped)]
+        ids = [record.id for record, each in mapped if not isinstance(each, Held)]
         with store.begin() as conn:
             known = recorder.hashes_of(conn, ids)
     outcomes = iter(validator.submit(drafts, known, stagers))
     return [
-        (record, (each, next(outcomes)) if isinstance(each, Mapped) else each)
+        (record, each if isinstance(each, Held) else (_taken(each, profile), next(outcomes)))
         for record, each in mapped
     ]
+
+
+def _taken(mapping: Mapped | Detached, profile: str) -> Mapped | str:
+    """What :func:`_finish` keeps of a record handed to the validator: its mapping, or for
+    one the validator maps the profile setting."""
+    return mapping if isinstance(mapping, Mapped) else profile
 
 
 def _finish(started: _Started) -> list[Job]:
@@ -262,8 +302,16 @@ def _finish(started: _Started) -> list[Job]:
             continue
         mapped, pending = entry
         written = pending.result()
+        if isinstance(written, Held):  # a detached mapping the connector could not map
+            jobs.append(Job(record, written))
+            continue
         report = () if isinstance(written, Refused) else written.findings
-        jobs.append(Job(record, built(mapped, written), report))
+        outcome = (
+            built(mapped, written)
+            if isinstance(mapped, Mapped)
+            else built_detached(written, mapped)
+        )
+        jobs.append(Job(record, outcome, report))
     return jobs
 
 
@@ -339,8 +387,9 @@ def sync_connection(
                 control.fence(conn)
         summary.pulled += len(page.records)
         statistics.add(len(jobs))
+        queued, recorder.queued = recorder.queued, {}
         if deliver and channels:
-            _send_page(store, name, channels, summary)
+            _send_page(store, name, channels, summary, queued)
 
     try:
         start = _pull_from(stored, lookback)
@@ -423,13 +472,22 @@ def _stagers(channels: Sequence[Channel]) -> tuple[Stager, ...]:
     return tuple(found)
 
 
-def _send_page(store: Store, name: str, channels: Sequence[Channel], summary: CycleSummary) -> None:
-    """Send what the page just recorded queued (:func:`sync.outbox.send_due`); with a
-    validation pool the next page is validated meanwhile. The cycle's
+def _send_page(
+    store: Store,
+    name: str,
+    channels: Sequence[Channel],
+    summary: CycleSummary,
+    queued: Mapping[int, Envelope],
+) -> None:
+    """Send what the page just recorded queued (:func:`sync.outbox.send_due`, with the
+    envelopes the recorder made as it queued them: none is read back from the store); with
+    a validation pool the next page is validated meanwhile. The cycle's
     :func:`deliver_queued` recovers, sends what is left, polls and pushes."""
     from sync.outbox import send_due
 
-    done = send_due(store, connection=name, channels={each.name: each for each in channels})
+    done = send_due(
+        store, connection=name, channels={each.name: each for each in channels}, known=queued
+    )
     summary.delivered += done.delivered
     summary.failed += done.failed
     # a row whose channel is not configured is reported by every page's run: once is enough

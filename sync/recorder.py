@@ -17,19 +17,21 @@ the one that also saves the stream's cursor (:mod:`sync.pipeline`):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Text, bindparam, cast, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from connectors.base import Record
 from sync.documents import Built, Held, Refused, record_data
 from sync.store.schema import documents, events, outbox, quarantine
 
 if TYPE_CHECKING:
-    from delivery.base import Channel
+    from delivery.base import Channel, Envelope
     from model import Invoice
     from model.findings import Finding
     from sync.pipeline import CycleSummary
@@ -48,10 +50,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-_INSERT_DOCUMENTS: Final = documents.insert().returning(
-    documents.c.id, sort_by_parameter_order=True
-)
-"""The ``documents`` rows of a page, in one statement: their ids in the order given."""
+@functools.cache
+def _insert_documents(dialect: str) -> Any:
+    """The ``documents`` rows of a page, in one statement: their ids in the order given.
+    ``model`` is bound as the JSON text the writer made (:attr:`Built.model`), as it is:
+    cast to ``JSONB`` on PostgreSQL, the text the JSON type stores on SQLite."""
+    text = bindparam("model_text", type_=Text())
+    model = cast(text, JSONB()) if dialect == "postgresql" else text
+    return (
+        documents.insert()
+        .values(model=model)
+        .returning(documents.c.id, sort_by_parameter_order=True)
+    )
 
 
 @dataclass(slots=True)
@@ -62,6 +72,26 @@ class Job:
     record: Record
     outcome: Built | Held | Refused
     report: tuple[Finding, ...] = ()
+
+
+def _envelope(connection: str, source_id: str, built: Built) -> Envelope:
+    """The envelope of ``built`` (:meth:`delivery.base.Envelope.for_invoice`, from the
+    document's header: the worker that wrote it sends no model)."""
+    from delivery.base import Envelope, safe_file_name
+    from sync.store.keys import idempotency_key
+
+    header = built.header
+    return Envelope(
+        idempotency_key=idempotency_key(connection, source_id, built.content_hash),
+        connection=connection,
+        number=header.number,
+        kind=header.kind,
+        ubl=built.ubl,
+        file_name=safe_file_name(header.number),
+        buyer_endpoint=header.buyer_endpoint,
+        buyer_email=header.buyer_email,
+        seller_endpoint=header.seller_endpoint,
+    )
 
 
 class Recorder:
@@ -80,6 +110,9 @@ class Recorder:
         self.connection = connection
         self.channels = channels
         self.summary = summary
+        self.queued: dict[int, Envelope] = {}
+        """The envelopes of the documents this recorder queued, by document id, until the
+        caller takes them (:func:`sync.outbox.send_due`'s ``known``) and clears them."""
         self._page_seen: set[str] | None = None
         self._page_known: set[str] | None = None
         self.hold: Callable[[Connection, Sequence[tuple[int, str, Built]]], Any] | None = None
@@ -183,9 +216,7 @@ class Recorder:
     ) -> None:
         """Queue ``documents_`` through the connection's channels; ``inserted``: their rows
         were just written by this recorder (state ``built``), so their states need no query."""
-        from delivery.base import Envelope
         from sync.enqueue import ToQueue, enqueue_batch
-        from sync.store.keys import idempotency_key
 
         if self.hold is not None and not (documents_ := self.hold(conn, documents_)):
             return
@@ -194,12 +225,7 @@ class Recorder:
                 document_id,
                 source_id,
                 built.content_hash,
-                Envelope.for_invoice(
-                    built.document,
-                    built.ubl,
-                    idempotency_key=idempotency_key(self.name, source_id, built.content_hash),
-                    connection=self.name,
-                ),
+                _envelope(self.name, source_id, built),
             )
             for document_id, source_id, built in documents_
         ]
@@ -207,6 +233,9 @@ class Recorder:
         done = enqueue_batch(
             conn, items, connection=self.name, channels=self.channels, states=states
         )
+        for item, what in zip(items, done, strict=True):
+            if what == "queued":
+                self.queued[item.document_id] = item.envelope
         self.summary.queued += done.count("queued")
         self.summary.failed += done.count("no-channel")
 
@@ -351,24 +380,21 @@ class Recorder:
     def _document_row(
         self, record: Record, built: Built, report: Sequence[Finding]
     ) -> dict[str, Any]:
-        from model.jsonio import to_data
-        from sync.receivables import buyer_columns
-
-        document = built.document
+        header = built.header
         return {
             "connection_id": self.connection,
             "source_id": record.id,
-            "number": document.number,
-            "kind": "credit-note" if document.kind.value == "credit_note" else "invoice",
-            "type_code": document.type_code,
-            "issue_date": document.issue_date,
-            "due_date": document.due_date,
-            "currency": document.currency,
-            "payable_amount": document.totals.payable,
-            "buyer_name": document.buyer.name,
+            "number": header.number,
+            "kind": "credit-note" if header.kind.value == "credit_note" else "invoice",
+            "type_code": header.type_code,
+            "issue_date": header.issue_date,
+            "due_date": header.due_date,
+            "currency": header.currency,
+            "payable_amount": header.payable,
+            "buyer_name": header.buyer_name,
             "profile": built.profile,
             "content_hash": built.content_hash,
-            "model": to_data(document) if built.model is None else built.model,
+            "model_text": built.model_json,
             "ubl": built.ubl,
             "validation_report": [finding.to_dict() for finding in report],
             "parse_report": (
@@ -377,7 +403,10 @@ class Recorder:
                 else [finding.to_dict() for finding in built.parse_report]
             ),
             "state": "built",
-            **buyer_columns(document),
+            "buyer_key": header.buyer_key,
+            "buyer_identifiers": list(header.buyer_identifiers),
+            "buyer_accounts": list(header.buyer_accounts),
+            "payment_reference": header.payment_reference,
         }
 
     def _insert(
@@ -386,7 +415,8 @@ class Recorder:
         """The ``documents`` rows of ``documents_`` (state ``built``), in one statement:
         their ids, in order. New documents of a page and a changed one alike."""
         rows = [self._document_row(record, built, report) for record, built, report in documents_]
-        return [int(each) for each in conn.execute(_INSERT_DOCUMENTS, rows).scalars()]
+        statement = _insert_documents(conn.dialect.name)
+        return [int(each) for each in conn.execute(statement, rows).scalars()]
 
     def _changed(self, conn: Connection, document_id: int, delivered: Any, new: Invoice) -> None:
         from model.jsonio import from_data

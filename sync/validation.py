@@ -3,13 +3,17 @@
 Writing a model as UBL, hashing it and validating it (XSD plus the official Schematron,
 through Saxon) is most of a cycle's time, and Saxon holds the GIL while it transforms, so a
 thread cannot run beside it. A :class:`ValidationPool` runs all three in worker processes
-instead: the cycle maps each record to the model in this process (it needs the connector),
-hands the models of a page to the pool (:meth:`~ValidationPool.submit`, as a few chunks, so
-the cost of sending them stays small) and goes on reading, recording and sending while the
-workers write and validate (:mod:`sync.pipeline` keeps a page ahead). Each answer is a
-:class:`~sync.documents.Written` (the UBL, its hash, the findings) or the writer's
-:class:`~sync.documents.Refused`, the same as in this process
-(:func:`sync.documents.write_validated` runs in both).
+instead: the cycle hands the drafts of a page to the pool (:meth:`~ValidationPool.submit`,
+as a few chunks, so the cost of sending them stays small) and goes on reading, recording and
+sending while the workers write and validate (:mod:`sync.pipeline` keeps a page ahead). A
+draft is a model the cycle mapped here, or, for a source that lets its records be mapped
+elsewhere (:class:`~sync.documents.DetachingSource`: model-JSON files), the record's
+:class:`~sync.documents.Detached` mapping, which the worker runs first. Each answer is a
+:class:`~sync.documents.Written` (the UBL, its hash, the findings, the model as JSON text;
+for a detached mapping the document's :class:`~sync.documents.Header`, not the model), the
+writer's :class:`~sync.documents.Refused`, or (a detached mapping) the record
+:class:`~sync.documents.Held`, the same as in this process (:func:`outcome_of` runs in
+both).
 
 The workers are started once and kept for the pool's life: each compiles the official
 stylesheets on its first document of a profile, never again, so a daemon pays the compile
@@ -37,17 +41,26 @@ Workers ignore Ctrl-C: this process decides, and :meth:`ValidationPool.close` st
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import operator
 import signal
 import threading
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, cast
 
-from sync.documents import Refused, Written, write_hashed, write_validated
+from sync.compact_pickling import compact_pickling, compactly
+from sync.documents import (
+    Detached,
+    Header,
+    Held,
+    Refused,
+    Written,
+    map_detached,
+    map_written,
+    model_text,
+    write_hashed,
+    write_validated,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -72,8 +85,14 @@ __all__ = [
 VALIDATOR_DIED: Final = "VALIDATOR-DIED"
 """The rule of the finding of a document that stopped a worker, twice."""
 
-Draft: TypeAlias = tuple["Invoice", str]
-"""A model (BG-0) and the profile to write it under (:attr:`sync.documents.Mapped.writing`)."""
+Draft: TypeAlias = tuple["Invoice | Detached", str]
+"""A model (BG-0) and the profile to write it under (:attr:`sync.documents.Mapped.writing`),
+or a record's :class:`~sync.documents.Detached` mapping and the profile setting (mapped
+where it is written: :func:`sync.documents.map_written`)."""
+
+Outcome: TypeAlias = Written | Refused | Held
+"""What a draft became: written (and validated), refused by the writer, or, for a detached
+mapping, held as the connector could not map the record."""
 
 
 class Stager(Protocol):
@@ -83,15 +102,16 @@ class Stager(Protocol):
     def stage(self, file_name: str, ubl: bytes, digest: str) -> bool: ...
 
 
-_Answer: TypeAlias = tuple[Written | Refused, float]
+_Answer: TypeAlias = tuple[Outcome, float]
 """A document's outcome and the seconds its writing and validation took in the worker."""
 
 
 class Pending(Protocol):
     """A document handed to a validator: its outcome when asked."""
 
-    def result(self) -> Written | Refused:
-        """The UBL, hash and findings, or the writer's refusal (waits for the worker)."""
+    def result(self) -> Outcome:
+        """The UBL, hash and findings, or the writer's refusal, or (a detached mapping) the
+        record held (waits for the worker)."""
         ...
 
     def cancel(self) -> None:
@@ -122,33 +142,49 @@ def findings_of(ubl: bytes) -> tuple[Finding, ...]:
     return tuple(as_finding(issue, "schematron") for issue in report.issues)
 
 
-def stage(document: Invoice, written: Written | Refused, stagers: Sequence[Stager]) -> None:
+def stage(number: str, written: Outcome, stagers: Sequence[Stager]) -> None:
     """A document that validated without a fatal finding, its file written ahead by each
     of ``stagers`` under its envelope's file name (:func:`delivery.base.safe_file_name` of
-    BT-1). Only a head start: the outbox still decides whether and when it is sent."""
+    ``number``, BT-1). Only a head start: the outbox still decides whether and when it is sent."""
     if not stagers or not isinstance(written, Written) or written.model is None:
         return  # refused, or not validated (a hash the store holds: unchanged)
     if any(finding.fatal for finding in written.findings):
         return
     from delivery.base import safe_file_name
 
-    name = safe_file_name(document.number)
+    name = safe_file_name(number)
     for stager in stagers:
         stager.stage(name, written.ubl, written.content_hash)
+
+
+def outcome_of(draft: Draft, known: Collection[str] = ()) -> Outcome:
+    """``draft`` written, hashed and validated (mapped first when it is a detached
+    mapping), in this process."""
+    from model import Invoice
+
+    document, writing = draft
+    if isinstance(document, Invoice):
+        return write_validated(document, writing, known)
+    return map_written(document, writing, known)
 
 
 def _work(
     drafts: Sequence[Draft], known: Collection[str], stagers: Sequence[Stager] = ()
 ) -> list[_Answer]:
-    """In a worker: each draft written, hashed, validated and staged (:func:`stage`), and
-    the seconds it took."""
+    """In a worker: each draft (mapped,) written, hashed, validated and staged
+    (:func:`stage`), and the seconds it took."""
     import time
 
+    from model import Invoice
+
     answers: list[_Answer] = []
-    for document, writing in drafts:
+    for draft in drafts:
         start = time.perf_counter()
-        outcome = write_validated(document, writing, known)
-        stage(document, outcome, stagers)
+        outcome = outcome_of(draft, known)
+        if isinstance(draft[0], Invoice):
+            stage(draft[0].number, outcome, stagers)
+        elif isinstance(outcome, Written) and outcome.header is not None:  # mapped here
+            stage(outcome.header.number, outcome, stagers)
         answers.append((outcome, time.perf_counter() - start))
     return answers
 
@@ -156,10 +192,10 @@ def _work(
 class _Done:
     __slots__ = ("_outcome",)
 
-    def __init__(self, outcome: Written | Refused) -> None:
+    def __init__(self, outcome: Outcome) -> None:
         self._outcome = outcome
 
-    def result(self) -> Written | Refused:
+    def result(self) -> Outcome:
         return self._outcome
 
     def cancel(self) -> None:
@@ -173,7 +209,7 @@ class Inline:
     def submit(
         self, drafts: Sequence[Draft], known: Collection[str] = (), stagers: Sequence[Stager] = ()
     ) -> list[Pending]:
-        return [_Done(write_validated(document, writing, known)) for document, writing in drafts]
+        return [_Done(outcome_of(draft, known)) for draft in drafts]
 
     def __repr__(self) -> str:
         return "INLINE"
@@ -185,61 +221,9 @@ INLINE: Final = Inline()
 
 def _worker_started() -> None:
     """In each worker: Ctrl-C is for the process that owns the pool; the answers' model
-    classes pickled compactly (:func:`_compact_pickling`)."""
+    classes pickled compactly (:func:`sync.compact_pickling.compact_pickling`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _compact_pickling()
-
-
-def _rebuilt(cls: type[Any], values: tuple[Any, ...]) -> Any:
-    """An instance of the model's frozen slotted dataclass ``cls`` with ``values`` in its
-    fields' order, stored through the slot descriptors (what unpickling does, without the
-    per-object state dictionary of the default protocol)."""
-    setters = _SETTERS.get(cls)
-    if setters is None:
-        setters = _SETTERS[cls] = tuple(
-            cls.__dict__[field.name].__set__ for field in dataclasses.fields(cls)
-        )
-    made = object.__new__(cls)
-    for store, value in zip(setters, values, strict=True):
-        store(made, value)
-    return made
-
-
-_SETTERS: Final[dict[type[Any], tuple[Callable[[Any, Any], None], ...]]] = {}
-"""Each class's slot descriptors' setters, in its fields' order (made on first use)."""
-
-
-def _reducer(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
-    getter = operator.attrgetter(*(field.name for field in dataclasses.fields(cls)))
-    if len(dataclasses.fields(cls)) == 1:
-        return lambda value: (_rebuilt, (cls, (getter(value),)))
-    return lambda value: (_rebuilt, (cls, getter(value)))
-
-
-@functools.cache
-def _compact_pickling() -> None:
-    """What crosses the pool boundary, the models (BG-0 and its parts) one way and the
-    answers (:class:`~sync.documents.Written`, :class:`~sync.documents.Refused`, their
-    findings) the other, pickled as (class, field values): a third less work each way than
-    the default protocol for slotted dataclasses, the same objects on the other side.
-    Registered with multiprocessing's pickler only (the pool's messages), once per process."""
-    from multiprocessing.reduction import ForkingPickler
-
-    import model.document
-    import model.findings
-
-    classes: list[type[Any]] = [Written, Refused]
-    for module in (model.document, model.findings):
-        classes += [
-            value
-            for value in vars(module).values()
-            if isinstance(value, type)
-            and value.__module__ == module.__name__
-            and dataclasses.is_dataclass(value)
-            and "__slots__" in value.__dict__
-        ]
-    for cls in classes:
-        ForkingPickler.register(cls, _reducer(cls))
+    compact_pickling()
 
 
 _PROBE: Final = b"<probe/>"
@@ -253,7 +237,7 @@ two chunks per worker): one message each way per chunk, not per document."""
 def _executor(workers: int) -> ProcessPoolExecutor:
     import multiprocessing
 
-    _compact_pickling()
+    compact_pickling()
 
     return ProcessPoolExecutor(
         max_workers=workers,
@@ -262,21 +246,32 @@ def _executor(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _died(draft: Draft) -> Written | Refused:
+def _died(draft: Draft) -> Outcome:
     """The outcome of a draft that stopped a worker twice: its UBL written here (the store
-    keeps it with the document), with a fatal ``VALIDATOR-DIED`` finding."""
+    keeps it with the document; a detached mapping is mapped here first, not validated),
+    with a fatal ``VALIDATOR-DIED`` finding."""
+    from model import Invoice
     from model.findings import Finding
 
-    written = write_hashed(*draft)
+    document, writing = draft
+    header: Header | None = None  # when this process mapped it
+    if not isinstance(document, Invoice):
+        mapped = map_detached(document, writing)
+        if isinstance(mapped, Held):
+            return mapped
+        document, writing = mapped.document, mapped.writing
+        header = Header.of(document)
+    written = write_hashed(document, writing)
     if isinstance(written, Refused):
         return written
+    model = None if header is None else model_text(document)
     message = (
         "the validator process stopped abruptly on this document (killed, out of memory, "
         "or crashed), and again when it was validated once more; the other documents were "
         "validated"
     )
     died = Finding(rule=VALIDATOR_DIED, layer="input", message=message)
-    return Written(written.ubl, written.content_hash, (died,))
+    return Written(written.ubl, written.content_hash, (died,), model, header)
 
 
 class ValidatorUnavailable(Exception):
@@ -308,9 +303,9 @@ class _Submitted:
 
     def __init__(self, pool: ValidationPool, chunk: _Chunk, at: int) -> None:
         self._pool, self._chunk, self._at = pool, chunk, at
-        self._outcome: Written | Refused | None = None
+        self._outcome: Outcome | None = None
 
-    def result(self) -> Written | Refused:
+    def result(self) -> Outcome:
         if self._outcome is None:
             chunk = self._chunk
             try:
@@ -387,10 +382,14 @@ class ValidationPool:
         :class:`Pending` per draft, in order (:meth:`Pending.result` waits for it). A
         document whose hash is in ``known`` is written and hashed, not validated; a valid
         one is staged by each of ``stagers`` in its worker (:func:`stage`)."""
+        from model import Invoice
+
         if not drafts:
             return []
         sent = frozenset(known)
         staging = tuple(stagers)
+        for kind in {type(mapping) for mapping, _ in drafts if not isinstance(mapping, Invoice)}:
+            compactly(cast(type, kind))  # a detached mapping's class (the models' are registered)
         size = max(1, min(CHUNK, -(-len(drafts) // (2 * self.workers))))
         pending: list[Pending] = []
         for start in range(0, len(drafts), size):
@@ -433,7 +432,7 @@ class ValidationPool:
         with self._lock:
             self._outstanding -= 1
 
-    def _alone(self, draft: Draft, known: Collection[str]) -> Written | Refused:
+    def _alone(self, draft: Draft, known: Collection[str]) -> Outcome:
         """``draft`` written and validated again on a worker of its own (one at a time),
         after the worker that had it died: a document that stops this worker too is the
         cause (``VALIDATOR-DIED``), unless a fresh worker cannot even validate a probe,

@@ -54,3 +54,47 @@ def test_the_same_content_twice_in_one_page_is_stored_and_sent_once(
         "HBE-26-00802.xml",
         "VD_2026_1187.xml",
     ]
+
+
+def test_a_page_is_sent_with_the_envelopes_its_recorder_made_the_same_as_the_stores(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.outbox
+    from sync.enqueue import envelopes
+    from sync.recorder import Recorder
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("nl-export-g.xml", "be-buyer-ogm.xml", "nl-standard-21-9.xml"):
+        shutil.copyfile(FIXTURES / name, inbox / name)
+    made: dict[int, object] = {}
+    enqueue_many = Recorder._enqueue_many
+
+    def kept(self: Recorder, *args: object, **kwargs: object) -> None:
+        enqueue_many(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.update(self.queued)
+
+    read: list[int] = []
+
+    def from_the_store(conn: object, ids: list[int]) -> object:
+        read.extend(ids)
+        return envelopes(conn, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Recorder, "_enqueue_many", kept)
+    monkeypatch.setattr(sync.outbox, "envelopes", from_the_store)
+    summary = pipeline.sync_connection(
+        store,
+        name="shop",
+        connector=UblDirectorySource(inbox, name="shop", page_size=2),
+        kind="ubl-dir",
+        profile="auto",
+        channels=[DirectoryChannel("archive", tmp_path / "out")],
+    )
+    assert (summary.queued, summary.delivered) == (3, 3)
+    assert read == []  # each page's rows were sent with the envelopes made as they were queued
+    with store.begin() as conn:
+        rows = conn.execute(select(outbox.c.id, outbox.c.document_id)).all()
+        stored = envelopes(conn, [row.id for row in rows])
+    assert len(made) == 3
+    assert {row.document_id: stored[row.id] for row in rows} == made
+    assert len(list((tmp_path / "out").glob("*.xml"))) == 3
