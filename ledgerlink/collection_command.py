@@ -185,6 +185,8 @@ def export(
     if output not in _FORMATS:
         fail(f"--format {output!r}: choose one of {', '.join(_FORMATS)}", 2)
     day = _day(on)
+    from jinja2 import TemplateError
+
     from ledgerlink.reminders_store import policies_of, reminder_settings
     from ledgerlink.store_command import checked_store
     from sync.collection import CollectionError
@@ -202,7 +204,7 @@ def export(
         try:
             with opened.begin() as conn:
                 exported.append(_export_one(conn, number, planned, day, to, letters_from))
-        except (CollectionError, OSError) as failure:
+        except (CollectionError, OSError, TemplateError) as failure:
             failed.append({"invoice": number, "error": str(failure)})
     if output == "json":
         typer.echo(json.dumps({"exported": exported, "failed": failed}))

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, func, select
 
 from sync.reminders import HANDOVER
-from sync.store.schema import connections, documents, matches, payment_pushes, transactions
+from sync.store.schema import (
+    connections,
+    documents,
+    events,
+    matches,
+    payment_pushes,
+    transactions,
+)
 
 if TYPE_CHECKING:
     from model.document import Invoice
@@ -190,9 +197,17 @@ def gather(conn: Connection, given: str) -> Dossier:
 def record_handover(conn: Connection, dossier: Dossier, on: date, folder: Path) -> None:
     """Record that the invoice was handed over on ``on`` with its dossier in ``folder``: an
     event of the document (its delivery state unchanged, nothing pushed to the source),
-    which stops its reminders (:func:`sync.reminders.holds`)."""
+    which stops its reminders (:func:`sync.reminders.holds`). Once: an export again of the
+    same document records nothing more."""
     from sync.events import record_event
 
+    earlier = conn.execute(
+        select(events.c.id)
+        .where(events.c.document_id == dossier.document_id)
+        .where(events.c.cause == HANDOVER)
+    ).first()
+    if earlier is not None:  # exported again: handed over once, on the first day
+        return
     state = conn.execute(
         select(documents.c.state).where(documents.c.id == dossier.document_id)
     ).scalar_one()

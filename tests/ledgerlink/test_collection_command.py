@@ -135,6 +135,8 @@ def test_the_handover_stops_the_reminders_and_shows_in_the_documents_events(
     assert shown.exit_code == 0 and "collection handover" in shown.output
     again, data = _export(folder, "S-1")  # written again, the handover kept
     assert again == 0 and data["exported"][0]["invoice"] == "S-1"
+    shown = ledgerlink(folder, "show", "S-1")
+    assert shown.output.count("collection handover") == 1
 
 
 def test_a_paused_invoice_is_not_handed_over(folder: Path) -> None:
