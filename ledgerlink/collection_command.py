@@ -87,7 +87,9 @@ def _letters(
             for kind, state in (("e-mail", row.email_state), ("webhook", row.webhook_state))
             if state is not None
         ]
-        channel = ", ".join(kind for kind, _ in outputs) or "recorded"
+        channel = ", ".join(kind for kind, state in outputs if state == "sent") or (
+            "not sent" if outputs else "recorded"
+        )
         proof = (
             "; ".join(
                 f"{kind} {state} at {row.updated_at.isoformat(timespec='seconds')}"
@@ -111,17 +113,22 @@ def _letters(
     return found
 
 
-def _ready(dossier: Dossier, planned: Planned | None, on: date) -> Reminder:
+def _ready(dossier: Dossier, planned: Planned | None, on: date, problems: list[str]) -> Reminder:
     """The invoice's reminder on ``on``: it must have passed the policy's last step (the
-    last step has fired, or fires now: the handover is that step)."""
+    last step has fired, or it is the handover step and fires now: the export is it)."""
+    from reconcile.reminders import StepType
     from sync.collection import CollectionError
 
     number = dossier.item.number
     if planned is None:
-        raise CollectionError(f"invoice {number}: not overdue on {on.isoformat()}")
+        why = next((p for p in problems if p.startswith(f"{number} ({dossier.connection})")), None)
+        raise CollectionError(f"invoice {number}: {why or f'not overdue on {on.isoformat()}'}")
     decision = planned.decision
     last = planned.policy.steps[-1]
-    if decision.state == "done" or (decision.state == "fires" and decision.fires == last):
+    handover = last.type is StepType.COLLECTION
+    if decision.state == "done" or (
+        decision.state == "fires" and decision.fires == last and handover
+    ):
         return decision.reminder
     if decision.state == "stopped" and "handed over to collection" in decision.reason:
         return decision.reminder  # exported before: the dossier is written again
@@ -138,6 +145,7 @@ def _export_one(
     conn: Connection,
     given: str,
     planned: dict[tuple[int, str], Planned],
+    problems: list[str],
     on: date,
     target: Path,
     letters_from: tuple[str | None, Path | None],
@@ -148,14 +156,15 @@ def _export_one(
 
     dossier = gather(conn, given)
     entry = planned.get((dossier.connection_id, dossier.source_id))
-    reminder = _ready(dossier, entry, on)
+    reminder = _ready(dossier, entry, on, problems)
     assert entry is not None
     if entry.decision.state == "fires":  # the handover step: fired by the export itself
         record(conn, [entry], on, webhook=False, email=False)
     sender, templates = letters_from
     letters = _letters(conn, dossier, sender or dossier.invoice.seller.name, templates)
     data = summary(dossier, reminder, entry.policy, letters, on)
-    folder = write_dossier(target, dossier, data, letters)
+    # a number documents share is named NUMBER@SOURCE_ID: so is its folder
+    folder = write_dossier(target, dossier, data, letters, name=given if "@" in given else None)
     record_handover(conn, dossier, on, folder)
     return {"invoice": dossier.item.number, "folder": str(folder), "claim": data["claim"]}
 
@@ -196,14 +205,17 @@ def export(
     policies = policies_of(settings, folder, policy)
     letters_from = _letter_settings(settings, folder, channels)
     opened = checked_store(ctx, store)
+    problems: list[str] = []  # invoices the rate tables do not cover: failed, the rest go on
     with opened.begin() as conn:
-        planned = {(p.connection_id, p.source_id): p for p in plan(conn, day, policies)}
+        planned = {
+            (p.connection_id, p.source_id): p for p in plan(conn, day, policies, problems=problems)
+        }
     exported: list[dict[str, Any]] = []
     failed: list[dict[str, str]] = []
     for number in numbers:
         try:
             with opened.begin() as conn:
-                exported.append(_export_one(conn, number, planned, day, to, letters_from))
+                exported.append(_export_one(conn, number, planned, problems, day, to, letters_from))
         except (CollectionError, OSError, TemplateError) as failure:
             failed.append({"invoice": number, "error": str(failure)})
     if output == "json":

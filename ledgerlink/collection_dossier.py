@@ -155,7 +155,7 @@ def summary(
                 "sent_on": letter.sent_on.isoformat(),
                 "channel": letter.channel,
                 "proof": letter.proof,
-                "files": [f"letters/{name}" for name in sorted(letter.files)],
+                "files": [f"letters/{_safe(name)}" for name in sorted(letter.files)],
             }
             for letter in letters
         ],
@@ -165,7 +165,7 @@ def summary(
             else {
                 "sent_on": (fourteen.sent_on if fourteen else reminder.letter.sent).isoformat(),
                 "last_day_to_pay": reminder.letter.last_day_to_pay.isoformat(),
-                "sent": fourteen is not None,
+                "sent": fourteen is not None and fourteen.channel not in ("recorded", "not sent"),
                 "proof": fourteen.proof if fourteen else None,
             }
         ),
@@ -189,13 +189,15 @@ def write_dossier(
     dossier: Dossier,
     data: dict[str, Any],
     letters: Sequence[SentLetter],
+    *,
+    name: str | None = None,
 ) -> Path:
-    """Write the dossier of one invoice under ``target`` and return its folder. An earlier
-    export of the same invoice is replaced whole."""
+    """Write the dossier of one invoice under ``target`` in a folder named after its number
+    (or ``name``) and return the folder. An earlier export of it is replaced whole."""
     from ledgerlink.invoice_copy import html_copy
 
     target.mkdir(parents=True, exist_ok=True)
-    final = target / _safe(dossier.item.number)
+    final = target / _safe(name or dossier.item.number)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=target))
     try:
         (staging / "invoice.xml").write_bytes(dossier.ubl)
@@ -203,8 +205,8 @@ def write_dossier(
         if letters:
             (staging / "letters").mkdir()
         for letter in letters:
-            for name, content in letter.files.items():
-                (staging / "letters" / name).write_bytes(content)
+            for file_name, content in letter.files.items():
+                (staging / "letters" / _safe(file_name)).write_bytes(content)
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         (staging / "summary.json").write_text(text, encoding="utf-8")
         if final.exists():

@@ -199,5 +199,34 @@ def test_a_number_two_documents_share_is_named_by_its_source_id(folder: Path) ->
     )
     code, data = _export(folder, "S-3@S-3b.xml", "--policy", str(straight))
     assert code == 0, data
-    summary = json.loads((folder / "out" / "S-3" / "summary.json").read_text(encoding="utf-8"))
-    assert summary["source_id"] == "S-3b.xml" and summary["issue_date"] == "2026-07-02"
+    assert data["exported"][0]["folder"] == str(folder / "out" / "S-3@S-3b.xml")
+    code, data = _export(folder, "S-3@S-3a.xml", "--policy", str(straight))
+    assert code == 0, data  # the other one beside it, not over it
+    for source, issued in (("S-3a.xml", "2025-03-01"), ("S-3b.xml", "2026-07-02")):
+        written = (folder / "out" / f"S-3@{source}" / "summary.json").read_text(encoding="utf-8")
+        summary = json.loads(written)
+        assert summary["source_id"] == source and summary["issue_date"] == issued
+
+
+def test_an_invoice_the_rate_tables_do_not_cover_fails_alone(folder: Path) -> None:
+    _invoice(folder / "shop", "OLD-1", date(2012, 1, 31))  # before the tables' first rates
+    assert ledgerlink(folder, "sync").exit_code == 0
+    _remind(folder, DUE + timedelta(days=STEP_DAYS[-1]))
+    code, data = _export(folder, "OLD-1", "S-1")
+    assert code == 1
+    assert [done["invoice"] for done in data["exported"]] == ["S-1"]
+    [failed] = data["failed"]
+    assert failed["invoice"] == "OLD-1" and "not reminded" in failed["error"]
+
+
+def test_a_last_step_that_is_a_letter_must_have_fired(folder: Path) -> None:
+    ending = folder / "ending.toml"  # the policy ends with a final notice, no handover step
+    ending.write_text(
+        'extend = "nl-b2b"\n[[step]]\nname = "collection"\nremove = true\n', encoding="utf-8"
+    )
+    code, data = _export(folder, "S-1", "--policy", str(ending))
+    assert code == 0, data  # S-1's final notice fired in the fixture
+    _invoice(folder / "shop", "S-4", date(2026, 11, 1))  # final notice due, not fired
+    assert ledgerlink(folder, "sync").exit_code == 0
+    code, data = _export(folder, "S-4", "--policy", str(ending))
+    assert code == 1 and "the last step is 'final_notice'" in data["failed"][0]["error"]
