@@ -233,14 +233,15 @@ def _cycle_for(
                     control=control,
                     credit=credit_policy(settings, name),
                 )
-            if daily is not None and not control.should_stop():
-                daily.after_cycle()
-            return summary
         except (ConfigurationError, ConnectorError, ChannelError) as failure:
-            return CycleSummary(error=str(failure))
+            summary = CycleSummary(error=str(failure))
         finally:
             for channel in channels:
                 channel.close()
+        # The reminders read the store only: a connection whose source fails does not stop them.
+        if daily is not None and not control.should_stop():
+            daily.after_cycle()
+        return summary
 
     return cycle
 
