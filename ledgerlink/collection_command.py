@@ -184,7 +184,7 @@ def export(
         typer.Option(
             "--policy",
             help="Reminder policy for every debtor: nl-b2b, nl-b2c or a TOML file "
-            "(default: the [reminders] settings).",
+            "(default: the \\[reminders] settings).",
         ),
     ] = None,
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
